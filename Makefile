@@ -1,0 +1,30 @@
+# The two commands of the README: `make run` and `make test`. Both install what is missing first.
+#   make test SANITIZE=1     address + undefined sanitizers
+#   make test LABEL=unit     only one ctest label (unit | conformance | e2e)
+BUILD ?= build
+SANITIZE ?= 0
+JOBS ?= $(shell nproc)
+WERROR := $(if $(filter true,$(CI)),ON,OFF)
+BUILD_DIR := $(BUILD)$(if $(filter 1,$(SANITIZE)),-asan,)
+CTEST_ARGS := $(if $(LABEL),-L $(LABEL),)
+
+.PHONY: run test deps build configure clean
+
+run: build
+	$(BUILD_DIR)/src/app/kassad $(ARGS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600 -j $(JOBS) $(CTEST_ARGS)
+
+deps:
+	@scripts/install-deps
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DKASSA_WERROR=$(WERROR) -DKASSA_SANITIZE=$(if $(filter 1,$(SANITIZE)),ON,OFF) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan
