@@ -1,7 +1,7 @@
 # Every third-party dependency, found once. All come from Debian 12 packages (scripts/install-deps).
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
-find_package(Boost 1.81 EXACT REQUIRED COMPONENTS json url)
+find_package(Boost 1.81.0 EXACT REQUIRED CONFIG COMPONENTS json url)
 find_package(spdlog REQUIRED)
 find_package(fmt REQUIRED)
 find_package(OpenSSL 3 REQUIRED)

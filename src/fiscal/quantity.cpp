@@ -56,11 +56,14 @@ int Quantity::fraction_digits() const {
     return digits;
 }
 
+// GCC's 128-bit integer; __extension__ keeps -Wpedantic quiet about it.
+__extension__ using Int128 = __int128;
+
 std::optional<Kopecks> line_amount(Kopecks price, Quantity qty) {
     // Exact product in 128 bits, then half-up rounding of the 10^-6 fraction.
-    const __int128 product = static_cast<__int128>(price.value()) * qty.micro();
-    const __int128 scale = Quantity::kScale;
-    __int128 rounded = product >= 0 ? (product + scale / 2) / scale : -((-product + scale / 2) / scale);
+    const Int128 product = static_cast<Int128>(price.value()) * qty.micro();
+    const Int128 scale = Quantity::kScale;
+    const Int128 rounded = product >= 0 ? (product + scale / 2) / scale : -((-product + scale / 2) / scale);
     if (rounded > INT64_MAX || rounded < INT64_MIN) return std::nullopt;
     return Kopecks{static_cast<std::int64_t>(rounded)};
 }
