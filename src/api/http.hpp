@@ -1,0 +1,37 @@
+// Plain HTTP request and response types: handlers and the router see these, never Beast, so they
+// are cheap to include and easy to test without a socket.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace kassa::api {
+
+struct HttpRequest {
+    std::string method;  // upper case: GET, POST, ...
+    std::string target;  // as received: path and query
+    std::string path;    // without the query
+    std::map<std::string, std::string> query;
+    std::map<std::string, std::string> headers;  // names in lower case
+    std::string body;
+    std::string remote;  // peer address, for the audit log
+    std::map<std::string, std::string> params;  // path parameters filled by the router
+
+    std::string header(const std::string& lower_name) const {
+        auto it = headers.find(lower_name);
+        return it == headers.end() ? std::string{} : it->second;
+    }
+};
+
+struct HttpResponse {
+    int status = 200;
+    std::string content_type = "application/json";
+    std::string body;
+    std::map<std::string, std::string> headers;
+};
+
+// Splits "/a/b?x=1&y=2" into path and decoded query parameters.
+void split_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query);
+
+}  // namespace kassa::api

@@ -1,0 +1,83 @@
+#include "api/router.hpp"
+
+#include <exception>
+
+#include "api/errors.hpp"
+#include "common/log.hpp"
+
+#include <spdlog/logger.h>
+
+namespace kassa::api {
+
+namespace {
+
+std::vector<std::string> split_path(std::string_view path) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        auto slash = path.find('/', start);
+        if (slash == std::string_view::npos) slash = path.size();
+        if (slash > start) out.emplace_back(path.substr(start, slash - start));
+        start = slash + 1;
+    }
+    return out;
+}
+
+bool is_param(const std::string& segment) {
+    return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+bool matches(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+             std::map<std::string, std::string>* params) {
+    if (pattern.size() != path.size()) return false;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        if (is_param(pattern[i])) {
+            if (params) (*params)[pattern[i].substr(1, pattern[i].size() - 2)] = path[i];
+        } else if (pattern[i] != path[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+void Router::add(std::string method, std::string pattern, std::string summary, Handler handler, bool open) {
+    auto segments = split_path(pattern);
+    routes_.push_back(Route{RouteInfo{std::move(method), std::move(pattern), std::move(summary), open},
+                            std::move(segments), std::move(handler)});
+}
+
+HttpResponse Router::route(HttpRequest& req) const {
+    const auto path = split_path(req.path);
+    std::string allowed;
+    for (const auto& route : routes_) {
+        if (!matches(route.segments, path, nullptr)) continue;
+        if (route.info.method != req.method) {
+            allowed += (allowed.empty() ? "" : ", ") + route.info.method;
+            continue;
+        }
+        matches(route.segments, path, &req.params);
+        try {
+            return route.handler(req);
+        } catch (const std::exception& e) {
+            log::get("api")->error("{} {} failed: {}", req.method, req.path, e.what());
+            return error_response(500, "internal_error", "the server failed to handle the request");
+        }
+    }
+    if (!allowed.empty()) {
+        auto res = error_response(405, "method_not_allowed", req.method + " is not allowed on " + req.path);
+        res.headers["Allow"] = allowed;
+        return res;
+    }
+    return error_response(404, "not_found", "no route for " + req.path);
+}
+
+std::vector<RouteInfo> Router::routes() const {
+    std::vector<RouteInfo> out;
+    out.reserve(routes_.size());
+    for (const auto& r : routes_) out.push_back(r.info);
+    return out;
+}
+
+}  // namespace kassa::api

@@ -1,0 +1,39 @@
+// Routes requests by method and path pattern ("/v1/orders/{id}") to synchronous handlers.
+// Unknown paths answer 404 and known paths with another method 405 (with Allow), both as JSON.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "api/http.hpp"
+
+namespace kassa::api {
+
+using Handler = std::function<HttpResponse(HttpRequest&)>;
+
+struct RouteInfo {
+    std::string method;
+    std::string pattern;
+    std::string summary;
+    bool open = false;  // no token needed
+};
+
+class Router {
+public:
+    void add(std::string method, std::string pattern, std::string summary, Handler handler, bool open = false);
+    // Fills req.params and runs the handler; handler exceptions become 500 JSON errors.
+    HttpResponse route(HttpRequest& req) const;
+    // Every route, for the OpenAPI document and its drift test.
+    std::vector<RouteInfo> routes() const;
+
+private:
+    struct Route {
+        RouteInfo info;
+        std::vector<std::string> segments;
+        Handler handler;
+    };
+    std::vector<Route> routes_;
+};
+
+}  // namespace kassa::api

@@ -1,0 +1,28 @@
+// The composition root of kassad: builds every module from the Config and owns their lifetimes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "app/config.hpp"
+#include "common/result.hpp"
+
+namespace kassa::app {
+
+class App {
+public:
+    explicit App(Config config);
+    ~App();
+
+    // Opens the data dir, starts the registers and the HTTP listener.
+    Status start();
+    std::uint16_t port() const;
+    // Graceful stop: stop accepting, finish requests in flight, drain device workers.
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kassa::app

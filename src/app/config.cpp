@@ -1,0 +1,192 @@
+#include "app/config.hpp"
+
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "common/log.hpp"
+#include "common/uri.hpp"
+
+namespace kassa::app {
+
+namespace {
+
+std::string where(const std::string& origin, const toml::source_region& src) {
+    return origin + ":" + std::to_string(src.begin.line);
+}
+
+// Reads the keys of one table into a struct and reports any key nobody asked for. Each getter
+// marks its key as known; finish() turns the rest into an error naming the first one.
+class TableReader {
+public:
+    TableReader(const toml::table& table, std::string prefix, const std::string& origin)
+        : table_(table), prefix_(std::move(prefix)), origin_(origin) {}
+
+    Status string(const char* key, std::string& out) {
+        known_.insert(key);
+        const auto* node = table_.get(key);
+        if (!node) return ok();
+        auto value = node->value<std::string>();
+        if (!value) return type_error(key, *node, "a string");
+        out = *value;
+        return ok();
+    }
+
+    template <class Int>
+    Status integer(const char* key, Int& out, std::int64_t min, std::int64_t max) {
+        known_.insert(key);
+        const auto* node = table_.get(key);
+        if (!node) return ok();
+        auto value = node->value<std::int64_t>();
+        if (!value || !node->is_integer()) return type_error(key, *node, "an integer");
+        if (*value < min || *value > max)
+            return fail("config_invalid", where(origin_, node->source()) + ": '" + prefix_ + key + "' must be in [" +
+                                              std::to_string(min) + ", " + std::to_string(max) + "]");
+        out = static_cast<Int>(*value);
+        return ok();
+    }
+
+    const toml::node* sub(const char* key) {
+        known_.insert(key);
+        return table_.get(key);
+    }
+
+    Status finish() const {
+        for (const auto& [key, node] : table_) {
+            if (!known_.contains(std::string(key.str())))
+                return fail("config_unknown_key", where(origin_, key.source()) + ": unknown key '" + prefix_ +
+                                                      std::string(key.str()) + "'");
+        }
+        return ok();
+    }
+
+private:
+    Status type_error(const char* key, const toml::node& node, const char* expected) const {
+        return fail("config_invalid", where(origin_, node.source()) + ": '" + prefix_ + key + "' must be " + expected);
+    }
+
+    const toml::table& table_;
+    std::string prefix_;
+    const std::string& origin_;
+    std::set<std::string> known_;
+};
+
+// Returns the error of a Status-like expression from the enclosing function. The variable name
+// carries the line so a KASSA_TRY inside a lambda inside another KASSA_TRY does not shadow.
+#define KASSA_CONCAT_(a, b) a##b
+#define KASSA_CONCAT(a, b) KASSA_CONCAT_(a, b)
+#define KASSA_TRY(expr)                                                                  \
+    do {                                                                                 \
+        if (auto KASSA_CONCAT(kassa_status_, __LINE__) = (expr); !KASSA_CONCAT(kassa_status_, __LINE__)) \
+            return std::unexpected(KASSA_CONCAT(kassa_status_, __LINE__).error());       \
+    } while (0)
+
+Status read_table(TableReader& parent, const char* key, const std::string& origin,
+                  const std::function<Status(TableReader&)>& body) {
+    const auto* node = parent.sub(key);
+    if (!node) return ok();
+    const auto* table = node->as_table();
+    if (!table) return fail("config_invalid", where(origin, node->source()) + ": '" + key + "' must be a table");
+    TableReader reader(*table, std::string(key) + ".", origin);
+    KASSA_TRY(body(reader));
+    return reader.finish();
+}
+
+}  // namespace
+
+Config default_config() {
+    Config config;
+    config.registers.push_back(RegisterConfig{.id = "sim-1", .family = "shtrih", .uri = "sim://embedded",
+                                              .entity_inn = "7700000001"});
+    return config;
+}
+
+Result<Config> parse_config(std::string_view toml_text, const std::string& origin) {
+    // Debian's toml++ is built with exceptions: a syntax error arrives as toml::parse_error.
+    toml::table root;
+    try {
+        root = toml::parse(toml_text, origin);
+    } catch (const toml::parse_error& err) {
+        return fail("config_syntax", where(origin, err.source()) + ": " + std::string(err.description()));
+    }
+    Config config = default_config();
+    TableReader top(root, "", origin);
+
+    KASSA_TRY(read_table(top, "server", origin, [&](TableReader& t) -> Status {
+        KASSA_TRY(t.string("listen", config.server.listen));
+        KASSA_TRY(t.integer("body_limit_bytes", config.server.body_limit_bytes, 1024, 64 * 1024 * 1024));
+        KASSA_TRY(t.integer("header_limit_bytes", config.server.header_limit_bytes, 1024, 1024 * 1024));
+        std::int64_t seconds = config.server.read_timeout.count();
+        KASSA_TRY(t.integer("read_timeout_seconds", seconds, 1, 3600));
+        config.server.read_timeout = std::chrono::seconds(seconds);
+        KASSA_TRY(t.integer("io_threads", config.server.io_threads, 1, 64));
+        KASSA_TRY(t.integer("handler_threads", config.server.handler_threads, 1, 256));
+        return ok();
+    }));
+    KASSA_TRY(read_table(top, "ledger", origin, [&](TableReader& t) -> Status {
+        std::string dir = config.ledger.data_dir.string();
+        KASSA_TRY(t.string("data_dir", dir));
+        config.ledger.data_dir = dir;
+        return ok();
+    }));
+    KASSA_TRY(read_table(top, "log", origin, [&](TableReader& t) -> Status {
+        return t.string("level", config.log.level);
+    }));
+
+    if (const auto* node = top.sub("registers")) {
+        const auto* array = node->as_array();
+        if (!array || !array->is_array_of_tables())
+            return fail("config_invalid", where(origin, node->source()) + ": 'registers' must be [[registers]] tables");
+        // A file that lists registers replaces the embedded simulated one.
+        config.registers.clear();
+        for (const auto& element : *array) {
+            RegisterConfig reg;
+            TableReader t(*element.as_table(), "registers.", origin);
+            KASSA_TRY(t.string("id", reg.id));
+            KASSA_TRY(t.string("family", reg.family));
+            KASSA_TRY(t.string("uri", reg.uri));
+            KASSA_TRY(t.string("entity_inn", reg.entity_inn));
+            KASSA_TRY(t.finish());
+            if (reg.id.empty() || reg.uri.empty())
+                return fail("config_invalid",
+                            where(origin, element.source()) + ": a register needs at least 'id' and 'uri'");
+            config.registers.push_back(std::move(reg));
+        }
+    }
+    KASSA_TRY(top.finish());
+    KASSA_TRY(validate(config));
+    return config;
+}
+
+Result<Config> load_config_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail("config_unreadable", "cannot read config file '" + path.string() + "'");
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto config = parse_config(text.str(), path.string());
+    if (config) config->source = path;
+    return config;
+}
+
+Status validate(const Config& config) {
+    if (auto hp = parse_host_port(config.server.listen); !hp)
+        return fail("config_invalid", "server.listen: " + hp.error().message);
+    if (!log::is_valid_level(config.log.level))
+        return fail("config_invalid", "log.level '" + config.log.level +
+                                          "' is not one of trace, debug, info, warn, error, critical, off");
+    std::set<std::string> ids;
+    for (const auto& reg : config.registers) {
+        if (!ids.insert(reg.id).second) return fail("config_invalid", "register id '" + reg.id + "' is used twice");
+        if (reg.family != "shtrih")
+            return fail("config_invalid", "register '" + reg.id + "': unknown family '" + reg.family + "'");
+        auto uri = parse_uri(reg.uri);
+        if (!uri) return fail("config_invalid", "register '" + reg.id + "': " + uri.error().message);
+        if (uri->scheme != "serial" && uri->scheme != "tcp" && uri->scheme != "usb" && uri->scheme != "sim")
+            return fail("config_invalid", "register '" + reg.id + "': unsupported scheme '" + uri->scheme + "'");
+    }
+    return ok();
+}
+
+}  // namespace kassa::app

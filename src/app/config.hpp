@@ -1,0 +1,63 @@
+// kassad's typed configuration: one TOML file, every key has a default, unknown keys are an error
+// that names the key and its line. With no file at all, the embedded default: listen on
+// 127.0.0.1:8080, ledger in ./var, one simulated register.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace kassa::app {
+
+struct ServerConfig {
+    std::string listen = "127.0.0.1:8080";
+    std::size_t body_limit_bytes = 1024 * 1024;
+    std::size_t header_limit_bytes = 16 * 1024;
+    std::chrono::seconds read_timeout{30};
+    int io_threads = 2;
+    int handler_threads = 8;
+};
+
+struct LedgerConfig {
+    std::filesystem::path data_dir = "./var";  // the ledger is <data_dir>/kassa.sqlite
+};
+
+struct LogConfig {
+    std::string level = "info";
+};
+
+struct RegisterConfig {
+    std::string id;
+    std::string family = "shtrih";
+    std::string uri;  // serial:///dev/ttyACM0?baud=115200 | tcp://host:port | sim://embedded
+    std::string entity_inn;
+
+    friend bool operator==(const RegisterConfig&, const RegisterConfig&) = default;
+};
+
+struct Config {
+    ServerConfig server;
+    LedgerConfig ledger;
+    LogConfig log;
+    std::vector<RegisterConfig> registers;
+    std::optional<std::filesystem::path> source;  // the file it came from, if any
+};
+
+// The embedded default: what kassad runs with no config file.
+Config default_config();
+
+// Parses TOML text; `origin` names the file in error messages.
+Result<Config> parse_config(std::string_view toml_text, const std::string& origin);
+
+// Reads and parses a file.
+Result<Config> load_config_file(const std::filesystem::path& path);
+
+// Checks cross-field rules (listen address, log level, unique register ids, known families, URIs).
+Status validate(const Config& config);
+
+}  // namespace kassa::app

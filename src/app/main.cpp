@@ -1,0 +1,64 @@
+// kassad: composition only. Parses flags, loads the config, starts the App, waits for SIGINT or
+// SIGTERM, stops gracefully and exits 0.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "app/app.hpp"
+#include "app/config.hpp"
+#include "common/log.hpp"
+#include "common/uri.hpp"
+
+#include <spdlog/logger.h>
+
+int main(int argc, char** argv) {
+    CLI::App cli{"kassad: fiscal cash registers as a local HTTP service"};
+    std::string config_path, listen, data_dir, log_level;
+    cli.add_option("-c,--config", config_path, "TOML config file (default: the embedded default)");
+    cli.add_option("--listen", listen, "host:port to listen on (overrides server.listen)");
+    cli.add_option("--data-dir", data_dir, "directory of the ledger (overrides ledger.data_dir)");
+    cli.add_option("--log-level", log_level, "trace|debug|info|warn|error|critical|off (overrides log.level)");
+    cli.set_version_flag("--version", std::string("kassad ") + KASSA_VERSION);
+    CLI11_PARSE(cli, argc, argv);
+
+    auto config = config_path.empty() ? kassa::Result<kassa::app::Config>(kassa::app::default_config())
+                                      : kassa::app::load_config_file(config_path);
+    if (!config) {
+        std::cerr << "kassad: " << config.error().message << "\n";
+        return 2;
+    }
+    if (!listen.empty()) config->server.listen = listen;
+    if (!data_dir.empty()) config->ledger.data_dir = data_dir;
+    if (!log_level.empty()) config->log.level = log_level;
+    if (auto valid = kassa::app::validate(*config); !valid) {
+        std::cerr << "kassad: " << valid.error().message << "\n";
+        return 2;
+    }
+    kassa::log::set_level(config->log.level);
+
+    // Block the stop signals in every thread (threads inherit the mask), then wait for them here.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    kassa::app::App app(*config);
+    if (auto started = app.start(); !started) {
+        std::cerr << "kassad: " << started.error().message << "\n";
+        return 1;
+    }
+    const auto host = kassa::parse_host_port(config->server.listen)->host;
+    std::cout << "kassad " << KASSA_VERSION << " listening on http://" << host << ":" << app.port() << std::endl;
+    std::cout << "  health: curl http://" << host << ":" << app.port() << "/v1/health" << std::endl;
+    std::cout << "  data:   " << config->ledger.data_dir.string() << "/kassa.sqlite" << std::endl;
+    std::cout << "  stop:   Ctrl-C" << std::endl;
+
+    int sig = 0;
+    sigwait(&signals, &sig);
+    kassa::log::get("app")->info("signal {} received, stopping", sig);
+    app.stop();
+    return 0;
+}

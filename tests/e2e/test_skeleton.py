@@ -1,0 +1,87 @@
+"""kassad as a process: starts on the embedded default, answers /v1/health, refuses bad configs,
+guards its connections, and stops cleanly on SIGTERM/SIGINT."""
+
+import os
+import signal
+import socket
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Kassad, run_kassad_expecting_failure  # noqa: E402
+
+
+class Skeleton(unittest.TestCase):
+    def test_health_answers_json_with_version_uptime_and_registers(self):
+        with Kassad() as k:
+            status, body, res = k.request("GET", "/v1/health")
+            self.assertEqual(status, 200)
+            self.assertTrue(res.getheader("Content-Type").startswith("application/json"))
+            self.assertEqual(body["status"], "ok")
+            self.assertRegex(body["version"], r"^\d+\.\d+\.\d+$")
+            self.assertIsInstance(body["uptime_seconds"], int)
+            self.assertEqual([r["id"] for r in body["registers"]], ["sim-1"])
+            self.assertIn("state", body["registers"][0])
+            self.assertEqual(k.stop(), 0)
+
+    def test_unknown_config_key_fails_start_naming_key_and_line(self):
+        code, err = run_kassad_expecting_failure([], config_text='[server]\nlisten = "127.0.0.1:0"\nlisen = 1\n')
+        self.assertNotEqual(code, 0)
+        self.assertIn("server.lisen", err)
+        self.assertIn("kassa.toml:3", err)
+
+    def test_bad_flag_values_fail_start(self):
+        code, err = run_kassad_expecting_failure(["--log-level", "loud"])
+        self.assertNotEqual(code, 0)
+        self.assertIn("log.level", err)
+
+    def test_config_file_registers_replace_the_default(self):
+        cfg = '[[registers]]\nid = "front"\nuri = "tcp://127.0.0.1:7778"\nentity_inn = "7701234567"\n'
+        with Kassad(config_text=cfg) as k:
+            _, body, _ = k.request("GET", "/v1/health")
+            self.assertEqual([r["id"] for r in body["registers"]], ["front"])
+
+    def test_errors_are_json_with_codes(self):
+        with Kassad() as k:
+            status, body, _ = k.request("GET", "/v1/nothing-here")
+            self.assertEqual((status, body["code"]), (404, "not_found"))
+            status, body, res = k.request("DELETE", "/v1/health")
+            self.assertEqual((status, body["code"]), (405, "method_not_allowed"))
+            self.assertEqual(res.getheader("Allow"), "GET")
+
+    def test_body_over_the_limit_is_413(self):
+        with Kassad(config_text="[server]\nbody_limit_bytes = 1024\n") as k:
+            status, body, _ = k.request("POST", "/v1/health", body="x" * 5000)
+            self.assertEqual((status, body["code"]), (413, "payload_too_large"))
+
+    def test_garbage_request_is_400_and_the_server_survives(self):
+        with Kassad() as k:
+            with socket.create_connection((k.host, k.port), timeout=10) as s:
+                s.sendall(b"THIS IS NOT HTTP\r\n\r\n")
+                reply = s.recv(4096)
+            self.assertTrue(reply.startswith(b"HTTP/1.1 400"), reply)
+            status, _, _ = k.request("GET", "/v1/health")
+            self.assertEqual(status, 200)
+
+    def test_keep_alive_serves_several_requests_on_one_connection(self):
+        with Kassad() as k:
+            conn = k.connection()
+            for _ in range(3):
+                conn.request("GET", "/v1/health")
+                res = conn.getresponse()
+                res.read()
+                self.assertEqual(res.status, 200)
+            conn.close()
+
+    def test_sigint_stops_cleanly_and_closes_idle_connections(self):
+        with Kassad() as k:
+            idle = socket.create_connection((k.host, k.port), timeout=10)
+            self.assertEqual(k.stop(signal.SIGINT), 0)
+            self.assertEqual(idle.recv(1), b"")  # closed by the server, not left hanging
+            idle.close()
+            with self.assertRaises(OSError):
+                socket.create_connection((k.host, k.port), timeout=2).close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,124 @@
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace kassa::app {
+namespace {
+
+TEST(Config, EmbeddedDefaultListensOnLoopbackWithOneSimulatedRegister) {
+    const Config c = default_config();
+    EXPECT_EQ(c.server.listen, "127.0.0.1:8080");
+    EXPECT_EQ(c.ledger.data_dir, "./var");
+    ASSERT_EQ(c.registers.size(), 1u);
+    EXPECT_EQ(c.registers[0].uri, "sim://embedded");
+    EXPECT_TRUE(validate(c));
+}
+
+TEST(Config, EmptyFileGivesTheDefaults) {
+    auto c = parse_config("", "empty.toml");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->server.listen, "127.0.0.1:8080");
+    EXPECT_EQ(c->registers, default_config().registers);
+}
+
+TEST(Config, ReadsEveryKey) {
+    auto c = parse_config(R"(
+[server]
+listen = "127.0.0.1:9090"
+body_limit_bytes = 2048
+header_limit_bytes = 4096
+read_timeout_seconds = 5
+io_threads = 3
+handler_threads = 4
+
+[ledger]
+data_dir = "/tmp/kassa-data"
+
+[log]
+level = "debug"
+
+[[registers]]
+id = "office-1"
+family = "shtrih"
+uri = "serial:///dev/ttyACM0?baud=115200"
+entity_inn = "7701234567"
+
+[[registers]]
+id = "office-2"
+uri = "tcp://127.0.0.1:7778"
+)",
+                          "full.toml");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->server.listen, "127.0.0.1:9090");
+    EXPECT_EQ(c->server.body_limit_bytes, 2048u);
+    EXPECT_EQ(c->server.header_limit_bytes, 4096u);
+    EXPECT_EQ(c->server.read_timeout, std::chrono::seconds(5));
+    EXPECT_EQ(c->server.io_threads, 3);
+    EXPECT_EQ(c->server.handler_threads, 4);
+    EXPECT_EQ(c->ledger.data_dir, "/tmp/kassa-data");
+    EXPECT_EQ(c->log.level, "debug");
+    ASSERT_EQ(c->registers.size(), 2u);
+    EXPECT_EQ(c->registers[0].id, "office-1");
+    EXPECT_EQ(c->registers[0].entity_inn, "7701234567");
+    EXPECT_EQ(c->registers[1].family, "shtrih");
+}
+
+TEST(Config, UnknownTopLevelKeyIsNamedWithItsLine) {
+    auto c = parse_config("[log]\nlevel = \"info\"\n\n[colour]\nx = 1\n", "kassa.toml");
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().code, "config_unknown_key");
+    EXPECT_NE(c.error().message.find("'colour'"), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find("kassa.toml:4"), std::string::npos) << c.error().message;
+}
+
+TEST(Config, UnknownNestedKeyIsNamedWithItsTableAndLine) {
+    auto c = parse_config("[server]\nlisten = \"127.0.0.1:1\"\nlisen = \"x\"\n", "kassa.toml");
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().code, "config_unknown_key");
+    EXPECT_NE(c.error().message.find("'server.lisen'"), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find("kassa.toml:3"), std::string::npos) << c.error().message;
+}
+
+TEST(Config, UnknownKeyInARegisterIsAnError) {
+    auto c = parse_config("[[registers]]\nid = \"a\"\nuri = \"tcp://127.0.0.1:1\"\nbaud = 9600\n", "r.toml");
+    ASSERT_FALSE(c);
+    EXPECT_NE(c.error().message.find("'registers.baud'"), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find("r.toml:4"), std::string::npos) << c.error().message;
+}
+
+TEST(Config, WrongTypesAndRangesAreErrors) {
+    EXPECT_EQ(parse_config("[server]\nio_threads = \"two\"\n", "t").error().code, "config_invalid");
+    EXPECT_EQ(parse_config("[server]\nio_threads = 0\n", "t").error().code, "config_invalid");
+    EXPECT_EQ(parse_config("server = 1\n", "t").error().code, "config_invalid");
+    EXPECT_EQ(parse_config("[log]\nlevel = \"loud\"\n", "t").error().code, "config_invalid");
+    EXPECT_EQ(parse_config("[server]\nlisten = \"nowhere\"\n", "t").error().code, "config_invalid");
+}
+
+TEST(Config, RegisterRules) {
+    EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\n", "t").error().code, "config_invalid");
+    EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\nuri = \"tcp://h:1\"\n[[registers]]\nid = \"a\"\nuri = "
+                           "\"tcp://h:2\"\n",
+                           "t")
+                  .error()
+                  .code,
+              "config_invalid");
+    EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\nuri = \"ftp://h:1\"\n", "t").error().code, "config_invalid");
+    EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\nfamily = \"epson\"\nuri = \"tcp://h:1\"\n", "t").error().code,
+              "config_invalid");
+}
+
+TEST(Config, SyntaxErrorNamesTheLine) {
+    auto c = parse_config("[server]\nlisten = \n", "bad.toml");
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().code, "config_syntax");
+    EXPECT_NE(c.error().message.find("bad.toml:2"), std::string::npos) << c.error().message;
+}
+
+TEST(Config, MissingFileIsAClearError) {
+    auto c = load_config_file("/nonexistent/kassa.toml");
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().code, "config_unreadable");
+}
+
+}  // namespace
+}  // namespace kassa::app
