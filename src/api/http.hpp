@@ -3,10 +3,13 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace kassa::api {
+
+struct Principal;  // api/auth.hpp
 
 struct HttpRequest {
     std::string method;  // upper case: GET, POST, ...
@@ -17,6 +20,7 @@ struct HttpRequest {
     std::string body;
     std::string remote;  // peer address, for the audit log
     std::map<std::string, std::string> params;  // path parameters filled by the router
+    std::shared_ptr<const Principal> principal;   // set by the auth guard on non-open routes
 
     std::string header(const std::string& lower_name) const {
         auto it = headers.find(lower_name);

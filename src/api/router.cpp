@@ -44,8 +44,14 @@ bool matches(const std::vector<std::string>& pattern, const std::vector<std::str
 
 void Router::add(std::string method, std::string pattern, std::string summary, Handler handler, bool open) {
     auto segments = split_path(pattern);
-    routes_.push_back(Route{RouteInfo{std::move(method), std::move(pattern), std::move(summary), open},
+    routes_.push_back(Route{RouteInfo{std::move(method), std::move(pattern), std::move(summary), open, {}},
                             std::move(segments), std::move(handler)});
+}
+
+void Router::add(std::string method, std::string pattern, std::string summary, std::vector<std::string> roles,
+                 Handler handler) {
+    add(std::move(method), std::move(pattern), std::move(summary), std::move(handler), false);
+    routes_.back().info.roles = std::move(roles);
 }
 
 HttpResponse Router::route(HttpRequest& req) const {
@@ -58,6 +64,8 @@ HttpResponse Router::route(HttpRequest& req) const {
             continue;
         }
         matches(route.segments, path, &req.params);
+        if (guard_)
+            if (auto refused = guard_(req, route.info)) return *refused;
         try {
             return route.handler(req);
         } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,12 +17,20 @@ struct RouteInfo {
     std::string method;
     std::string pattern;
     std::string summary;
-    bool open = false;  // no token needed
+    bool open = false;               // no token needed
+    std::vector<std::string> roles;  // roles allowed (names); empty: any authenticated caller
 };
+
+// Runs before a handler; a returned response is sent instead of calling the handler.
+using Guard = std::function<std::optional<HttpResponse>(HttpRequest&, const RouteInfo&)>;
 
 class Router {
 public:
     void add(std::string method, std::string pattern, std::string summary, Handler handler, bool open = false);
+    // A route only the given roles may call (see api/auth.hpp).
+    void add(std::string method, std::string pattern, std::string summary, std::vector<std::string> roles,
+             Handler handler);
+    void set_guard(Guard guard) { guard_ = std::move(guard); }
     // Fills req.params and runs the handler; handler exceptions become 500 JSON errors.
     HttpResponse route(HttpRequest& req) const;
     // Every route, for the OpenAPI document and its drift test.
@@ -34,6 +43,7 @@ private:
         Handler handler;
     };
     std::vector<Route> routes_;
+    Guard guard_;
 };
 
 }  // namespace kassa::api

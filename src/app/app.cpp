@@ -2,8 +2,15 @@
 
 #include <spdlog/logger.h>
 
-#include <filesystem>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "api/auth.hpp"
 #include "api/handlers/health.hpp"
 #include "api/router.hpp"
 #include "api/server.hpp"
@@ -13,8 +20,32 @@
 
 namespace kassa::app {
 
+namespace {
+
+// Reads <data_dir>/admin-token, or creates it (mode 0600, never replaced) with a fresh token.
+Result<std::string> bootstrap_admin_token(const std::filesystem::path& path) {
+    if (std::ifstream in(path); in) {
+        std::string token;
+        std::getline(in, token);
+        if (token.size() >= 32) return token;
+        return fail("admin_token_invalid", "'" + path.string() + "' does not hold a token; delete it to make a new one");
+    }
+    const std::string token = api::random_token();
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) return fail("admin_token_unwritable", "cannot create '" + path.string() + "'");
+    const std::string line = token + "\n";
+    const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written) return fail("admin_token_unwritable", "cannot write '" + path.string() + "'");
+    return token;
+}
+
+}  // namespace
+
 struct App::Impl {
     Config config;
+    api::TokenStore tokens;
+    std::optional<std::filesystem::path> admin_token_path;
     api::Router router;
     std::unique_ptr<api::Server> server;
 };
@@ -31,6 +62,19 @@ Status App::start() {
     if (ec)
         return fail("data_dir_unavailable",
                     "cannot create data dir '" + s.config.ledger.data_dir.string() + "': " + ec.message());
+
+    for (const auto& t : s.config.tokens) {
+        api::Principal principal{t.name, *api::parse_role(t.role), t.registers, t.entities};
+        if (auto added = s.tokens.add(t.sha256, std::move(principal)); !added) return added;
+    }
+    if (s.tokens.empty()) {
+        const auto path = s.config.ledger.data_dir / "admin-token";
+        auto token = bootstrap_admin_token(path);
+        if (!token) return std::unexpected(token.error());
+        (void)s.tokens.add(api::sha256_hex(*token), api::Principal{"bootstrap-admin", api::Role::Admin, {}, {}});
+        s.admin_token_path = path;
+    }
+    api::install_auth(s.router, s.tokens);
 
     api::add_health_routes(
         s.router, api::HealthSource{.version = KASSA_VERSION,
@@ -58,6 +102,8 @@ Status App::start() {
     logger->info("listening on {}:{}", listen->host, s.server->port());
     return ok();
 }
+
+std::optional<std::filesystem::path> App::admin_token_path() const { return impl_->admin_token_path; }
 
 std::uint16_t App::port() const { return impl_->server ? impl_->server->port() : 0; }
 

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "app/config.hpp"
 #include "common/result.hpp"
@@ -17,6 +19,8 @@ public:
     // Opens the data dir, starts the registers and the HTTP listener.
     Status start();
     std::uint16_t port() const;
+    // Where the first-start admin token is kept, when the config lists no tokens.
+    std::optional<std::filesystem::path> admin_token_path() const;
     // Graceful stop: stop accepting, finish requests in flight, drain device workers.
     void stop();
 

@@ -48,6 +48,21 @@ public:
         return ok();
     }
 
+    Status strings(const char* key, std::vector<std::string>& out) {
+        known_.insert(key);
+        const auto* node = table_.get(key);
+        if (!node) return ok();
+        const auto* array = node->as_array();
+        if (!array) return type_error(key, *node, "an array of strings");
+        out.clear();
+        for (const auto& element : *array) {
+            auto value = element.value<std::string>();
+            if (!value) return type_error(key, element, "an array of strings");
+            out.push_back(*value);
+        }
+        return ok();
+    }
+
     const toml::node* sub(const char* key) {
         known_.insert(key);
         return table_.get(key);
@@ -155,6 +170,25 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
             config.registers.push_back(std::move(reg));
         }
     }
+    if (const auto* node = top.sub("tokens")) {
+        const auto* array = node->as_array();
+        if (!array || !array->is_array_of_tables())
+            return fail("config_invalid", where(origin, node->source()) + ": 'tokens' must be [[tokens]] tables");
+        for (const auto& element : *array) {
+            TokenConfig token;
+            TableReader t(*element.as_table(), "tokens.", origin);
+            KASSA_TRY(t.string("name", token.name));
+            KASSA_TRY(t.string("role", token.role));
+            KASSA_TRY(t.string("sha256", token.sha256));
+            KASSA_TRY(t.strings("registers", token.registers));
+            KASSA_TRY(t.strings("entities", token.entities));
+            KASSA_TRY(t.finish());
+            if (token.name.empty() || token.role.empty() || token.sha256.empty())
+                return fail("config_invalid",
+                            where(origin, element.source()) + ": a token needs 'name', 'role' and 'sha256'");
+            config.tokens.push_back(std::move(token));
+        }
+    }
     KASSA_TRY(top.finish());
     KASSA_TRY(validate(config));
     return config;
@@ -185,6 +219,17 @@ Status validate(const Config& config) {
         if (!uri) return fail("config_invalid", "register '" + reg.id + "': " + uri.error().message);
         if (uri->scheme != "serial" && uri->scheme != "tcp" && uri->scheme != "usb" && uri->scheme != "sim")
             return fail("config_invalid", "register '" + reg.id + "': unsupported scheme '" + uri->scheme + "'");
+    }
+    std::set<std::string> names;
+    for (const auto& token : config.tokens) {
+        if (token.role != "admin" && token.role != "cashier" && token.role != "courier")
+            return fail("config_invalid",
+                        "token '" + token.name + "': role '" + token.role + "' is not admin, cashier or courier");
+        if (!names.insert(token.name).second)
+            return fail("config_invalid", "token name '" + token.name + "' is used twice");
+        for (const auto& reg : token.registers)
+            if (!ids.contains(reg))
+                return fail("config_invalid", "token '" + token.name + "' is bound to unknown register '" + reg + "'");
     }
     return ok();
 }

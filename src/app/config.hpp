@@ -40,11 +40,24 @@ struct RegisterConfig {
     friend bool operator==(const RegisterConfig&, const RegisterConfig&) = default;
 };
 
+struct TokenConfig {
+    std::string name;    // for the audit log
+    std::string role;    // admin | cashier | courier
+    std::string sha256;  // hex SHA-256 of the token; the token itself is never in the file
+    std::vector<std::string> registers;  // optional binding to register ids
+    std::vector<std::string> entities;   // optional binding to legal entities (INN)
+
+    friend bool operator==(const TokenConfig&, const TokenConfig&) = default;
+};
+
 struct Config {
     ServerConfig server;
     LedgerConfig ledger;
     LogConfig log;
     std::vector<RegisterConfig> registers;
+    // With no tokens at all, kassad makes an admin token on first start and keeps it in
+    // <data_dir>/admin-token (mode 0600) so the operator can read it.
+    std::vector<TokenConfig> tokens;
     std::optional<std::filesystem::path> source;  // the file it came from, if any
 };
 

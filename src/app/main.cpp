@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "api/auth.hpp"
 #include "app/app.hpp"
 #include "app/config.hpp"
 #include "common/log.hpp"
@@ -21,7 +22,13 @@ int main(int argc, char** argv) {
     cli.add_option("--data-dir", data_dir, "directory of the ledger (overrides ledger.data_dir)");
     cli.add_option("--log-level", log_level, "trace|debug|info|warn|error|critical|off (overrides log.level)");
     cli.set_version_flag("--version", std::string("kassad ") + KASSA_VERSION);
+    std::string hash_token;
+    cli.add_option("--hash-token", hash_token, "print the sha256 of a token for a [[tokens]] entry, then exit");
     CLI11_PARSE(cli, argc, argv);
+    if (!hash_token.empty()) {
+        std::cout << kassa::api::sha256_hex(hash_token) << std::endl;
+        return 0;
+    }
 
     auto config = config_path.empty() ? kassa::Result<kassa::app::Config>(kassa::app::default_config())
                                       : kassa::app::load_config_file(config_path);
@@ -53,6 +60,10 @@ int main(int argc, char** argv) {
     const auto host = kassa::parse_host_port(config->server.listen)->host;
     std::cout << "kassad " << KASSA_VERSION << " listening on http://" << host << ":" << app.port() << std::endl;
     std::cout << "  health: curl http://" << host << ":" << app.port() << "/v1/health" << std::endl;
+    if (auto token_path = app.admin_token_path())
+        std::cout << "  auth:   Authorization: Bearer $(cat " << token_path->string() << ")   (admin token)" << std::endl;
+    else
+        std::cout << "  auth:   Authorization: Bearer <token> with a token listed in the config" << std::endl;
     std::cout << "  data:   " << config->ledger.data_dir.string() << "/kassa.sqlite" << std::endl;
     std::cout << "  stop:   Ctrl-C" << std::endl;
 

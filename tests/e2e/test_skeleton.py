@@ -24,6 +24,28 @@ class Skeleton(unittest.TestCase):
             self.assertIn("state", body["registers"][0])
             self.assertEqual(k.stop(), 0)
 
+    def test_first_start_makes_a_private_admin_token_that_survives_restart(self):
+        with Kassad() as k:
+            path = os.path.join(k.dir, "var", "admin-token")
+            self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+            with open(path) as f:
+                token = f.read().strip()
+            self.assertEqual(len(token), 64)
+            self.assertEqual(k.stop(), 0)
+            again = Kassad(data_dir=k.data_dir)
+            try:
+                with open(path) as f:
+                    self.assertEqual(f.read().strip(), token)
+                self.assertEqual(again.stop(), 0)
+            finally:
+                again.__exit__(None, None, None)
+
+    def test_hash_token_prints_the_config_digest(self):
+        import subprocess
+        from harness import KASSAD
+        out = subprocess.run([KASSAD, "--hash-token", "abc"], capture_output=True, text=True, check=True).stdout
+        self.assertEqual(out.strip(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+
     def test_unknown_config_key_fails_start_naming_key_and_line(self):
         code, err = run_kassad_expecting_failure([], config_text='[server]\nlisten = "127.0.0.1:0"\nlisen = 1\n')
         self.assertNotEqual(code, 0)

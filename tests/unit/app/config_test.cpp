@@ -107,6 +107,44 @@ TEST(Config, RegisterRules) {
               "config_invalid");
 }
 
+TEST(Config, TokensWithRolesAndBindings) {
+    auto c = parse_config(R"(
+[[registers]]
+id = "r1"
+uri = "tcp://127.0.0.1:1"
+
+[[tokens]]
+name = "courier-petrov"
+role = "courier"
+sha256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+registers = ["r1"]
+entities = ["7701234567"]
+)",
+                          "t.toml");
+    ASSERT_TRUE(c) << c.error().message;
+    ASSERT_EQ(c->tokens.size(), 1u);
+    EXPECT_EQ(c->tokens[0].role, "courier");
+    EXPECT_EQ(c->tokens[0].registers, std::vector<std::string>{"r1"});
+    EXPECT_EQ(c->tokens[0].entities, std::vector<std::string>{"7701234567"});
+}
+
+TEST(Config, TokenRules) {
+    const std::string hash = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    EXPECT_EQ(parse_config("[[tokens]]\nname = \"a\"\nrole = \"root\"\nsha256 = \"" + hash + "\"\n", "t").error().code,
+              "config_invalid");
+    EXPECT_EQ(parse_config("[[tokens]]\nname = \"a\"\nrole = \"admin\"\n", "t").error().code, "config_invalid");
+    EXPECT_EQ(parse_config("[[tokens]]\nname = \"a\"\nrole = \"admin\"\nsha256 = \"" + hash +
+                               "\"\nregisters = [\"nope\"]\n",
+                           "t")
+                  .error()
+                  .code,
+              "config_invalid");
+    EXPECT_EQ(parse_config("[[tokens]]\nname = \"a\"\nrole = \"admin\"\nsha256 = \"" + hash + "\"\ntoken = \"x\"\n", "t")
+                  .error()
+                  .code,
+              "config_unknown_key");
+}
+
 TEST(Config, SyntaxErrorNamesTheLine) {
     auto c = parse_config("[server]\nlisten = \n", "bad.toml");
     ASSERT_FALSE(c);

@@ -1,0 +1,63 @@
+// Bearer tokens and roles. Tokens are known only by their SHA-256 (hex); each carries a name for
+// the audit log, a role, and optional bindings to registers or legal entities (INN).
+//   admin    everything
+//   cashier  office work: receipts, shifts, reports, returns, refunds
+//   courier  payments and deliveries for orders, QR codes, its own receipts only
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/http.hpp"
+#include "api/router.hpp"
+#include "common/result.hpp"
+
+namespace kassa::api {
+
+enum class Role { Admin, Cashier, Courier };
+
+std::optional<Role> parse_role(std::string_view text);
+std::string_view role_name(Role role);
+
+struct Principal {
+    std::string name;
+    Role role = Role::Courier;
+    std::vector<std::string> registers;  // empty: any register
+    std::vector<std::string> entities;   // empty: any legal entity
+
+    bool may_use_register(std::string_view id) const;
+    bool may_use_entity(std::string_view inn) const;
+};
+
+// Lower-case hex SHA-256 of the token text.
+std::string sha256_hex(std::string_view text);
+
+// 32 random bytes as 64 hex characters (OpenSSL's CSPRNG).
+std::string random_token();
+
+class TokenStore {
+public:
+    // `sha256` is the hex digest of the token (either case). Fails on a malformed digest or a
+    // digest given twice.
+    Status add(std::string sha256, Principal principal);
+    // The principal for "Authorization: Bearer <token>", or a 401 error code.
+    Result<Principal> authenticate(const HttpRequest& req) const;
+    bool empty() const { return by_hash_.empty(); }
+
+private:
+    std::map<std::string, Principal> by_hash_;
+};
+
+// Installs authentication and role checks on a router: every route that is not open needs a
+// valid token (401 otherwise) with one of the route's roles (403 otherwise; admin passes every
+// role check). The principal is attached to the request; headers "x-kassa-principal" and
+// "x-kassa-role" a client sends are dropped so nothing downstream can be fooled by them.
+void install_auth(Router& router, const TokenStore& tokens);
+
+// The principal the auth hook attached to a request (only inside handlers of non-open routes).
+const Principal& principal_of(const HttpRequest& req);
+
+}  // namespace kassa::api

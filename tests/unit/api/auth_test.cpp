@@ -1,0 +1,115 @@
+#include "api/auth.hpp"
+
+#include <gtest/gtest.h>
+
+namespace kassa::api {
+namespace {
+
+HttpRequest with_token(const std::string& method, const std::string& path, const std::string& token) {
+    HttpRequest r;
+    r.method = method;
+    r.path = path;
+    if (!token.empty()) r.headers["authorization"] = "Bearer " + token;
+    return r;
+}
+
+class AuthTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_TRUE(tokens.add(sha256_hex("admin-secret"), Principal{"boss", Role::Admin, {}, {}}));
+        ASSERT_TRUE(tokens.add(sha256_hex("cashier-secret"), Principal{"office", Role::Cashier, {"reg-1"}, {}}));
+        ASSERT_TRUE(tokens.add(sha256_hex("courier-secret"), Principal{"petrov", Role::Courier, {}, {"7701"}}));
+        router.add("GET", "/v1/health", "", [](HttpRequest&) { return HttpResponse{}; }, true);
+        router.add("POST", "/v1/shifts/close", "", {"cashier"}, [](HttpRequest& req) {
+            HttpResponse res;
+            res.body = principal_of(req).name;
+            return res;
+        });
+        router.add("POST", "/v1/deliveries", "", {"cashier", "courier"}, [](HttpRequest& req) {
+            HttpResponse res;
+            res.body = principal_of(req).name;
+            return res;
+        });
+        install_auth(router, tokens);
+    }
+    TokenStore tokens;
+    Router router;
+};
+
+TEST(Sha256, KnownVector) {
+    // FIPS 180-2 example: SHA-256("abc").
+    EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(RandomToken, IsLongHexAndDiffers) {
+    auto a = random_token();
+    auto b = random_token();
+    EXPECT_EQ(a.size(), 64u);
+    EXPECT_NE(a, b);
+}
+
+TEST_F(AuthTest, OpenRouteNeedsNoToken) {
+    auto req = with_token("GET", "/v1/health", "");
+    EXPECT_EQ(router.route(req).status, 200);
+}
+
+TEST_F(AuthTest, MissingMalformedOrUnknownTokenIs401) {
+    auto none = with_token("POST", "/v1/deliveries", "");
+    auto res = router.route(none);
+    EXPECT_EQ(res.status, 401);
+    EXPECT_EQ(res.headers.at("WWW-Authenticate"), "Bearer");
+    auto unknown = with_token("POST", "/v1/deliveries", "guess");
+    EXPECT_EQ(router.route(unknown).status, 401);
+    HttpRequest basic;
+    basic.method = "POST";
+    basic.path = "/v1/deliveries";
+    basic.headers["authorization"] = "Basic YWRtaW46YWRtaW4=";
+    EXPECT_EQ(router.route(basic).status, 401);
+}
+
+TEST_F(AuthTest, WrongRoleIs403AndAdminPassesEverything) {
+    auto courier = with_token("POST", "/v1/shifts/close", "courier-secret");
+    EXPECT_EQ(router.route(courier).status, 403);
+    auto cashier = with_token("POST", "/v1/shifts/close", "cashier-secret");
+    auto res = router.route(cashier);
+    EXPECT_EQ(res.status, 200);
+    EXPECT_EQ(res.body, "office");
+    auto admin = with_token("POST", "/v1/shifts/close", "admin-secret");
+    EXPECT_EQ(router.route(admin).body, "boss");
+}
+
+TEST_F(AuthTest, SchemeIsCaseInsensitive) {
+    HttpRequest r;
+    r.method = "POST";
+    r.path = "/v1/deliveries";
+    r.headers["authorization"] = "bearer courier-secret";
+    EXPECT_EQ(router.route(r).body, "petrov");
+}
+
+TEST(TokenStore, RejectsBadOrDuplicateDigests) {
+    TokenStore tokens;
+    EXPECT_FALSE(tokens.add("abc", Principal{"x", Role::Admin, {}, {}}));
+    EXPECT_TRUE(tokens.add(sha256_hex("t"), Principal{"x", Role::Admin, {}, {}}));
+    auto upper = sha256_hex("t");
+    for (auto& c : upper) c = static_cast<char>(std::toupper(c));
+    EXPECT_FALSE(tokens.add(upper, Principal{"y", Role::Admin, {}, {}}));
+}
+
+TEST(Principal, Bindings) {
+    Principal p{"c", Role::Courier, {"reg-1"}, {"7701"}};
+    EXPECT_TRUE(p.may_use_register("reg-1"));
+    EXPECT_FALSE(p.may_use_register("reg-2"));
+    EXPECT_TRUE(p.may_use_entity("7701"));
+    EXPECT_FALSE(p.may_use_entity("7702"));
+    Principal any{"a", Role::Admin, {}, {}};
+    EXPECT_TRUE(any.may_use_register("whatever"));
+}
+
+TEST(Role, Names) {
+    EXPECT_EQ(parse_role("courier"), Role::Courier);
+    EXPECT_FALSE(parse_role("root"));
+    EXPECT_EQ(role_name(Role::Cashier), "cashier");
+}
+
+}  // namespace
+}  // namespace kassa::api
