@@ -1,0 +1,316 @@
+// Typed Shtrih-M commands (shared/spec/protocols.md §1.5, §1.8). Each request and answer has an
+// encode() producing the bytes after CMD (and after the error byte for answers) and a decode()
+// reading them back, so the driver and the simulator share one definition of every layout.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "drivers/shtrih/codec.hpp"
+#include "drivers/shtrih/frame.hpp"
+
+namespace kassa::drivers::shtrih {
+
+// Command codes; FF-class codes keep their FF prefix in the high byte (§1.2: `FF` goes first).
+namespace cmd {
+inline constexpr std::uint16_t kShortStatus = 0x10;
+inline constexpr std::uint16_t kFullStatus = 0x11;
+inline constexpr std::uint16_t kPrintString = 0x17;
+inline constexpr std::uint16_t kCut = 0x25;
+inline constexpr std::uint16_t kXReport = 0x40;
+inline constexpr std::uint16_t kZReport = 0x41;
+inline constexpr std::uint16_t kCancelReceipt = 0x88;
+inline constexpr std::uint16_t kOpenReceipt = 0x8D;
+inline constexpr std::uint16_t kContinuePrint = 0xB0;
+inline constexpr std::uint16_t kOpenShift = 0xE0;
+inline constexpr std::uint16_t kFnStatus = 0xFF01;
+inline constexpr std::uint16_t kFnNumber = 0xFF02;
+inline constexpr std::uint16_t kFnExpiry = 0xFF03;
+inline constexpr std::uint16_t kFindDocument = 0xFF0A;
+inline constexpr std::uint16_t kSendTlv = 0xFF0C;
+inline constexpr std::uint16_t kOfdStatus = 0xFF39;
+inline constexpr std::uint16_t kShiftParams = 0xFF40;
+inline constexpr std::uint16_t kBeginOpenShift = 0xFF41;
+inline constexpr std::uint16_t kCloseReceiptV2 = 0xFF45;
+inline constexpr std::uint16_t kOperationV2 = 0xFF46;
+inline constexpr std::uint16_t kCorrectionV2 = 0xFF4A;
+inline constexpr std::uint16_t kSendLineTlv = 0xFF4D;
+}  // namespace cmd
+
+inline constexpr bool is_fn_class(std::uint16_t code) { return code > 0xFF; }
+
+// Default passwords (§1.6): cashier rows 1..28, administrator 29, system administrator 30.
+inline constexpr std::uint32_t kPasswordAdmin = 29;
+inline constexpr std::uint32_t kPasswordSysAdmin = 30;
+
+// A request: CMD + DATA. The frame body is cmd bytes followed by data.
+struct Request {
+    std::uint16_t code = 0;
+    Bytes data;
+
+    Bytes body() const;
+    static Result<Request> parse(std::span<const std::uint8_t> body);
+};
+
+// An answer: CMD echo + error + DATA (§1.5). When error ≠ 0 the device sends no data.
+struct Answer {
+    std::uint16_t code = 0;
+    std::uint8_t error = 0;
+    Bytes data;
+
+    Bytes body() const;
+    // Accepts both answer forms for FF commands: `FF xx err …` and the short `FF err` (§1.5).
+    static Result<Answer> parse(std::span<const std::uint8_t> body, std::uint16_t expected_code);
+};
+
+// Requests that carry only a password (10h, 11h, 40h, 41h, 88h, B0h, E0h, FF01..FF03, FF39..FF41).
+Request password_request(std::uint16_t code, std::uint32_t password);
+Result<std::uint32_t> decode_password(std::span<const std::uint8_t> data);
+
+// Answers that carry only the operator number (17h, 25h, 40h, 41h, 88h, 8Dh, B0h, E0h).
+struct OperatorAnswer {
+    std::uint8_t operator_number = 0;
+    Bytes encode() const;
+    static Result<OperatorAnswer> decode(std::span<const std::uint8_t> data);
+};
+
+// ECR flag bits (§1.7).
+namespace flags {
+inline constexpr std::uint16_t kReceiptRoll = 1u << 1;
+inline constexpr std::uint16_t kReceiptOptical = 1u << 7;  // 1 = paper under the sensor
+inline constexpr std::uint16_t kCoverOpen = 1u << 10;
+}  // namespace flags
+
+// 10h short status answer (LEN 16, or 17 with the last print result).
+struct ShortStatus {
+    std::uint8_t operator_number = 0;
+    std::uint16_t flags = 0;
+    std::uint8_t mode = 0;  // low nibble: mode; high nibble: status in modes 8/13/14
+    std::uint8_t submode = 0;
+    std::uint16_t receipt_operations = 0;  // lo and hi bytes sit apart on the wire
+    std::uint8_t battery_voltage = 0;
+    std::uint8_t power_voltage = 0;
+    std::uint8_t fm_error = 0;
+    std::uint8_t ej_error = 0;
+    std::optional<std::uint8_t> last_print_result;
+
+    Bytes encode() const;
+    static Result<ShortStatus> decode(std::span<const std::uint8_t> data);
+};
+
+// 11h full status answer, the legacy 48-byte layout real devices send (§1.8.1).
+struct FullStatus {
+    std::uint8_t operator_number = 0;
+    std::array<std::uint8_t, 2> firmware_version{'1', '0'};
+    std::uint16_t firmware_build = 0;
+    std::array<std::uint8_t, 3> firmware_date{1, 1, 20};  // DD MM YY
+    std::uint8_t number_in_hall = 1;
+    std::uint16_t document_number = 0;
+    std::uint16_t flags = 0;
+    std::uint8_t mode = 0;
+    std::uint8_t submode = 0;
+    std::uint8_t port = 0;
+    std::array<std::uint8_t, 3> date{1, 1, 20};  // DD MM YY
+    std::array<std::uint8_t, 3> time{0, 0, 0};   // HH MM SS
+    std::uint32_t serial_low = 0xFFFFFFFF;
+    std::uint16_t last_closed_shift = 0;
+    std::uint64_t inn = 0xFFFF'FFFF'FFFFull;  // 6 bytes LE
+
+    Bytes encode() const;
+    static Result<FullStatus> decode(std::span<const std::uint8_t> data);
+};
+
+// 8Dh open receipt: document type 0 sale, 1 buy, 2 sale return, 3 buy return; +0x80 correction.
+struct OpenReceiptRequest {
+    std::uint32_t password = 0;
+    std::uint8_t type = 0;
+    Request request() const;
+    static Result<OpenReceiptRequest> decode(std::span<const std::uint8_t> data);
+};
+
+// 17h print string: flags bit0 control tape, bit1 receipt tape; 40 bytes of CP1251 text.
+struct PrintStringRequest {
+    std::uint32_t password = 0;
+    std::uint8_t flags = 0x02;
+    std::string text;  // UTF-8; cut to 40 encoded bytes
+    Request request() const;
+    static Result<PrintStringRequest> decode(std::span<const std::uint8_t> data);
+};
+
+// 25h cut: 0 full, 1 partial.
+struct CutRequest {
+    std::uint32_t password = 0;
+    std::uint8_t type = 0;
+    Request request() const;
+    static Result<CutRequest> decode(std::span<const std::uint8_t> data);
+};
+
+// FF01h FN status answer (LEN 33).
+struct FnStatus {
+    std::uint8_t life_phase = 0;        // bitmask: 03 fiscal mode
+    std::uint8_t current_document = 0;  // 00 none, 02 shift open report, 04 receipt, 08 shift close, 14 correction
+    std::uint8_t document_data = 0;
+    std::uint8_t shift_open = 0;  // 0 closed, 1 open
+    std::uint8_t warnings = 0;
+    DateTime date_time;
+    std::string fn_number;  // 16 ASCII characters
+    std::uint32_t last_fd_number = 0;
+
+    Bytes encode() const;
+    static Result<FnStatus> decode(std::span<const std::uint8_t> data);
+};
+
+// FF02h FN number answer.
+struct FnNumber {
+    std::string number;
+    Bytes encode() const;
+    static Result<FnNumber> decode(std::span<const std::uint8_t> data);
+};
+
+// FF03h FN expiry answer: YY MM DD.
+struct FnExpiry {
+    int year = 2000;
+    int month = 1;
+    int day = 1;
+    Bytes encode() const;
+    static Result<FnExpiry> decode(std::span<const std::uint8_t> data);
+};
+
+// FF0Ah find fiscal document by number.
+struct FindDocumentRequest {
+    std::uint32_t password = kPasswordSysAdmin;
+    std::uint32_t number = 0;
+    Request request() const;
+    static Result<FindDocumentRequest> decode(std::span<const std::uint8_t> data);
+};
+
+// Document type codes = FFD form codes (§1.8 FF0A notes).
+namespace doc_type {
+inline constexpr std::uint8_t kRegistration = 1;
+inline constexpr std::uint8_t kShiftOpen = 2;
+inline constexpr std::uint8_t kReceipt = 3;
+inline constexpr std::uint8_t kCorrectionReceipt = 31;
+inline constexpr std::uint8_t kShiftClose = 5;
+}  // namespace doc_type
+
+struct FoundDocument {
+    std::uint8_t type = 0;
+    bool ofd_ticket = false;
+    DateTime date_time;
+    std::uint32_t number = 0;
+    std::uint32_t fiscal_sign = 0;
+    std::optional<std::uint8_t> operation;  // receipts: tag 1054
+    std::optional<std::uint64_t> amount;    // receipts: total in kopecks
+
+    Bytes encode() const;
+    static Result<FoundDocument> decode(std::span<const std::uint8_t> data);
+};
+
+// FF0Ch (document tags) and FF4Dh (tags of the last operation): password + raw TLV ≤ 250 bytes.
+inline constexpr std::size_t kMaxTlvPerCommand = 250;
+struct TlvRequest {
+    std::uint16_t code = cmd::kSendTlv;
+    std::uint32_t password = kPasswordSysAdmin;
+    Bytes tlv;
+    Request request() const;
+    static Result<TlvRequest> decode(std::uint16_t code, std::span<const std::uint8_t> data);
+};
+
+// FF39h OFD exchange status answer (LEN 16).
+struct OfdStatus {
+    std::uint8_t status = 0;
+    std::uint8_t reading = 0;
+    std::uint16_t queued = 0;
+    std::uint32_t first_number = 0;
+    DateTime first_date_time;
+
+    Bytes encode() const;
+    static Result<OfdStatus> decode(std::span<const std::uint8_t> data);
+};
+
+// FF40h current shift parameters answer.
+struct ShiftParams {
+    bool open = false;
+    std::uint16_t shift_number = 0;
+    std::uint16_t receipt_number = 0;
+    Bytes encode() const;
+    static Result<ShiftParams> decode(std::span<const std::uint8_t> data);
+};
+
+// FF46h operation v2 (§1.8.2).
+struct OperationV2 {
+    std::uint32_t password = kPasswordSysAdmin;
+    std::uint8_t operation = 1;       // tag 1054
+    std::int64_t quantity_micro = 0;  // 6 bytes, 6 decimals
+    std::uint64_t price = 0;          // kopecks
+    std::uint64_t amount = kMoneyAuto;
+    std::uint64_t tax_amount = kMoneyAuto;
+    std::uint8_t tax = 0x01;  // bitmask, see tax_byte_for_1199()
+    std::uint8_t department = 1;
+    std::uint8_t method = 4;   // tag 1214
+    std::uint8_t subject = 1;  // tag 1212
+    std::string name;          // UTF-8; sent as CP1251, ≤ 128 bytes
+
+    Request request() const;
+    static Result<OperationV2> decode(std::span<const std::uint8_t> data);
+};
+
+// The FF46 tax byte for a tag 1199 code (§1.8.2, §3.4): the bitmask on the wire; 22 % and 22/122
+// go as rows 1 and 5, which the KKT relabels by date (vendor default mode Т17П71 = 1).
+std::optional<std::uint8_t> tax_byte_for_1199(std::uint8_t code);
+// The inverse the simulator uses; `after_2026` selects 22 % for rows 1 and 5.
+std::optional<std::uint8_t> tag_1199_for_tax_byte(std::uint8_t tax, bool after_2026);
+
+// FF45h close receipt v2 (§1.8.3).
+struct CloseReceiptV2 {
+    std::uint32_t password = kPasswordSysAdmin;
+    std::array<std::uint64_t, 16> payments{};  // [0] cash, [1..12] electronic, [13] 1215, [14] 1216, [15] 1217
+    std::uint8_t rounding = 0;
+    std::array<std::uint64_t, 6> taxes{};
+    std::uint8_t tax_system = 0x01;  // tag 1055 bit
+    std::string text;
+
+    Request request() const;
+    static Result<CloseReceiptV2> decode(std::span<const std::uint8_t> data);
+};
+
+struct CloseReceiptV2Answer {
+    std::uint64_t change = 0;
+    std::uint32_t fd_number = 0;
+    std::uint32_t fiscal_sign = 0;
+    std::optional<DateTime> date_time;  // with «РАСШИР. ОТВ.» set
+    Bytes encode() const;
+    static Result<CloseReceiptV2Answer> decode(std::span<const std::uint8_t> data);
+};
+
+// FF4Ah correction receipt v2 (FFD 1.05 form); Kassa's FFD 1.2 corrections use 8Dh | 0x80 instead.
+struct CorrectionV2 {
+    std::uint32_t password = kPasswordSysAdmin;
+    std::uint8_t correction_type = 0;
+    std::uint8_t calc_sign = 1;
+    std::uint64_t total = 0;
+    std::array<std::uint64_t, 5> payments{};  // cash, electronic, prepaid, postpaid, provision
+    std::array<std::uint64_t, 6> taxes{};     // 20, 10, 0, none, 20/120, 10/110
+    std::uint8_t tax_system = 0x01;
+    Request request() const;
+    static Result<CorrectionV2> decode(std::span<const std::uint8_t> data);
+};
+
+struct CorrectionV2Answer {
+    std::uint16_t receipt_number = 0;
+    std::uint32_t fd_number = 0;
+    std::uint32_t fiscal_sign = 0;
+    std::optional<DateTime> date_time;
+    Bytes encode() const;
+    static Result<CorrectionV2Answer> decode(std::span<const std::uint8_t> data);
+};
+
+// Host-side answer timeout for a command (§1.11).
+std::chrono::milliseconds answer_timeout(std::uint16_t code);
+
+}  // namespace kassa::drivers::shtrih

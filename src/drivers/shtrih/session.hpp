@@ -1,0 +1,92 @@
+// The host side of the Shtrih link exchange without I/O (shared/spec/protocols.md §1.3): ENQ/ACK/NAK,
+// retries, per-command answer timeouts (§1.11) and recovery of an answer lost on the wire
+// ("ENQ answered by ACK: an answer is waiting"). One request in flight. The owner feeds it bytes
+// and timer expiries and carries out the actions it returns; tests do that with virtual time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "common/result.hpp"
+#include "drivers/shtrih/commands.hpp"
+#include "drivers/shtrih/frame.hpp"
+
+namespace kassa::drivers::shtrih {
+
+struct SessionConfig {
+    // Wait for a control byte after ENQ or after our frame, and between bytes of an answer frame.
+    // The device's own byte timeout is 50 ms (§1.1); the host allows for USB/TCP latency.
+    std::chrono::milliseconds control_timeout{500};
+    int max_enq = 10;          // ENQ attempts without any reply, and ENQ recoveries per exchange
+    int max_frame_naks = 10;   // resends of our frame on NAK
+    int max_bad_answers = 10;  // answers re-read after a bad LRC or a broken frame
+    // Replaces the §1.11 table (for tests that make a device stall); nullopt = the table.
+    std::optional<std::chrono::milliseconds> answer_timeout;
+};
+
+struct SessionAction {
+    enum class Kind : std::uint8_t {
+        Send,        // write `bytes` to the line
+        StartTimer,  // (re)arm the one timer for `timeout`; its expiry is on_timeout()
+        Complete,    // the exchange is over: `result` holds the answer body or the error
+    };
+    Kind kind = Kind::Send;
+    Bytes bytes;
+    std::chrono::milliseconds timeout{0};
+    Result<Bytes> result;
+};
+
+using SessionActions = std::vector<SessionAction>;
+
+class Session {
+  public:
+    explicit Session(SessionConfig config = {});
+
+    // Begins one exchange: ENQ, then the frame, then the answer. Fails at once when busy.
+    SessionActions start(const Request& request);
+    // ENQ only: if the device holds an undelivered answer (ACK) it is read and returned;
+    // if it is idle (NAK) the exchange completes with error code "nothing_pending".
+    SessionActions start_recovery();
+
+    SessionActions on_bytes(std::span<const std::uint8_t> bytes);
+    SessionActions on_timeout();
+
+    bool busy() const { return state_ != State::Idle; }
+    // Whether our frame may have reached the device in the current / last exchange: a failure
+    // after that is "maybe executed" for a fiscal command.
+    bool frame_sent() const { return frame_sent_; }
+
+  private:
+    enum class State : std::uint8_t { Idle, WaitEnqReply, WaitFrameAck, WaitAnswer, DrainStale };
+    // Why the ENQ went out: before our frame, after it (recovering its answer), or recovery only.
+    enum class Phase : std::uint8_t { Before, After, RecoveryOnly };
+
+    void send_enq(SessionActions& out, Phase phase);
+    void send_frame(SessionActions& out);
+    void wait_answer(SessionActions& out, State state);
+    void complete(SessionActions& out, Result<Bytes> result);
+    void fail_link(SessionActions& out, const char* what);
+    void handle(SessionActions& out, const LinkEvent& e);
+    void handle_answer_frame(SessionActions& out, Bytes body);
+    void handle_bad_answer(SessionActions& out);
+    bool answers_request(const Bytes& body) const;
+    std::chrono::milliseconds answer_wait() const;
+
+    SessionConfig config_;
+    State state_ = State::Idle;
+    Phase phase_ = Phase::Before;
+    FrameDecoder decoder_;
+    Bytes frame_;
+    std::uint16_t code_ = 0;
+    bool recovery_only_ = false;
+    bool frame_sent_ = false;
+    int enq_silent_ = 0;  // ENQs in a row without a reply
+    int enq_total_ = 0;   // ENQ recoveries in this exchange
+    int frame_naks_ = 0;
+    int bad_answers_ = 0;
+};
+
+}  // namespace kassa::drivers::shtrih
