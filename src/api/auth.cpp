@@ -36,9 +36,12 @@ std::optional<Role> parse_role(std::string_view text) {
 
 std::string_view role_name(Role role) {
     switch (role) {
-        case Role::Admin: return "admin";
-        case Role::Cashier: return "cashier";
-        case Role::Courier: return "courier";
+        case Role::Admin:
+            return "admin";
+        case Role::Cashier:
+            return "cashier";
+        case Role::Courier:
+            return "courier";
     }
     return "unknown";
 }
@@ -78,8 +81,9 @@ Result<Principal> TokenStore::authenticate(const HttpRequest& req) const {
     const std::string header = req.header("authorization");
     constexpr std::string_view kBearer = "Bearer ";
     if (header.empty()) return fail("unauthorized", "an Authorization: Bearer <token> header is required");
-    if (header.size() <= kBearer.size() || !std::equal(kBearer.begin(), kBearer.end(), header.begin(),
-                                                       [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+    if (header.size() <= kBearer.size() ||
+        !std::equal(kBearer.begin(), kBearer.end(), header.begin(),
+                    [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
         return fail("unauthorized", "the Authorization header must be 'Bearer <token>'");
     const auto it = by_hash_.find(sha256_hex(std::string_view(header).substr(kBearer.size())));
     if (it == by_hash_.end()) return fail("unauthorized", "the token is not known");
@@ -100,7 +104,8 @@ void install_auth(Router& router, const TokenStore& tokens) {
         const auto role = std::string(role_name(principal->role));
         if (!route.roles.empty() && principal->role != Role::Admin &&
             std::ranges::find(route.roles, role) == route.roles.end())
-            return error_response(403, "forbidden", "role '" + role + "' may not " + route.method + " " + route.pattern);
+            return error_response(403, "forbidden",
+                                  "role '" + role + "' may not " + route.method + " " + route.pattern);
         req.principal = std::make_shared<const Principal>(std::move(*principal));
         return std::nullopt;
     });

@@ -39,7 +39,7 @@ std::string sha256_hex(std::string_view text);
 std::string random_token();
 
 class TokenStore {
-public:
+  public:
     // `sha256` is the hex digest of the token (either case). Fails on a malformed digest or a
     // digest given twice.
     Status add(std::string sha256, Principal principal);
@@ -47,7 +47,7 @@ public:
     Result<Principal> authenticate(const HttpRequest& req) const;
     bool empty() const { return by_hash_.empty(); }
 
-private:
+  private:
     std::map<std::string, Principal> by_hash_;
 };
 

@@ -18,9 +18,9 @@ struct HttpRequest {
     std::map<std::string, std::string> query;
     std::map<std::string, std::string> headers;  // names in lower case
     std::string body;
-    std::string remote;  // peer address, for the audit log
-    std::map<std::string, std::string> params;  // path parameters filled by the router
-    std::shared_ptr<const Principal> principal;   // set by the auth guard on non-open routes
+    std::string remote;                          // peer address, for the audit log
+    std::map<std::string, std::string> params;   // path parameters filled by the router
+    std::shared_ptr<const Principal> principal;  // set by the auth guard on non-open routes
 
     std::string header(const std::string& lower_name) const {
         auto it = headers.find(lower_name);

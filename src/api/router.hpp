@@ -25,7 +25,7 @@ struct RouteInfo {
 using Guard = std::function<std::optional<HttpResponse>(HttpRequest&, const RouteInfo&)>;
 
 class Router {
-public:
+  public:
     void add(std::string method, std::string pattern, std::string summary, Handler handler, bool open = false);
     // A route only the given roles may call (see api/auth.hpp).
     void add(std::string method, std::string pattern, std::string summary, std::vector<std::string> roles,
@@ -36,7 +36,7 @@ public:
     // Every route, for the OpenAPI document and its drift test.
     std::vector<RouteInfo> routes() const;
 
-private:
+  private:
     struct Route {
         RouteInfo info;
         std::vector<std::string> segments;

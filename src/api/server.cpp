@@ -1,9 +1,9 @@
 #include "api/server.hpp"
 
+#include <spdlog/logger.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/logger.h>
 
 #include <algorithm>
 #include <atomic>
@@ -64,7 +64,7 @@ struct Server::Impl {
 namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
-public:
+  public:
     Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {}
 
     void start() {
@@ -79,7 +79,7 @@ public:
         });
     }
 
-private:
+  private:
     void do_read() {
         if (server_.stopping) return close();
         parser_.emplace();
@@ -95,9 +95,9 @@ private:
             ec == asio::error::connection_reset || ec == asio::error::eof)
             return close();
         if (ec == http::error::body_limit)
-            return reply_and_close(error_response(413, "payload_too_large",
-                                                  "the request body is larger than " +
-                                                      std::to_string(server_.options.body_limit_bytes) + " bytes"));
+            return reply_and_close(error_response(
+                413, "payload_too_large",
+                "the request body is larger than " + std::to_string(server_.options.body_limit_bytes) + " bytes"));
         if (ec == http::error::header_limit)
             return reply_and_close(error_response(431, "headers_too_large", "the request headers are too large"));
         if (ec) return reply_and_close(error_response(400, "bad_request", "malformed HTTP request: " + ec.message()));

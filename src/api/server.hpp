@@ -24,7 +24,7 @@ struct ServerOptions {
 };
 
 class Server {
-public:
+  public:
     Server(ServerOptions options, const Router& router);
     ~Server();
     Server(const Server&) = delete;
@@ -40,7 +40,7 @@ public:
 
     struct Impl;  // opaque; public only so the connection class in server.cpp can name it
 
-private:
+  private:
     std::unique_ptr<Impl> impl_;
 };
 

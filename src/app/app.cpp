@@ -28,7 +28,8 @@ Result<std::string> bootstrap_admin_token(const std::filesystem::path& path) {
         std::string token;
         std::getline(in, token);
         if (token.size() >= 32) return token;
-        return fail("admin_token_invalid", "'" + path.string() + "' does not hold a token; delete it to make a new one");
+        return fail("admin_token_invalid",
+                    "'" + path.string() + "' does not hold a token; delete it to make a new one");
     }
     const std::string token = api::random_token();
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
@@ -77,16 +78,17 @@ Status App::start() {
     api::install_auth(s.router, s.tokens);
 
     api::add_health_routes(
-        s.router, api::HealthSource{.version = KASSA_VERSION,
-                                    .clock = &SystemClock::instance(),
-                                    .started = SystemClock::instance().steady_now(),
-                                    .registers = [&s] {
-                                        std::vector<api::RegisterHealth> out;
-                                        for (const auto& r : s.config.registers)
-                                            out.push_back({r.id, r.family, r.entity_inn, "not_connected",
-                                                           "device workers are not wired yet"});
-                                        return out;
-                                    }});
+        s.router,
+        api::HealthSource{
+            .version = KASSA_VERSION,
+            .clock = &SystemClock::instance(),
+            .started = SystemClock::instance().steady_now(),
+            .registers = [&s] {
+                std::vector<api::RegisterHealth> out;
+                for (const auto& r : s.config.registers)
+                    out.push_back({r.id, r.family, r.entity_inn, "not_connected", "device workers are not wired yet"});
+                return out;
+            }});
 
     auto listen = parse_host_port(s.config.server.listen);
     if (!listen) return std::unexpected(listen.error());

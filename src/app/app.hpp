@@ -12,7 +12,7 @@
 namespace kassa::app {
 
 class App {
-public:
+  public:
     explicit App(Config config);
     ~App();
 
@@ -24,7 +24,7 @@ public:
     // Graceful stop: stop accepting, finish requests in flight, drain device workers.
     void stop();
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -1,10 +1,10 @@
 #include "app/config.hpp"
 
+#include <toml++/toml.h>
 #include <fstream>
 #include <functional>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "common/log.hpp"
 #include "common/uri.hpp"
@@ -20,7 +20,7 @@ std::string where(const std::string& origin, const toml::source_region& src) {
 // Reads the keys of one table into a struct and reports any key nobody asked for. Each getter
 // marks its key as known; finish() turns the rest into an error naming the first one.
 class TableReader {
-public:
+  public:
     TableReader(const toml::table& table, std::string prefix, const std::string& origin)
         : table_(table), prefix_(std::move(prefix)), origin_(origin) {}
 
@@ -71,13 +71,13 @@ public:
     Status finish() const {
         for (const auto& [key, node] : table_) {
             if (!known_.contains(std::string(key.str())))
-                return fail("config_unknown_key", where(origin_, key.source()) + ": unknown key '" + prefix_ +
-                                                      std::string(key.str()) + "'");
+                return fail("config_unknown_key",
+                            where(origin_, key.source()) + ": unknown key '" + prefix_ + std::string(key.str()) + "'");
         }
         return ok();
     }
 
-private:
+  private:
     Status type_error(const char* key, const toml::node& node, const char* expected) const {
         return fail("config_invalid", where(origin_, node.source()) + ": '" + prefix_ + key + "' must be " + expected);
     }
@@ -92,10 +92,10 @@ private:
 // carries the line so a KASSA_TRY inside a lambda inside another KASSA_TRY does not shadow.
 #define KASSA_CONCAT_(a, b) a##b
 #define KASSA_CONCAT(a, b) KASSA_CONCAT_(a, b)
-#define KASSA_TRY(expr)                                                                  \
-    do {                                                                                 \
+#define KASSA_TRY(expr)                                                                                  \
+    do {                                                                                                 \
         if (auto KASSA_CONCAT(kassa_status_, __LINE__) = (expr); !KASSA_CONCAT(kassa_status_, __LINE__)) \
-            return std::unexpected(KASSA_CONCAT(kassa_status_, __LINE__).error());       \
+            return std::unexpected(KASSA_CONCAT(kassa_status_, __LINE__).error());                       \
     } while (0)
 
 Status read_table(TableReader& parent, const char* key, const std::string& origin,
@@ -113,8 +113,8 @@ Status read_table(TableReader& parent, const char* key, const std::string& origi
 
 Config default_config() {
     Config config;
-    config.registers.push_back(RegisterConfig{.id = "sim-1", .family = "shtrih", .uri = "sim://embedded",
-                                              .entity_inn = "7700000001"});
+    config.registers.push_back(
+        RegisterConfig{.id = "sim-1", .family = "shtrih", .uri = "sim://embedded", .entity_inn = "7700000001"});
     return config;
 }
 
@@ -146,9 +146,8 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
         config.ledger.data_dir = dir;
         return ok();
     }));
-    KASSA_TRY(read_table(top, "log", origin, [&](TableReader& t) -> Status {
-        return t.string("level", config.log.level);
-    }));
+    KASSA_TRY(
+        read_table(top, "log", origin, [&](TableReader& t) -> Status { return t.string("level", config.log.level); }));
 
     if (const auto* node = top.sub("registers")) {
         const auto* array = node->as_array();

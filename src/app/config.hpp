@@ -41,9 +41,9 @@ struct RegisterConfig {
 };
 
 struct TokenConfig {
-    std::string name;    // for the audit log
-    std::string role;    // admin | cashier | courier
-    std::string sha256;  // hex SHA-256 of the token; the token itself is never in the file
+    std::string name;                    // for the audit log
+    std::string role;                    // admin | cashier | courier
+    std::string sha256;                  // hex SHA-256 of the token; the token itself is never in the file
     std::vector<std::string> registers;  // optional binding to register ids
     std::vector<std::string> entities;   // optional binding to legal entities (INN)
 

@@ -61,7 +61,8 @@ int main(int argc, char** argv) {
     std::cout << "kassad " << KASSA_VERSION << " listening on http://" << host << ":" << app.port() << std::endl;
     std::cout << "  health: curl http://" << host << ":" << app.port() << "/v1/health" << std::endl;
     if (auto token_path = app.admin_token_path())
-        std::cout << "  auth:   Authorization: Bearer $(cat " << token_path->string() << ")   (admin token)" << std::endl;
+        std::cout << "  auth:   Authorization: Bearer $(cat " << token_path->string() << ")   (admin token)"
+                  << std::endl;
     else
         std::cout << "  auth:   Authorization: Bearer <token> with a token listed in the config" << std::endl;
     std::cout << "  data:   " << config->ledger.data_dir.string() << "/kassa.sqlite" << std::endl;

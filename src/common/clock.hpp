@@ -8,7 +8,7 @@
 namespace kassa {
 
 class Clock {
-public:
+  public:
     using time_point = std::chrono::system_clock::time_point;
     using duration = std::chrono::system_clock::duration;
 
@@ -20,7 +20,7 @@ public:
 };
 
 class SystemClock final : public Clock {
-public:
+  public:
     time_point now() const override { return std::chrono::system_clock::now(); }
     std::chrono::steady_clock::time_point steady_now() const override { return std::chrono::steady_clock::now(); }
     // A process-wide instance for composition roots; library code takes a Clock& instead.
@@ -32,7 +32,7 @@ public:
 
 // A clock that moves only when a test says so. Thread-safe.
 class ManualClock final : public Clock {
-public:
+  public:
     explicit ManualClock(time_point start = time_point{std::chrono::seconds{1'790'000'000}}) : wall_(start) {}
 
     time_point now() const override {
@@ -53,7 +53,7 @@ public:
         wall_ = t;
     }
 
-private:
+  private:
     mutable std::mutex mutex_;
     time_point wall_;
     std::chrono::steady_clock::time_point steady_{};

@@ -81,7 +81,8 @@ Result<Uri> parse_uri(std::string_view text) {
         std::string_view host = authority;
         if (authority.front() == '[') {  // [::1]:port
             auto close = authority.find(']');
-            if (close == std::string_view::npos) return fail("invalid_uri", "unclosed '[' in '" + std::string(text) + "'");
+            if (close == std::string_view::npos)
+                return fail("invalid_uri", "unclosed '[' in '" + std::string(text) + "'");
             host = authority.substr(1, close - 1);
             if (close + 1 < authority.size()) {
                 if (authority[close + 1] != ':') return fail("invalid_uri", "bad host in '" + std::string(text) + "'");

@@ -9,7 +9,7 @@
 namespace kassa::fiscal {
 
 class Kopecks {
-public:
+  public:
     constexpr Kopecks() = default;
     constexpr explicit Kopecks(std::int64_t value) : value_(value) {}
 
@@ -43,7 +43,7 @@ public:
     // "1234.50" (roubles with two decimals, '-' when negative): for receipt QR strings and texts.
     std::string to_roubles_string() const;
 
-private:
+  private:
     std::int64_t value_ = 0;
 };
 

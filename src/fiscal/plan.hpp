@@ -41,9 +41,9 @@ enum class OrderState : std::uint8_t { Open, Delivered, Cancelled };
 struct OrderFacts {
     Order order;
     OrderState state = OrderState::Open;
-    Kopecks prepaid;                             // prepayments received and not yet offset
-    Kopecks credit_owed;                         // left on credit at delivery, not yet repaid
-    std::map<std::string, Quantity> returned;    // sku → quantity already returned
+    Kopecks prepaid;                           // prepayments received and not yet offset
+    Kopecks credit_owed;                       // left on credit at delivery, not yet repaid
+    std::map<std::string, Quantity> returned;  // sku → quantity already returned
 };
 
 struct CustomerFacts {

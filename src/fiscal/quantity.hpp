@@ -12,7 +12,7 @@
 namespace kassa::fiscal {
 
 class Quantity {
-public:
+  public:
     static constexpr std::int64_t kScale = 1'000'000;  // units of 10^-6
 
     constexpr Quantity() = default;
@@ -33,7 +33,7 @@ public:
     constexpr Quantity operator+(Quantity o) const { return Quantity{micro_ + o.micro_}; }
     constexpr Quantity operator-(Quantity o) const { return Quantity{micro_ - o.micro_}; }
 
-private:
+  private:
     constexpr explicit Quantity(std::int64_t micro) : micro_(micro) {}
     std::int64_t micro_ = 0;
 };

@@ -50,11 +50,11 @@ enum class TaxSystem : std::uint8_t {
 };
 
 struct ReceiptLine {
-    std::string name;          // 1030, ≤ 128 characters, CP866-encodable
-    Quantity quantity;         // 1023
-    std::uint8_t unit = 0;     // 2108 «мера количества», 0 = pieces
-    Kopecks price;             // 1079, per unit incl. discounts
-    Kopecks amount;            // 1043 = price × quantity rounded half up
+    std::string name;                                   // 1030, ≤ 128 characters, CP866-encodable
+    Quantity quantity;                                  // 1023
+    std::uint8_t unit = 0;                              // 2108 «мера количества», 0 = pieces
+    Kopecks price;                                      // 1079, per unit incl. discounts
+    Kopecks amount;                                     // 1043 = price × quantity rounded half up
     PaymentMethod method = PaymentMethod::FullPayment;  // 1214
     std::uint8_t subject = subject::kGoods;             // 1212
     VatClass vat_class = VatClass::Vat22;               // the good's class (not sent)
@@ -78,9 +78,9 @@ struct Payments {
 
 // Correction receipt fields (FFD 1.2).
 struct Correction {
-    std::uint8_t type = 0;         // 1173: 0 own initiative, 1 by order of the tax authority
-    std::int64_t date_unix = 0;    // 1178: date of the corrected settlement, 00:00:00 local → UnixTime
-    std::string order_number;      // 1179: the tax authority's order number; only when type = 1
+    std::uint8_t type = 0;       // 1173: 0 own initiative, 1 by order of the tax authority
+    std::int64_t date_unix = 0;  // 1178: date of the corrected settlement, 00:00:00 local → UnixTime
+    std::string order_number;    // 1179: the tax authority's order number; only when type = 1
 
     friend bool operator==(const Correction&, const Correction&) = default;
 };
@@ -89,15 +89,15 @@ struct Receipt {
     CalcSign sign = CalcSign::Income;  // 1054
     std::vector<ReceiptLine> lines;    // 1059 each
     Payments payments;
-    Kopecks total;                            // 1020
-    TaxSystem tax_system = TaxSystem::Osn;    // 1055
-    std::string cashier;                      // 1021
-    std::string cashier_inn;                  // 1203, 12 digits or empty
-    std::string buyer_contact;                // 1008, +7XXXXXXXXXX or e-mail, or empty
-    std::string settlement_address;           // 1009
-    std::string settlement_place;             // 1187
-    std::optional<Correction> correction;     // present → a correction receipt (1173/1174)
-    std::string additional_attribute;         // 1192, e.g. the fiscal sign of the receipt corrected
+    Kopecks total;                          // 1020
+    TaxSystem tax_system = TaxSystem::Osn;  // 1055
+    std::string cashier;                    // 1021
+    std::string cashier_inn;                // 1203, 12 digits or empty
+    std::string buyer_contact;              // 1008, +7XXXXXXXXXX or e-mail, or empty
+    std::string settlement_address;         // 1009
+    std::string settlement_place;           // 1187
+    std::optional<Correction> correction;   // present → a correction receipt (1173/1174)
+    std::string additional_attribute;       // 1192, e.g. the fiscal sign of the receipt corrected
 
     bool is_correction() const { return correction.has_value(); }
     friend bool operator==(const Receipt&, const Receipt&) = default;

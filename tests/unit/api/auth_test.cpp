@@ -14,12 +14,13 @@ HttpRequest with_token(const std::string& method, const std::string& path, const
 }
 
 class AuthTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         ASSERT_TRUE(tokens.add(sha256_hex("admin-secret"), Principal{"boss", Role::Admin, {}, {}}));
         ASSERT_TRUE(tokens.add(sha256_hex("cashier-secret"), Principal{"office", Role::Cashier, {"reg-1"}, {}}));
         ASSERT_TRUE(tokens.add(sha256_hex("courier-secret"), Principal{"petrov", Role::Courier, {}, {"7701"}}));
-        router.add("GET", "/v1/health", "", [](HttpRequest&) { return HttpResponse{}; }, true);
+        router.add(
+            "GET", "/v1/health", "", [](HttpRequest&) { return HttpResponse{}; }, true);
         router.add("POST", "/v1/shifts/close", "", {"cashier"}, [](HttpRequest& req) {
             HttpResponse res;
             res.body = principal_of(req).name;

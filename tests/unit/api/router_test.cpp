@@ -68,7 +68,8 @@ TEST(Router, HandlerExceptionBecomes500WithoutLeakingDetails) {
 
 TEST(Router, ListsRoutesForTheOpenApiDocument) {
     Router router;
-    router.add("GET", "/v1/health", "health", [](HttpRequest&) { return HttpResponse{}; }, true);
+    router.add(
+        "GET", "/v1/health", "health", [](HttpRequest&) { return HttpResponse{}; }, true);
     router.add("POST", "/v1/payments", "pay", [](HttpRequest&) { return HttpResponse{}; });
     auto routes = router.routes();
     ASSERT_EQ(routes.size(), 2u);

@@ -133,16 +133,17 @@ TEST(Config, TokenRules) {
     EXPECT_EQ(parse_config("[[tokens]]\nname = \"a\"\nrole = \"root\"\nsha256 = \"" + hash + "\"\n", "t").error().code,
               "config_invalid");
     EXPECT_EQ(parse_config("[[tokens]]\nname = \"a\"\nrole = \"admin\"\n", "t").error().code, "config_invalid");
-    EXPECT_EQ(parse_config("[[tokens]]\nname = \"a\"\nrole = \"admin\"\nsha256 = \"" + hash +
-                               "\"\nregisters = [\"nope\"]\n",
-                           "t")
-                  .error()
-                  .code,
-              "config_invalid");
-    EXPECT_EQ(parse_config("[[tokens]]\nname = \"a\"\nrole = \"admin\"\nsha256 = \"" + hash + "\"\ntoken = \"x\"\n", "t")
-                  .error()
-                  .code,
-              "config_unknown_key");
+    EXPECT_EQ(
+        parse_config("[[tokens]]\nname = \"a\"\nrole = \"admin\"\nsha256 = \"" + hash + "\"\nregisters = [\"nope\"]\n",
+                     "t")
+            .error()
+            .code,
+        "config_invalid");
+    EXPECT_EQ(
+        parse_config("[[tokens]]\nname = \"a\"\nrole = \"admin\"\nsha256 = \"" + hash + "\"\ntoken = \"x\"\n", "t")
+            .error()
+            .code,
+        "config_unknown_key");
 }
 
 TEST(Config, SyntaxErrorNamesTheLine) {

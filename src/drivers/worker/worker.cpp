@@ -1,0 +1,523 @@
+#include "drivers/worker/worker.hpp"
+
+#include <spdlog/logger.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <ctime>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <variant>
+
+#include "common/log.hpp"
+
+namespace kassa::drivers {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+struct CommandJob {
+    std::function<void(FiscalDevice*, const DeviceError*)> run;  // device, or the reason there is none
+};
+
+using Job = std::variant<ReceiptJob, CommandJob>;
+
+DeviceError offline_error(const std::string& why) {
+    return DeviceError{
+        .outcome = Outcome::RetryLater, .device_code = -1, .device_text = {}, .message = why, .maybe_executed = false};
+}
+
+// FFD document form codes that carry a receipt (3 кассовый чек, 31 чек коррекции).
+bool is_receipt_document(int type) { return type == 3 || type == 31; }
+
+}  // namespace
+
+std::string_view worker_state_name(WorkerState state) {
+    switch (state) {
+        case WorkerState::Connecting:
+            return "connecting";
+        case WorkerState::Idle:
+            return "idle";
+        case WorkerState::Busy:
+            return "busy";
+        case WorkerState::Offline:
+            return "offline";
+        case WorkerState::NeedsOperator:
+            return "needs_operator";
+        case WorkerState::DeviceStopped:
+            return "device_stopped";
+        case WorkerState::Stopped:
+            return "stopped";
+    }
+    return "unknown";
+}
+
+struct RegisterWorker::Impl {
+    WorkerOptions options;
+    DeviceFactory factory;
+    ReceiptPort& port;
+    const Clock& clock;
+    std::shared_ptr<spdlog::logger> logger;
+
+    mutable std::mutex mutex;
+    std::condition_variable wake;
+    std::deque<Job> queue;
+    bool stopping = false;
+    std::thread thread;
+    WorkerSnapshot snap;
+    std::vector<std::function<void(std::int64_t)>> listeners;
+
+    // Owned by the worker thread only.
+    std::unique_ptr<FiscalDevice> device;
+    std::chrono::milliseconds backoff{0};
+    std::chrono::steady_clock::time_point next_poll{};
+    std::chrono::steady_clock::time_point hold_until{};  // guarded by mutex
+
+    Impl(WorkerOptions o, DeviceFactory f, ReceiptPort& p, const Clock& c)
+        : options(std::move(o)),
+          factory(std::move(f)),
+          port(p),
+          clock(c),
+          logger(log::get("drv." + options.register_id)) {
+        snap.register_id = options.register_id;
+    }
+
+    void set_state(WorkerState state, std::string detail = {}) {
+        std::lock_guard lock(mutex);
+        if (snap.state != state || snap.detail != detail) {
+            if (state == WorkerState::Offline || state == WorkerState::NeedsOperator ||
+                state == WorkerState::DeviceStopped)
+                logger->warn("{}: {}", worker_state_name(state), detail);
+            else
+                logger->debug("{}", worker_state_name(state));
+        }
+        snap.state = state;
+        snap.detail = std::move(detail);
+    }
+
+    void push(Job job, bool front = false) {
+        {
+            std::lock_guard lock(mutex);
+            if (front)
+                queue.push_front(std::move(job));
+            else
+                queue.push_back(std::move(job));
+            snap.queue_depth = queue.size();
+        }
+        wake.notify_all();
+    }
+
+    void settled(std::int64_t id) {
+        std::vector<std::function<void(std::int64_t)>> copy;
+        {
+            std::lock_guard lock(mutex);
+            copy = listeners;
+        }
+        for (auto& l : copy) l(id);
+    }
+
+    // Receipts wait until hold_until after a device problem (commands do not), so a register that
+    // needs paper is not hammered. Called with the mutex held.
+    bool runnable_locked() const {
+        if (queue.empty()) return false;
+        if (std::chrono::steady_clock::now() >= hold_until) return true;
+        return std::ranges::any_of(queue, [](const Job& j) { return std::holds_alternative<CommandJob>(j); });
+    }
+
+    std::optional<Job> take_runnable() {
+        std::lock_guard lock(mutex);
+        if (!runnable_locked()) return std::nullopt;
+        auto it = queue.begin();
+        if (std::chrono::steady_clock::now() < hold_until)
+            it = std::ranges::find_if(queue, [](const Job& j) { return std::holds_alternative<CommandJob>(j); });
+        Job job = std::move(*it);
+        queue.erase(it);
+        snap.queue_depth = queue.size();
+        return job;
+    }
+
+    // Waits until something can run, a stop, or the deadline. Returns false when stopping.
+    bool wait_until(std::chrono::steady_clock::time_point deadline) {
+        std::unique_lock lock(mutex);
+        if (!queue.empty() && hold_until > std::chrono::steady_clock::now()) deadline = std::min(deadline, hold_until);
+        wake.wait_until(lock, deadline, [this] { return stopping || runnable_locked(); });
+        return !stopping;
+    }
+
+    bool wait_for_work(std::chrono::milliseconds timeout) {
+        return wait_until(std::chrono::steady_clock::now() + timeout);
+    }
+
+    void hold_receipts() {
+        backoff = backoff == 0ms ? options.reconnect_min : std::min(backoff * 2, options.reconnect_max);
+        std::lock_guard lock(mutex);
+        hold_until = std::chrono::steady_clock::now() + backoff;
+    }
+
+    void loop() {
+        while (true) {
+            {
+                std::lock_guard lock(mutex);
+                if (stopping) break;
+            }
+            if (!device && !connect()) {
+                fail_commands(offline_error("register " + options.register_id + " is offline"));
+                if (!wait_for_work(backoff)) break;
+                continue;
+            }
+            std::optional<Job> job = take_runnable();
+            if (!job) {
+                if (std::chrono::steady_clock::now() >= next_poll) maintain();
+                if (!device) continue;
+                if (!wait_until(next_poll)) break;
+                continue;
+            }
+            if (auto* receipt = std::get_if<ReceiptJob>(&*job)) {
+                set_state(WorkerState::Busy);
+                process(std::move(*receipt));
+            } else {
+                std::get<CommandJob>(*job).run(device.get(), nullptr);
+            }
+            std::lock_guard lock(mutex);
+            if (snap.state == WorkerState::Busy) snap.state = WorkerState::Idle;
+        }
+        fail_commands(offline_error("register " + options.register_id + " is stopping"));
+        device.reset();
+        set_state(WorkerState::Stopped);
+    }
+
+    // Commands cannot wait for a register that is not there; receipts can (they are durable).
+    void fail_commands(const DeviceError& why) {
+        std::deque<Job> commands;
+        {
+            std::lock_guard lock(mutex);
+            for (auto it = queue.begin(); it != queue.end();) {
+                if (std::holds_alternative<CommandJob>(*it)) {
+                    commands.push_back(std::move(*it));
+                    it = queue.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+            snap.queue_depth = queue.size();
+        }
+        for (auto& c : commands) std::get<CommandJob>(c).run(nullptr, &why);
+    }
+
+    bool connect() {
+        set_state(device ? WorkerState::Idle : WorkerState::Connecting);
+        auto made = factory();
+        if (made) {
+            auto status = (*made)->status();
+            if (status) {
+                device = std::move(*made);
+                backoff = 0ms;
+                remember(*status);
+                set_state(WorkerState::Idle);
+                logger->info("connected: FN {}, shift {} {}", status->fn_number, status->shift_number,
+                             status->shift_open ? "open" : "closed");
+                next_poll = std::chrono::steady_clock::now() + options.poll_interval;
+                return true;
+            }
+            set_state(WorkerState::Offline, status.error().to_string());
+        } else {
+            set_state(WorkerState::Offline, made.error().message);
+        }
+        backoff = backoff == 0ms ? options.reconnect_min : std::min(backoff * 2, options.reconnect_max);
+        return false;
+    }
+
+    void remember(const DeviceStatus& status) {
+        std::vector<std::string> warnings;
+        const auto now = clock.now();
+        if (status.fn_expiry && *status.fn_expiry - now < options.fn_expiry_warning)
+            warnings.push_back("fiscal storage expires soon");
+        if (status.ofd_oldest_unsent && now - *status.ofd_oldest_unsent > options.ofd_backlog_warning)
+            warnings.push_back(
+                "documents not sent to the OFD for " +
+                std::to_string(std::chrono::duration_cast<std::chrono::hours>(now - *status.ofd_oldest_unsent).count() /
+                               24) +
+                " day(s); the register blocks after 30");
+        if (!status.paper_ok) warnings.push_back("paper out");
+        std::lock_guard lock(mutex);
+        for (const auto& w : warnings)
+            if (std::ranges::find(snap.warnings, w) == snap.warnings.end()) logger->warn("{}", w);
+        snap.status = status;
+        snap.warnings = std::move(warnings);
+    }
+
+    // A device error that is not about one receipt: decide what the register is now.
+    void device_trouble(const DeviceError& e) {
+        switch (e.outcome) {
+            case Outcome::NeedsOperator:
+                set_state(WorkerState::NeedsOperator, e.to_string());
+                break;
+            case Outcome::DeviceStopped:
+                set_state(WorkerState::DeviceStopped, e.to_string());
+                break;
+            case Outcome::RetryLater:
+                // The link is in doubt: drop it and connect again.
+                device.reset();
+                set_state(WorkerState::Offline, e.to_string());
+                break;
+            default:
+                set_state(WorkerState::Idle, e.to_string());
+                break;
+        }
+    }
+
+    // Idle upkeep: status, warnings, shift rotation before 24 h or at the quiet time.
+    void maintain() {
+        next_poll = std::chrono::steady_clock::now() + options.poll_interval;
+        auto status = device->status();
+        if (!status) return device_trouble(status.error());
+        remember(*status);
+        if (status->shift_open && shift_due(*status)) {
+            logger->info(
+                "rotating shift {} (opened {} h ago)", status->shift_number,
+                status->shift_opened_at
+                    ? std::chrono::duration_cast<std::chrono::hours>(clock.now() - *status->shift_opened_at).count()
+                    : -1);
+            if (auto closed = device->close_shift(options.cashier, options.cashier_inn); !closed)
+                return device_trouble(closed.error());
+            if (auto opened = device->open_shift(options.cashier, options.cashier_inn); !opened)
+                return device_trouble(opened.error());
+        }
+        std::lock_guard lock(mutex);
+        if (snap.state == WorkerState::NeedsOperator && status->paper_ok && !status->shift_expired) {
+            snap.state = WorkerState::Idle;
+            snap.detail.clear();
+        }
+    }
+
+    bool shift_due(const DeviceStatus& status) const {
+        if (status.shift_expired) return true;
+        if (!status.shift_opened_at) return false;
+        const auto now = clock.now();
+        const auto age = now - *status.shift_opened_at;
+        if (age >= options.shift_max_age) return true;
+        if (!options.quiet_time || age < 1h) return false;
+        // The latest quiet time (local) not after now; rotate once if the shift is older than it.
+        const std::time_t t = std::chrono::system_clock::to_time_t(now);
+        std::tm local{};
+        localtime_r(&t, &local);
+        const auto since_midnight =
+            std::chrono::hours(local.tm_hour) + std::chrono::minutes(local.tm_min) + std::chrono::seconds(local.tm_sec);
+        auto quiet = now - since_midnight + *options.quiet_time;
+        if (quiet > now) quiet -= 24h;
+        return *status.shift_opened_at < quiet && now - quiet < 1h;
+    }
+
+    // Opens a shift when there is none, rotates one that is too old, cancels a leftover receipt.
+    DeviceStatusResult ensure_ready() {
+        auto status = device->status();
+        if (!status) return std::unexpected(status.error());
+        remember(*status);
+        if (status->receipt_open) {
+            logger->warn("cancelling a receipt left open on the device");
+            if (auto cancelled = device->cancel_receipt(); !cancelled) return cancelled;
+        }
+        if (status->shift_open && (status->shift_expired || shift_due(*status))) {
+            if (auto closed = device->close_shift(options.cashier, options.cashier_inn); !closed) return closed;
+            status->shift_open = false;
+        }
+        if (!status->shift_open) {
+            logger->info("opening a shift for the next receipt");
+            if (auto opened = device->open_shift(options.cashier, options.cashier_inn); !opened) return opened;
+        }
+        return {};
+    }
+
+    enum class Found { Fiscalised, Absent, Unknown };
+
+    // DESIGN.md §2: find out from the device whether an in-doubt receipt was fiscalised.
+    Found reconcile(ReceiptJob& job, FiscalResult& result) {
+        auto status = device->status();
+        if (!status) {
+            device_trouble(status.error());
+            return Found::Unknown;
+        }
+        if (status->receipt_open) {
+            // An unfinished receipt is not fiscalised; cancel it so the device is usable again.
+            if (auto cancelled = device->cancel_receipt(); !cancelled) {
+                device_trouble(cancelled.error());
+                return Found::Unknown;
+            }
+            return Found::Absent;
+        }
+        auto last = device->last_document();
+        if (!last) {
+            device_trouble(last.error());
+            return Found::Unknown;
+        }
+        const auto not_before = job.sent_at - options.clock_tolerance;
+        FiscalDocumentInfo doc = *last;
+        for (int depth = 0; depth < options.reconcile_depth && doc.number > 0; ++depth) {
+            if (depth > 0) {
+                auto older = device->document_by_number(doc.number - 1);
+                if (!older) {
+                    device_trouble(older.error());
+                    return Found::Unknown;
+                }
+                doc = *older;
+            }
+            if (doc.date_time < not_before) break;
+            if (is_receipt_document(doc.type) && doc.calc_sign == job.receipt.sign && doc.total == job.receipt.total &&
+                !port.document_claimed(status->fn_number, doc.number)) {
+                result = FiscalResult{.fd_number = doc.number,
+                                      .fiscal_sign = doc.fiscal_sign,
+                                      .fn_number = status->fn_number,
+                                      .shift_number = status->shift_number,
+                                      .receipt_number = 0,  // not in the document summary
+                                      .date_time = doc.date_time};
+                return Found::Fiscalised;
+            }
+        }
+        return Found::Absent;
+    }
+
+    void process(ReceiptJob job) {
+        // Back to the front of the line, held for a while: the register has a problem.
+        const auto requeue = [&] {
+            hold_receipts();
+            push(Job{std::move(job)}, /*front=*/true);
+        };
+        try {
+            if (job.ledger_state != JobLedgerState::Planned) {
+                FiscalResult found;
+                switch (reconcile(job, found)) {
+                    case Found::Unknown:
+                        return requeue();
+                    case Found::Fiscalised:
+                        logger->info("receipt {} was fiscalised as document {}", job.id, found.fd_number);
+                        port.mark_confirmed(job.id, found);
+                        return settled(job.id);
+                    case Found::Absent:
+                        logger->info("receipt {} is not on the device; sending it", job.id);
+                        break;
+                }
+            }
+            if (auto ready = ensure_ready(); !ready) {
+                device_trouble(ready.error());
+                return requeue();
+            }
+            if (job.ledger_state == JobLedgerState::Planned) {
+                job.sent_at = clock.now();
+                port.mark_sending(job.id);  // durable before the first byte of the receipt
+                job.ledger_state = JobLedgerState::Sending;
+            }
+            for (int attempt = 1;; ++attempt) {
+                auto done = device->fiscalise(job.receipt);
+                if (done) {
+                    logger->info("receipt {} fiscalised: document {}, shift {}", job.id, done->fd_number,
+                                 done->shift_number);
+                    port.mark_confirmed(job.id, *done);
+                    backoff = 0ms;
+                    return settled(job.id);
+                }
+                const DeviceError& e = done.error();
+                if (e.maybe_executed) {
+                    if (job.ledger_state == JobLedgerState::Sending) port.mark_uncertain(job.id, e.to_string());
+                    job.ledger_state = JobLedgerState::Uncertain;
+                    device_trouble(e);
+                    return requeue();
+                }
+                if (e.outcome == Outcome::Rejected) {
+                    logger->warn("receipt {} rejected: {}", job.id, e.to_string());
+                    (void)device->cancel_receipt();
+                    port.mark_failed(job.id, e.to_string());
+                    return settled(job.id);
+                }
+                if (e.outcome == Outcome::RetryNow && attempt < options.retry_now_attempts) continue;
+                // Not executed, but the register cannot take it now: keep it first in line. It is
+                // `sending` in the ledger, so the next try reconciles before it sends.
+                (void)device->cancel_receipt();
+                device_trouble(e);
+                return requeue();
+            }
+        } catch (const std::exception& e) {
+            // A ledger fault: nothing was sent after a failed mark, and a failed confirm leaves the
+            // receipt `sending`, which reconciliation settles. Try again after a pause.
+            logger->error("receipt {}: ledger error: {}", job.id, e.what());
+            set_state(WorkerState::Offline, std::string("ledger error: ") + e.what());
+            requeue();
+        }
+    }
+};
+
+RegisterWorker::RegisterWorker(WorkerOptions options, DeviceFactory factory, ReceiptPort& port, const Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(factory), port, clock)) {}
+
+RegisterWorker::~RegisterWorker() { stop(); }
+
+void RegisterWorker::start() {
+    if (impl_->thread.joinable()) return;
+    impl_->thread = std::thread([this] { impl_->loop(); });
+}
+
+void RegisterWorker::stop() {
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->stopping = true;
+    }
+    impl_->wake.notify_all();
+    if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+void RegisterWorker::submit(ReceiptJob job) { impl_->push(Job{std::move(job)}); }
+
+void RegisterWorker::on_settled(std::function<void(std::int64_t)> listener) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->listeners.push_back(std::move(listener));
+}
+
+std::future<DeviceStatusResult> RegisterWorker::run(std::function<DeviceStatusResult(FiscalDevice&)> command) {
+    auto promise = std::make_shared<std::promise<DeviceStatusResult>>();
+    auto future = promise->get_future();
+    impl_->push(
+        Job{CommandJob{[this, promise, command = std::move(command)](FiscalDevice* device, const DeviceError* why) {
+            if (!device) return promise->set_value(std::unexpected(*why));
+            auto result = command(*device);
+            if (!result) impl_->device_trouble(result.error());
+            promise->set_value(std::move(result));
+        }}});
+    return future;
+}
+
+std::future<DeviceStatusResult> RegisterWorker::open_shift() {
+    return run([this](FiscalDevice& d) { return d.open_shift(impl_->options.cashier, impl_->options.cashier_inn); });
+}
+
+std::future<DeviceStatusResult> RegisterWorker::close_shift() {
+    return run([this](FiscalDevice& d) { return d.close_shift(impl_->options.cashier, impl_->options.cashier_inn); });
+}
+
+std::future<DeviceStatusResult> RegisterWorker::x_report() {
+    return run([](FiscalDevice& d) { return d.x_report(); });
+}
+
+std::future<DeviceResult<DeviceStatus>> RegisterWorker::read_status() {
+    auto promise = std::make_shared<std::promise<DeviceResult<DeviceStatus>>>();
+    auto future = promise->get_future();
+    impl_->push(Job{CommandJob{[this, promise](FiscalDevice* device, const DeviceError* why) {
+        if (!device) return promise->set_value(std::unexpected(*why));
+        auto status = device->status();
+        if (status)
+            impl_->remember(*status);
+        else
+            impl_->device_trouble(status.error());
+        promise->set_value(std::move(status));
+    }}});
+    return future;
+}
+
+WorkerSnapshot RegisterWorker::snapshot() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->snap;
+}
+
+const std::string& RegisterWorker::register_id() const { return impl_->options.register_id; }
+
+}  // namespace kassa::drivers

@@ -1,0 +1,117 @@
+// One worker per register (DESIGN.md §1, §2): a thread that owns the FiscalDevice, a queue of
+// jobs with one in flight, shift upkeep and the exactly-once receipt protocol:
+//   planned → (mark sending, durable) → first byte → confirmed | failed | uncertain
+// An uncertain receipt is never re-sent blindly: the worker asks the device what it fiscalised
+// (cancelling an unfinished receipt first) and only sends again when the document is proven absent.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "drivers/device.hpp"
+#include "fiscal/receipt.hpp"
+
+namespace kassa::drivers {
+
+// Where a receipt stands in the ledger when the worker gets it.
+enum class JobLedgerState : std::uint8_t { Planned, Sending, Uncertain };
+
+struct ReceiptJob {
+    std::int64_t id = 0;
+    fiscal::Receipt receipt;
+    JobLedgerState ledger_state = JobLedgerState::Planned;
+    // When it was marked sending (for Sending/Uncertain jobs): documents older than this, less
+    // the allowed clock difference, cannot be this receipt.
+    Clock::time_point sent_at{};
+};
+
+// The ledger as the worker sees it; each call is durable when it returns. Throws on a ledger
+// fault (the worker logs it and retries the job later).
+class ReceiptPort {
+  public:
+    virtual ~ReceiptPort() = default;
+    virtual void mark_sending(std::int64_t id) = 0;
+    virtual void mark_confirmed(std::int64_t id, const FiscalResult& result) = 0;
+    virtual void mark_failed(std::int64_t id, const std::string& why) = 0;
+    virtual void mark_uncertain(std::int64_t id, const std::string& why) = 0;
+    // True when a confirmed receipt already holds this document: reconciliation must not give one
+    // fiscal document to two receipts.
+    virtual bool document_claimed(const std::string& fn_number, std::uint32_t fd_number) = 0;
+};
+
+using DeviceFactory = std::function<Result<std::unique_ptr<FiscalDevice>>()>;
+
+struct WorkerOptions {
+    std::string register_id;
+    std::string cashier = "Администратор";  // 1021 for shift documents and auto-opened shifts
+    std::string cashier_inn;
+    std::chrono::milliseconds poll_interval{std::chrono::seconds(30)};  // status check when idle
+    std::chrono::milliseconds reconnect_min{std::chrono::milliseconds(200)};
+    std::chrono::milliseconds reconnect_max{std::chrono::seconds(30)};
+    // A shift is closed and reopened once it is this old, before the device's 24 h limit.
+    std::chrono::minutes shift_max_age{std::chrono::hours(23) + std::chrono::minutes(30)};
+    // Minutes after local midnight when a shift older than an hour is rotated (quiet time).
+    std::optional<std::chrono::minutes> quiet_time;
+    std::chrono::hours fn_expiry_warning{24 * 30};
+    std::chrono::hours ofd_backlog_warning{24 * 3};
+    // How far back from the last document reconciliation looks, and the clock difference allowed
+    // between us and the device (the law allows 5 minutes).
+    int reconcile_depth = 10;
+    std::chrono::minutes clock_tolerance{10};
+    int retry_now_attempts = 3;
+};
+
+enum class WorkerState : std::uint8_t { Connecting, Idle, Busy, Offline, NeedsOperator, DeviceStopped, Stopped };
+std::string_view worker_state_name(WorkerState state);
+
+struct WorkerSnapshot {
+    std::string register_id;
+    WorkerState state = WorkerState::Connecting;
+    std::string detail;  // the last problem, for people
+    std::size_t queue_depth = 0;
+    std::optional<DeviceStatus> status;  // the last status read
+    std::vector<std::string> warnings;   // FN expiry near, OFD backlog old, ...
+};
+
+class RegisterWorker {
+  public:
+    RegisterWorker(WorkerOptions options, DeviceFactory factory, ReceiptPort& port, const Clock& clock);
+    ~RegisterWorker();
+    RegisterWorker(const RegisterWorker&) = delete;
+    RegisterWorker& operator=(const RegisterWorker&) = delete;
+
+    void start();
+    // Finishes the job in flight and stops. Queued receipts stay in the ledger (planned or
+    // sending) and are picked up by the next start; queued commands fail with RetryLater.
+    void stop();
+
+    // Receipts: Sending/Uncertain ones (left by a crash) should be submitted before new work.
+    void submit(ReceiptJob job);
+    // Called after a receipt is confirmed or failed (to wake API long-polls).
+    void on_settled(std::function<void(std::int64_t receipt_id)> listener);
+
+    // Device commands, run in the queue between receipts.
+    std::future<DeviceStatusResult> open_shift();
+    std::future<DeviceStatusResult> close_shift();
+    std::future<DeviceStatusResult> x_report();
+    std::future<DeviceResult<DeviceStatus>> read_status();
+    // Any other device call (printing text or a QR code, cutting), in the queue.
+    std::future<DeviceStatusResult> run(std::function<DeviceStatusResult(FiscalDevice&)> command);
+
+    WorkerSnapshot snapshot() const;
+    const std::string& register_id() const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kassa::drivers
