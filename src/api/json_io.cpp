@@ -1,0 +1,540 @@
+#include "api/json_io.hpp"
+
+#include <set>
+
+#include "api/errors.hpp"
+
+namespace kassa::api {
+
+namespace json = boost::json;
+using fiscal::Kopecks;
+
+namespace {
+
+[[noreturn]] void invalid(const std::string& field, const std::string& message) {
+    throw ApiError(400, "invalid_field", field + ": " + message, field);
+}
+
+// Reads one JSON object strictly: every getter marks its key; finish() rejects the rest.
+class Reader {
+public:
+    Reader(const json::object& obj, std::string path) : obj_(obj), path_(std::move(path)) {}
+
+    std::string field(std::string_view key) const { return path_.empty() ? std::string(key) : path_ + "." + std::string(key); }
+
+    const json::value* get(std::string_view key, bool required) {
+        known_.insert(std::string(key));
+        const auto* v = obj_.if_contains(key);
+        if (v && v->is_null()) v = nullptr;
+        if (!v && required) throw ApiError(400, "missing_field", field(key) + " is required", field(key));
+        return v;
+    }
+
+    std::string string(std::string_view key, bool required = false, std::size_t max_bytes = 1024) {
+        const auto* v = get(key, required);
+        if (!v) return {};
+        if (!v->is_string()) invalid(field(key), "must be a string");
+        const auto& s = v->as_string();
+        if (s.size() > max_bytes) invalid(field(key), "is longer than " + std::to_string(max_bytes) + " bytes");
+        if (required && s.empty()) throw ApiError(400, "missing_field", field(key) + " must not be empty", field(key));
+        return std::string(s);
+    }
+
+    // Money is an integer number of kopecks, never a fraction (no floating point on a money path).
+    Kopecks money(std::string_view key, bool required = false) {
+        const auto* v = get(key, required);
+        if (!v) return Kopecks{0};
+        if (v->is_double()) invalid(field(key), "money is an integer number of kopecks, not a fraction");
+        if (v->is_uint64() && v->as_uint64() > static_cast<std::uint64_t>(INT64_MAX))
+            invalid(field(key), "is too large");
+        if (!v->is_int64() && !v->is_uint64()) invalid(field(key), "must be an integer number of kopecks");
+        const std::int64_t k = v->is_int64() ? v->as_int64() : static_cast<std::int64_t>(v->as_uint64());
+        if (k < 0) invalid(field(key), "must not be negative");
+        if (k > 9'999'999'999) invalid(field(key), "is above 99 999 999.99 roubles");
+        return Kopecks{k};
+    }
+
+    // A signed price for lines: the planner's validation turns ≤ 0 into invalid_line.
+    Kopecks signed_money(std::string_view key, bool required) {
+        const auto* v = get(key, required);
+        if (!v) return Kopecks{0};
+        if (v->is_double()) invalid(field(key), "money is an integer number of kopecks, not a fraction");
+        if (!v->is_int64()) invalid(field(key), "must be an integer number of kopecks");
+        const auto k = v->as_int64();
+        if (k > 9'999'999'999 || k < -9'999'999'999) invalid(field(key), "is out of range");
+        return Kopecks{k};
+    }
+
+    // "1.5" or 2: decimal strings keep six fraction digits exactly; JSON fractions are refused.
+    fiscal::Quantity quantity(std::string_view key, bool required) {
+        const auto* v = get(key, required);
+        if (!v) return fiscal::Quantity::whole(1);
+        if (v->is_int64()) {
+            if (v->as_int64() < 0 || v->as_int64() > 99'999'999) invalid(field(key), "is out of range");
+            return fiscal::Quantity::whole(v->as_int64());
+        }
+        if (v->is_string()) {
+            const std::string_view s = v->as_string();
+            if (!s.empty() && s.front() == '-') return fiscal::Quantity::from_micro(-1);  // invalid_line later
+            auto q = fiscal::Quantity::parse(s);
+            if (!q) invalid(field(key), q.error().message);
+            return *q;
+        }
+        invalid(field(key), "must be a decimal string such as \"1.5\" or an integer");
+    }
+
+    std::int64_t integer(std::string_view key, std::int64_t min, std::int64_t max, std::int64_t fallback) {
+        const auto* v = get(key, false);
+        if (!v) return fallback;
+        if (!v->is_int64() && !v->is_uint64()) invalid(field(key), "must be an integer");
+        const auto i = v->is_int64() ? v->as_int64() : static_cast<std::int64_t>(v->as_uint64());
+        if (i < min || i > max)
+            invalid(field(key), "must be between " + std::to_string(min) + " and " + std::to_string(max));
+        return i;
+    }
+
+    const json::object* object(std::string_view key, bool required) {
+        const auto* v = get(key, required);
+        if (!v) return nullptr;
+        if (!v->is_object()) invalid(field(key), "must be an object");
+        return &v->as_object();
+    }
+
+    const json::array* array(std::string_view key, bool required) {
+        const auto* v = get(key, required);
+        if (!v) return nullptr;
+        if (!v->is_array()) invalid(field(key), "must be an array");
+        return &v->as_array();
+    }
+
+    void finish() const {
+        for (const auto& [key, value] : obj_)
+            if (!known_.contains(std::string(key)))
+                throw ApiError(400, "unknown_field", field(key) + " is not a known field", field(key));
+    }
+
+    const std::string& path() const { return path_; }
+
+private:
+    const json::object& obj_;
+    std::string path_;
+    std::set<std::string> known_;
+};
+
+const json::object& element_object(const json::value& v, const std::string& path) {
+    if (!v.is_object()) invalid(path, "must be an object");
+    return v.as_object();
+}
+
+std::string indexed(const std::string& base, std::size_t i) { return base + "[" + std::to_string(i) + "]"; }
+
+// Fields every event may carry: the buyer's contact, who took the money, where, and routing.
+void read_common(Reader& r, EventRequest& out) {
+    out.context.buyer_contact = r.string("buyer_contact", false, 256);
+    out.context.cashier = r.string("cashier", false, 256);
+    out.context.cashier_inn = r.string("cashier_inn", false, 64);
+    out.context.settlement_address = r.string("settlement_address", false, 1024);
+    out.context.settlement_place = r.string("settlement_place", false, 1024);
+    if (auto tax = r.string("tax_system", false, 64); !tax.empty()) {
+        auto parsed = parse_tax_system(tax);
+        if (!parsed) invalid(r.field("tax_system"), "must be one of osn, usn_income, usn_income_expense, envd, eshn, patent");
+        out.context.tax_system = *parsed;
+        out.tax_system_given = true;
+    }
+    out.entity_inn = r.string("entity_inn", false, 12);
+    out.register_id = r.string("register", false, 128);
+}
+
+fiscal::Refund read_refund(Reader& parent) {
+    const auto* obj = parent.object("refund", true);
+    Reader r(*obj, parent.field("refund"));
+    fiscal::Refund refund{.cash = r.money("cash"),
+                          .electronic = r.money("electronic"),
+                          .to_balance = r.money("to_balance"),
+                          .credit = r.money("credit")};
+    r.finish();
+    return refund;
+}
+
+template <class T>
+T read_enum(Reader& r, std::string_view key, std::int64_t min, std::int64_t max, T fallback) {
+    return static_cast<T>(r.integer(key, min, max, static_cast<std::int64_t>(fallback)));
+}
+
+}  // namespace
+
+HttpResponse ApiError::response() const {
+    std::string details;
+    if (!field_.empty()) details = json::serialize(json::object{{"field", field_}});
+    return error_response(status_, code_, what(), details);
+}
+
+HttpResponse json_response(int status, const json::value& body) {
+    HttpResponse res;
+    res.status = status;
+    res.body = json::serialize(body);
+    return res;
+}
+
+json::object parse_body(const HttpRequest& req) {
+    const auto type = req.header("content-type");
+    if (!type.empty() && type.rfind("application/json", 0) != 0)
+        throw ApiError(415, "unsupported_media_type", "the body must be application/json");
+    if (req.body.empty()) throw ApiError(400, "invalid_json", "the request needs a JSON object body");
+    boost::system::error_code ec;
+    json::parse_options options;
+    options.max_depth = 32;
+    auto value = json::parse(req.body, ec, {}, options);
+    if (ec) throw ApiError(400, "invalid_json", "the body is not valid JSON: " + ec.message());
+    if (!value.is_object()) throw ApiError(400, "invalid_json", "the body must be a JSON object");
+    return std::move(value.as_object());
+}
+
+std::string_view vat_class_name(fiscal::VatClass vat) {
+    using fiscal::VatClass;
+    switch (vat) {
+        case VatClass::Vat22: return "vat22";
+        case VatClass::Vat10: return "vat10";
+        case VatClass::Vat0: return "vat0";
+        case VatClass::None: return "none";
+        case VatClass::Vat5: return "vat5";
+        case VatClass::Vat7: return "vat7";
+        case VatClass::Vat20: return "vat20";
+    }
+    return "unknown";
+}
+
+std::optional<fiscal::VatClass> parse_vat_class(std::string_view name) {
+    using fiscal::VatClass;
+    for (auto v : {VatClass::Vat22, VatClass::Vat10, VatClass::Vat0, VatClass::None, VatClass::Vat5, VatClass::Vat7,
+                   VatClass::Vat20})
+        if (vat_class_name(v) == name) return v;
+    return std::nullopt;
+}
+
+std::string_view tax_system_name(fiscal::TaxSystem tax) {
+    using fiscal::TaxSystem;
+    switch (tax) {
+        case TaxSystem::Osn: return "osn";
+        case TaxSystem::UsnIncome: return "usn_income";
+        case TaxSystem::UsnIncomeMinusExpense: return "usn_income_expense";
+        case TaxSystem::Envd: return "envd";
+        case TaxSystem::Eshn: return "eshn";
+        case TaxSystem::Patent: return "patent";
+    }
+    return "unknown";
+}
+
+std::optional<fiscal::TaxSystem> parse_tax_system(std::string_view name) {
+    using fiscal::TaxSystem;
+    for (auto t : {TaxSystem::Osn, TaxSystem::UsnIncome, TaxSystem::UsnIncomeMinusExpense, TaxSystem::Envd,
+                   TaxSystem::Eshn, TaxSystem::Patent})
+        if (tax_system_name(t) == name) return t;
+    return std::nullopt;
+}
+
+fiscal::Order read_order(const json::object& body, const std::string& path_id) {
+    Reader r(body, "");
+    fiscal::Order order;
+    order.id = r.string("id", path_id.empty(), 64);
+    if (!path_id.empty()) {
+        if (!order.id.empty() && order.id != path_id)
+            throw ApiError(400, "invalid_field", "id in the body differs from the one in the path", "id");
+        order.id = path_id;
+    }
+    order.customer = r.string("customer", true, 64);
+    order.entity_inn = r.string("entity_inn", false, 12);
+    const auto* lines = r.array("lines", true);
+    if (lines->empty()) throw ApiError(400, "missing_field", "lines must not be empty", "lines");
+    if (lines->size() > 249) invalid("lines", "at most 249 lines fit one receipt");
+    for (std::size_t i = 0; i < lines->size(); ++i) {
+        const auto path = indexed("lines", i);
+        Reader l(element_object((*lines)[i], path), path);
+        fiscal::OrderLine line;
+        line.sku = l.string("sku", true, 64);
+        line.name = l.string("name", true, 512);
+        line.quantity = l.quantity("qty", true);
+        line.unit = static_cast<std::uint8_t>(l.integer("unit", 0, 255, 0));
+        line.price = l.signed_money("price", true);
+        const auto vat = l.string("vat", true, 16);
+        auto parsed = parse_vat_class(vat);
+        if (!parsed) invalid(l.field("vat"), "must be one of vat22, vat10, vat0, none, vat5, vat7, vat20");
+        line.vat_class = *parsed;
+        line.subject = static_cast<std::uint8_t>(l.integer("subject", 1, 33, fiscal::subject::kGoods));
+        l.finish();
+        order.lines.push_back(std::move(line));
+    }
+    r.finish();
+    return order;
+}
+
+EventRequest read_payment(const json::object& body) {
+    Reader r(body, "");
+    EventRequest out;
+    fiscal::PaymentEvent e;
+    e.customer = r.string("customer", true, 64);
+    e.cash = r.money("cash");
+    e.electronic = r.money("electronic");
+    if (const auto* allocate = r.array("allocate", false)) {
+        for (std::size_t i = 0; i < allocate->size(); ++i) {
+            const auto path = indexed("allocate", i);
+            Reader a(element_object((*allocate)[i], path), path);
+            e.allocate.push_back(fiscal::Allocation{a.string("order", true, 64), a.money("amount", true)});
+            a.finish();
+        }
+    }
+    read_common(r, out);
+    r.finish();
+    if ((e.cash + e.electronic).is_zero()) throw ApiError(422, "invalid_payment", "a payment needs cash or electronic money");
+    out.event = std::move(e);
+    return out;
+}
+
+EventRequest read_delivery(const json::object& body, const std::string& order) {
+    Reader r(body, "");
+    EventRequest out;
+    fiscal::DeliveryEvent e;
+    e.order = order;
+    e.cash = r.money("cash");
+    e.electronic = r.money("electronic");
+    e.use_advance = r.money("use_advance");
+    e.credit = r.money("credit");
+    if (auto excess = r.string("excess", false, 16); !excess.empty()) {
+        if (excess == "advance")
+            e.excess = fiscal::ExcessHandling::Advance;
+        else if (excess == "change")
+            e.excess = fiscal::ExcessHandling::Change;
+        else
+            invalid("excess", "must be \"advance\" or \"change\"");
+    }
+    read_common(r, out);
+    r.finish();
+    out.event = std::move(e);
+    return out;
+}
+
+EventRequest read_return(const json::object& body, const std::string& order) {
+    Reader r(body, "");
+    EventRequest out;
+    fiscal::ReturnEvent e;
+    e.order = order;
+    const auto* lines = r.array("lines", true);
+    if (lines->empty()) throw ApiError(400, "missing_field", "lines must not be empty", "lines");
+    for (std::size_t i = 0; i < lines->size(); ++i) {
+        const auto path = indexed("lines", i);
+        Reader l(element_object((*lines)[i], path), path);
+        fiscal::ReturnItem item{l.string("sku", true, 64), l.quantity("qty", true)};
+        if (!item.quantity.is_positive()) invalid(l.field("qty"), "must be positive");
+        l.finish();
+        e.items.push_back(std::move(item));
+    }
+    e.refund = read_refund(r);
+    read_common(r, out);
+    r.finish();
+    out.event = std::move(e);
+    return out;
+}
+
+EventRequest read_cancel(const json::object& body, const std::string& order) {
+    Reader r(body, "");
+    EventRequest out;
+    fiscal::CancelEvent e;
+    e.order = order;
+    e.refund = read_refund(r);
+    read_common(r, out);
+    r.finish();
+    out.event = std::move(e);
+    return out;
+}
+
+EventRequest read_balance_refund(const json::object& body, const std::string& customer) {
+    Reader r(body, "");
+    EventRequest out;
+    fiscal::BalanceRefundEvent e{.customer = customer, .cash = r.money("cash"), .electronic = r.money("electronic")};
+    read_common(r, out);
+    r.finish();
+    if ((e.cash + e.electronic).is_zero()) throw ApiError(422, "invalid_payment", "a refund needs cash or electronic money");
+    out.event = std::move(e);
+    return out;
+}
+
+EventRequest read_credit_repayment(const json::object& body, const std::string& order) {
+    Reader r(body, "");
+    EventRequest out;
+    fiscal::CreditRepaymentEvent e{.order = order, .cash = r.money("cash"), .electronic = r.money("electronic")};
+    read_common(r, out);
+    r.finish();
+    if ((e.cash + e.electronic).is_zero()) throw ApiError(422, "invalid_payment", "a repayment needs cash or electronic money");
+    out.event = std::move(e);
+    return out;
+}
+
+fiscal::Receipt read_receipt(const json::object& obj, const std::string& path) {
+    Reader r(obj, path);
+    fiscal::Receipt receipt;
+    receipt.sign = read_enum(r, "tag1054", 1, 4, fiscal::CalcSign::Income);
+    const auto* lines = r.array("lines", true);
+    for (std::size_t i = 0; i < lines->size(); ++i) {
+        const auto lpath = indexed(r.field("lines"), i);
+        Reader l(element_object((*lines)[i], lpath), lpath);
+        fiscal::ReceiptLine line;
+        line.name = l.string("name", true, 512);
+        line.quantity = l.quantity("qty", true);
+        line.unit = static_cast<std::uint8_t>(l.integer("unit", 0, 255, 0));
+        line.price = l.signed_money("price", true);
+        line.amount = l.signed_money("amount", false);
+        line.method = read_enum(l, "tag1214", 1, 7, fiscal::PaymentMethod::FullPayment);
+        line.subject = static_cast<std::uint8_t>(l.integer("tag1212", 1, 33, fiscal::subject::kGoods));
+        line.vat_code = static_cast<std::uint8_t>(l.integer("tag1199", 1, 12, 0));
+        line.vat = l.money("vat");
+        if (auto vat = l.string("vat_class", false, 16); !vat.empty()) {
+            auto parsed = parse_vat_class(vat);
+            if (!parsed) invalid(l.field("vat_class"), "is not a VAT class");
+            line.vat_class = *parsed;
+        }
+        line.sku = l.string("sku", false, 64);
+        l.finish();
+        receipt.lines.push_back(std::move(line));
+    }
+    receipt.payments = fiscal::Payments{.cash = r.money("tag1031"),
+                                        .electronic = r.money("tag1081"),
+                                        .prepayment = r.money("tag1215"),
+                                        .credit = r.money("tag1216"),
+                                        .provision = r.money("tag1217")};
+    receipt.total = r.money("total", true);
+    if (auto tax = r.string("tax_system", false, 64); !tax.empty()) {
+        auto parsed = parse_tax_system(tax);
+        if (!parsed) invalid(r.field("tax_system"), "is not a taxation system");
+        receipt.tax_system = *parsed;
+    }
+    receipt.buyer_contact = r.string("buyer_contact", false, 256);
+    receipt.cashier = r.string("cashier", false, 256);
+    receipt.cashier_inn = r.string("cashier_inn", false, 64);
+    receipt.settlement_address = r.string("settlement_address", false, 1024);
+    receipt.settlement_place = r.string("settlement_place", false, 1024);
+    receipt.additional_attribute = r.string("tag1192", false, 64);
+    r.finish();
+    return receipt;
+}
+
+namespace {
+
+fiscal::Correction read_correction_fields(Reader& parent) {
+    const auto* obj = parent.object("correction", true);
+    Reader r(*obj, parent.field("correction"));
+    fiscal::Correction c;
+    const auto type = r.string("type", true, 16);
+    if (type == "self")
+        c.type = 0;
+    else if (type == "by_order")
+        c.type = 1;
+    else
+        invalid(r.field("type"), "must be \"self\" or \"by_order\"");
+    // 1178 is a date: "YYYY-MM-DD", stored as UnixTime at 00:00:00 (fiscal-rules.md §7).
+    const auto date = r.string("date", true, 10);
+    int y = 0, m = 0, d = 0;
+    if (date.size() != 10 || std::sscanf(date.c_str(), "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 ||
+        d > 31 || y < 2000)
+        invalid(r.field("date"), "must be a date YYYY-MM-DD");
+    const auto days = std::chrono::sys_days(std::chrono::year(y) / m / d);
+    c.date_unix = std::chrono::duration_cast<std::chrono::seconds>(days.time_since_epoch()).count();
+    c.order_number = r.string("order_number", false, 128);
+    r.finish();
+    return c;
+}
+
+}  // namespace
+
+EventRequest read_correction(const json::object& body) {
+    Reader r(body, "");
+    EventRequest out;
+    fiscal::CorrectionEvent e;
+    e.correction = read_correction_fields(r);
+    e.corrected_fiscal_sign = r.string("corrected_fiscal_sign", false, 64);
+    if (const auto* wrong = r.object("erroneous", false)) e.erroneous = read_receipt(*wrong, "erroneous");
+    e.correct = read_receipt(*r.object("correct", true), "correct");
+    e.customer = r.string("customer", false, 64);
+    if (const auto* orders = r.array("orders", false))
+        for (std::size_t i = 0; i < orders->size(); ++i) {
+            if (!(*orders)[i].is_string()) invalid(indexed("orders", i), "must be a string");
+            e.orders.emplace_back((*orders)[i].as_string());
+        }
+    read_common(r, out);
+    r.finish();
+    out.event = std::move(e);
+    return out;
+}
+
+EventRequest read_raw_receipt(const json::object& body) {
+    Reader r(body, "");
+    EventRequest out;
+    fiscal::RawReceiptEvent e;
+    e.receipt = read_receipt(*r.object("receipt", true), "receipt");
+    e.customer = r.string("customer", false, 64);
+    if (const auto* orders = r.array("orders", false))
+        for (std::size_t i = 0; i < orders->size(); ++i) {
+            if (!(*orders)[i].is_string()) invalid(indexed("orders", i), "must be a string");
+            e.orders.emplace_back((*orders)[i].as_string());
+        }
+    out.entity_inn = r.string("entity_inn", false, 12);
+    out.register_id = r.string("register", false, 128);
+    r.finish();
+    out.context.tax_system = e.receipt.tax_system;
+    out.event = std::move(e);
+    return out;
+}
+
+json::object receipt_to_json(const fiscal::Receipt& receipt) {
+    json::object out;
+    out["tag1054"] = static_cast<int>(receipt.sign);
+    json::array lines;
+    for (const auto& l : receipt.lines) {
+        json::object line;
+        line["name"] = l.name;
+        if (!l.sku.empty()) line["sku"] = l.sku;
+        line["qty"] = l.quantity.to_string();
+        line["unit"] = l.unit;
+        line["price"] = l.price.value();
+        line["amount"] = l.amount.value();
+        line["tag1214"] = static_cast<int>(l.method);
+        line["tag1212"] = l.subject;
+        line["tag1199"] = l.vat_code;
+        line["vat"] = l.vat.value();
+        lines.push_back(std::move(line));
+    }
+    out["lines"] = std::move(lines);
+    out["tag1031"] = receipt.payments.cash.value();
+    out["tag1081"] = receipt.payments.electronic.value();
+    out["tag1215"] = receipt.payments.prepayment.value();
+    out["tag1216"] = receipt.payments.credit.value();
+    out["tag1217"] = receipt.payments.provision.value();
+    out["total"] = receipt.total.value();
+    out["tax_system"] = tax_system_name(receipt.tax_system);
+    if (!receipt.cashier.empty()) out["cashier"] = receipt.cashier;
+    if (!receipt.buyer_contact.empty()) out["buyer_contact"] = receipt.buyer_contact;
+    if (!receipt.settlement_address.empty()) out["settlement_address"] = receipt.settlement_address;
+    if (!receipt.settlement_place.empty()) out["settlement_place"] = receipt.settlement_place;
+    if (receipt.correction) {
+        out["correction"] = json::object{{"type", receipt.correction->type == 0 ? "self" : "by_order"},
+                                         {"date_unix", receipt.correction->date_unix},
+                                         {"order_number", receipt.correction->order_number}};
+    }
+    if (!receipt.additional_attribute.empty()) out["tag1192"] = receipt.additional_attribute;
+    return out;
+}
+
+json::object order_to_json(const fiscal::Order& order) {
+    json::array lines;
+    for (const auto& l : order.lines)
+        lines.push_back(json::object{{"sku", l.sku},
+                                     {"name", l.name},
+                                     {"qty", l.quantity.to_string()},
+                                     {"unit", l.unit},
+                                     {"price", l.price.value()},
+                                     {"vat", vat_class_name(l.vat_class)},
+                                     {"subject", l.subject}});
+    return json::object{
+        {"id", order.id}, {"customer", order.customer}, {"entity_inn", order.entity_inn}, {"lines", std::move(lines)}};
+}
+
+}  // namespace kassa::api

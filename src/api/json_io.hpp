@@ -1,0 +1,71 @@
+// JSON ↔ domain for the HTTP API. Requests are read strictly: unknown fields, wrong types,
+// fractional money and out-of-range values are 4xx errors naming the field. Receipts are written
+// in the shape of shared/vectors/scenarios.json (tag1054, lines with tag1214/1212/1199 and vat,
+// tag1031…tag1217, total) so integrators see the FFD tags they know.
+// Include only from src/api .cpp files: it brings Boost.JSON.
+#pragma once
+
+#include <boost/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "api/http.hpp"
+#include "fiscal/events.hpp"
+#include "fiscal/plan.hpp"
+#include "fiscal/receipt.hpp"
+
+namespace kassa::api {
+
+// A caller's mistake found while reading a request; becomes {code, message, details:{field}}.
+class ApiError : public std::runtime_error {
+public:
+    ApiError(int status, std::string code, std::string message, std::string field = {})
+        : std::runtime_error(message), status_(status), code_(std::move(code)), field_(std::move(field)) {}
+    int status() const { return status_; }
+    const std::string& code() const { return code_; }
+    const std::string& field() const { return field_; }
+    HttpResponse response() const;
+
+private:
+    int status_;
+    std::string code_;
+    std::string field_;
+};
+
+// The body as a JSON object, or 400 invalid_json / 415 when the content type is not JSON.
+boost::json::object parse_body(const HttpRequest& req);
+
+// A business event as the API receives it, with what the service still has to fill in.
+struct EventRequest {
+    fiscal::Event event;
+    fiscal::ReceiptContext context;  // tax_system is taken from the legal entity when not given
+    bool tax_system_given = false;
+    std::string entity_inn;   // optional: the legal entity when no order names one
+    std::string register_id;  // optional: a register chosen by the caller
+};
+
+fiscal::Order read_order(const boost::json::object& body, const std::string& path_id);
+EventRequest read_payment(const boost::json::object& body);
+EventRequest read_delivery(const boost::json::object& body, const std::string& order);
+EventRequest read_return(const boost::json::object& body, const std::string& order);
+EventRequest read_cancel(const boost::json::object& body, const std::string& order);
+EventRequest read_balance_refund(const boost::json::object& body, const std::string& customer);
+EventRequest read_credit_repayment(const boost::json::object& body, const std::string& order);
+EventRequest read_correction(const boost::json::object& body);
+EventRequest read_raw_receipt(const boost::json::object& body);
+
+// Reads a receipt in the scenarios.json shape (raw receipts and corrections).
+fiscal::Receipt read_receipt(const boost::json::object& obj, const std::string& path);
+
+boost::json::object receipt_to_json(const fiscal::Receipt& receipt);
+boost::json::object order_to_json(const fiscal::Order& order);
+std::string_view vat_class_name(fiscal::VatClass vat);
+std::optional<fiscal::VatClass> parse_vat_class(std::string_view name);
+std::optional<fiscal::TaxSystem> parse_tax_system(std::string_view name);
+std::string_view tax_system_name(fiscal::TaxSystem tax);
+
+HttpResponse json_response(int status, const boost::json::value& body);
+
+}  // namespace kassa::api
