@@ -41,9 +41,12 @@ enum class OrderState : std::uint8_t { Open, Delivered, Cancelled };
 struct OrderFacts {
     Order order;
     OrderState state = OrderState::Open;
-    Kopecks prepaid;                           // prepayments received and not yet offset
-    Kopecks credit_owed;                       // left on credit at delivery, not yet repaid
-    std::map<std::string, Quantity> returned;  // sku → quantity already returned
+    Kopecks prepaid;                             // prepayments received and not yet offset
+    Kopecks credit_owed;                         // left on credit at delivery, not yet repaid
+    std::map<std::string, Quantity> returned;    // sku → quantity already returned
+    // 1214 of the confirmed delivery receipt's lines (4, 5 or 6; from StateMove::settlement_method).
+    // Returns repeat it (fiscal-rules.md §3.7). Meaningful once the order is Delivered.
+    PaymentMethod settlement_method = PaymentMethod::FullPayment;
 };
 
 struct CustomerFacts {
@@ -77,6 +80,8 @@ struct ReturnMove {
 struct StateMove {
     std::string order;
     OrderState state = OrderState::Open;
+    // With state = Delivered: the 1214 the settlement used, for OrderFacts::settlement_method.
+    std::optional<PaymentMethod> settlement_method;
 
     friend bool operator==(const StateMove&, const StateMove&) = default;
 };
@@ -96,6 +101,10 @@ struct PlannedReceipt {
 // The planner's answer for one business event: receipts in the order they must be printed.
 struct Plan {
     std::vector<PlannedReceipt> receipts;
+    // Moves that need no receipt (cancelling an order nobody paid for): apply them at once.
+    std::vector<StateMove> state_moves;
+    // Cash to hand back at the door. Not a fiscal sum: receipts carry 1031 net of change.
+    Kopecks change;
 };
 
 }  // namespace kassa::fiscal

@@ -1,0 +1,61 @@
+// The settlement planner: pure functions from a business event and the ledger's facts to the
+// receipts to print and the ledger movements each causes once confirmed. No I/O, no clock.
+// Error codes (besides validate.hpp's): unknown_order, customer_mismatch, order_not_open,
+// order_not_delivered, allocation_exceeds_payment, allocation_exceeds_order, insufficient_advance,
+// amount_mismatch, electronic_exceeds_due, return_exceeds_sold, unknown_sku,
+// repayment_exceeds_credit, credit_exceeds_owed, invalid_payment, inconsistent_facts.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "fiscal/events.hpp"
+#include "fiscal/plan.hpp"
+
+namespace kassa::fiscal {
+
+// The facts one event needs. Orders the event names must be present; a customer absent from
+// `customers` has a zero advance balance.
+struct Facts {
+    std::vector<OrderFacts> orders;
+    std::vector<CustomerFacts> customers;
+
+    const OrderFacts* find_order(std::string_view id) const;
+    CustomerFacts customer(std::string_view id) const;
+};
+
+Result<Plan> plan_payment(const PaymentEvent& event, const CustomerFacts& customer, std::span<const OrderFacts> orders,
+                          const ReceiptContext& context, const PlannerPolicy& policy = {});
+Result<Plan> plan_delivery(const DeliveryEvent& event, const OrderFacts& order, const CustomerFacts& customer,
+                           const ReceiptContext& context, const PlannerPolicy& policy = {});
+Result<Plan> plan_return(const ReturnEvent& event, const OrderFacts& order, const ReceiptContext& context,
+                         const PlannerPolicy& policy = {});
+Result<Plan> plan_cancel(const CancelEvent& event, const OrderFacts& order, const ReceiptContext& context,
+                         const PlannerPolicy& policy = {});
+Result<Plan> plan_balance_refund(const BalanceRefundEvent& event, const CustomerFacts& customer,
+                                 const ReceiptContext& context, const PlannerPolicy& policy = {});
+Result<Plan> plan_credit_repayment(const CreditRepaymentEvent& event, const OrderFacts& order,
+                                   const ReceiptContext& context, const PlannerPolicy& policy = {});
+Result<Plan> plan_correction(const CorrectionEvent& event, const ReceiptContext& context);
+Result<Plan> plan_raw_receipt(const RawReceiptEvent& event);
+
+// Any event: looks up the facts it needs and calls the function above.
+Result<Plan> plan_event(const Event& event, const Facts& facts, const ReceiptContext& context,
+                        const PlannerPolicy& policy = {});
+
+// Turns every receipt of a plan into a correction receipt (fiscal-rules.md §7 case a: the
+// settlement happened but no receipt was issued), keeping its ledger moves; validates again.
+Result<Plan> as_correction(Plan plan, const Correction& correction, const std::string& corrected_fiscal_sign = {});
+
+// A line whose 1043, 1199 and 1200 are derived from price, quantity, VatClass and 1214.
+// Errors: invalid_line (amount overflow).
+Result<ReceiptLine> make_line(std::string name, Quantity quantity, std::uint8_t unit, Kopecks price,
+                              PaymentMethod method, std::uint8_t subject, VatClass vat_class, std::string sku = {});
+
+// The order's value: Σ price × quantity, each rounded half up.
+Kopecks order_total(const Order& order);
+
+}  // namespace kassa::fiscal
