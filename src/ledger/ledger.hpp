@@ -100,11 +100,11 @@ struct StoredPlan {
 };
 
 struct ReceiptQuery {
-    std::optional<ReceiptState> state;
-    std::optional<std::string> register_id;
-    std::optional<std::string> order;
-    std::optional<TimePoint> from;  // created ≥ from
-    std::optional<TimePoint> to;    // created < to
+    std::optional<ReceiptState> state = std::nullopt;
+    std::optional<std::string> register_id = std::nullopt;
+    std::optional<std::string> order = std::nullopt;
+    std::optional<TimePoint> from = std::nullopt;  // created ≥ from
+    std::optional<TimePoint> to = std::nullopt;    // created < to
     std::size_t limit = 1000;
 };
 
