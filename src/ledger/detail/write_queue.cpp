@@ -1,0 +1,96 @@
+#include "ledger/detail/write_queue.hpp"
+
+#include <vector>
+
+namespace kassa::ledger::detail {
+
+WriteQueue::WriteQueue(Db& db, std::size_t max_batch)
+    : db_(db), max_batch_(max_batch == 0 ? 1 : max_batch), thread_([this] { loop(); }) {}
+
+WriteQueue::~WriteQueue() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+}
+
+void WriteQueue::submit(Op op, Done done) {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) {
+            done(std::make_exception_ptr(LedgerError(errc::kClosed, "the ledger is closing")));
+            return;
+        }
+        queue_.push_back(Item{std::move(op), std::move(done)});
+    }
+    wake_.notify_one();
+}
+
+WriteQueue::Stats WriteQueue::stats() const {
+    std::lock_guard lock(mutex_);
+    return stats_;
+}
+
+void WriteQueue::loop() {
+    for (;;) {
+        std::deque<Item> batch;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping and drained
+            // Whatever queued up while the previous batch was being fsynced rides in this one:
+            // that is the group commit. No timer: an idle writer commits a lone op at once.
+            while (!queue_.empty() && batch.size() < max_batch_) {
+                batch.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+        }
+        process(batch);
+    }
+}
+
+void WriteQueue::process(std::deque<Item>& batch) {
+    std::vector<std::exception_ptr> errors(batch.size());
+    bool committed = false;
+    try {
+        Transaction tx(db_, Transaction::Kind::Immediate);
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            try {
+                Savepoint sp(db_, "op");
+                batch[i].op(db_);
+                sp.release();
+            } catch (...) {
+                errors[i] = std::current_exception();
+                // Some errors (I/O, disk full) make SQLite roll back the whole transaction; the
+                // work of the earlier ops is gone with it, so they must not be reported done.
+                if (!db_.in_transaction()) {
+                    throw LedgerError(errc::kStorage, "the write batch was rolled back by SQLite");
+                }
+            }
+        }
+        tx.commit();
+        committed = true;
+    } catch (...) {
+        const auto batch_error = std::current_exception();
+        for (auto& e : errors) {
+            if (!e) e = batch_error;
+        }
+    }
+    {
+        std::lock_guard lock(mutex_);
+        if (committed) ++stats_.batches;
+        stats_.ops += batch.size();
+        if (batch.size() > stats_.largest_batch) stats_.largest_batch = batch.size();
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        // A callback must not take the writer down; it only fulfils a promise in practice.
+        try {
+            batch[i].done(errors[i]);
+        } catch (...) {
+        }
+    }
+}
+
+}  // namespace kassa::ledger::detail

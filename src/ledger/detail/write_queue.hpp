@@ -1,0 +1,93 @@
+// The single writer with group commit. Callers queue write operations; one thread takes every
+// operation waiting (up to a batch limit), runs them in ONE transaction, each inside its own
+// savepoint so a failing operation rolls back only itself, then commits: one fsync per batch.
+// Each caller learns its outcome only after the commit is durable.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <type_traits>
+
+#include "ledger/detail/sqlite.hpp"
+
+namespace kassa::ledger::detail {
+
+class WriteQueue {
+  public:
+    // Runs inside the batch transaction; throws to roll back its own work only.
+    using Op = std::move_only_function<void(Db&)>;
+    // Called on the writer thread after the commit (nullptr) or with the operation's failure.
+    using Done = std::move_only_function<void(std::exception_ptr)>;
+
+    struct Stats {
+        std::uint64_t batches = 0;  // committed transactions
+        std::uint64_t ops = 0;      // operations run
+        std::uint64_t largest_batch = 0;
+    };
+
+    WriteQueue(Db& db, std::size_t max_batch);
+    // Runs what is queued, then stops the thread.
+    ~WriteQueue();
+    WriteQueue(const WriteQueue&) = delete;
+    WriteQueue& operator=(const WriteQueue&) = delete;
+
+    void submit(Op op, Done done);
+
+    // The operation's return value (or exception) once its batch has committed.
+    template <class F>
+    auto run(F f) -> std::future<std::invoke_result_t<F&, Db&>> {
+        using R = std::invoke_result_t<F&, Db&>;
+        auto promise = std::make_shared<std::promise<R>>();
+        auto future = promise->get_future();
+        if constexpr (std::is_void_v<R>) {
+            submit([f = std::move(f)](Db& db) mutable { f(db); },
+                   [promise](std::exception_ptr e) {
+                       if (e) {
+                           promise->set_exception(e);
+                       } else {
+                           promise->set_value();
+                       }
+                   });
+        } else {
+            auto slot = std::make_shared<std::optional<R>>();
+            submit([f = std::move(f), slot](Db& db) mutable { slot->emplace(f(db)); },
+                   [promise, slot](std::exception_ptr e) {
+                       if (e) {
+                           promise->set_exception(e);
+                       } else {
+                           promise->set_value(std::move(**slot));
+                       }
+                   });
+        }
+        return future;
+    }
+
+    Stats stats() const;
+
+  private:
+    struct Item {
+        Op op;
+        Done done;
+    };
+    void loop();
+    void process(std::deque<Item>& batch);
+
+    Db& db_;
+    std::size_t max_batch_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Item> queue_;
+    bool stopping_ = false;
+    Stats stats_;
+    std::thread thread_;
+};
+
+}  // namespace kassa::ledger::detail

@@ -1,0 +1,861 @@
+#include "ledger/ledger.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <utility>
+
+#include "common/log.hpp"
+#include "ledger/detail/migrate.hpp"
+#include "ledger/detail/plan_json.hpp"
+#include "ledger/detail/sqlite.hpp"
+#include "ledger/detail/write_queue.hpp"
+
+namespace kassa::ledger {
+
+using detail::Db;
+using detail::Stmt;
+using fiscal::Account;
+using fiscal::Kopecks;
+using fiscal::OrderState;
+using fiscal::Quantity;
+
+namespace {
+
+std::int64_t to_ms(TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+TimePoint from_ms(std::int64_t ms) {
+    return TimePoint{std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds{ms})};
+}
+
+std::string_view account_text(Account a) {
+    switch (a) {
+        case Account::CustomerAdvance:
+            return "customer_advance";
+        case Account::OrderPrepaid:
+            return "order_prepaid";
+        case Account::OrderCredit:
+            return "order_credit";
+    }
+    throw LedgerError(errc::kInvalidArgument, "unknown account");
+}
+
+Account parse_account(std::string_view text) {
+    if (text == "customer_advance") return Account::CustomerAdvance;
+    if (text == "order_prepaid") return Account::OrderPrepaid;
+    if (text == "order_credit") return Account::OrderCredit;
+    throw LedgerError(errc::kStorage, "unknown account in journal: " + std::string(text));
+}
+
+std::string_view order_state_text(OrderState s) {
+    switch (s) {
+        case OrderState::Open:
+            return "open";
+        case OrderState::Delivered:
+            return "delivered";
+        case OrderState::Cancelled:
+            return "cancelled";
+    }
+    throw LedgerError(errc::kInvalidArgument, "unknown order state");
+}
+
+OrderState parse_order_state(std::string_view text) {
+    if (text == "open") return OrderState::Open;
+    if (text == "delivered") return OrderState::Delivered;
+    if (text == "cancelled") return OrderState::Cancelled;
+    throw LedgerError(errc::kStorage, "unknown order state: " + std::string(text));
+}
+
+ReceiptState state_from_db(const std::string& text) {
+    auto s = parse_receipt_state(text);
+    if (!s) throw LedgerError(errc::kStorage, "unknown receipt state: " + text);
+    return *s;
+}
+
+// ---- reads (any connection) ---------------------------------------------------------------------
+
+constexpr std::string_view kReceiptColumns =
+    "r.id, r.state, r.register_id, r.plan_json, r.created_ms, r.updated_ms, r.fd_number, r.fiscal_sign, "
+    "r.fn_number, r.shift, r.receipt_number, r.fiscal_ms, r.qr, r.error";
+
+ReceiptRecord receipt_from_row(const Stmt& s) {
+    ReceiptRecord r;
+    r.id = s.get_int(0);
+    r.state = state_from_db(s.get_text(1));
+    r.register_id = s.get_text(2);
+    r.planned = detail::decode_planned_receipt(s.get_text(3));
+    r.created = from_ms(s.get_int(4));
+    r.updated = from_ms(s.get_int(5));
+    if (!s.is_null(6)) {
+        FiscalResult f;
+        f.fd_number = static_cast<std::uint64_t>(s.get_int(6));
+        f.fiscal_sign = static_cast<std::uint64_t>(s.get_int(7));
+        f.fn_number = s.get_text(8);
+        f.shift = static_cast<std::uint32_t>(s.get_int(9));
+        f.receipt_number = static_cast<std::uint32_t>(s.get_int(10));
+        f.time = from_ms(s.get_int(11));
+        f.qr = s.get_text(12);
+        r.fiscal = std::move(f);
+    }
+    r.error = s.get_text(13);
+    return r;
+}
+
+std::vector<ReceiptRecord> collect_receipts(Stmt& s) {
+    std::vector<ReceiptRecord> out;
+    while (s.step()) out.push_back(receipt_from_row(s));
+    return out;
+}
+
+std::optional<ReceiptRecord> load_receipt(Db& db, ReceiptId id) {
+    Stmt s(db, "SELECT " + std::string(kReceiptColumns) + " FROM receipts r WHERE r.id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return receipt_from_row(s);
+}
+
+Kopecks sum_account(Db& db, Account account, const std::string& owner) {
+    Stmt s(db, "SELECT COALESCE(SUM(delta), 0) FROM journal WHERE account = ? AND owner = ?");
+    s.bind(1, account_text(account)).bind(2, owner);
+    s.step();
+    return Kopecks{s.get_int(0)};
+}
+
+std::optional<fiscal::OrderFacts> load_order_facts(Db& db, const std::string& id) {
+    fiscal::OrderFacts facts;
+    {
+        Stmt s(db, "SELECT customer, entity_inn, state FROM orders WHERE id = ?");
+        s.bind(1, id);
+        if (!s.step()) return std::nullopt;
+        facts.order.id = id;
+        facts.order.customer = s.get_text(0);
+        facts.order.entity_inn = s.get_text(1);
+        facts.state = parse_order_state(s.get_text(2));
+    }
+    {
+        Stmt s(db,
+               "SELECT sku, name, qty_micro, unit, price, vat_class, subject FROM order_lines WHERE order_id = ? "
+               "ORDER BY position");
+        s.bind(1, id);
+        while (s.step()) {
+            fiscal::OrderLine l;
+            l.sku = s.get_text(0);
+            l.name = s.get_text(1);
+            l.quantity = Quantity::from_micro(s.get_int(2));
+            l.unit = static_cast<std::uint8_t>(s.get_int(3));
+            l.price = Kopecks{s.get_int(4)};
+            l.vat_class = static_cast<fiscal::VatClass>(s.get_int(5));
+            l.subject = static_cast<std::uint8_t>(s.get_int(6));
+            facts.order.lines.push_back(std::move(l));
+        }
+    }
+    facts.prepaid = sum_account(db, Account::OrderPrepaid, id);
+    facts.credit_owed = sum_account(db, Account::OrderCredit, id);
+    {
+        Stmt s(db, "SELECT sku, SUM(qty_micro) FROM returns WHERE order_id = ? GROUP BY sku");
+        s.bind(1, id);
+        while (s.step()) facts.returned[s.get_text(0)] = Quantity::from_micro(s.get_int(1));
+    }
+    return facts;
+}
+
+fiscal::CustomerFacts load_customer_facts(Db& db, const std::string& id) {
+    return fiscal::CustomerFacts{id, sum_account(db, Account::CustomerAdvance, id)};
+}
+
+std::vector<JournalEntry> collect_journal(Stmt& s) {
+    std::vector<JournalEntry> out;
+    while (s.step()) {
+        JournalEntry e;
+        e.id = s.get_int(0);
+        e.receipt = s.get_int(1);
+        e.account = parse_account(s.get_text(2));
+        e.owner = s.get_text(3);
+        e.customer = s.get_text(4);
+        e.delta = Kopecks{s.get_int(5)};
+        e.at = from_ms(s.get_int(6));
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+RecoveryReport load_unresolved(Db& db, const std::string& register_id) {
+    std::string sql =
+        "SELECT " + std::string(kReceiptColumns) + " FROM receipts r WHERE r.state IN ('sending', 'uncertain')";
+    if (!register_id.empty()) sql += " AND r.register_id = ?";
+    sql += " ORDER BY r.id";
+    Stmt s(db, sql);
+    if (!register_id.empty()) s.bind(1, register_id);
+    RecoveryReport report;
+    while (s.step()) {
+        auto r = receipt_from_row(s);
+        report[r.register_id].push_back(std::move(r));
+    }
+    return report;
+}
+
+// ---- writes (writer connection, inside the batch transaction) -----------------------------------
+
+bool exists(Db& db, std::string_view sql, const std::string& key) {
+    Stmt s(db, sql);
+    s.bind(1, key);
+    return s.step();
+}
+
+void ensure_customer(Db& db, const std::string& id) {
+    Stmt s(db, "INSERT INTO customers (id) VALUES (?) ON CONFLICT (id) DO NOTHING");
+    s.bind(1, id).run();
+}
+
+std::string join_ids(const std::vector<ReceiptId>& ids) {
+    std::string out;
+    for (auto id : ids) {
+        if (!out.empty()) out += ',';
+        out += std::to_string(id);
+    }
+    return out;
+}
+
+std::vector<ReceiptId> split_ids(const std::string& text) {
+    std::vector<ReceiptId> out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const std::size_t end = std::min(text.find(',', pos), text.size());
+        ReceiptId id = 0;
+        const auto [ptr, ec] = std::from_chars(text.data() + pos, text.data() + end, id);
+        if (ec != std::errc{} || ptr != text.data() + end) {
+            throw LedgerError(errc::kStorage, "malformed idempotency result");
+        }
+        out.push_back(id);
+        pos = end + 1;
+    }
+    return out;
+}
+
+void require_order(Db& db, const std::string& id) {
+    if (!exists(db, "SELECT 1 FROM orders WHERE id = ?", id)) {
+        throw LedgerError(errc::kUnknownOrder, "the plan names an unknown order " + id);
+    }
+}
+
+StoredPlan do_store_plan(Db& db, const StorePlanRequest& req, std::int64_t now_ms) {
+    if (req.idempotency_key.empty()) throw LedgerError(errc::kInvalidArgument, "an idempotency key is required");
+    {
+        Stmt s(db, "SELECT request_hash, result FROM idempotency WHERE key = ?");
+        s.bind(1, req.idempotency_key);
+        if (s.step()) {
+            if (s.get_text(0) != req.request_hash) {
+                throw LedgerError(errc::kIdempotencyConflict,
+                                  "idempotency key was already used with a different request");
+            }
+            return StoredPlan{split_ids(s.get_text(1)), true};
+        }
+    }
+    if (req.plan.receipts.empty()) throw LedgerError(errc::kInvalidArgument, "the plan has no receipts");
+    if (!exists(db, "SELECT 1 FROM registers WHERE id = ?", req.register_id)) {
+        throw LedgerError(errc::kUnknownRegister, "unknown register " + req.register_id);
+    }
+    StoredPlan out;
+    Stmt insert(
+        db,
+        "INSERT INTO receipts (state, register_id, sign, is_correction, customer, total, plan_json, created_ms, "
+        "updated_ms) VALUES ('planned', ?, ?, ?, ?, ?, ?, ?, ?)");
+    Stmt link(db, "INSERT INTO receipt_orders (receipt_id, position, order_id) VALUES (?, ?, ?)");
+    for (const auto& p : req.plan.receipts) {
+        // Every order a receipt or its moves name must exist now, so that confirming it later
+        // cannot fail on a missing row: a confirmed receipt is a fact the ledger must accept.
+        for (const auto& o : p.orders) require_order(db, o);
+        for (const auto& m : p.balance_moves) {
+            if (m.owner.empty()) throw LedgerError(errc::kInvalidArgument, "a balance move has no owner");
+            if (m.account == Account::CustomerAdvance) {
+                ensure_customer(db, m.owner);
+            } else {
+                require_order(db, m.owner);
+            }
+        }
+        for (const auto& m : p.return_moves) {
+            require_order(db, m.order);
+            if (!m.quantity.is_positive()) throw LedgerError(errc::kInvalidArgument, "a return move is not positive");
+        }
+        for (const auto& m : p.state_moves) require_order(db, m.order);
+        if (!p.customer.empty()) ensure_customer(db, p.customer);
+
+        insert.reset();
+        insert.bind(1, req.register_id)
+            .bind(2, static_cast<std::int64_t>(p.receipt.sign))
+            .bind(3, std::int64_t{p.receipt.is_correction() ? 1 : 0})
+            .bind(4, p.customer)
+            .bind(5, p.receipt.total.value())
+            .bind(6, detail::encode_planned_receipt(p))
+            .bind(7, now_ms)
+            .bind(8, now_ms)
+            .run();
+        const ReceiptId id = db.last_insert_rowid();
+        out.receipts.push_back(id);
+        std::int64_t position = 0;
+        for (const auto& o : p.orders) {
+            link.reset();
+            link.bind(1, id).bind(2, position++).bind(3, o).run();
+        }
+    }
+    if (req.payment) {
+        const auto& pay = *req.payment;
+        if (pay.id.empty() || pay.customer.empty()) {
+            throw LedgerError(errc::kInvalidArgument, "a payment needs an id and a customer");
+        }
+        ensure_customer(db, pay.customer);
+        Stmt s(db,
+               "INSERT INTO payments (id, customer, cash, electronic, receipt_id, received_ms) VALUES (?, ?, ?, ?, ?, "
+               "?)");
+        s.bind(1, pay.id)
+            .bind(2, pay.customer)
+            .bind(3, pay.cash.value())
+            .bind(4, pay.electronic.value())
+            .bind(5, out.receipts.front())
+            .bind(6, now_ms)
+            .run();
+        Stmt a(db, "INSERT INTO payment_allocations (payment_id, order_id, amount) VALUES (?, ?, ?)");
+        for (const auto& [order, amount] : pay.allocations) {
+            require_order(db, order);
+            a.reset();
+            a.bind(1, pay.id).bind(2, order).bind(3, amount.value()).run();
+        }
+    }
+    Stmt key(db, "INSERT INTO idempotency (key, request_hash, result, created_ms) VALUES (?, ?, ?, ?)");
+    key.bind(1, req.idempotency_key).bind(2, req.request_hash).bind(3, join_ids(out.receipts)).bind(4, now_ms).run();
+    return out;
+}
+
+// The confirmed receipt's moves, journalled against it. Runs in the confirming transaction.
+void apply_moves(Db& db, ReceiptId id, const fiscal::PlannedReceipt& p, std::int64_t now_ms) {
+    Stmt journal(db,
+                 "INSERT INTO journal (receipt_id, account, owner, customer, delta, created_ms) VALUES (?, ?, ?, ?, ?, "
+                 "?)");
+    for (const auto& m : p.balance_moves) {
+        std::string customer = m.owner;
+        if (m.account != Account::CustomerAdvance) {
+            Stmt s(db, "SELECT customer FROM orders WHERE id = ?");
+            s.bind(1, m.owner);
+            if (!s.step()) throw LedgerError(errc::kUnknownOrder, "confirmed receipt names unknown order " + m.owner);
+            customer = s.get_text(0);
+        }
+        journal.reset();
+        journal.bind(1, id)
+            .bind(2, account_text(m.account))
+            .bind(3, m.owner)
+            .bind(4, customer)
+            .bind(5, m.delta.value())
+            .bind(6, now_ms)
+            .run();
+    }
+    Stmt ret(db, "INSERT INTO returns (receipt_id, order_id, sku, qty_micro) VALUES (?, ?, ?, ?)");
+    for (const auto& m : p.return_moves) {
+        ret.reset();
+        ret.bind(1, id).bind(2, m.order).bind(3, m.sku).bind(4, m.quantity.micro()).run();
+    }
+    Stmt st(db, "UPDATE orders SET state = ?, updated_ms = ? WHERE id = ?");
+    for (const auto& m : p.state_moves) {
+        st.reset();
+        st.bind(1, order_state_text(m.state)).bind(2, now_ms).bind(3, m.order).run();
+        if (db.changes() != 1)
+            throw LedgerError(errc::kUnknownOrder, "confirmed receipt names unknown order " + m.order);
+    }
+}
+
+void do_transition(Db& db, ReceiptId id, ReceiptEvent event, const FiscalResult* fiscal, const std::string& error,
+                   std::int64_t now_ms) {
+    std::string current;
+    std::string plan_json;
+    {
+        Stmt s(db, "SELECT state, plan_json FROM receipts WHERE id = ?");
+        s.bind(1, id);
+        if (!s.step()) throw LedgerError(errc::kNotFound, "no receipt " + std::to_string(id));
+        current = s.get_text(0);
+        plan_json = s.get_text(1);
+    }
+    const ReceiptState from = state_from_db(current);
+    const auto to = transition(from, event);
+    if (!to) throw LedgerError(to.error().code, "receipt " + std::to_string(id) + ": " + to.error().message);
+
+    if (event == ReceiptEvent::Confirm) {
+        Stmt s(
+            db,
+            "UPDATE receipts SET state = 'confirmed', updated_ms = ?, fd_number = ?, fiscal_sign = ?, fn_number = ?, "
+            "shift = ?, receipt_number = ?, fiscal_ms = ?, qr = ? WHERE id = ? AND state = ?");
+        s.bind(1, now_ms)
+            .bind(2, static_cast<std::int64_t>(fiscal->fd_number))
+            .bind(3, static_cast<std::int64_t>(fiscal->fiscal_sign))
+            .bind(4, fiscal->fn_number)
+            .bind(5, std::int64_t{fiscal->shift})
+            .bind(6, std::int64_t{fiscal->receipt_number})
+            .bind(7, to_ms(fiscal->time))
+            .bind(8, fiscal->qr)
+            .bind(9, id)
+            .bind(10, current)
+            .run();
+    } else {
+        Stmt s(db, "UPDATE receipts SET state = ?, updated_ms = ?, error = ? WHERE id = ? AND state = ?");
+        s.bind(1, to_string(*to)).bind(2, now_ms);
+        if (event == ReceiptEvent::Send) {
+            s.bind_null(3);
+        } else {
+            s.bind(3, error);
+        }
+        s.bind(4, id).bind(5, current).run();
+    }
+    if (db.changes() != 1) throw LedgerError(errc::kStorage, "receipt " + std::to_string(id) + " changed underneath");
+    // Balances, returns and order states move here and only here: in the confirming transaction.
+    if (event == ReceiptEvent::Confirm) apply_moves(db, id, detail::decode_planned_receipt(plan_json), now_ms);
+}
+
+}  // namespace
+
+// ---- Impl ---------------------------------------------------------------------------------------
+
+struct Ledger::Impl {
+    Impl(std::string p, Clock& c, LedgerOptions o) : path(std::move(p)), clock(c), options(o) {}
+
+    std::string path;
+    Clock& clock;
+    LedgerOptions options;
+    std::shared_ptr<spdlog::logger> log = kassa::log::get("ledger");
+    std::optional<Db> writer_db;  // before the queue: the queue's thread must stop first
+    std::unique_ptr<detail::WriteQueue> queue;
+    int version = 0;
+    RecoveryReport recovery;
+
+    mutable std::mutex pool_mutex;
+    mutable std::condition_variable pool_cv;
+    mutable std::vector<std::unique_ptr<Db>> idle;
+
+    ~Impl() { queue.reset(); }
+
+    std::int64_t now_ms() const { return to_ms(clock.now()); }
+
+    // A read connection from the pool inside a deferred transaction: one consistent snapshot.
+    template <class F>
+    auto read(F f) const {
+        std::unique_ptr<Db> db;
+        {
+            std::unique_lock lock(pool_mutex);
+            pool_cv.wait(lock, [this] { return !idle.empty(); });
+            db = std::move(idle.back());
+            idle.pop_back();
+        }
+        struct Return {
+            const Impl* self;
+            std::unique_ptr<Db>& db;
+            ~Return() {
+                {
+                    std::lock_guard lock(self->pool_mutex);
+                    self->idle.push_back(std::move(db));
+                }
+                self->pool_cv.notify_one();
+            }
+        } give_back{this, db};
+        detail::Transaction tx(*db, detail::Transaction::Kind::Deferred);
+        auto result = f(*db);
+        tx.commit();
+        return result;
+    }
+
+    template <class F>
+    auto write(F f) {
+        return queue->run(std::move(f));
+    }
+
+    std::future<void> transition_async(ReceiptId id, ReceiptEvent event, std::optional<FiscalResult> fiscal,
+                                       std::string error) {
+        if (event == ReceiptEvent::Confirm && !fiscal) {
+            throw LedgerError(errc::kInvalidArgument, "confirming needs fiscal results");
+        }
+        return write([this, id, event, fiscal = std::move(fiscal), error = std::move(error)](Db& db) {
+            do_transition(db, id, event, fiscal ? &*fiscal : nullptr, error, now_ms());
+            log->debug("receipt {} {}", id, to_string(event));
+        });
+    }
+};
+
+Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Ledger::~Ledger() = default;
+
+std::unique_ptr<Ledger> Ledger::open(const std::string& path, Clock& clock, LedgerOptions options) {
+    auto impl = std::make_unique<Impl>(path, clock, options);
+    auto& db = impl->writer_db.emplace(path, Db::Mode::ReadWriteCreate, options.busy_timeout_ms);
+    // WAL: readers keep a snapshot and never block the single writer. synchronous=FULL: a commit
+    // is on the platter (WAL fsynced) before the caller hears "done".
+    if (db.scalar_text("PRAGMA journal_mode = WAL") != "wal") {
+        throw LedgerError(errc::kStorage, "cannot switch " + path + " to WAL mode");
+    }
+    db.exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+    impl->version = detail::migrate(db);
+    const std::size_t readers = options.read_connections == 0 ? 1 : options.read_connections;
+    for (std::size_t i = 0; i < readers; ++i) {
+        auto r = std::make_unique<Db>(path, Db::Mode::ReadWrite, options.busy_timeout_ms);
+        r->exec("PRAGMA query_only = 1");
+        impl->idle.push_back(std::move(r));
+    }
+    impl->queue = std::make_unique<detail::WriteQueue>(db, options.max_batch);
+    impl->recovery = impl->read([](Db& rdb) { return load_unresolved(rdb, {}); });
+    for (const auto& [reg, list] : impl->recovery) {
+        impl->log->warn("register {}: {} receipt(s) left sending/uncertain, to reconcile", reg, list.size());
+    }
+    impl->log->info("ledger open, schema version {}", impl->version);
+    return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
+}
+
+const RecoveryReport& Ledger::recovery() const { return impl_->recovery; }
+int Ledger::schema_version() const { return impl_->version; }
+
+void Ledger::upsert_entity(const LegalEntity& e) {
+    if (e.inn.empty()) throw LedgerError(errc::kInvalidArgument, "a legal entity needs an INN");
+    impl_
+        ->write([e](Db& db) {
+            Stmt s(db,
+                   "INSERT INTO legal_entities (inn, name) VALUES (?, ?) ON CONFLICT (inn) DO UPDATE SET name = "
+                   "excluded.name");
+            s.bind(1, e.inn).bind(2, e.name).run();
+        })
+        .get();
+}
+
+void Ledger::upsert_register(const Register& r) {
+    if (r.id.empty()) throw LedgerError(errc::kInvalidArgument, "a register needs an id");
+    impl_
+        ->write([r](Db& db) {
+            if (!exists(db, "SELECT 1 FROM legal_entities WHERE inn = ?", r.entity_inn)) {
+                throw LedgerError(errc::kNotFound, "unknown legal entity " + r.entity_inn);
+            }
+            Stmt s(db,
+                   "INSERT INTO registers (id, entity_inn, uri, enabled) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO "
+                   "UPDATE SET entity_inn = excluded.entity_inn, uri = excluded.uri, enabled = excluded.enabled");
+            s.bind(1, r.id).bind(2, r.entity_inn).bind(3, r.uri).bind(4, std::int64_t{r.enabled ? 1 : 0}).run();
+        })
+        .get();
+}
+
+std::vector<Register> Ledger::registers() const {
+    return impl_->read([](Db& db) {
+        Stmt s(db, "SELECT id, entity_inn, uri, enabled FROM registers ORDER BY id");
+        std::vector<Register> out;
+        while (s.step()) out.push_back(Register{s.get_text(0), s.get_text(1), s.get_text(2), s.get_int(3) != 0});
+        return out;
+    });
+}
+
+void Ledger::upsert_customer(const Customer& c) {
+    if (c.id.empty()) throw LedgerError(errc::kInvalidArgument, "a customer needs an id");
+    impl_
+        ->write([c](Db& db) {
+            Stmt s(db,
+                   "INSERT INTO customers (id, name, contact) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = "
+                   "excluded.name, contact = excluded.contact");
+            s.bind(1, c.id).bind(2, c.name).bind(3, c.contact).run();
+        })
+        .get();
+}
+
+std::optional<Customer> Ledger::customer(const std::string& id) const {
+    return impl_->read([&](Db& db) -> std::optional<Customer> {
+        Stmt s(db, "SELECT id, name, contact FROM customers WHERE id = ?");
+        s.bind(1, id);
+        if (!s.step()) return std::nullopt;
+        return Customer{s.get_text(0), s.get_text(1), s.get_text(2)};
+    });
+}
+
+void Ledger::upsert_order(const fiscal::Order& order) {
+    if (order.id.empty() || order.customer.empty()) {
+        throw LedgerError(errc::kInvalidArgument, "an order needs an id and a customer");
+    }
+    for (const auto& l : order.lines) {
+        if (!l.quantity.is_positive()) throw LedgerError(errc::kInvalidArgument, "order line quantity must be > 0");
+    }
+    impl_
+        ->write([this, order](Db& db) {
+            {
+                Stmt s(db, "SELECT state FROM orders WHERE id = ?");
+                s.bind(1, order.id);
+                if (s.step() && s.get_text(0) != "open") {
+                    throw LedgerError(errc::kOrderClosed, "order " + order.id + " is " + s.get_text(0));
+                }
+            }
+            ensure_customer(db, order.customer);
+            const auto now = impl_->now_ms();
+            Stmt s(db,
+                   "INSERT INTO orders (id, customer, entity_inn, state, updated_ms) VALUES (?, ?, ?, 'open', ?) "
+                   "ON CONFLICT (id) DO UPDATE SET customer = excluded.customer, entity_inn = excluded.entity_inn, "
+                   "updated_ms = excluded.updated_ms");
+            s.bind(1, order.id).bind(2, order.customer).bind(3, order.entity_inn).bind(4, now).run();
+            Stmt del(db, "DELETE FROM order_lines WHERE order_id = ?");
+            del.bind(1, order.id).run();
+            Stmt line(db,
+                      "INSERT INTO order_lines (order_id, position, sku, name, qty_micro, unit, price, vat_class, "
+                      "subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            std::int64_t position = 0;
+            for (const auto& l : order.lines) {
+                line.reset();
+                line.bind(1, order.id)
+                    .bind(2, position++)
+                    .bind(3, l.sku)
+                    .bind(4, l.name)
+                    .bind(5, l.quantity.micro())
+                    .bind(6, std::int64_t{l.unit})
+                    .bind(7, l.price.value())
+                    .bind(8, static_cast<std::int64_t>(l.vat_class))
+                    .bind(9, std::int64_t{l.subject})
+                    .run();
+            }
+        })
+        .get();
+}
+
+fiscal::OrderFacts Ledger::order_facts(const std::string& order_id) const {
+    auto facts = impl_->read([&](Db& db) { return load_order_facts(db, order_id); });
+    if (!facts) throw LedgerError(errc::kNotFound, "no order " + order_id);
+    return std::move(*facts);
+}
+
+fiscal::CustomerFacts Ledger::customer_facts(const std::string& customer_id) const {
+    return impl_->read([&](Db& db) { return load_customer_facts(db, customer_id); });
+}
+
+std::future<StoredPlan> Ledger::store_plan_async(StorePlanRequest request) {
+    return impl_->write([this, request = std::move(request)](Db& db) {
+        auto stored = do_store_plan(db, request, impl_->now_ms());
+        impl_->log->debug("plan stored: {} receipt(s) for register {}{}", stored.receipts.size(), request.register_id,
+                          stored.replayed ? " (replay)" : "");
+        return stored;
+    });
+}
+
+StoredPlan Ledger::store_plan(const StorePlanRequest& request) { return store_plan_async(request).get(); }
+
+std::future<void> Ledger::mark_sending_async(ReceiptId id) {
+    return impl_->transition_async(id, ReceiptEvent::Send, std::nullopt, {});
+}
+std::future<void> Ledger::mark_confirmed_async(ReceiptId id, FiscalResult result) {
+    return impl_->transition_async(id, ReceiptEvent::Confirm, std::move(result), {});
+}
+std::future<void> Ledger::mark_failed_async(ReceiptId id, std::string error) {
+    return impl_->transition_async(id, ReceiptEvent::Fail, std::nullopt, std::move(error));
+}
+std::future<void> Ledger::mark_uncertain_async(ReceiptId id, std::string error) {
+    return impl_->transition_async(id, ReceiptEvent::LoseLink, std::nullopt, std::move(error));
+}
+void Ledger::mark_sending(ReceiptId id) { mark_sending_async(id).get(); }
+void Ledger::mark_confirmed(ReceiptId id, const FiscalResult& result) { mark_confirmed_async(id, result).get(); }
+void Ledger::mark_failed(ReceiptId id, const std::string& error) { mark_failed_async(id, error).get(); }
+void Ledger::mark_uncertain(ReceiptId id, const std::string& error) { mark_uncertain_async(id, error).get(); }
+
+std::optional<ReceiptRecord> Ledger::receipt(ReceiptId id) const {
+    return impl_->read([&](Db& db) { return load_receipt(db, id); });
+}
+
+std::vector<ReceiptRecord> Ledger::receipts(const ReceiptQuery& q) const {
+    return impl_->read([&](Db& db) {
+        std::string sql = "SELECT " + std::string(kReceiptColumns) + " FROM receipts r WHERE 1";
+        if (q.state) sql += " AND r.state = :state";
+        if (q.register_id) sql += " AND r.register_id = :reg";
+        if (q.order)
+            sql += " AND EXISTS (SELECT 1 FROM receipt_orders o WHERE o.receipt_id = r.id AND o.order_id = :ord)";
+        if (q.from) sql += " AND r.created_ms >= :from";
+        if (q.to) sql += " AND r.created_ms < :to";
+        sql += " ORDER BY r.id LIMIT :limit";
+        Stmt s(db, sql);
+        int i = 0;
+        if (q.state) s.bind(++i, to_string(*q.state));
+        if (q.register_id) s.bind(++i, *q.register_id);
+        if (q.order) s.bind(++i, *q.order);
+        if (q.from) s.bind(++i, to_ms(*q.from));
+        if (q.to) s.bind(++i, to_ms(*q.to));
+        s.bind(++i, static_cast<std::int64_t>(q.limit));
+        return collect_receipts(s);
+    });
+}
+
+RecoveryReport Ledger::receipts_to_reconcile(const std::string& register_id) const {
+    return impl_->read([&](Db& db) { return load_unresolved(db, register_id); });
+}
+
+OrderView Ledger::order_view(const std::string& order_id) const {
+    return impl_->read([&](Db& db) {
+        auto facts = load_order_facts(db, order_id);
+        if (!facts) throw LedgerError(errc::kNotFound, "no order " + order_id);
+        OrderView v;
+        v.facts = std::move(*facts);
+        Stmt s(db, "SELECT " + std::string(kReceiptColumns) +
+                       " FROM receipts r JOIN receipt_orders o ON o.receipt_id = r.id WHERE o.order_id = ? "
+                       "ORDER BY r.id");
+        s.bind(1, order_id);
+        v.receipts = collect_receipts(s);
+        for (const auto& l : v.facts.order.lines) {
+            const auto amount = fiscal::line_amount(l.price, l.quantity);
+            if (!amount) throw LedgerError(errc::kStorage, "order line amount overflows");
+            v.total += *amount;
+        }
+        for (const auto& [sku, qty] : v.facts.returned) {
+            for (const auto& l : v.facts.order.lines) {
+                if (l.sku != sku) continue;
+                const auto amount = fiscal::line_amount(l.price, qty);
+                if (!amount) throw LedgerError(errc::kStorage, "returned amount overflows");
+                v.returned += *amount;
+                break;
+            }
+        }
+        switch (v.facts.state) {
+            case OrderState::Open:
+                v.owed = v.total - v.facts.prepaid;
+                break;
+            case OrderState::Delivered:
+                v.delivered = v.total;
+                v.owed = v.facts.credit_owed;
+                break;
+            case OrderState::Cancelled:
+                break;
+        }
+        return v;
+    });
+}
+
+CustomerView Ledger::customer_view(const std::string& customer_id) const {
+    return impl_->read([&](Db& db) {
+        CustomerView v;
+        v.facts = load_customer_facts(db, customer_id);
+        Stmt s(db,
+               "SELECT id, receipt_id, account, owner, customer, delta, created_ms FROM journal WHERE customer = ? "
+               "ORDER BY id");
+        s.bind(1, customer_id);
+        v.history = collect_journal(s);
+        return v;
+    });
+}
+
+ShiftJournal Ledger::shift_journal(const std::string& register_id, std::uint32_t shift) const {
+    return impl_->read([&](Db& db) {
+        ShiftJournal j;
+        j.register_id = register_id;
+        j.shift = shift;
+        Stmt s(db, "SELECT " + std::string(kReceiptColumns) +
+                       " FROM receipts r WHERE r.register_id = ? AND r.shift = ? AND r.state = 'confirmed' "
+                       "ORDER BY r.fd_number");
+        s.bind(1, register_id).bind(2, std::int64_t{shift});
+        j.receipts = collect_receipts(s);
+        Stmt e(db,
+               "SELECT j.id, j.receipt_id, j.account, j.owner, j.customer, j.delta, j.created_ms FROM journal j "
+               "JOIN receipts r ON r.id = j.receipt_id WHERE r.register_id = ? AND r.shift = ? ORDER BY j.id");
+        e.bind(1, register_id).bind(2, std::int64_t{shift});
+        j.entries = collect_journal(e);
+        return j;
+    });
+}
+
+std::int64_t Ledger::outbox_enqueue(const std::string& kind, std::optional<ReceiptId> receipt,
+                                    const std::string& payload) {
+    if (kind.empty()) throw LedgerError(errc::kInvalidArgument, "an outbox message needs a kind");
+    return impl_
+        ->write([this, kind, receipt, payload](Db& db) {
+            const auto now = impl_->now_ms();
+            Stmt s(db,
+                   "INSERT INTO outbox (kind, receipt_id, payload, available_ms, created_ms) VALUES (?, ?, ?, ?, ?)");
+            s.bind(1, kind).bind(2, receipt).bind(3, payload).bind(4, now).bind(5, now).run();
+            return db.last_insert_rowid();
+        })
+        .get();
+}
+
+std::vector<OutboxMessage> Ledger::outbox_claim(std::size_t max, std::chrono::milliseconds lease) {
+    return impl_
+        ->write([this, max, lease](Db& db) {
+            const auto now = impl_->now_ms();
+            // A claimed message whose lease ran out is handed out again: its claimant died.
+            Stmt s(db,
+                   "SELECT id, kind, receipt_id, payload, attempts, last_error FROM outbox WHERE state IN ('pending', "
+                   "'claimed') AND available_ms <= ? ORDER BY id LIMIT ?");
+            s.bind(1, now).bind(2, static_cast<std::int64_t>(max));
+            std::vector<OutboxMessage> out;
+            while (s.step()) {
+                out.push_back(OutboxMessage{s.get_int(0), s.get_text(1), s.get_opt_int(2), s.get_text(3),
+                                            static_cast<int>(s.get_int(4)) + 1, s.get_text(5)});
+            }
+            Stmt u(db, "UPDATE outbox SET state = 'claimed', attempts = attempts + 1, available_ms = ? WHERE id = ?");
+            for (const auto& m : out) {
+                u.reset();
+                u.bind(1, now + lease.count()).bind(2, m.id).run();
+            }
+            return out;
+        })
+        .get();
+}
+
+void Ledger::outbox_mark_sent(std::int64_t id) {
+    impl_
+        ->write([id](Db& db) {
+            Stmt s(db, "UPDATE outbox SET state = 'sent' WHERE id = ? AND state = 'claimed'");
+            s.bind(1, id).run();
+            if (db.changes() != 1)
+                throw LedgerError(errc::kNotFound, "no claimed outbox message " + std::to_string(id));
+        })
+        .get();
+}
+
+void Ledger::outbox_mark_failed(std::int64_t id, const std::string& error, std::chrono::milliseconds retry_after) {
+    impl_
+        ->write([this, id, error, retry_after](Db& db) {
+            Stmt s(db,
+                   "UPDATE outbox SET state = 'pending', last_error = ?, available_ms = ? WHERE id = ? AND state = "
+                   "'claimed'");
+            s.bind(1, error).bind(2, impl_->now_ms() + retry_after.count()).bind(3, id).run();
+            if (db.changes() != 1)
+                throw LedgerError(errc::kNotFound, "no claimed outbox message " + std::to_string(id));
+        })
+        .get();
+}
+
+void Ledger::audit(const AuditRecord& r) {
+    if (r.actor.empty() || r.action.empty()) throw LedgerError(errc::kInvalidArgument, "audit needs actor and action");
+    impl_
+        ->write([this, r](Db& db) {
+            Stmt s(db, "INSERT INTO audit (at_ms, actor, action, subject, address, detail) VALUES (?, ?, ?, ?, ?, ?)");
+            s.bind(1, impl_->now_ms())
+                .bind(2, r.actor)
+                .bind(3, r.action)
+                .bind(4, r.subject)
+                .bind(5, r.address)
+                .bind(6, r.detail)
+                .run();
+        })
+        .get();
+}
+
+std::vector<AuditRecord> Ledger::audit_log(std::size_t limit) const {
+    return impl_->read([&](Db& db) {
+        Stmt s(db, "SELECT id, at_ms, actor, action, subject, address, detail FROM audit ORDER BY id DESC LIMIT ?");
+        s.bind(1, static_cast<std::int64_t>(limit));
+        std::vector<AuditRecord> out;
+        while (s.step()) {
+            out.push_back(AuditRecord{s.get_int(0), from_ms(s.get_int(1)), s.get_text(2), s.get_text(3), s.get_text(4),
+                                      s.get_text(5), s.get_text(6)});
+        }
+        return out;
+    });
+}
+
+void Ledger::backup(const std::string& path) const {
+    impl_->read([&](Db& db) {
+        db.backup_to(path);
+        return 0;
+    });
+}
+
+Ledger::WriterStats Ledger::writer_stats() const {
+    const auto s = impl_->queue->stats();
+    return WriterStats{s.batches, s.ops, s.largest_batch};
+}
+
+}  // namespace kassa::ledger

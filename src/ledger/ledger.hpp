@@ -1,0 +1,248 @@
+// The ledger: the durable memory of Kassa (DESIGN.md §2, issue 5). Every receipt is on disk in
+// state `planned` before a byte goes to a register; balances, returns and order states move only
+// in the transaction that confirms the receipt that causes them.
+//
+// Threading: every method is thread-safe. Writes go through one writer thread with group commit
+// (many callers, one fsync per batch); a write returns only once it is durable. Reads use a pool
+// of separate connections and never block the writer (WAL).
+//
+// Errors: methods throw LedgerError with a stable code() (see ledger/error.hpp); the *_async
+// variants deliver the same exception through the future.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <future>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "fiscal/plan.hpp"
+#include "ledger/error.hpp"
+#include "ledger/receipt_state.hpp"
+
+namespace kassa::ledger {
+
+using ReceiptId = std::int64_t;
+using TimePoint = Clock::time_point;  // stored with millisecond precision
+
+struct LedgerOptions {
+    std::size_t read_connections = 4;  // the read pool; readers wait when all are busy
+    std::size_t max_batch = 512;       // writes per group-commit transaction at most
+    int busy_timeout_ms = 5000;
+};
+
+struct LegalEntity {
+    std::string inn;
+    std::string name;
+};
+
+struct Register {
+    std::string id;
+    std::string entity_inn;
+    std::string uri;  // transport URI, for the workers
+    bool enabled = true;
+};
+
+struct Customer {
+    std::string id;
+    std::string name;
+    std::string contact;  // +7… or e-mail: personal data, log only through log::mask_contact
+};
+
+// Fiscal results reported by the device for a confirmed receipt.
+struct FiscalResult {
+    std::uint64_t fd_number = 0;       // 1040 fiscal document number
+    std::uint64_t fiscal_sign = 0;     // 1077 fiscal sign (FPD)
+    std::string fn_number;             // 1041 fiscal storage number
+    std::uint32_t shift = 0;           // 1038
+    std::uint32_t receipt_number = 0;  // 1042 number within the shift
+    TimePoint time{};                  // 1012 date and time on the document
+    std::string qr;                    // the receipt QR string (t=…&s=…&fn=…&i=…&fp=…&n=…)
+
+    friend bool operator==(const FiscalResult&, const FiscalResult&) = default;
+};
+
+struct ReceiptRecord {
+    ReceiptId id = 0;
+    ReceiptState state = ReceiptState::Planned;
+    std::string register_id;
+    fiscal::PlannedReceipt planned;  // receipt, customer, orders and the moves on confirmation
+    TimePoint created{};
+    TimePoint updated{};
+    std::optional<FiscalResult> fiscal;  // present once confirmed
+    std::string error;                   // why it failed / became uncertain
+};
+
+// An incoming payment recorded together with the receipt issued for it.
+struct IncomingPayment {
+    std::string id;  // the payment's own id (bank/acquirer reference or generated)
+    std::string customer;
+    fiscal::Kopecks cash;
+    fiscal::Kopecks electronic;
+    std::vector<std::pair<std::string, fiscal::Kopecks>> allocations;  // order id → amount
+};
+
+struct StorePlanRequest {
+    std::string idempotency_key;  // required; the client's Idempotency-Key
+    std::string request_hash;     // hash of the request body, compared on replay
+    std::string register_id;      // the register that prints every receipt of this plan
+    fiscal::Plan plan;
+    std::optional<IncomingPayment> payment;  // stored in the same transaction when present
+};
+
+struct StoredPlan {
+    std::vector<ReceiptId> receipts;  // in plan order
+    bool replayed = false;            // true: the key was seen with the same request before
+};
+
+struct ReceiptQuery {
+    std::optional<ReceiptState> state = std::nullopt;
+    std::optional<std::string> register_id = std::nullopt;
+    std::optional<std::string> order = std::nullopt;
+    std::optional<TimePoint> from = std::nullopt;  // created ≥ from
+    std::optional<TimePoint> to = std::nullopt;    // created < to
+    std::size_t limit = 1000;
+};
+
+struct JournalEntry {
+    std::int64_t id = 0;
+    ReceiptId receipt = 0;
+    fiscal::Account account = fiscal::Account::CustomerAdvance;
+    std::string owner;
+    std::string customer;
+    fiscal::Kopecks delta;
+    TimePoint at{};
+};
+
+struct OrderView {
+    fiscal::OrderFacts facts;  // state, prepaid, credit owed, returned quantities
+    std::vector<ReceiptRecord> receipts;
+    fiscal::Kopecks total;      // Σ line price × quantity
+    fiscal::Kopecks delivered;  // total once delivered, else 0
+    fiscal::Kopecks returned;   // Σ returned quantity × line price
+    fiscal::Kopecks owed;       // open: total − prepaid; delivered: credit owed; cancelled: 0
+};
+
+struct CustomerView {
+    fiscal::CustomerFacts facts;
+    std::vector<JournalEntry> history;  // every journal entry concerning the customer, oldest first
+};
+
+struct ShiftJournal {
+    std::string register_id;
+    std::uint32_t shift = 0;
+    std::vector<ReceiptRecord> receipts;  // confirmed, by fiscal document number
+    std::vector<JournalEntry> entries;    // the balance movements those receipts caused
+};
+
+struct OutboxMessage {
+    std::int64_t id = 0;
+    std::string kind;  // e.g. "e_receipt", "callback"
+    std::optional<ReceiptId> receipt;
+    std::string payload;  // opaque to the ledger (JSON from the notifier)
+    int attempts = 0;
+    std::string last_error;
+};
+
+struct AuditRecord {
+    std::int64_t id = 0;
+    TimePoint at{};
+    std::string actor;    // token name / role
+    std::string action;   // e.g. "payment", "receipt.raw"
+    std::string subject;  // what it concerned: order id, receipt id
+    std::string address;  // the client's IP address
+    std::string detail;   // free text; never a raw contact
+};
+
+// Receipts left `sending` or `uncertain`, per register: the worker reconciles them (DESIGN.md §2)
+// before it takes new work.
+using RecoveryReport = std::map<std::string, std::vector<ReceiptRecord>>;
+
+class Ledger {
+  public:
+    // Opens or creates the file, applies migrations, starts the writer. The clock stamps rows.
+    static std::unique_ptr<Ledger> open(const std::string& path, Clock& clock, LedgerOptions options = {});
+    ~Ledger();
+    Ledger(const Ledger&) = delete;
+    Ledger& operator=(const Ledger&) = delete;
+
+    // What was left to reconcile when the file was opened.
+    const RecoveryReport& recovery() const;
+    int schema_version() const;
+
+    // ---- reference data -------------------------------------------------------------------
+    void upsert_entity(const LegalEntity& entity);
+    void upsert_register(const Register& reg);  // the entity must exist
+    std::vector<Register> registers() const;
+    void upsert_customer(const Customer& customer);
+    std::optional<Customer> customer(const std::string& id) const;
+    // Creates or replaces an order and its lines (customer created when unknown). Refused with
+    // order_closed once the order is delivered or cancelled.
+    void upsert_order(const fiscal::Order& order);
+
+    // ---- facts for the planner (confirmed receipts only) -----------------------------------
+    fiscal::OrderFacts order_facts(const std::string& order_id) const;           // not_found
+    fiscal::CustomerFacts customer_facts(const std::string& customer_id) const;  // zero if unknown
+
+    // ---- receipts ---------------------------------------------------------------------------
+    // Stores the plan's receipts as `planned`, with the idempotency key, atomically. The same key
+    // with the same hash returns the first result (replayed = true); with another hash it throws
+    // idempotency_conflict. unknown_order / unknown_register when the plan names what we lack.
+    StoredPlan store_plan(const StorePlanRequest& request);
+    std::future<StoredPlan> store_plan_async(StorePlanRequest request);
+
+    // Transitions; illegal_transition when the state machine refuses, not_found for a bad id.
+    void mark_sending(ReceiptId id);
+    // Applies the receipt's balance, return and state moves in the same transaction.
+    void mark_confirmed(ReceiptId id, const FiscalResult& result);
+    void mark_failed(ReceiptId id, const std::string& error);  // nothing moves
+    void mark_uncertain(ReceiptId id, const std::string& error);
+    std::future<void> mark_sending_async(ReceiptId id);
+    std::future<void> mark_confirmed_async(ReceiptId id, FiscalResult result);
+    std::future<void> mark_failed_async(ReceiptId id, std::string error);
+    std::future<void> mark_uncertain_async(ReceiptId id, std::string error);
+
+    std::optional<ReceiptRecord> receipt(ReceiptId id) const;
+    std::vector<ReceiptRecord> receipts(const ReceiptQuery& query) const;  // by id ascending
+    // Current `sending` / `uncertain` receipts of one register (all registers when empty).
+    RecoveryReport receipts_to_reconcile(const std::string& register_id = {}) const;
+
+    // ---- views ------------------------------------------------------------------------------
+    OrderView order_view(const std::string& order_id) const;  // not_found
+    CustomerView customer_view(const std::string& customer_id) const;
+    ShiftJournal shift_journal(const std::string& register_id, std::uint32_t shift) const;
+
+    // ---- outbox -----------------------------------------------------------------------------
+    std::int64_t outbox_enqueue(const std::string& kind, std::optional<ReceiptId> receipt, const std::string& payload);
+    // Hands out up to `max` ready messages and hides them for `lease` (redelivered if not marked).
+    std::vector<OutboxMessage> outbox_claim(std::size_t max, std::chrono::milliseconds lease);
+    void outbox_mark_sent(std::int64_t id);
+    // Back to pending after `retry_after`.
+    void outbox_mark_failed(std::int64_t id, const std::string& error, std::chrono::milliseconds retry_after);
+
+    // ---- audit ------------------------------------------------------------------------------
+    void audit(const AuditRecord& record);                              // id and `at` are assigned
+    std::vector<AuditRecord> audit_log(std::size_t limit = 100) const;  // newest first
+
+    // ---- maintenance ------------------------------------------------------------------------
+    // Online backup to `path` (SQLite backup API); consistent while writes continue.
+    void backup(const std::string& path) const;
+
+    struct WriterStats {
+        std::uint64_t batches = 0;
+        std::uint64_t ops = 0;
+        std::uint64_t largest_batch = 0;
+    };
+    WriterStats writer_stats() const;
+
+  private:
+    struct Impl;
+    explicit Ledger(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kassa::ledger

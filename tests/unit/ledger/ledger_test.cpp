@@ -1,0 +1,404 @@
+// The Ledger API: receipt life in the store, idempotency, views, outbox, audit, recovery, backup.
+#include "ledger/ledger.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "ledger/detail/sqlite.hpp"
+#include "temp_file.hpp"
+
+namespace kassa::ledger {
+namespace {
+
+using namespace kassa::fiscal;
+using namespace std::chrono_literals;
+using testing::TempDb;
+
+Order order_123() {
+    return Order{"123",
+                 "C1",
+                 "7700000000",
+                 {OrderLine{"A", "Товар А", Quantity::whole(2), 0, Kopecks{150000}, VatClass::Vat22, subject::kGoods},
+                  OrderLine{"B", "Товар Б", Quantity::whole(1), 0, Kopecks{700000}, VatClass::Vat22, subject::kGoods}}};
+}
+
+// A prepayment receipt for order 123: confirming it adds `amount` to the order's prepaid account.
+PlannedReceipt prepayment(std::int64_t amount) {
+    PlannedReceipt p;
+    p.receipt.sign = CalcSign::Income;
+    p.receipt.lines.push_back(ReceiptLine{"Предоплата по заказу №123", Quantity::whole(1), 0, Kopecks{amount},
+                                          Kopecks{amount}, PaymentMethod::PartialPrepayment, subject::kGoods,
+                                          VatClass::Vat22, 12, Kopecks{0}, ""});
+    p.receipt.payments.electronic = Kopecks{amount};
+    p.receipt.total = Kopecks{amount};
+    p.customer = "C1";
+    p.orders = {"123"};
+    p.balance_moves = {{Account::OrderPrepaid, "123", Kopecks{amount}}};
+    return p;
+}
+
+// An advance receipt: confirming it adds `amount` to the customer's advance balance.
+PlannedReceipt advance(const std::string& customer, std::int64_t amount) {
+    PlannedReceipt p;
+    p.receipt.lines.push_back(ReceiptLine{"Аванс", Quantity::whole(1), 0, Kopecks{amount}, Kopecks{amount},
+                                          PaymentMethod::Advance, subject::kPayment, VatClass::Vat22, 12, Kopecks{0},
+                                          ""});
+    p.receipt.payments.cash = Kopecks{amount};
+    p.receipt.total = Kopecks{amount};
+    p.customer = customer;
+    p.balance_moves = {{Account::CustomerAdvance, customer, Kopecks{amount}}};
+    return p;
+}
+
+FiscalResult fiscal_result(std::uint64_t fd, std::uint32_t shift = 7) {
+    return FiscalResult{fd,
+                        3'000'000'000ull + fd,
+                        "9999078900012345",
+                        shift,
+                        static_cast<std::uint32_t>(fd),
+                        TimePoint{std::chrono::seconds{1'790'000'000}},
+                        "t=20260923T1200&s=3000.00&fn=9999078900012345"};
+}
+
+class LedgerTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        ledger_ = Ledger::open(file_.path(), clock_);
+        ledger_->upsert_entity({"7700000000", "OOO Romashka"});
+        ledger_->upsert_register({"kkt1", "7700000000", "sim://1", true});
+        ledger_->upsert_register({"kkt2", "7700000000", "sim://2", true});
+        ledger_->upsert_order(order_123());
+    }
+
+    StoredPlan store(const std::string& key, std::vector<PlannedReceipt> receipts, const std::string& reg = "kkt1",
+                     const std::string& hash = "h") {
+        StorePlanRequest req;
+        req.idempotency_key = key;
+        req.request_hash = hash;
+        req.register_id = reg;
+        req.plan.receipts = std::move(receipts);
+        return ledger_->store_plan(req);
+    }
+
+    ReceiptState state_of(ReceiptId id) { return ledger_->receipt(id).value().state; }
+
+    template <class F>
+    std::string error_code(F f) {
+        try {
+            f();
+        } catch (const LedgerError& e) {
+            return e.code();
+        }
+        return "no error";
+    }
+
+    TempDb file_;
+    ManualClock clock_;
+    std::unique_ptr<Ledger> ledger_;
+};
+
+TEST_F(LedgerTest, StoredPlanIsPlannedAndRoundTrips) {
+    const auto stored = store("k1", {prepayment(300000), advance("C1", 5)});
+    ASSERT_EQ(stored.receipts.size(), 2u);
+    EXPECT_FALSE(stored.replayed);
+    const auto r = ledger_->receipt(stored.receipts[0]).value();
+    EXPECT_EQ(r.state, ReceiptState::Planned);
+    EXPECT_EQ(r.register_id, "kkt1");
+    EXPECT_EQ(r.planned, prepayment(300000));
+    EXPECT_EQ(r.created, clock_.now());
+    EXPECT_FALSE(r.fiscal.has_value());
+    EXPECT_LT(stored.receipts[0], stored.receipts[1]);
+}
+
+TEST_F(LedgerTest, BalancesMoveOnlyWhenConfirmed) {
+    const auto id = store("k1", {prepayment(300000)}).receipts[0];
+    EXPECT_EQ(ledger_->order_facts("123").prepaid, Kopecks{0});
+    ledger_->mark_sending(id);
+    EXPECT_EQ(ledger_->order_facts("123").prepaid, Kopecks{0});
+    ledger_->mark_confirmed(id, fiscal_result(41));
+    EXPECT_EQ(ledger_->order_facts("123").prepaid, Kopecks{300000});
+    const auto r = ledger_->receipt(id).value();
+    EXPECT_EQ(r.state, ReceiptState::Confirmed);
+    EXPECT_EQ(r.fiscal, fiscal_result(41));
+    const auto view = ledger_->customer_view("C1");
+    ASSERT_EQ(view.history.size(), 1u);
+    EXPECT_EQ(view.history[0].receipt, id);
+    EXPECT_EQ(view.history[0].account, Account::OrderPrepaid);
+    EXPECT_EQ(view.history[0].delta, Kopecks{300000});
+}
+
+TEST_F(LedgerTest, FailedReceiptsMoveNothing) {
+    const auto ids = store("k1", {advance("C1", 1), advance("C1", 2), advance("C1", 4)}).receipts;
+    ledger_->mark_failed(ids[0], "device refused: wrong VAT");
+    ledger_->mark_sending(ids[1]);
+    ledger_->mark_failed(ids[1], "paper out before fiscalising");
+    ledger_->mark_sending(ids[2]);
+    ledger_->mark_uncertain(ids[2], "link lost");
+    ledger_->mark_failed(ids[2], "not in the fiscal storage");
+    for (auto id : ids) EXPECT_EQ(state_of(id), ReceiptState::Failed);
+    EXPECT_EQ(ledger_->receipt(ids[0])->error, "device refused: wrong VAT");
+    EXPECT_EQ(ledger_->customer_facts("C1").advance_balance, Kopecks{0});
+    EXPECT_TRUE(ledger_->customer_view("C1").history.empty());
+}
+
+TEST_F(LedgerTest, UncertainResolvedAsConfirmedAppliesMoves) {
+    const auto id = store("k1", {advance("C1", 500)}).receipts[0];
+    ledger_->mark_sending(id);
+    ledger_->mark_uncertain(id, "timeout");
+    EXPECT_EQ(ledger_->customer_facts("C1").advance_balance, Kopecks{0});
+    ledger_->mark_confirmed(id, fiscal_result(5));
+    EXPECT_EQ(ledger_->customer_facts("C1").advance_balance, Kopecks{500});
+}
+
+TEST_F(LedgerTest, IllegalTransitionsAreRefusedAndChangeNothing) {
+    const auto ids = store("k1", {advance("C1", 1), advance("C1", 2)}).receipts;
+    EXPECT_EQ(error_code([&] { ledger_->mark_confirmed(ids[0], fiscal_result(1)); }), "illegal_transition");
+    EXPECT_EQ(error_code([&] { ledger_->mark_uncertain(ids[0], "x"); }), "illegal_transition");
+    EXPECT_EQ(state_of(ids[0]), ReceiptState::Planned);
+    ledger_->mark_sending(ids[0]);
+    EXPECT_EQ(error_code([&] { ledger_->mark_sending(ids[0]); }), "illegal_transition");
+    ledger_->mark_confirmed(ids[0], fiscal_result(1));
+    EXPECT_EQ(error_code([&] { ledger_->mark_confirmed(ids[0], fiscal_result(1)); }), "illegal_transition");
+    EXPECT_EQ(error_code([&] { ledger_->mark_failed(ids[0], "late"); }), "illegal_transition");
+    EXPECT_EQ(error_code([&] { ledger_->mark_sending(ids[0]); }), "illegal_transition");
+    // A refused second confirmation does not journal twice.
+    EXPECT_EQ(ledger_->customer_facts("C1").advance_balance, Kopecks{1});
+    ledger_->mark_failed(ids[1], "refused");
+    EXPECT_EQ(error_code([&] { ledger_->mark_sending(ids[1]); }), "illegal_transition");
+    EXPECT_EQ(error_code([&] { ledger_->mark_sending(999999); }), "not_found");
+}
+
+TEST_F(LedgerTest, SameKeySameRequestReturnsTheFirstResult) {
+    const auto first = store("pay-1", {prepayment(300000)}, "kkt1", "hash-A");
+    const auto again = store("pay-1", {prepayment(300000)}, "kkt1", "hash-A");
+    EXPECT_TRUE(again.replayed);
+    EXPECT_EQ(again.receipts, first.receipts);
+    EXPECT_EQ(ledger_->receipts({}).size(), 1u);
+}
+
+TEST_F(LedgerTest, SameKeyDifferentRequestIsAConflict) {
+    store("pay-1", {prepayment(300000)}, "kkt1", "hash-A");
+    EXPECT_EQ(error_code([&] { store("pay-1", {prepayment(400000)}, "kkt1", "hash-B"); }), "idempotency_conflict");
+    EXPECT_EQ(ledger_->receipts({}).size(), 1u);
+}
+
+TEST_F(LedgerTest, ConcurrentRequestsWithOneKeyStoreOnePlan) {
+    std::vector<std::future<StoredPlan>> futures;
+    for (int i = 0; i < 16; ++i) {
+        StorePlanRequest req{"same-key", "hash", "kkt1", Plan{{advance("C1", 10)}}, std::nullopt};
+        futures.push_back(ledger_->store_plan_async(std::move(req)));
+    }
+    std::vector<ReceiptId> ids;
+    int replays = 0;
+    for (auto& f : futures) {
+        const auto s = f.get();
+        replays += s.replayed ? 1 : 0;
+        ids.push_back(s.receipts.at(0));
+    }
+    EXPECT_EQ(replays, 15);
+    for (auto id : ids) EXPECT_EQ(id, ids[0]);
+    EXPECT_EQ(ledger_->receipts({}).size(), 1u);
+}
+
+TEST_F(LedgerTest, RefusedPlanLeavesNothingBehindAndFreesTheKey) {
+    PlannedReceipt bad = prepayment(1);
+    bad.orders = {"no-such-order"};
+    EXPECT_EQ(error_code([&] { store("k", {advance("C1", 1), bad}); }), "unknown_order");
+    EXPECT_EQ(error_code([&] { store("k", {advance("C1", 1)}, "kkt-none"); }), "unknown_register");
+    EXPECT_EQ(error_code([&] { store("", {advance("C1", 1)}); }), "invalid_argument");
+    EXPECT_EQ(error_code([&] { store("k", {}); }), "invalid_argument");
+    EXPECT_TRUE(ledger_->receipts({}).empty());
+    EXPECT_FALSE(store("k", {advance("C1", 1)}).replayed);
+}
+
+TEST_F(LedgerTest, PaymentIsStoredWithItsAllocations) {
+    StorePlanRequest req{"pay", "h", "kkt1", Plan{{prepayment(300000)}},
+                         IncomingPayment{"bank-77", "C1", Kopecks{0}, Kopecks{300000}, {{"123", Kopecks{300000}}}}};
+    const auto id = ledger_->store_plan(req).receipts[0];
+    detail::Db db(file_.path(), detail::Db::Mode::ReadWrite);
+    EXPECT_EQ(db.scalar_int("SELECT receipt_id FROM payments WHERE id = 'bank-77'"), id);
+    EXPECT_EQ(db.scalar_int("SELECT amount FROM payment_allocations WHERE payment_id = 'bank-77'"), 300000);
+}
+
+TEST_F(LedgerTest, ConfirmAppliesReturnsAndOrderStates) {
+    PlannedReceipt delivery;
+    delivery.customer = "C1";
+    delivery.orders = {"123"};
+    delivery.receipt.total = Kopecks{1000000};
+    delivery.balance_moves = {{Account::OrderCredit, "123", Kopecks{600000}}};
+    delivery.state_moves = {{"123", OrderState::Delivered}};
+    PlannedReceipt ret;
+    ret.customer = "C1";
+    ret.orders = {"123"};
+    ret.receipt.sign = CalcSign::IncomeReturn;
+    ret.return_moves = {{"123", "A", Quantity::whole(1)}};
+    const auto ids = store("k", {delivery, ret}).receipts;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        ledger_->mark_sending(ids[i]);
+        ledger_->mark_confirmed(ids[i], fiscal_result(10 + i));
+    }
+    const auto view = ledger_->order_view("123");
+    EXPECT_EQ(view.facts.state, OrderState::Delivered);
+    EXPECT_EQ(view.facts.credit_owed, Kopecks{600000});
+    EXPECT_EQ(view.facts.returned.at("A"), Quantity::whole(1));
+    EXPECT_EQ(view.total, Kopecks{1000000});
+    EXPECT_EQ(view.delivered, Kopecks{1000000});
+    EXPECT_EQ(view.returned, Kopecks{150000});
+    EXPECT_EQ(view.owed, Kopecks{600000});
+    EXPECT_EQ(view.receipts.size(), 2u);
+    EXPECT_EQ(error_code([&] { ledger_->upsert_order(order_123()); }), "order_closed");
+    EXPECT_EQ(error_code([&] { ledger_->order_view("nope"); }), "not_found");
+}
+
+TEST_F(LedgerTest, OpenOrderOwesWhatIsNotPrepaid) {
+    const auto id = store("k", {prepayment(300000)}).receipts[0];
+    ledger_->mark_sending(id);
+    ledger_->mark_confirmed(id, fiscal_result(1));
+    const auto view = ledger_->order_view("123");
+    EXPECT_EQ(view.facts.prepaid, Kopecks{300000});
+    EXPECT_EQ(view.owed, Kopecks{700000});
+    EXPECT_EQ(view.delivered, Kopecks{0});
+}
+
+TEST_F(LedgerTest, ReceiptsAreListedByStateRegisterOrderAndTime) {
+    const auto a = store("a", {prepayment(1)}, "kkt1").receipts[0];
+    clock_.advance(10s);
+    const auto b = store("b", {advance("C2", 1)}, "kkt2").receipts[0];
+    ledger_->mark_sending(b);
+    auto ids = [](const std::vector<ReceiptRecord>& v) {
+        std::vector<ReceiptId> out;
+        for (const auto& r : v) out.push_back(r.id);
+        return out;
+    };
+    EXPECT_EQ(ids(ledger_->receipts({})), (std::vector<ReceiptId>{a, b}));
+    EXPECT_EQ(ids(ledger_->receipts({.state = ReceiptState::Sending})), std::vector<ReceiptId>{b});
+    EXPECT_EQ(ids(ledger_->receipts({.register_id = "kkt1"})), std::vector<ReceiptId>{a});
+    EXPECT_EQ(ids(ledger_->receipts({.order = "123"})), std::vector<ReceiptId>{a});
+    EXPECT_EQ(ids(ledger_->receipts({.from = clock_.now()})), std::vector<ReceiptId>{b});
+    EXPECT_EQ(ids(ledger_->receipts({.to = clock_.now()})), std::vector<ReceiptId>{a});
+    EXPECT_EQ(ids(ledger_->receipts({.limit = 1})), std::vector<ReceiptId>{a});
+}
+
+TEST_F(LedgerTest, ShiftJournalListsConfirmedReceiptsAndTheirEntries) {
+    const auto ids = store("k", {advance("C1", 100), advance("C1", 200), advance("C1", 400)}).receipts;
+    for (auto id : ids) ledger_->mark_sending(id);
+    ledger_->mark_confirmed(ids[1], fiscal_result(21, 7));
+    ledger_->mark_confirmed(ids[0], fiscal_result(22, 7));
+    ledger_->mark_confirmed(ids[2], fiscal_result(23, 8));
+    const auto j = ledger_->shift_journal("kkt1", 7);
+    ASSERT_EQ(j.receipts.size(), 2u);
+    EXPECT_EQ(j.receipts[0].id, ids[1]);  // by fiscal document number
+    EXPECT_EQ(j.receipts[1].id, ids[0]);
+    ASSERT_EQ(j.entries.size(), 2u);
+    EXPECT_EQ(j.entries[0].delta.value() + j.entries[1].delta.value(), 300);
+    EXPECT_TRUE(ledger_->shift_journal("kkt2", 7).receipts.empty());
+}
+
+TEST_F(LedgerTest, ReopenReportsReceiptsToReconcilePerRegister) {
+    const auto a = store("a", {advance("C1", 1), advance("C1", 2)}, "kkt1").receipts;
+    const auto b = store("b", {advance("C1", 3)}, "kkt2").receipts;
+    ledger_->mark_sending(a[0]);
+    ledger_->mark_sending(a[1]);
+    ledger_->mark_uncertain(a[1], "link");
+    ledger_->mark_sending(b[0]);
+    ledger_->mark_confirmed(b[0], fiscal_result(1));
+    EXPECT_TRUE(ledger_->recovery().empty());
+    ledger_.reset();
+    ledger_ = Ledger::open(file_.path(), clock_);
+    const auto& report = ledger_->recovery();
+    ASSERT_EQ(report.size(), 1u);
+    ASSERT_EQ(report.at("kkt1").size(), 2u);
+    EXPECT_EQ(report.at("kkt1")[0].state, ReceiptState::Sending);
+    EXPECT_EQ(report.at("kkt1")[1].state, ReceiptState::Uncertain);
+    EXPECT_EQ(ledger_->receipts_to_reconcile("kkt2").size(), 0u);
+    ledger_->mark_confirmed(a[0], fiscal_result(2));
+    EXPECT_EQ(ledger_->receipts_to_reconcile("kkt1").at("kkt1").size(), 1u);
+}
+
+TEST_F(LedgerTest, OutboxClaimsMarksAndRetries) {
+    const auto receipt = store("k", {advance("C1", 1)}).receipts[0];
+    const auto m1 = ledger_->outbox_enqueue("e_receipt", receipt, R"({"to":"masked"})");
+    const auto m2 = ledger_->outbox_enqueue("callback", std::nullopt, "{}");
+    auto claimed = ledger_->outbox_claim(10, 30s);
+    ASSERT_EQ(claimed.size(), 2u);
+    EXPECT_EQ(claimed[0].id, m1);
+    EXPECT_EQ(claimed[0].receipt, receipt);
+    EXPECT_EQ(claimed[0].attempts, 1);
+    EXPECT_TRUE(ledger_->outbox_claim(10, 30s).empty());  // leased
+    ledger_->outbox_mark_sent(m1);
+    ledger_->outbox_mark_failed(m2, "smtp 451", 60s);
+    EXPECT_EQ(error_code([&] { ledger_->outbox_mark_sent(m1); }), "not_found");
+    clock_.advance(59s);
+    EXPECT_TRUE(ledger_->outbox_claim(10, 30s).empty());
+    clock_.advance(1s);
+    claimed = ledger_->outbox_claim(10, 30s);
+    ASSERT_EQ(claimed.size(), 1u);
+    EXPECT_EQ(claimed[0].id, m2);
+    EXPECT_EQ(claimed[0].attempts, 2);
+    EXPECT_EQ(claimed[0].last_error, "smtp 451");
+    // The claimant dies: after the lease the message comes back.
+    clock_.advance(31s);
+    EXPECT_EQ(ledger_->outbox_claim(10, 30s).size(), 1u);
+}
+
+TEST_F(LedgerTest, AuditIsAppendedNewestFirst) {
+    ledger_->audit({0, {}, "courier-7", "delivery", "123", "10.0.0.5", ""});
+    clock_.advance(1s);
+    ledger_->audit({0, {}, "admin", "receipt.raw", "", "127.0.0.1", "reason: test"});
+    const auto log = ledger_->audit_log();
+    ASSERT_EQ(log.size(), 2u);
+    EXPECT_EQ(log[0].actor, "admin");
+    EXPECT_EQ(log[1].subject, "123");
+    EXPECT_EQ(log[1].address, "10.0.0.5");
+    EXPECT_EQ(log[0].at - log[1].at, 1s);
+    detail::Db db(file_.path(), detail::Db::Mode::ReadWrite);
+    EXPECT_THROW(db.exec("DELETE FROM audit"), LedgerError);
+}
+
+TEST_F(LedgerTest, JournalIsAppendOnly) {
+    const auto id = store("k", {advance("C1", 1)}).receipts[0];
+    ledger_->mark_sending(id);
+    ledger_->mark_confirmed(id, fiscal_result(1));
+    detail::Db db(file_.path(), detail::Db::Mode::ReadWrite);
+    EXPECT_THROW(db.exec("UPDATE journal SET delta = 100"), LedgerError);
+    EXPECT_THROW(db.exec("DELETE FROM journal"), LedgerError);
+}
+
+TEST_F(LedgerTest, BackupRestoresToTheSameState) {
+    const auto ids = store("k", {prepayment(300000), advance("C1", 50)}).receipts;
+    for (auto id : ids) ledger_->mark_sending(id);
+    ledger_->mark_confirmed(ids[0], fiscal_result(1));
+    ledger_->mark_uncertain(ids[1], "link");
+    TempDb copy("-backup");
+    // Writes keep going while the backup runs.
+    std::atomic<bool> stop{false};
+    std::thread writer([&] {
+        for (int i = 0; !stop; ++i) store("bg-" + std::to_string(i), {advance("C9", 1)});
+    });
+    ledger_->backup(copy.path());
+    stop = true;
+    writer.join();
+
+    auto restored = Ledger::open(copy.path(), clock_);
+    EXPECT_EQ(restored->order_facts("123").prepaid, Kopecks{300000});
+    EXPECT_EQ(restored->receipt(ids[0])->fiscal, fiscal_result(1));
+    EXPECT_EQ(restored->recovery().at("kkt1").size(), 1u);
+    EXPECT_EQ(restored->registers().size(), 2u);
+    // The copy is a working ledger: the uncertain receipt can be resolved there.
+    restored->mark_confirmed(ids[1], fiscal_result(2));
+    EXPECT_EQ(restored->customer_facts("C1").advance_balance, Kopecks{50});
+    restored.reset();
+    detail::Db db(copy.path(), detail::Db::Mode::ReadWrite);
+    EXPECT_EQ(db.scalar_text("PRAGMA integrity_check"), "ok");
+}
+
+TEST_F(LedgerTest, CustomersKeepTheirContact) {
+    ledger_->upsert_customer({"C5", "Ivan", "+79001234567"});
+    EXPECT_EQ(ledger_->customer("C5")->contact, "+79001234567");
+    EXPECT_FALSE(ledger_->customer("C6").has_value());
+    EXPECT_EQ(ledger_->customer_facts("C6").advance_balance, Kopecks{0});
+}
+
+}  // namespace
+}  // namespace kassa::ledger

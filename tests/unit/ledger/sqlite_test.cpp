@@ -1,0 +1,181 @@
+// The RAII layer over sqlite3 and the migrations: from an empty file and from every earlier version.
+#include "ledger/detail/sqlite.hpp"
+
+#include <gtest/gtest.h>
+
+#include "common/clock.hpp"
+#include "ledger/detail/migrate.hpp"
+#include "ledger/ledger.hpp"
+#include "temp_file.hpp"
+
+namespace kassa::ledger {
+namespace {
+
+using detail::Db;
+using detail::Savepoint;
+using detail::Stmt;
+using detail::Transaction;
+using testing::TempDb;
+
+std::int64_t count(Db& db, const std::string& table) { return db.scalar_int("SELECT COUNT(*) FROM " + table); }
+
+TEST(LedgerSqlite, TransactionRollsBackUnlessCommitted) {
+    TempDb file;
+    Db db(file.path(), Db::Mode::ReadWriteCreate);
+    db.exec("CREATE TABLE t (x INTEGER)");
+    {
+        Transaction tx(db);
+        db.exec("INSERT INTO t VALUES (1)");
+    }
+    EXPECT_EQ(count(db, "t"), 0);
+    EXPECT_FALSE(db.in_transaction());
+    {
+        Transaction tx(db);
+        db.exec("INSERT INTO t VALUES (1)");
+        tx.commit();
+    }
+    EXPECT_EQ(count(db, "t"), 1);
+}
+
+TEST(LedgerSqlite, TransactionRollsBackWhenAnExceptionUnwinds) {
+    TempDb file;
+    Db db(file.path(), Db::Mode::ReadWriteCreate);
+    db.exec("CREATE TABLE t (x INTEGER NOT NULL)");
+    EXPECT_THROW(
+        {
+            Transaction tx(db);
+            db.exec("INSERT INTO t VALUES (1)");
+            db.exec("INSERT INTO t VALUES (NULL)");
+            tx.commit();
+        },
+        LedgerError);
+    EXPECT_EQ(count(db, "t"), 0);
+}
+
+TEST(LedgerSqlite, SavepointRollsBackOnlyItsOwnWork) {
+    TempDb file;
+    Db db(file.path(), Db::Mode::ReadWriteCreate);
+    db.exec("CREATE TABLE t (x INTEGER)");
+    Transaction tx(db);
+    db.exec("INSERT INTO t VALUES (1)");
+    {
+        Savepoint sp(db, "a");
+        db.exec("INSERT INTO t VALUES (2)");
+    }
+    {
+        Savepoint sp(db, "b");
+        db.exec("INSERT INTO t VALUES (3)");
+        sp.release();
+    }
+    tx.commit();
+    EXPECT_EQ(db.scalar_int("SELECT SUM(x) FROM t"), 4);
+}
+
+TEST(LedgerSqlite, StatementBindsAndReads) {
+    TempDb file;
+    Db db(file.path(), Db::Mode::ReadWriteCreate);
+    db.exec("CREATE TABLE t (i INTEGER, s TEXT)");
+    Stmt ins(db, "INSERT INTO t VALUES (?, ?)");
+    ins.bind(1, std::int64_t{-5}).bind(2, std::string_view{"a\0b", 3}).run();
+    ins.reset();
+    ins.bind(1, std::optional<std::int64_t>{}).bind(2, "x").run();
+    Stmt q(db, "SELECT i, s FROM t ORDER BY rowid");
+    ASSERT_TRUE(q.step());
+    EXPECT_EQ(q.get_int(0), -5);
+    EXPECT_EQ(q.get_text(1), std::string("a\0b", 3));
+    ASSERT_TRUE(q.step());
+    EXPECT_EQ(q.get_opt_int(0), std::nullopt);
+    EXPECT_FALSE(q.step());
+}
+
+TEST(LedgerSqlite, ErrorsCarryTheStorageCode) {
+    TempDb file;
+    Db db(file.path(), Db::Mode::ReadWriteCreate);
+    try {
+        Stmt s(db, "SELECT * FROM missing");
+        FAIL() << "prepare should throw";
+    } catch (const LedgerError& e) {
+        EXPECT_EQ(e.code(), "storage_error");
+        EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos);
+    }
+    EXPECT_THROW(Db("/nonexistent-dir/x.sqlite", Db::Mode::ReadWrite), LedgerError);
+}
+
+TEST(LedgerMigrations, VersionsAreContiguousFromOne) {
+    const auto& all = detail::migrations();
+    ASSERT_GE(all.size(), 2u);
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        EXPECT_EQ(all[i].version, static_cast<int>(i) + 1);
+        EXPECT_FALSE(all[i].sql.empty());
+    }
+    EXPECT_EQ(detail::latest_schema_version(), static_cast<int>(all.size()));
+}
+
+TEST(LedgerMigrations, EmptyFileReachesTheLatestVersion) {
+    TempDb file;
+    ManualClock clock;
+    auto ledger = Ledger::open(file.path(), clock);
+    EXPECT_EQ(ledger->schema_version(), detail::latest_schema_version());
+    ledger.reset();
+    Db db(file.path(), Db::Mode::ReadWrite);
+    EXPECT_EQ(detail::schema_version(db), detail::latest_schema_version());
+    EXPECT_EQ(db.scalar_text("PRAGMA journal_mode"), "wal");
+    EXPECT_EQ(db.scalar_text("PRAGMA integrity_check"), "ok");
+    EXPECT_EQ(db.scalar_int("SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
+}
+
+// From every earlier version: build the file at version v with data, then open it with the Ledger.
+TEST(LedgerMigrations, EveryEarlierVersionUpgradesWithItsData) {
+    for (int v = 1; v < detail::latest_schema_version(); ++v) {
+        SCOPED_TRACE("from version " + std::to_string(v));
+        TempDb file("-v" + std::to_string(v));
+        {
+            Db db(file.path(), Db::Mode::ReadWriteCreate);
+            EXPECT_EQ(detail::migrate(db, v), v);
+            EXPECT_EQ(detail::schema_version(db), v);
+            // Data every version ≥ 1 has: an entity, a register, a customer, an open order.
+            db.exec(
+                "INSERT INTO legal_entities (inn, name) VALUES ('7700000000', 'OOO Romashka');"
+                "INSERT INTO registers (id, entity_inn) VALUES ('kkt1', '7700000000');"
+                "INSERT INTO customers (id) VALUES ('C1');"
+                "INSERT INTO orders (id, customer, updated_ms) VALUES ('123', 'C1', 0);"
+                "INSERT INTO order_lines VALUES ('123', 0, 'A', 'Товар А', 2000000, 0, 150000, 0, 1);");
+        }
+        ManualClock clock;
+        auto ledger = Ledger::open(file.path(), clock);
+        EXPECT_EQ(ledger->schema_version(), detail::latest_schema_version());
+        const auto facts = ledger->order_facts("123");
+        EXPECT_EQ(facts.order.customer, "C1");
+        ASSERT_EQ(facts.order.lines.size(), 1u);
+        EXPECT_EQ(facts.order.lines[0].price, fiscal::Kopecks{150000});
+        EXPECT_EQ(ledger->registers().size(), 1u);
+        // The newer tables work on the upgraded file.
+        ledger->audit(AuditRecord{0, {}, "admin", "upgrade-test", "", "127.0.0.1", ""});
+        EXPECT_EQ(ledger->audit_log().size(), 1u);
+    }
+}
+
+TEST(LedgerMigrations, MigratingTwiceChangesNothing) {
+    TempDb file;
+    Db db(file.path(), Db::Mode::ReadWriteCreate);
+    EXPECT_EQ(detail::migrate(db), detail::latest_schema_version());
+    EXPECT_EQ(detail::migrate(db), detail::latest_schema_version());
+}
+
+TEST(LedgerMigrations, NewerFileIsRefused) {
+    TempDb file;
+    {
+        Db db(file.path(), Db::Mode::ReadWriteCreate);
+        db.exec("PRAGMA user_version = " + std::to_string(detail::latest_schema_version() + 1));
+    }
+    ManualClock clock;
+    try {
+        Ledger::open(file.path(), clock);
+        FAIL() << "open should refuse a newer schema";
+    } catch (const LedgerError& e) {
+        EXPECT_EQ(e.code(), "schema_too_new");
+    }
+}
+
+}  // namespace
+}  // namespace kassa::ledger
