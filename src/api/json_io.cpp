@@ -1,5 +1,7 @@
 #include "api/json_io.hpp"
 
+#include <chrono>
+#include <cstdio>
 #include <set>
 
 #include "api/errors.hpp"

@@ -144,7 +144,9 @@ std::string encode_planned_receipt(const PlannedReceipt& p) {
     }
     json::array states;
     for (const auto& m : p.state_moves) {
-        states.emplace_back(json::object{{"order", m.order}, {"state", static_cast<int>(m.state)}});
+        json::object move{{"order", m.order}, {"state", static_cast<int>(m.state)}};
+        if (m.settlement_method) move["settlement_method"] = static_cast<int>(*m.settlement_method);
+        states.emplace_back(std::move(move));
     }
     const json::object o{{"format", kFormat},
                          {"receipt", encode_receipt(p.receipt)},
@@ -182,7 +184,9 @@ PlannedReceipt decode_planned_receipt(std::string_view text) {
     }
     for (const auto& m : arr(o, "state_moves")) {
         const auto& mo = obj(m);
-        p.state_moves.push_back(StateMove{str(mo, "order"), as_enum<OrderState>(num(mo, "state"))});
+        StateMove move{str(mo, "order"), as_enum<OrderState>(num(mo, "state")), std::nullopt};
+        if (mo.contains("settlement_method")) move.settlement_method = as_enum<PaymentMethod>(num(mo, "settlement_method"));
+        p.state_moves.push_back(std::move(move));
     }
     return p;
 }
