@@ -367,6 +367,30 @@ Result<ShiftParams> ShiftParams::decode(std::span<const std::uint8_t> data) {
     return ShiftParams{o != 0, static_cast<std::uint16_t>(s), static_cast<std::uint16_t>(n)};
 }
 
+Bytes ShiftDocumentAnswer::encode() const {
+    Bytes out;
+    Writer w(out);
+    w.le(shift_number, 2).le(fd_number, 4).le(fiscal_sign, 4);
+    if (date_time) date_time->write(w);
+    return out;
+}
+
+Result<ShiftDocumentAnswer> ShiftDocumentAnswer::decode(std::span<const std::uint8_t> data) {
+    Reader r(data);
+    ShiftDocumentAnswer a;
+    KASSA_TRY_READ(n, r.le(2));
+    KASSA_TRY_READ(fd, r.le(4));
+    KASSA_TRY_READ(fp, r.le(4));
+    a.shift_number = static_cast<std::uint16_t>(n);
+    a.fd_number = static_cast<std::uint32_t>(fd);
+    a.fiscal_sign = static_cast<std::uint32_t>(fp);
+    if (r.remaining() >= 5) {
+        KASSA_TRY_READ(dt, DateTime::read(r));
+        a.date_time = dt;
+    }
+    return a;
+}
+
 // FF46h: pwd 4; operation 1; qty 6 (6 decimals); price 5; amount 5; tax amount 5; tax byte 1;
 // department 1; 1214 1; 1212 1; name 0..128 CP1251 (§1.8.2).
 Request OperationV2::request() const {

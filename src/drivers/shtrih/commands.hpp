@@ -32,10 +32,13 @@ inline constexpr std::uint16_t kFnStatus = 0xFF01;
 inline constexpr std::uint16_t kFnNumber = 0xFF02;
 inline constexpr std::uint16_t kFnExpiry = 0xFF03;
 inline constexpr std::uint16_t kFindDocument = 0xFF0A;
+inline constexpr std::uint16_t kOpenShiftFn = 0xFF0B;
 inline constexpr std::uint16_t kSendTlv = 0xFF0C;
 inline constexpr std::uint16_t kOfdStatus = 0xFF39;
 inline constexpr std::uint16_t kShiftParams = 0xFF40;
 inline constexpr std::uint16_t kBeginOpenShift = 0xFF41;
+inline constexpr std::uint16_t kBeginCloseShift = 0xFF42;
+inline constexpr std::uint16_t kCloseShiftFn = 0xFF43;
 inline constexpr std::uint16_t kCloseReceiptV2 = 0xFF45;
 inline constexpr std::uint16_t kOperationV2 = 0xFF46;
 inline constexpr std::uint16_t kCorrectionV2 = 0xFF4A;
@@ -240,6 +243,16 @@ struct ShiftParams {
     std::uint16_t receipt_number = 0;
     Bytes encode() const;
     static Result<ShiftParams> decode(std::span<const std::uint8_t> data);
+};
+
+// FF0Bh open shift in FN / FF43h close shift in FN: shift number 2; FD number 4; FP 4; [DATE_TIME 5].
+struct ShiftDocumentAnswer {
+    std::uint16_t shift_number = 0;
+    std::uint32_t fd_number = 0;
+    std::uint32_t fiscal_sign = 0;
+    std::optional<DateTime> date_time;
+    Bytes encode() const;
+    static Result<ShiftDocumentAnswer> decode(std::span<const std::uint8_t> data);
 };
 
 // FF46h operation v2 (§1.8.2).
