@@ -30,13 +30,20 @@ std::unexpected<DeviceError> device_error(Outcome outcome, std::string message, 
 // Rows of the FF45 tax sums for an FF46 tax byte (§1.8.3); 5 %/7 % rows have no slot there.
 std::optional<std::size_t> tax_slot(std::uint8_t tax) {
     switch (tax) {
-        case 0x01: return 0;
-        case 0x02: return 1;
-        case 0x04: return 2;
-        case 0x08: return 3;
-        case 0x10: return 4;
-        case 0x20: return 5;
-        default: return std::nullopt;
+        case 0x01:
+            return 0;
+        case 0x02:
+            return 1;
+        case 0x04:
+            return 2;
+        case 0x08:
+            return 3;
+        case 0x10:
+            return 4;
+        case 0x20:
+            return 5;
+        default:
+            return std::nullopt;
     }
 }
 
@@ -47,7 +54,8 @@ FiscalDocumentInfo to_info(const FoundDocument& d) {
     info.fiscal_sign = d.fiscal_sign;
     info.date_time = d.date_time.to_time_point();
     info.ofd_ticket = d.ofd_ticket;
-    if (d.operation && *d.operation >= 1 && *d.operation <= 4) info.calc_sign = static_cast<fiscal::CalcSign>(*d.operation);
+    if (d.operation && *d.operation >= 1 && *d.operation <= 4)
+        info.calc_sign = static_cast<fiscal::CalcSign>(*d.operation);
     if (d.amount) info.total = fiscal::Kopecks{static_cast<std::int64_t>(*d.amount)};
     return info;
 }
@@ -56,10 +64,12 @@ FiscalDocumentInfo to_info(const FoundDocument& d) {
 
 Outcome outcome_for_error(std::uint8_t code) {
     switch (code) {
-        case err::kOk: return Outcome::Done;
-        case err::kPrinting: return Outcome::RetryNow;  // still printing the previous command
-        case 0x2F:                                      // FN exchange timeout
-        case 0x30:                                      // FN does not answer
+        case err::kOk:
+            return Outcome::Done;
+        case err::kPrinting:
+            return Outcome::RetryNow;  // still printing the previous command
+        case 0x2F:                     // FN exchange timeout
+        case 0x30:                     // FN does not answer
             return Outcome::RetryLater;
         case err::kNoPaper:
         case err::kWaitContinuePrint:
@@ -81,7 +91,8 @@ Outcome outcome_for_error(std::uint8_t code) {
         case 0x38:  // ROM
         case 0x39:  // internal software error
             return Outcome::DeviceStopped;
-        default: return Outcome::Rejected;
+        default:
+            return Outcome::Rejected;
     }
 }
 
@@ -96,6 +107,9 @@ Result<DriverOptions> options_from_uri(const Uri& uri) {
     auto control = uri.int_param("control_timeout_ms", 500);
     if (!control) return std::unexpected(control.error());
     o.session.control_timeout = std::chrono::milliseconds{*control};
+    auto max_enq = uri.int_param("max_enq", o.session.max_enq);
+    if (!max_enq) return std::unexpected(max_enq.error());
+    o.session.max_enq = static_cast<int>(*max_enq);
     o.tlv_before_operation = uri.param("tlv_first") == "1";
     if (auto name = uri.param("name"); !name.empty()) o.name = name;
     return o;
@@ -129,7 +143,9 @@ DeviceResult<Bytes> ShtrihDevice::run(SessionActions actions, const char* what) 
                     if (auto st = transport_->write(a.bytes); !st) return link_failed(st.error().message);
                     break;
                 }
-                case SessionAction::Kind::StartTimer: deadline = Clock::now() + a.timeout; break;
+                case SessionAction::Kind::StartTimer:
+                    deadline = Clock::now() + a.timeout;
+                    break;
                 case SessionAction::Kind::Complete:
                     if (a.result) return std::move(*a.result);
                     {
@@ -328,9 +344,8 @@ DeviceResult<FiscalResult> ShtrihDevice::fiscalise(const fiscal::Receipt& receip
             return device_error(Outcome::Rejected, "line '" + line.name + "': negative sum or quantity");
     }
     // 8Dh open receipt: type = 1054 − 1, +0x80 for a correction receipt (§1.8, §1.9).
-    OpenReceiptRequest open{options_.password,
-                            static_cast<std::uint8_t>((static_cast<int>(receipt.sign) - 1) |
-                                                      (receipt.is_correction() ? 0x80 : 0x00))};
+    OpenReceiptRequest open{options_.password, static_cast<std::uint8_t>((static_cast<int>(receipt.sign) - 1) |
+                                                                         (receipt.is_correction() ? 0x80 : 0x00))};
     auto opened = execute(open.request(), "open receipt");
     if (!opened && opened.error().device_code == err::kReceiptOpen) {
         // An unfinished receipt from an earlier attempt: nothing of it is fiscalised; cancel it.

@@ -4,6 +4,7 @@
 //   password=30            operator/administrator password sent with every command (§1.6)
 //   answer_timeout_ms=N    replaces the per-command table of §1.11 (tests)
 //   control_timeout_ms=N   wait for ACK/NAK and between answer bytes (default 500)
+//   max_enq=N              ENQ attempts before the link counts as lost (default 10)
 //   tlv_first=1            send line tags (FF4D) before FF46: "cash-core" models (§1.8.2)
 #pragma once
 
@@ -36,7 +37,7 @@ Result<DriverOptions> options_from_uri(const Uri& uri);
 Outcome outcome_for_error(std::uint8_t code);
 
 class ShtrihDevice final : public FiscalDevice {
-public:
+  public:
     ShtrihDevice(std::unique_ptr<Transport> transport, DriverOptions options);
     ~ShtrihDevice() override;
 
@@ -57,7 +58,7 @@ public:
     // ENQ-only recovery: the undelivered answer body, if the device holds one.
     DeviceResult<std::optional<Bytes>> recover_pending();
 
-private:
+  private:
     DeviceResult<Bytes> run(SessionActions actions, const char* what);
     DeviceStatusResult send_tlvs(std::uint16_t code, const Bytes& tlvs, const char* what);
     DeviceResult<std::string> fn_number();

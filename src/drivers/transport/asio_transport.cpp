@@ -43,7 +43,7 @@ Result<std::size_t> timed_read(asio::io_context& io, Stream& stream, std::span<s
 }
 
 class SerialTransport final : public Transport {
-public:
+  public:
     SerialTransport(std::string path, unsigned baud) : path_(std::move(path)), baud_(baud), port_(io_) {}
 
     Status open() override {
@@ -56,8 +56,7 @@ public:
         if (!ec) port_.set_option(asio::serial_port_base::character_size(8), ec);
         if (!ec) port_.set_option(asio::serial_port_base::parity(asio::serial_port_base::parity::none), ec);
         if (!ec) port_.set_option(asio::serial_port_base::stop_bits(asio::serial_port_base::stop_bits::one), ec);
-        if (!ec)
-            port_.set_option(asio::serial_port_base::flow_control(asio::serial_port_base::flow_control::none), ec);
+        if (!ec) port_.set_option(asio::serial_port_base::flow_control(asio::serial_port_base::flow_control::none), ec);
         if (ec) {
             close();
             return fail("link_open_failed", "cannot configure " + path_ + ": " + ec.message());
@@ -81,7 +80,7 @@ public:
     }
     std::string describe() const override { return "serial://" + path_ + "@" + std::to_string(baud_); }
 
-private:
+  private:
     std::string path_;
     unsigned baud_;
     asio::io_context io_;
@@ -89,7 +88,7 @@ private:
 };
 
 class TcpTransport final : public Transport {
-public:
+  public:
     TcpTransport(std::string host, std::uint16_t port) : host_(std::move(host)), port_(port), socket_(io_) {}
 
     Status open() override {
@@ -123,7 +122,7 @@ public:
     }
     std::string describe() const override { return "tcp://" + host_ + ":" + std::to_string(port_); }
 
-private:
+  private:
     std::string host_;
     std::uint16_t port_;
     asio::io_context io_;

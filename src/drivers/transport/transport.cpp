@@ -8,9 +8,19 @@ Result<std::unique_ptr<Transport>> make_transport(const Uri& uri) {
         auto baud = uri.int_param("baud", 115200);
         if (!baud) return std::unexpected(baud.error());
         switch (*baud) {
-            case 2400: case 4800: case 9600: case 19200: case 38400: case 57600: case 115200:
-            case 230400: case 460800: case 921600: break;  // the speeds of cmd 14h (§1.1)
-            default: return fail("invalid_uri", "unsupported baud rate " + std::to_string(*baud));
+            case 2400:
+            case 4800:
+            case 9600:
+            case 19200:
+            case 38400:
+            case 57600:
+            case 115200:
+            case 230400:
+            case 460800:
+            case 921600:
+                break;  // the speeds of cmd 14h (§1.1)
+            default:
+                return fail("invalid_uri", "unsupported baud rate " + std::to_string(*baud));
         }
         return make_serial_transport(uri.path, static_cast<unsigned>(*baud));
     }

@@ -18,7 +18,7 @@
 namespace kassa::drivers {
 
 class Transport {
-public:
+  public:
     virtual ~Transport() = default;
 
     // Opens (or reopens after close()) the link.
