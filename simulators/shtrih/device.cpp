@@ -164,8 +164,10 @@ Bytes SimDevice::dispatch(const sh::Request& req, bool& power_cut) {
     auto pwd = sh::decode_password(req.data);
     if (!pwd) return answer(code, err::kBadLength);
     const auto op_no = operator_of(*pwd);
-    // FN-class commands take the system administrator password (§1.6).
-    if (!op_no || (sh::is_fn_class(code) && *pwd != sh::kPasswordSysAdmin)) return answer(code, err::kWrongPassword);
+    // FN-class commands take the system administrator password (§1.6), except FF46h, which takes
+    // an operator's (§1.8.2).
+    const bool sysadmin_only = sh::is_fn_class(code) && code != cmd::kOperationV2;
+    if (!op_no || (sysadmin_only && *pwd != sh::kPasswordSysAdmin)) return answer(code, err::kWrongPassword);
     if (shift_expired() && !allowed_when_expired(code)) return answer(code, err::kShiftOver24h);
     const Bytes op_answer{*op_no};
 
