@@ -139,7 +139,12 @@ DeviceResult<Bytes> ShtrihDevice::run(SessionActions actions, const char* what) 
         for (auto& a : actions) {
             switch (a.kind) {
                 case SessionAction::Kind::Send: {
-                    log_->trace("→ {}", hex_of(a.bytes));
+                    // A frame carrying tag 1008 holds the buyer's phone or e-mail: never log it raw.
+                    if (redact_ && a.bytes.size() > 1) {
+                        log_->trace("→ FF 0C … (tags with 1008 {})", log::mask_contact(redacted_contact_));
+                    } else {
+                        log_->trace("→ {}", hex_of(a.bytes));
+                    }
                     if (auto st = transport_->write(a.bytes); !st) return link_failed(st.error().message);
                     break;
                 }
@@ -177,7 +182,19 @@ DeviceResult<Bytes> ShtrihDevice::execute(const Request& request, const char* wh
     if (!transport_->is_open()) {
         if (auto st = transport_->open(); !st) return device_error(Outcome::RetryLater, st.error().message);
     }
+    redact_ = false;
+    if (request.code == cmd::kSendTlv || request.code == cmd::kSendLineTlv) {
+        if (auto tlvs = parse_tlvs(std::span(request.data).subspan(std::min<std::size_t>(4, request.data.size())))) {
+            for (const auto& t : *tlvs) {
+                if (t.tag == 1008) {
+                    redact_ = true;
+                    redacted_contact_ = from_cp866(t.value);
+                }
+            }
+        }
+    }
     auto body = run(session_.start(request), what);
+    redact_ = false;
     if (!body) return std::unexpected(body.error());
     auto answer = Answer::parse(*body, request.code);
     if (!answer) return device_error(Outcome::RetryLater, std::string(what) + ": " + answer.error().message, true);

@@ -69,6 +69,8 @@ class ShtrihDevice final : public FiscalDevice {
     Session session_;
     std::optional<std::string> fn_number_;
     std::shared_ptr<spdlog::logger> log_;
+    bool redact_ = false;  // the frame in flight carries tag 1008
+    std::string redacted_contact_;
 };
 
 Result<std::unique_ptr<FiscalDevice>> make_shtrih_device(const Uri& uri);
