@@ -337,7 +337,7 @@ Bytes SimDevice::dispatch(const sh::Request& req, bool& power_cut) {
     }
 }
 
-Bytes SimDevice::open_shift(std::uint16_t code, const sh::Request&, const Bytes& tags) {
+Bytes SimDevice::open_shift(std::uint16_t code, const sh::Request& req, const Bytes& tags) {
     if (receipt_) return answer(code, err::kReceiptOpen);
     if (fn_.shift_open) return answer(code, err::kShiftOpen);
     if (!paper_ok()) return answer(code, err::kNoPaper);
@@ -358,7 +358,7 @@ Bytes SimDevice::open_shift(std::uint16_t code, const sh::Request&, const Bytes&
             sh::ShiftDocumentAnswer{fn_.shift_number, doc.number, doc.fiscal_sign, sh::DateTime::from(clock_.now())}
                 .encode());
     }
-    return answer(code, 0, Bytes{static_cast<std::uint8_t>(sh::kPasswordSysAdmin)});
+    return answer(code, 0, Bytes{static_cast<std::uint8_t>(*sh::decode_password(req.data))});
 }
 
 Bytes SimDevice::close_shift(std::uint16_t code, const sh::Request& req, const Bytes& tags) {

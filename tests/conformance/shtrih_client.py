@@ -263,5 +263,69 @@ class ShtrihClientAgainstSimulator(unittest.TestCase):
         self.assertEqual(self.link.exchange(frame(b"\x9a" + pwd(30))), hx("9A 37"))
 
 
+def start_sim(*args):
+    proc = subprocess.Popen([os.environ["KASSA_SIM"], "--pty", *args], stdout=subprocess.PIPE, text=True)
+    ready = proc.stdout.readline().split()
+    assert ready[:3] == ["kassa-sim", "ready", "pty"], ready
+    return proc, Link(ready[3])
+
+
+class PowerCutAndClockOfTheBinary(unittest.TestCase):
+    """kassa-sim as a process: a power cut after the fiscal write ends it (exit 3) with the receipt in
+    the state file; after a restart the FN shows it. The --clock-file moves the register's clock."""
+
+    def test_power_cut_then_restart_then_expiry(self):
+        tmp = tempfile.mkdtemp(dir=os.path.join(os.environ.get("KASSA_BINARY_DIR", "."), "test-tmp"))
+        state, faults, clock = (os.path.join(tmp, n) for n in ("fn.json", "faults.txt", "clock"))
+        with open(faults, "w") as f:
+            f.write("power_cut_after_receipt 1\n")
+        with open(clock, "w") as f:
+            f.write("0\n")
+
+        proc, link = start_sim("--state", state, "--faults", faults, "--clock-file", clock)
+        try:
+            self.assertEqual(parse_answer(link.exchange(open_shift(30)), False)[0], 0)
+            self.assertEqual(parse_answer(link.exchange(operation_v2(30, 1, 2_000_000, 2500, "Хлеб")), True)[0], 0)
+            # No answer: silence, or a hung-up pty once the process is gone.
+            with self.assertRaises((TimeoutError, serial.SerialException)):
+                link.port.write(bytes([ENQ]))
+                self.assertEqual(link.control(), NAK)
+                link.port.write(close_receipt_v2(30, cash=5000))
+                self.assertEqual(link.control(), ACK)  # the frame arrived; the answer never will
+                link.read_answer(timeout=1.0)
+            self.assertEqual(proc.wait(timeout=10), 3)
+        finally:
+            link.close()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+        proc, link = start_sim("--state", state, "--clock-file", clock)
+        try:
+            err, data = parse_answer(link.exchange(fn_status(30)), True)
+            self.assertEqual(err, 0)
+            last_fd = int.from_bytes(data[26:30], "little")
+            self.assertEqual(last_fd, 2)
+            err, data = parse_answer(link.exchange(frame(b"\xff\x0a" + pwd(30) + le(last_fd, 4))), True)
+            self.assertEqual(err, 0)
+            self.assertEqual(data[0], 3)
+            self.assertEqual(int.from_bytes(data[16:21], "little"), 5000)
+            err, data = parse_answer(link.exchange(short_status(30)), False)
+            self.assertEqual(data[3] & 0x0F, 2)
+
+            with open(clock, "w") as f:
+                f.write(str(25 * 3600) + "\n")
+            err, data = parse_answer(link.exchange(short_status(30)), False)
+            self.assertEqual(data[3] & 0x0F, 3)  # shift over 24 h
+            self.assertEqual(parse_answer(link.exchange(open_receipt(30, 0)), False)[0], 0x4E)
+            self.assertEqual(parse_answer(link.exchange(z_report(30)), False)[0], 0)
+            err, data = parse_answer(link.exchange(short_status(30)), False)
+            self.assertEqual(data[3] & 0x0F, 4)
+        finally:
+            link.close()
+            proc.terminate()
+            self.assertEqual(proc.wait(timeout=10), 0)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
