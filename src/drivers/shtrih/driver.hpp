@@ -1,6 +1,7 @@
 // The Shtrih-M FiscalDevice: session (§1.3) over a transport, commands (§1.8), flows (§1.9).
 // Construct with make_shtrih_device("serial:///dev/ttyACM0?baud=115200") or
-// make_shtrih_device("tcp://127.0.0.1:7778"). Query parameters (all optional):
+// make_shtrih_device("tcp://127.0.0.1:7778") or make_shtrih_device("usb://?vid=VVVV&pid=PPPP") (see
+// transport.hpp). Query parameters (all optional):
 //   password=30            operator/administrator password sent with every command (§1.6)
 //   answer_timeout_ms=N    replaces the per-command table of §1.11 (tests)
 //   control_timeout_ms=N   wait for ACK/NAK and between answer bytes (default 500)

@@ -28,7 +28,8 @@ Result<std::unique_ptr<Transport>> make_transport(const Uri& uri) {
         if (uri.host.empty() || !uri.port) return fail("invalid_uri", "tcp URI needs host and port");
         return make_tcp_transport(uri.host, *uri.port);
     }
-    return fail("unsupported_transport", "no transport for scheme '" + uri.scheme + "' (serial, tcp)");
+    if (uri.scheme == "usb") return make_usb_transport(uri);
+    return fail("unsupported_transport", "no transport for scheme '" + uri.scheme + "' (serial, tcp, usb)");
 }
 
 }  // namespace kassa::drivers

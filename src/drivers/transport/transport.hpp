@@ -1,6 +1,7 @@
 // One byte-stream interface for every link to a register, chosen by URI (DESIGN.md §3):
 //   serial:///dev/ttyACM0?baud=115200   (Boost.Asio serial_port; a pty or USB CDC-ACM works too)
 //   tcp://127.0.0.1:7778
+//   usb://?vid=1fc9&pid=0083[&serial=X][&baud=N]   (libusb, CDC-ACM bulk endpoints; vid/pid in hex)
 // Synchronous with timeouts: a per-register worker thread owns one transport. Asio stays inside
 // the .cpp files.
 #pragma once
@@ -38,5 +39,6 @@ Result<std::unique_ptr<Transport>> make_transport(const Uri& uri);
 
 std::unique_ptr<Transport> make_serial_transport(std::string path, unsigned baud);
 std::unique_ptr<Transport> make_tcp_transport(std::string host, std::uint16_t port);
+Result<std::unique_ptr<Transport>> make_usb_transport(const Uri& uri);
 
 }  // namespace kassa::drivers

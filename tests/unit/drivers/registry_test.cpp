@@ -36,6 +36,22 @@ TEST(Transport, TcpConnectFailureIsAnError) {
     EXPECT_EQ((*t)->describe(), "tcp://127.0.0.1:1");
 }
 
+TEST(Transport, UsbUriAndMissingDevice) {
+    auto bad = parse_uri("usb://?vid=zz&pid=0083");
+    ASSERT_TRUE(bad);
+    EXPECT_FALSE(make_transport(*bad));
+    // No such device on any host (and no USB at all in CI): a clean open failure.
+    auto uri = parse_uri("usb://?vid=ffff&pid=fffe&serial=none");
+    ASSERT_TRUE(uri);
+    auto t = make_transport(*uri);
+    ASSERT_TRUE(t) << t.error().message;
+    EXPECT_EQ((*t)->describe(), "usb://?vid=ffff&pid=fffe&serial=none");
+    auto st = (*t)->open();
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, "link_open_failed");
+    EXPECT_FALSE((*t)->is_open());
+}
+
 TEST(Outcome, NamesAreStable) {
     EXPECT_EQ(outcome_name(Outcome::Done), "done");
     EXPECT_EQ(outcome_name(Outcome::RetryLater), "retry_later");
