@@ -209,6 +209,13 @@ Bytes SimDevice::dispatch(const sh::Request& req, bool& power_cut) {
             tape_.push_back(p->text);
             return answer(code, 0, op_answer);
         }
+        case cmd::kPrintFontString: {
+            auto p = sh::PrintFontStringRequest::decode(req.data);
+            if (!p) return answer(code, err::kBadLength);
+            if (!paper_ok()) return answer(code, err::kNoPaper);
+            tape_.push_back(p->text);
+            return answer(code, 0, op_answer);
+        }
         case cmd::kCut: {
             auto c = sh::CutRequest::decode(req.data);
             if (!c || c->type > 1) return answer(code, err::kBadParameters);

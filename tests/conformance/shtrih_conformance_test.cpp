@@ -340,6 +340,8 @@ TEST_P(ShtrihConformance, PrintTextAndCut) {
     start();
     EXPECT_TRUE(device_->print_text({"Спасибо за покупку!", "www.example.ru"}));
     EXPECT_TRUE(device_->cut());
+    start({}, "&font=2");  // the same through 2Fh
+    EXPECT_TRUE(device_->print_text({"Шрифт 2"}));
     auto qr = device_->print_qr("t=20260921T1030&s=100.00");
     ASSERT_FALSE(qr);
     EXPECT_EQ(qr.error().outcome, Outcome::Rejected);

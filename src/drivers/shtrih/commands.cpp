@@ -193,6 +193,22 @@ Result<PrintStringRequest> PrintStringRequest::decode(std::span<const std::uint8
     return PrintStringRequest{static_cast<std::uint32_t>(p), f, from_cp1251(cut)};
 }
 
+Request PrintFontStringRequest::request() const {
+    Request r = with_password(cmd::kPrintFontString, password);
+    Writer(r.data).u8(flags).u8(font).text_fixed(text, 40);
+    return r;
+}
+
+Result<PrintFontStringRequest> PrintFontStringRequest::decode(std::span<const std::uint8_t> data) {
+    Reader r(data);
+    KASSA_TRY_READ(p, r.le(4));
+    KASSA_TRY_READ(f, r.u8());
+    KASSA_TRY_READ(font, r.u8());
+    const Bytes text = r.rest();
+    Bytes cut(text.begin(), std::find(text.begin(), text.end(), std::uint8_t{0}));
+    return PrintFontStringRequest{static_cast<std::uint32_t>(p), f, font, from_cp1251(cut)};
+}
+
 Request CutRequest::request() const {
     Request r = with_password(cmd::kCut, password);
     r.data.push_back(type);

@@ -22,6 +22,7 @@ inline constexpr std::uint16_t kShortStatus = 0x10;
 inline constexpr std::uint16_t kFullStatus = 0x11;
 inline constexpr std::uint16_t kPrintString = 0x17;
 inline constexpr std::uint16_t kCut = 0x25;
+inline constexpr std::uint16_t kPrintFontString = 0x2F;
 inline constexpr std::uint16_t kXReport = 0x40;
 inline constexpr std::uint16_t kZReport = 0x41;
 inline constexpr std::uint16_t kCancelReceipt = 0x88;
@@ -143,6 +144,17 @@ struct PrintStringRequest {
     std::string text;  // UTF-8; cut to 40 encoded bytes
     Request request() const;
     static Result<PrintStringRequest> decode(std::span<const std::uint8_t> data);
+};
+
+// 2Fh print string in a given font (LEN 47): pwd 4; flags 1; font number 1; 40 bytes CP1251 text.
+// Not in spec §1.8; layout confirmed from the vendor protocol text quoted in public drivers.
+struct PrintFontStringRequest {
+    std::uint32_t password = 0;
+    std::uint8_t flags = 0x02;
+    std::uint8_t font = 1;
+    std::string text;
+    Request request() const;
+    static Result<PrintFontStringRequest> decode(std::span<const std::uint8_t> data);
 };
 
 // 25h cut: 0 full, 1 partial.

@@ -111,6 +111,9 @@ Result<DriverOptions> options_from_uri(const Uri& uri) {
     if (!max_enq) return std::unexpected(max_enq.error());
     o.session.max_enq = static_cast<int>(*max_enq);
     o.tlv_before_operation = uri.param("tlv_first") == "1";
+    auto font = uri.int_param("font", 0);
+    if (!font || *font < 0 || *font > 255) return fail("invalid_uri", "font must be 0..255");
+    o.font = static_cast<std::uint8_t>(*font);
     if (auto name = uri.param("name"); !name.empty()) o.name = name;
     return o;
 }
@@ -360,6 +363,11 @@ DeviceResult<FiscalResult> ShtrihDevice::fiscalise(const fiscal::Receipt& receip
         if (line.amount.is_negative() || line.price.is_negative() || !line.quantity.is_positive())
             return device_error(Outcome::Rejected, "line '" + line.name + "': negative sum or quantity");
     }
+    fiscal::Kopecks lines_total{};
+    for (const auto& line : receipt.lines) lines_total += line.amount;
+    if (lines_total != receipt.total)
+        return device_error(Outcome::Rejected, "the lines add up to " + lines_total.to_roubles_string() +
+                                                   ", not the receipt total " + receipt.total.to_roubles_string());
     // 8Dh open receipt: type = 1054 − 1, +0x80 for a correction receipt (§1.8, §1.9).
     OpenReceiptRequest open{options_.password, static_cast<std::uint8_t>((static_cast<int>(receipt.sign) - 1) |
                                                                          (receipt.is_correction() ? 0x80 : 0x00))};
@@ -499,8 +507,10 @@ DeviceResult<FiscalDocumentInfo> ShtrihDevice::document_by_number(std::uint32_t 
 
 DeviceStatusResult ShtrihDevice::print_text(const std::vector<std::string>& lines) {
     for (const auto& line : lines) {
-        PrintStringRequest p{options_.password, 0x02, line};
-        if (auto r = execute(p.request(), "print text"); !r) return std::unexpected(r.error());
+        const Request req = options_.font
+                                ? PrintFontStringRequest{options_.password, 0x02, options_.font, line}.request()
+                                : PrintStringRequest{options_.password, 0x02, line}.request();
+        if (auto r = execute(req, "print text"); !r) return std::unexpected(r.error());
     }
     return {};
 }

@@ -6,6 +6,7 @@
 //   answer_timeout_ms=N    replaces the per-command table of §1.11 (tests)
 //   control_timeout_ms=N   wait for ACK/NAK and between answer bytes (default 500)
 //   max_enq=N              ENQ attempts before the link counts as lost (default 10)
+//   font=N                 print_text through 2Fh in font N (default: 17h, font 1)
 //   tlv_first=1            send line tags (FF4D) before FF46: "cash-core" models (§1.8.2)
 #pragma once
 
@@ -29,6 +30,7 @@ struct DriverOptions {
     std::uint32_t password = kPasswordSysAdmin;  // 30 works for every command we send
     SessionConfig session;
     bool tlv_before_operation = false;
+    std::uint8_t font = 0;        // 0: print text with 17h; N: with 2Fh in font N
     std::string name = "shtrih";  // logger: drv.<name>
 };
 

@@ -221,6 +221,18 @@ TEST(ShtrihDriver, UnknownVatCodeIsRejectedBeforeAnyIo) {
     EXPECT_TRUE(t->requests.empty());
 }
 
+TEST(ShtrihDriver, TotalMustMatchTheLines) {
+    ScriptedTransport* t = nullptr;
+    auto dev = make(t);
+    t->answer = good_answer;
+    auto r = sale();
+    r.total = fiscal::Kopecks{9999};
+    auto res = dev->fiscalise(r);
+    ASSERT_FALSE(res);
+    EXPECT_EQ(res.error().outcome, Outcome::Rejected);
+    EXPECT_TRUE(t->requests.empty());
+}
+
 TEST(ShtrihDriver, OutcomeForDeviceErrors) {
     EXPECT_EQ(outcome_for_error(0x00), Outcome::Done);
     EXPECT_EQ(outcome_for_error(err::kNoPaper), Outcome::NeedsOperator);
