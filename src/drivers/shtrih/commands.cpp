@@ -193,6 +193,22 @@ Result<PrintStringRequest> PrintStringRequest::decode(std::span<const std::uint8
     return PrintStringRequest{static_cast<std::uint32_t>(p), f, from_cp1251(cut)};
 }
 
+Request PrintFontStringRequest::request() const {
+    Request r = with_password(cmd::kPrintFontString, password);
+    Writer(r.data).u8(flags).u8(font).text_fixed(text, 40);
+    return r;
+}
+
+Result<PrintFontStringRequest> PrintFontStringRequest::decode(std::span<const std::uint8_t> data) {
+    Reader r(data);
+    KASSA_TRY_READ(p, r.le(4));
+    KASSA_TRY_READ(f, r.u8());
+    KASSA_TRY_READ(font, r.u8());
+    const Bytes text = r.rest();
+    Bytes cut(text.begin(), std::find(text.begin(), text.end(), std::uint8_t{0}));
+    return PrintFontStringRequest{static_cast<std::uint32_t>(p), f, font, from_cp1251(cut)};
+}
+
 Request CutRequest::request() const {
     Request r = with_password(cmd::kCut, password);
     r.data.push_back(type);
@@ -365,6 +381,30 @@ Result<ShiftParams> ShiftParams::decode(std::span<const std::uint8_t> data) {
     KASSA_TRY_READ(s, r.le(2));
     KASSA_TRY_READ(n, r.le(2));
     return ShiftParams{o != 0, static_cast<std::uint16_t>(s), static_cast<std::uint16_t>(n)};
+}
+
+Bytes ShiftDocumentAnswer::encode() const {
+    Bytes out;
+    Writer w(out);
+    w.le(shift_number, 2).le(fd_number, 4).le(fiscal_sign, 4);
+    if (date_time) date_time->write(w);
+    return out;
+}
+
+Result<ShiftDocumentAnswer> ShiftDocumentAnswer::decode(std::span<const std::uint8_t> data) {
+    Reader r(data);
+    ShiftDocumentAnswer a;
+    KASSA_TRY_READ(n, r.le(2));
+    KASSA_TRY_READ(fd, r.le(4));
+    KASSA_TRY_READ(fp, r.le(4));
+    a.shift_number = static_cast<std::uint16_t>(n);
+    a.fd_number = static_cast<std::uint32_t>(fd);
+    a.fiscal_sign = static_cast<std::uint32_t>(fp);
+    if (r.remaining() >= 5) {
+        KASSA_TRY_READ(dt, DateTime::read(r));
+        a.date_time = dt;
+    }
+    return a;
 }
 
 // FF46h: pwd 4; operation 1; qty 6 (6 decimals); price 5; amount 5; tax amount 5; tax byte 1;

@@ -22,6 +22,7 @@ inline constexpr std::uint16_t kShortStatus = 0x10;
 inline constexpr std::uint16_t kFullStatus = 0x11;
 inline constexpr std::uint16_t kPrintString = 0x17;
 inline constexpr std::uint16_t kCut = 0x25;
+inline constexpr std::uint16_t kPrintFontString = 0x2F;
 inline constexpr std::uint16_t kXReport = 0x40;
 inline constexpr std::uint16_t kZReport = 0x41;
 inline constexpr std::uint16_t kCancelReceipt = 0x88;
@@ -32,10 +33,13 @@ inline constexpr std::uint16_t kFnStatus = 0xFF01;
 inline constexpr std::uint16_t kFnNumber = 0xFF02;
 inline constexpr std::uint16_t kFnExpiry = 0xFF03;
 inline constexpr std::uint16_t kFindDocument = 0xFF0A;
+inline constexpr std::uint16_t kOpenShiftFn = 0xFF0B;
 inline constexpr std::uint16_t kSendTlv = 0xFF0C;
 inline constexpr std::uint16_t kOfdStatus = 0xFF39;
 inline constexpr std::uint16_t kShiftParams = 0xFF40;
 inline constexpr std::uint16_t kBeginOpenShift = 0xFF41;
+inline constexpr std::uint16_t kBeginCloseShift = 0xFF42;
+inline constexpr std::uint16_t kCloseShiftFn = 0xFF43;
 inline constexpr std::uint16_t kCloseReceiptV2 = 0xFF45;
 inline constexpr std::uint16_t kOperationV2 = 0xFF46;
 inline constexpr std::uint16_t kCorrectionV2 = 0xFF4A;
@@ -142,6 +146,17 @@ struct PrintStringRequest {
     static Result<PrintStringRequest> decode(std::span<const std::uint8_t> data);
 };
 
+// 2Fh print string in a given font (LEN 47): pwd 4; flags 1; font number 1; 40 bytes CP1251 text.
+// Not in spec §1.8; layout confirmed from the vendor protocol text quoted in public drivers.
+struct PrintFontStringRequest {
+    std::uint32_t password = 0;
+    std::uint8_t flags = 0x02;
+    std::uint8_t font = 1;
+    std::string text;
+    Request request() const;
+    static Result<PrintFontStringRequest> decode(std::span<const std::uint8_t> data);
+};
+
 // 25h cut: 0 full, 1 partial.
 struct CutRequest {
     std::uint32_t password = 0;
@@ -240,6 +255,16 @@ struct ShiftParams {
     std::uint16_t receipt_number = 0;
     Bytes encode() const;
     static Result<ShiftParams> decode(std::span<const std::uint8_t> data);
+};
+
+// FF0Bh open shift in FN / FF43h close shift in FN: shift number 2; FD number 4; FP 4; [DATE_TIME 5].
+struct ShiftDocumentAnswer {
+    std::uint16_t shift_number = 0;
+    std::uint32_t fd_number = 0;
+    std::uint32_t fiscal_sign = 0;
+    std::optional<DateTime> date_time;
+    Bytes encode() const;
+    static Result<ShiftDocumentAnswer> decode(std::span<const std::uint8_t> data);
 };
 
 // FF46h operation v2 (§1.8.2).

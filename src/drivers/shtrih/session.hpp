@@ -55,6 +55,11 @@ class Session {
     SessionActions on_timeout();
 
     bool busy() const { return state_ != State::Idle; }
+    // Drops the exchange in flight (the owner lost the link); the next start() begins afresh.
+    void abort() {
+        state_ = State::Idle;
+        decoder_.reset();
+    }
     // Whether our frame may have reached the device in the current / last exchange: a failure
     // after that is "maybe executed" for a fiscal command.
     bool frame_sent() const { return frame_sent_; }

@@ -176,6 +176,18 @@ TEST(ShtrihCommands, TaxByteIsABitmask) {
     EXPECT_EQ(tag_1199_for_tax_byte(0x10, true), 12);
 }
 
+TEST(ShtrihCommands, PrintStringsAreFixedLength) {
+    const auto p17 = PrintStringRequest{30, 0x02, "Привет"}.request();
+    EXPECT_EQ(p17.body().size(), 46u);  // LEN 46 (§1.8)
+    EXPECT_EQ(PrintStringRequest::decode(p17.data)->text, "Привет");
+    const auto p2f = PrintFontStringRequest{30, 0x02, 3, "Шрифт"}.request();
+    EXPECT_EQ(p2f.body().size(), 47u);  // LEN 47
+    auto back = PrintFontStringRequest::decode(p2f.data);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->font, 3);
+    EXPECT_EQ(back->text, "Шрифт");
+}
+
 TEST(ShtrihCommands, TimeoutsFollowTheSpec) {
     EXPECT_EQ(answer_timeout(cmd::kShortStatus), std::chrono::seconds{3});
     EXPECT_EQ(answer_timeout(cmd::kZReport), std::chrono::seconds{65});

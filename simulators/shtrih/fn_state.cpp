@@ -1,0 +1,134 @@
+#include "simulators/shtrih/fn_state.hpp"
+
+#include <openssl/rand.h>
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace kassa::sim {
+
+namespace json = boost::json;
+
+const ArchivedDocument* FnState::find(std::uint32_t number) const {
+    if (number == 0 || number > documents.size()) return nullptr;
+    const auto& d = documents[number - 1];  // numbers are dense from 1
+    return d.number == number ? &d : nullptr;
+}
+
+std::size_t FnState::ofd_unsent() const {
+    std::size_t n = 0;
+    for (const auto& d : documents) n += d.ofd_ticket ? 0 : 1;
+    return n;
+}
+
+const ArchivedDocument* FnState::ofd_oldest_unsent() const {
+    for (const auto& d : documents)
+        if (!d.ofd_ticket) return &d;
+    return nullptr;
+}
+
+FnState FnState::fresh(std::int64_t now_unix) {
+    FnState s;
+    unsigned char key[32];
+    if (RAND_bytes(key, sizeof key) != 1) {
+        for (unsigned i = 0; i < sizeof key; ++i) key[i] = static_cast<unsigned char>(now_unix >> (i % 8) ^ i);
+    }
+    static constexpr char kDigits[] = "0123456789abcdef";
+    for (const unsigned char b : key) {
+        s.secret_hex += kDigits[b >> 4];
+        s.secret_hex += kDigits[b & 0xF];
+    }
+    const std::int64_t day = 86400;
+    s.fn_expiry_unix = (now_unix / day + 3 * 365) * day;
+    return s;
+}
+
+Result<FnState> FnState::load(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail("state_missing", "no state file " + path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    boost::system::error_code ec;
+    json::value v = json::parse(ss.str(), ec);
+    if (ec || !v.is_object()) return fail("state_corrupt", "state file " + path + " is not a JSON object");
+    try {
+        const auto& o = v.as_object();
+        FnState s;
+        s.inn = json::value_to<std::string>(o.at("inn"));
+        s.rnm = json::value_to<std::string>(o.at("rnm"));
+        s.fn_serial = json::value_to<std::string>(o.at("fn_serial"));
+        s.secret_hex = json::value_to<std::string>(o.at("secret"));
+        s.ffd_version = static_cast<std::uint8_t>(o.at("ffd").to_number<int>());
+        s.tax_systems = static_cast<std::uint8_t>(o.at("tax_systems").to_number<int>());
+        s.fn_expiry_unix = o.at("fn_expiry").to_number<std::int64_t>();
+        s.last_fd = o.at("last_fd").to_number<std::uint32_t>();
+        s.shift_open = o.at("shift_open").as_bool();
+        s.shift_number = o.at("shift_number").to_number<std::uint16_t>();
+        s.shift_opened_at = o.at("shift_opened_at").to_number<std::int64_t>();
+        s.receipts_in_shift = o.at("receipts_in_shift").to_number<std::uint16_t>();
+        s.receipts_total = o.at("receipts_total").to_number<std::uint64_t>();
+        s.paper = o.at("paper").as_bool();
+        for (const auto& dv : o.at("documents").as_array()) {
+            const auto& d = dv.as_object();
+            ArchivedDocument a;
+            a.number = d.at("number").to_number<std::uint32_t>();
+            a.type = static_cast<std::uint8_t>(d.at("type").to_number<int>());
+            a.unix_time = d.at("time").to_number<std::int64_t>();
+            a.fiscal_sign = d.at("fp").to_number<std::uint32_t>();
+            a.operation = static_cast<std::uint8_t>(d.at("operation").to_number<int>());
+            a.total = d.at("total").to_number<std::uint64_t>();
+            a.tlv_hex = json::value_to<std::string>(d.at("tlv"));
+            a.ofd_ticket = d.at("ofd_ticket").as_bool();
+            s.documents.push_back(std::move(a));
+        }
+        return s;
+    } catch (const std::exception& e) {
+        return fail("state_corrupt", "state file " + path + ": " + e.what());
+    }
+}
+
+Status FnState::save(const std::string& path) const {
+    json::object o;
+    o["inn"] = inn;
+    o["rnm"] = rnm;
+    o["fn_serial"] = fn_serial;
+    o["secret"] = secret_hex;
+    o["ffd"] = ffd_version;
+    o["tax_systems"] = tax_systems;
+    o["fn_expiry"] = fn_expiry_unix;
+    o["last_fd"] = last_fd;
+    o["shift_open"] = shift_open;
+    o["shift_number"] = shift_number;
+    o["shift_opened_at"] = shift_opened_at;
+    o["receipts_in_shift"] = receipts_in_shift;
+    o["receipts_total"] = receipts_total;
+    o["paper"] = paper;
+    json::array docs;
+    for (const auto& d : documents) {
+        json::object j;
+        j["number"] = d.number;
+        j["type"] = d.type;
+        j["time"] = d.unix_time;
+        j["fp"] = d.fiscal_sign;
+        j["operation"] = d.operation;
+        j["total"] = d.total;
+        j["tlv"] = d.tlv_hex;
+        j["ofd_ticket"] = d.ofd_ticket;
+        docs.push_back(std::move(j));
+    }
+    o["documents"] = std::move(docs);
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out) return fail("state_write_failed", "cannot write " + tmp);
+        out << json::serialize(o) << '\n';
+        out.flush();
+        if (!out) return fail("state_write_failed", "cannot write " + tmp);
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) return fail("state_write_failed", "cannot rename " + tmp);
+    return ok();
+}
+
+}  // namespace kassa::sim

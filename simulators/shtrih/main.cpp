@@ -1,0 +1,128 @@
+// kassa-sim: a simulated Shtrih-M register on a pty or a loopback TCP port.
+//
+//   kassa-sim --pty [--link PATH] | --tcp HOST:PORT
+//             [--state FILE] [--faults FILE] [--baud N] [--clock-file FILE]
+//
+// When it serves, it prints one line on stdout, e.g. "kassa-sim ready tcp 127.0.0.1:40123" or
+// "kassa-sim ready pty /dev/pts/5", so callers await that line instead of sleeping.
+// --clock-file holds a number of seconds added to the system clock (re-read on every command):
+// tests move the register's clock with it (24 h shift expiry). SIGINT/SIGTERM stop it (exit 0);
+// a "power cut" fault stops it with exit code 3, after the FN state file was written.
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "common/uri.hpp"
+#include "simulators/shtrih/server.hpp"
+
+namespace {
+
+// The system clock moved by the number of seconds in a file.
+class OffsetClock final : public kassa::Clock {
+  public:
+    explicit OffsetClock(std::string path) : path_(std::move(path)) {}
+    time_point now() const override { return std::chrono::system_clock::now() + std::chrono::seconds{offset()}; }
+    std::chrono::steady_clock::time_point steady_now() const override { return std::chrono::steady_clock::now(); }
+
+  private:
+    long long offset() const {
+        std::ifstream in(path_);
+        long long s = 0;
+        if (in >> s) return s;
+        return 0;
+    }
+    std::string path_;
+};
+
+int usage() {
+    std::cerr << "usage: kassa-sim --pty [--link PATH] | --tcp HOST:PORT [--state FILE] [--faults FILE] "
+                 "[--baud N] [--clock-file FILE]\n";
+    return 2;
+}
+
+kassa::sim::ShtrihSimulator* g_sim = nullptr;
+volatile std::sig_atomic_t g_signal = 0;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    kassa::sim::SimulatorConfig config;
+    std::string clock_file;
+    bool endpoint_given = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
+        if (a == "--pty") {
+            config.endpoint = kassa::sim::SimulatorConfig::Endpoint::Pty;
+            endpoint_given = true;
+        } else if (a == "--tcp") {
+            const char* v = value();
+            if (!v) return usage();
+            auto hp = kassa::parse_host_port(v);
+            if (!hp) {
+                std::cerr << "kassa-sim: " << hp.error().message << "\n";
+                return 2;
+            }
+            config.endpoint = kassa::sim::SimulatorConfig::Endpoint::Tcp;
+            config.host = hp->host;
+            config.port = hp->port;
+            endpoint_given = true;
+        } else if (a == "--link") {
+            const char* v = value();
+            if (!v) return usage();
+            config.pty_link = v;
+        } else if (a == "--state") {
+            const char* v = value();
+            if (!v) return usage();
+            config.state_file = v;
+        } else if (a == "--faults") {
+            const char* v = value();
+            if (!v) return usage();
+            auto f = kassa::sim::Faults::load(v);
+            if (!f) {
+                std::cerr << "kassa-sim: " << f.error().message << "\n";
+                return 2;
+            }
+            config.faults = std::move(*f);
+        } else if (a == "--baud") {
+            const char* v = value();
+            if (!v) return usage();
+            config.baud = static_cast<unsigned>(std::stoul(v));
+        } else if (a == "--clock-file") {
+            const char* v = value();
+            if (!v) return usage();
+            clock_file = v;
+        } else {
+            return usage();
+        }
+    }
+    if (!endpoint_given) return usage();
+    std::unique_ptr<OffsetClock> clock;
+    if (!clock_file.empty()) {
+        clock = std::make_unique<OffsetClock>(clock_file);
+        config.clock = clock.get();
+    }
+
+    kassa::sim::ShtrihSimulator sim(std::move(config));
+    auto ready = sim.start();
+    if (!ready) {
+        std::cerr << "kassa-sim: " << ready.error().message << "\n";
+        return 1;
+    }
+    g_sim = &sim;
+    std::signal(SIGINT, [](int s) { g_signal = s; });
+    std::signal(SIGTERM, [](int s) { g_signal = s; });
+    std::cout << "kassa-sim ready " << *ready << std::endl;
+
+    // Wait for a signal or a power cut; the signal handler only sets a flag.
+    std::thread waiter([&] { sim.wait(); });
+    while (g_signal == 0 && !sim.powered_off()) std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    const bool cut = sim.powered_off();
+    sim.stop();
+    waiter.join();
+    g_sim = nullptr;
+    return cut ? 3 : 0;
+}

@@ -1,0 +1,61 @@
+// The Shtrih simulator as an object: serves one register on a pty (posix_openpt; the slave path is
+// the device a driver opens as serial://<path>) or on a TCP port on loopback (port 0: the system
+// picks one). kassad's composition root can start it as the embedded default register; kassa-sim
+// wraps it as a binary. One I/O thread; the FN state file is written after every fiscal document.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "simulators/shtrih/faults.hpp"
+#include "simulators/shtrih/fn_state.hpp"
+
+namespace kassa::sim {
+
+struct SimulatorConfig {
+    enum class Endpoint : std::uint8_t { Pty, Tcp };
+    Endpoint endpoint = Endpoint::Tcp;
+    std::string host = "127.0.0.1";  // TCP: loopback only
+    std::uint16_t port = 0;          // TCP: 0 = any free port
+    std::string pty_link;            // pty: optional symlink to the slave path
+    std::string state_file;          // empty = FN in memory only; created when missing
+    Faults faults;
+    unsigned baud = 0;             // > 0: pace outgoing bytes at this line rate (10 bits/byte)
+    const Clock* clock = nullptr;  // wall clock of the register (shift expiry); default system
+};
+
+class ShtrihSimulator {
+  public:
+    explicit ShtrihSimulator(SimulatorConfig config);
+    ~ShtrihSimulator();
+    ShtrihSimulator(const ShtrihSimulator&) = delete;
+    ShtrihSimulator& operator=(const ShtrihSimulator&) = delete;
+
+    // Opens the endpoint and starts serving. Returns the ready line's tail:
+    // "tcp 127.0.0.1:40123" or "pty /dev/pts/5".
+    Result<std::string> start();
+    void stop();
+
+    // The address a driver uses: "tcp://127.0.0.1:40123" or "serial:///dev/pts/5?baud=115200".
+    std::string device_uri() const;
+    // The "power cut" fault fired: the device no longer answers.
+    bool powered_off() const { return powered_off_.load(); }
+    // Blocks until stop() or a power cut.
+    void wait();
+    // A copy of the FN as it is now.
+    FnState fn_snapshot() const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    std::atomic<bool> powered_off_{false};
+};
+
+}  // namespace kassa::sim

@@ -1,0 +1,537 @@
+#include "drivers/shtrih/driver.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+
+#include "common/log.hpp"
+#include "drivers/shtrih/errors.hpp"
+
+namespace kassa::drivers::shtrih {
+
+namespace {
+
+std::string hex_of(std::span<const std::uint8_t> bytes) {
+    static constexpr char kDigits[] = "0123456789ABCDEF";
+    std::string s;
+    for (const auto b : bytes) {
+        if (!s.empty()) s += ' ';
+        s += kDigits[b >> 4];
+        s += kDigits[b & 0xF];
+    }
+    return s;
+}
+
+std::unexpected<DeviceError> device_error(Outcome outcome, std::string message, bool maybe_executed = false) {
+    return std::unexpected(DeviceError{outcome, -1, {}, std::move(message), maybe_executed});
+}
+
+// Rows of the FF45 tax sums for an FF46 tax byte (§1.8.3); 5 %/7 % rows have no slot there.
+std::optional<std::size_t> tax_slot(std::uint8_t tax) {
+    switch (tax) {
+        case 0x01:
+            return 0;
+        case 0x02:
+            return 1;
+        case 0x04:
+            return 2;
+        case 0x08:
+            return 3;
+        case 0x10:
+            return 4;
+        case 0x20:
+            return 5;
+        default:
+            return std::nullopt;
+    }
+}
+
+FiscalDocumentInfo to_info(const FoundDocument& d) {
+    FiscalDocumentInfo info;
+    info.type = d.type;
+    info.number = d.number;
+    info.fiscal_sign = d.fiscal_sign;
+    info.date_time = d.date_time.to_time_point();
+    info.ofd_ticket = d.ofd_ticket;
+    if (d.operation && *d.operation >= 1 && *d.operation <= 4)
+        info.calc_sign = static_cast<fiscal::CalcSign>(*d.operation);
+    if (d.amount) info.total = fiscal::Kopecks{static_cast<std::int64_t>(*d.amount)};
+    return info;
+}
+
+}  // namespace
+
+Outcome outcome_for_error(std::uint8_t code) {
+    switch (code) {
+        case err::kOk:
+            return Outcome::Done;
+        case err::kPrinting:
+            return Outcome::RetryNow;  // still printing the previous command
+        case 0x2F:                     // FN exchange timeout
+        case 0x30:                     // FN does not answer
+            return Outcome::RetryLater;
+        case err::kNoPaper:
+        case err::kWaitContinuePrint:
+        case err::kShiftOver24h:
+        case err::kFnShiftOver24h:
+        case err::kNotInSubmode:  // paper-out sub-modes
+        case 0x71:                // cutter
+        case 0x77:                // printer sensor
+        case 0xC0:                // confirm date
+        case 0xC8:                // printer link
+            return Outcome::NeedsOperator;
+        case err::kFnFailure:
+        case 0x04:  // crypto-coprocessor
+        case 0x05:  // FN expired / wrong phase
+        case 0x06:  // archive overflow
+        case 0x12:  // FN resource exhausted
+        case 0x14:  // OFD storage exhausted
+        case 0x15:  // OFD transfer overdue
+        case 0x38:  // ROM
+        case 0x39:  // internal software error
+            return Outcome::DeviceStopped;
+        default:
+            return Outcome::Rejected;
+    }
+}
+
+Result<DriverOptions> options_from_uri(const Uri& uri) {
+    DriverOptions o;
+    auto pwd = uri.int_param("password", kPasswordSysAdmin);
+    if (!pwd) return std::unexpected(pwd.error());
+    o.password = static_cast<std::uint32_t>(*pwd);
+    auto answer = uri.int_param("answer_timeout_ms", 0);
+    if (!answer) return std::unexpected(answer.error());
+    if (*answer > 0) o.session.answer_timeout = std::chrono::milliseconds{*answer};
+    auto control = uri.int_param("control_timeout_ms", 500);
+    if (!control) return std::unexpected(control.error());
+    o.session.control_timeout = std::chrono::milliseconds{*control};
+    auto max_enq = uri.int_param("max_enq", o.session.max_enq);
+    if (!max_enq) return std::unexpected(max_enq.error());
+    o.session.max_enq = static_cast<int>(*max_enq);
+    o.tlv_before_operation = uri.param("tlv_first") == "1";
+    auto font = uri.int_param("font", 0);
+    if (!font || *font < 0 || *font > 255) return fail("invalid_uri", "font must be 0..255");
+    o.font = static_cast<std::uint8_t>(*font);
+    if (auto name = uri.param("name"); !name.empty()) o.name = name;
+    return o;
+}
+
+ShtrihDevice::ShtrihDevice(std::unique_ptr<Transport> transport, DriverOptions options)
+    : transport_(std::move(transport)),
+      options_(std::move(options)),
+      session_(options_.session),
+      log_(log::get("drv." + options_.name)) {}
+
+ShtrihDevice::~ShtrihDevice() {
+    if (transport_) transport_->close();
+}
+
+DeviceResult<Bytes> ShtrihDevice::run(SessionActions actions, const char* what) {
+    using Clock = std::chrono::steady_clock;
+    std::optional<Clock::time_point> deadline;
+    std::array<std::uint8_t, 512> buffer{};
+    auto link_failed = [&](const std::string& why) {
+        const bool sent = session_.frame_sent();
+        session_.abort();
+        transport_->close();
+        return device_error(Outcome::RetryLater, std::string(what) + ": " + why, sent);
+    };
+    for (;;) {
+        for (auto& a : actions) {
+            switch (a.kind) {
+                case SessionAction::Kind::Send: {
+                    // A frame carrying tag 1008 holds the buyer's phone or e-mail: never log it raw.
+                    if (redact_ && a.bytes.size() > 1) {
+                        log_->trace("→ FF 0C … (tags with 1008 {})", log::mask_contact(redacted_contact_));
+                    } else {
+                        log_->trace("→ {}", hex_of(a.bytes));
+                    }
+                    if (auto st = transport_->write(a.bytes); !st) return link_failed(st.error().message);
+                    break;
+                }
+                case SessionAction::Kind::StartTimer:
+                    deadline = Clock::now() + a.timeout;
+                    break;
+                case SessionAction::Kind::Complete:
+                    if (a.result) return std::move(*a.result);
+                    {
+                        const bool maybe = a.result.error().code == "link_lost";
+                        if (a.result.error().code == "nothing_pending")
+                            return std::unexpected(DeviceError{Outcome::Done, -1, {}, "nothing_pending", false});
+                        log_->warn("{}: {}", what, a.result.error().message);
+                        return device_error(Outcome::RetryLater, std::string(what) + ": " + a.result.error().message,
+                                            maybe);
+                    }
+            }
+        }
+        actions.clear();
+        const auto now = Clock::now();
+        if (!deadline || now >= *deadline) {
+            actions = session_.on_timeout();
+            continue;
+        }
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - now);
+        auto n = transport_->read_some(buffer, left);
+        if (!n) return link_failed(n.error().message);
+        if (*n == 0) continue;
+        log_->trace("← {}", hex_of(std::span(buffer.data(), *n)));
+        actions = session_.on_bytes(std::span(buffer.data(), *n));
+    }
+}
+
+DeviceResult<Bytes> ShtrihDevice::execute(const Request& request, const char* what) {
+    if (!transport_->is_open()) {
+        if (auto st = transport_->open(); !st) return device_error(Outcome::RetryLater, st.error().message);
+    }
+    redact_ = false;
+    if (request.code == cmd::kSendTlv || request.code == cmd::kSendLineTlv) {
+        if (auto tlvs = parse_tlvs(std::span(request.data).subspan(std::min<std::size_t>(4, request.data.size())))) {
+            for (const auto& t : *tlvs) {
+                if (t.tag == 1008) {
+                    redact_ = true;
+                    redacted_contact_ = from_cp866(t.value);
+                }
+            }
+        }
+    }
+    auto body = run(session_.start(request), what);
+    redact_ = false;
+    if (!body) return std::unexpected(body.error());
+    auto answer = Answer::parse(*body, request.code);
+    if (!answer) return device_error(Outcome::RetryLater, std::string(what) + ": " + answer.error().message, true);
+    if (answer->error != 0) {
+        const auto text = std::string(error_text(answer->error));
+        log_->info("{}: device error {:02X}h {}", what, answer->error, text);
+        return std::unexpected(DeviceError{outcome_for_error(answer->error), answer->error, text, what, false});
+    }
+    return std::move(answer->data);
+}
+
+DeviceResult<std::optional<Bytes>> ShtrihDevice::recover_pending() {
+    if (!transport_->is_open()) {
+        if (auto st = transport_->open(); !st) return device_error(Outcome::RetryLater, st.error().message);
+    }
+    auto body = run(session_.start_recovery(), "recover pending answer");
+    if (body) return std::optional<Bytes>(std::move(*body));
+    if (body.error().outcome == Outcome::Done) return std::optional<Bytes>{};
+    return std::unexpected(body.error());
+}
+
+DeviceResult<std::string> ShtrihDevice::fn_number() {
+    if (fn_number_) return *fn_number_;
+    auto data = execute(password_request(cmd::kFnNumber, options_.password), "read FN number");
+    if (!data) return std::unexpected(data.error());
+    auto num = FnNumber::decode(*data);
+    if (!num) return device_error(Outcome::RetryLater, "FN number: " + num.error().message);
+    fn_number_ = num->number;
+    return num->number;
+}
+
+DeviceResult<DeviceStatus> ShtrihDevice::status() {
+    DeviceStatus st;
+    auto shrt = execute(password_request(cmd::kShortStatus, options_.password), "short status");
+    if (!shrt) return std::unexpected(shrt.error());
+    auto s = ShortStatus::decode(*shrt);
+    if (!s) return device_error(Outcome::RetryLater, "short status: " + s.error().message);
+    st.mode = s->mode & 0x0F;
+    st.submode = s->submode;
+    st.receipt_open = st.mode == 8;
+    st.shift_expired = st.mode == 3;
+    st.paper_ok = (s->flags & flags::kReceiptOptical) != 0 && (st.submode < 1 || st.submode > 3);
+
+    auto fn = execute(password_request(cmd::kFnStatus, options_.password), "FN status");
+    if (!fn) return std::unexpected(fn.error());
+    auto f = FnStatus::decode(*fn);
+    if (!f) return device_error(Outcome::RetryLater, "FN status: " + f.error().message);
+    st.fn_number = f->fn_number;
+    fn_number_ = f->fn_number;
+    st.last_fd_number = f->last_fd_number;
+
+    auto sh = execute(password_request(cmd::kShiftParams, options_.password), "shift parameters");
+    if (!sh) return std::unexpected(sh.error());
+    auto p = ShiftParams::decode(*sh);
+    if (!p) return device_error(Outcome::RetryLater, "shift parameters: " + p.error().message);
+    st.shift_open = p->open;
+    st.shift_number = p->shift_number;
+
+    if (auto exp = execute(password_request(cmd::kFnExpiry, options_.password), "FN expiry")) {
+        if (auto e = FnExpiry::decode(*exp)) st.fn_expiry = DateTime{e->year, e->month, e->day, 0, 0}.to_time_point();
+    } else if (exp.error().outcome != Outcome::Rejected) {
+        return std::unexpected(exp.error());
+    }
+
+    auto ofd = execute(password_request(cmd::kOfdStatus, options_.password), "OFD status");
+    if (!ofd) return std::unexpected(ofd.error());
+    if (auto o = OfdStatus::decode(*ofd)) {
+        st.ofd_unsent = o->queued;
+        if (o->queued > 0) st.ofd_oldest_unsent = o->first_date_time.to_time_point();
+    }
+
+    // The opening time is the date of the shift-open report: the first document of the shift,
+    // which sits just before its receipts in the archive. Look there and a few documents back.
+    if (st.shift_open && st.last_fd_number > 0) {
+        const std::int64_t guess = static_cast<std::int64_t>(st.last_fd_number) - p->receipt_number;
+        for (std::int64_t n = guess; n >= 1 && n > guess - 8; --n) {
+            auto doc = execute(FindDocumentRequest{options_.password, static_cast<std::uint32_t>(n)}.request(),
+                               "find shift-open report");
+            if (!doc) break;
+            auto d = FoundDocument::decode(*doc);
+            if (d && d->type == doc_type::kShiftOpen) {
+                st.shift_opened_at = d->date_time.to_time_point();
+                break;
+            }
+        }
+    }
+    return st;
+}
+
+DeviceStatusResult ShtrihDevice::send_tlvs(std::uint16_t code, const Bytes& tlvs, const char* what) {
+    // Pack whole TLVs into commands of at most 250 bytes (§1.8.4).
+    auto parsed = parse_tlvs(tlvs);
+    if (!parsed) return device_error(Outcome::Rejected, std::string(what) + ": " + parsed.error().message);
+    TlvRequest req{code, options_.password, {}};
+    auto flush = [&]() -> DeviceStatusResult {
+        if (req.tlv.empty()) return {};
+        auto r = execute(req.request(), what);
+        req.tlv.clear();
+        if (!r) return std::unexpected(r.error());
+        return {};
+    };
+    for (const auto& t : *parsed) {
+        Bytes one;
+        put_tlv(one, t.tag, t.value);
+        if (one.size() > kMaxTlvPerCommand)
+            return device_error(Outcome::Rejected, std::string(what) + ": tag " + std::to_string(t.tag) + " too long");
+        if (req.tlv.size() + one.size() > kMaxTlvPerCommand) {
+            if (auto r = flush(); !r) return r;
+        }
+        req.tlv.insert(req.tlv.end(), one.begin(), one.end());
+    }
+    return flush();
+}
+
+DeviceStatusResult ShtrihDevice::open_shift(const std::string& cashier, const std::string& cashier_inn) {
+    if (cashier.empty()) {
+        auto r = execute(password_request(cmd::kOpenShift, options_.password), "open shift");
+        if (!r) return std::unexpected(r.error());
+        return {};
+    }
+    // With a cashier: the low-level steps FF41h, FF0Ch (1021, 1203), FF0Bh (§1.9).
+    if (auto r = execute(password_request(cmd::kBeginOpenShift, options_.password), "begin opening shift"); !r)
+        return std::unexpected(r.error());
+    Bytes tlvs;
+    put_tlv_string(tlvs, 1021, cashier);
+    if (!cashier_inn.empty()) put_tlv_string_fixed(tlvs, 1203, cashier_inn, 12);
+    if (auto r = send_tlvs(cmd::kSendTlv, tlvs, "shift-open cashier tags"); !r) return r;
+    auto r = execute(password_request(cmd::kOpenShiftFn, options_.password), "open shift in FN");
+    if (!r) return std::unexpected(r.error());
+    return {};
+}
+
+DeviceStatusResult ShtrihDevice::close_shift(const std::string& cashier, const std::string& cashier_inn) {
+    if (cashier.empty()) {
+        auto r = execute(password_request(cmd::kZReport, options_.password), "close shift (Z report)");
+        if (!r) return std::unexpected(r.error());
+        return {};
+    }
+    // With a cashier: FF42h, FF0Ch (1021, 1203), FF43h (§1.9).
+    if (auto r = execute(password_request(cmd::kBeginCloseShift, options_.password), "begin closing shift"); !r)
+        return std::unexpected(r.error());
+    Bytes tlvs;
+    put_tlv_string(tlvs, 1021, cashier);
+    if (!cashier_inn.empty()) put_tlv_string_fixed(tlvs, 1203, cashier_inn, 12);
+    if (auto r = send_tlvs(cmd::kSendTlv, tlvs, "shift-close cashier tags"); !r) return r;
+    auto r = execute(password_request(cmd::kCloseShiftFn, options_.password), "close shift in FN");
+    if (!r) return std::unexpected(r.error());
+    return {};
+}
+
+DeviceStatusResult ShtrihDevice::x_report() {
+    auto r = execute(password_request(cmd::kXReport, options_.password), "X report");
+    if (!r) return std::unexpected(r.error());
+    return {};
+}
+
+DeviceResult<FiscalResult> ShtrihDevice::fiscalise(const fiscal::Receipt& receipt) {
+    if (receipt.lines.empty()) return device_error(Outcome::Rejected, "receipt without lines");
+    for (const auto& line : receipt.lines) {
+        if (!tax_byte_for_1199(line.vat_code))
+            return device_error(Outcome::Rejected, "line '" + line.name + "': no Shtrih tax row for tag 1199 = " +
+                                                       std::to_string(line.vat_code));
+        if (line.amount.is_negative() || line.price.is_negative() || !line.quantity.is_positive())
+            return device_error(Outcome::Rejected, "line '" + line.name + "': negative sum or quantity");
+    }
+    fiscal::Kopecks lines_total{};
+    for (const auto& line : receipt.lines) lines_total += line.amount;
+    if (lines_total != receipt.total)
+        return device_error(Outcome::Rejected, "the lines add up to " + lines_total.to_roubles_string() +
+                                                   ", not the receipt total " + receipt.total.to_roubles_string());
+    // 8Dh open receipt: type = 1054 − 1, +0x80 for a correction receipt (§1.8, §1.9).
+    OpenReceiptRequest open{options_.password, static_cast<std::uint8_t>((static_cast<int>(receipt.sign) - 1) |
+                                                                         (receipt.is_correction() ? 0x80 : 0x00))};
+    auto opened = execute(open.request(), "open receipt");
+    if (!opened && opened.error().device_code == err::kReceiptOpen) {
+        // An unfinished receipt from an earlier attempt: nothing of it is fiscalised; cancel it.
+        log_->warn("a receipt was left open on the device; cancelling it");
+        if (auto c = execute(password_request(cmd::kCancelReceipt, options_.password), "cancel stale receipt"); !c)
+            return std::unexpected(c.error());
+        opened = execute(open.request(), "open receipt");
+    }
+    if (!opened && opened.error().device_code != err::kNotSupported) return std::unexpected(opened.error());
+
+    auto result = fiscalise_open(receipt);
+    if (!result && result.error().device_code >= 0) {
+        // The device refused part of the receipt: nothing was fiscalised; leave it clean.
+        if (auto c = execute(password_request(cmd::kCancelReceipt, options_.password), "cancel receipt"); !c)
+            log_->warn("cancelling the refused receipt failed: {}", c.error().to_string());
+    }
+    return result;
+}
+
+DeviceResult<FiscalResult> ShtrihDevice::fiscalise_open(const fiscal::Receipt& receipt) {
+    // Receipt-level tags via FF0Ch (§1.8.2 typical sequence step 2; strings CP866, §1.4).
+    Bytes doc;
+    if (!receipt.buyer_contact.empty()) put_tlv_string(doc, 1008, receipt.buyer_contact);
+    if (!receipt.cashier.empty()) put_tlv_string(doc, 1021, receipt.cashier);
+    if (!receipt.cashier_inn.empty()) put_tlv_string_fixed(doc, 1203, receipt.cashier_inn, 12);
+    if (!receipt.settlement_address.empty()) put_tlv_string(doc, 1009, receipt.settlement_address);
+    if (!receipt.settlement_place.empty()) put_tlv_string(doc, 1187, receipt.settlement_place);
+    if (!receipt.additional_attribute.empty()) put_tlv_string(doc, 1192, receipt.additional_attribute);
+    if (receipt.correction) {
+        // 1173 type; 1174 STLV {1178 date, 1179 order number}: FFD 1.2 has no 1177 (§1.9).
+        put_tlv_byte(doc, 1173, receipt.correction->type);
+        Bytes basis;
+        put_tlv_u32(basis, 1178, static_cast<std::uint32_t>(receipt.correction->date_unix));
+        if (!receipt.correction->order_number.empty()) put_tlv_string(basis, 1179, receipt.correction->order_number);
+        put_tlv(doc, 1174, basis);
+    }
+    if (!doc.empty()) {
+        if (auto r = send_tlvs(cmd::kSendTlv, doc, "receipt tags"); !r) return std::unexpected(r.error());
+    }
+
+    std::array<std::uint64_t, 6> taxes{};
+    for (const auto& line : receipt.lines) {
+        OperationV2 op;
+        op.password = options_.password;
+        op.operation = static_cast<std::uint8_t>(receipt.sign);
+        op.quantity_micro = line.quantity.micro();
+        op.price = static_cast<std::uint64_t>(line.price.value());
+        op.amount = static_cast<std::uint64_t>(line.amount.value());
+        op.tax_amount = static_cast<std::uint64_t>(line.vat.value());
+        op.tax = *tax_byte_for_1199(line.vat_code);
+        op.department = 1;
+        op.method = static_cast<std::uint8_t>(line.method);
+        op.subject = line.subject;
+        op.name = line.name;
+        if (auto slot = tax_slot(op.tax)) taxes[*slot] += op.tax_amount;
+        // Item tags for the line just registered: 2108 measure is mandatory in FFD 1.2.
+        Bytes item;
+        put_tlv_byte(item, 2108, line.unit);
+        if (options_.tlv_before_operation) {
+            if (auto r = send_tlvs(cmd::kSendLineTlv, item, "line tags"); !r) return std::unexpected(r.error());
+        }
+        if (auto r = execute(op.request(), "receipt line"); !r) return std::unexpected(r.error());
+        if (!options_.tlv_before_operation) {
+            if (auto r = send_tlvs(cmd::kSendLineTlv, item, "line tags"); !r) return std::unexpected(r.error());
+        }
+    }
+
+    // FF45h: cash → 1031, type 2 → 1081, 14 → 1215, 15 → 1216, 16 → 1217 (§1.8.3).
+    CloseReceiptV2 close;
+    close.password = options_.password;
+    close.payments[0] = static_cast<std::uint64_t>(receipt.payments.cash.value());
+    close.payments[1] = static_cast<std::uint64_t>(receipt.payments.electronic.value());
+    close.payments[13] = static_cast<std::uint64_t>(receipt.payments.prepayment.value());
+    close.payments[14] = static_cast<std::uint64_t>(receipt.payments.credit.value());
+    close.payments[15] = static_cast<std::uint64_t>(receipt.payments.provision.value());
+    close.taxes = taxes;
+    close.tax_system = static_cast<std::uint8_t>(receipt.tax_system);
+    auto closed = execute(close.request(), "close receipt");
+    if (!closed) {
+        // A link failure here may hide a fiscalised receipt: the caller must look at the device.
+        DeviceError e = closed.error();
+        if (e.device_code < 0) e.maybe_executed = true;
+        return std::unexpected(e);
+    }
+    auto answer = CloseReceiptV2Answer::decode(*closed);
+    if (!answer) return device_error(Outcome::RetryLater, "close receipt: " + answer.error().message, true);
+
+    FiscalResult out;
+    out.fd_number = answer->fd_number;
+    out.fiscal_sign = answer->fiscal_sign;
+    if (answer->date_time) {
+        out.date_time = answer->date_time->to_time_point();
+    } else if (auto d = document_by_number(answer->fd_number)) {
+        out.date_time = d->date_time;
+    }
+    if (auto num = fn_number()) out.fn_number = *num;
+    auto shift = execute(password_request(cmd::kShiftParams, options_.password), "shift parameters");
+    if (shift) {
+        if (auto p = ShiftParams::decode(*shift)) {
+            out.shift_number = p->shift_number;
+            out.receipt_number = p->receipt_number;
+        }
+    }
+    return out;
+}
+
+DeviceStatusResult ShtrihDevice::cancel_receipt() {
+    auto s = execute(password_request(cmd::kShortStatus, options_.password), "short status");
+    if (!s) return std::unexpected(s.error());
+    auto st = ShortStatus::decode(*s);
+    if (!st) return device_error(Outcome::RetryLater, "short status: " + st.error().message);
+    if ((st->mode & 0x0F) != 8) return {};
+    auto r = execute(password_request(cmd::kCancelReceipt, options_.password), "cancel receipt");
+    if (!r) return std::unexpected(r.error());
+    return {};
+}
+
+DeviceResult<FiscalDocumentInfo> ShtrihDevice::last_document() {
+    auto fn = execute(password_request(cmd::kFnStatus, options_.password), "FN status");
+    if (!fn) return std::unexpected(fn.error());
+    auto f = FnStatus::decode(*fn);
+    if (!f) return device_error(Outcome::RetryLater, "FN status: " + f.error().message);
+    if (f->last_fd_number == 0) return device_error(Outcome::Rejected, "the FN holds no fiscal documents");
+    return document_by_number(f->last_fd_number);
+}
+
+DeviceResult<FiscalDocumentInfo> ShtrihDevice::document_by_number(std::uint32_t number) {
+    auto data = execute(FindDocumentRequest{options_.password, number}.request(), "find fiscal document");
+    if (!data) return std::unexpected(data.error());
+    auto d = FoundDocument::decode(*data);
+    if (!d) return device_error(Outcome::RetryLater, "find fiscal document: " + d.error().message);
+    return to_info(*d);
+}
+
+DeviceStatusResult ShtrihDevice::print_text(const std::vector<std::string>& lines) {
+    for (const auto& line : lines) {
+        const Request req = options_.font
+                                ? PrintFontStringRequest{options_.password, 0x02, options_.font, line}.request()
+                                : PrintStringRequest{options_.password, 0x02, line}.request();
+        if (auto r = execute(req, "print text"); !r) return std::unexpected(r.error());
+    }
+    return {};
+}
+
+DeviceStatusResult ShtrihDevice::print_qr(const std::string&) {
+    // The protocol subset we hold (spec §1.8) documents no 2D-barcode command; refuse honestly.
+    return device_error(Outcome::Rejected, "print_qr: not implemented for Shtrih (no 2D-barcode command in spec §1.8)");
+}
+
+DeviceStatusResult ShtrihDevice::cut() {
+    auto r = execute(CutRequest{options_.password, 0}.request(), "cut");
+    if (!r) return std::unexpected(r.error());
+    return {};
+}
+
+Result<std::unique_ptr<FiscalDevice>> make_shtrih_device(const Uri& uri) {
+    auto transport = make_transport(uri);
+    if (!transport) return std::unexpected(transport.error());
+    auto options = options_from_uri(uri);
+    if (!options) return std::unexpected(options.error());
+    return std::unique_ptr<FiscalDevice>(std::make_unique<ShtrihDevice>(std::move(*transport), std::move(*options)));
+}
+
+}  // namespace kassa::drivers::shtrih

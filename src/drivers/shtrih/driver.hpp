@@ -1,0 +1,81 @@
+// The Shtrih-M FiscalDevice: session (§1.3) over a transport, commands (§1.8), flows (§1.9).
+// Construct with make_shtrih_device("serial:///dev/ttyACM0?baud=115200") or
+// make_shtrih_device("tcp://127.0.0.1:7778") or make_shtrih_device("usb://?vid=VVVV&pid=PPPP") (see
+// transport.hpp). Query parameters (all optional):
+//   password=30            operator/administrator password sent with every command (§1.6)
+//   answer_timeout_ms=N    replaces the per-command table of §1.11 (tests)
+//   control_timeout_ms=N   wait for ACK/NAK and between answer bytes (default 500)
+//   max_enq=N              ENQ attempts before the link counts as lost (default 10)
+//   font=N                 print_text through 2Fh in font N (default: 17h, font 1)
+//   tlv_first=1            send line tags (FF4D) before FF46: "cash-core" models (§1.8.2)
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/uri.hpp"
+#include "drivers/device.hpp"
+#include "drivers/shtrih/commands.hpp"
+#include "drivers/shtrih/session.hpp"
+#include "drivers/transport/transport.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace kassa::drivers::shtrih {
+
+struct DriverOptions {
+    std::uint32_t password = kPasswordSysAdmin;  // 30 works for every command we send
+    SessionConfig session;
+    bool tlv_before_operation = false;
+    std::uint8_t font = 0;        // 0: print text with 17h; N: with 2Fh in font N
+    std::string name = "shtrih";  // logger: drv.<name>
+};
+
+Result<DriverOptions> options_from_uri(const Uri& uri);
+
+// The device error code → outcome policy (§1.10 codes).
+Outcome outcome_for_error(std::uint8_t code);
+
+class ShtrihDevice final : public FiscalDevice {
+  public:
+    ShtrihDevice(std::unique_ptr<Transport> transport, DriverOptions options);
+    ~ShtrihDevice() override;
+
+    DeviceResult<DeviceStatus> status() override;
+    DeviceStatusResult open_shift(const std::string& cashier, const std::string& cashier_inn) override;
+    DeviceStatusResult close_shift(const std::string& cashier, const std::string& cashier_inn) override;
+    DeviceStatusResult x_report() override;
+    DeviceResult<FiscalResult> fiscalise(const fiscal::Receipt& receipt) override;
+    DeviceStatusResult cancel_receipt() override;
+    DeviceResult<FiscalDocumentInfo> last_document() override;
+    DeviceResult<FiscalDocumentInfo> document_by_number(std::uint32_t number) override;
+    DeviceStatusResult print_text(const std::vector<std::string>& lines) override;
+    DeviceStatusResult print_qr(const std::string& payload) override;
+    DeviceStatusResult cut() override;
+
+    // One command: the answer's data, or a DeviceError (device code → outcome; link → retry_later).
+    DeviceResult<Bytes> execute(const Request& request, const char* what);
+    // ENQ-only recovery: the undelivered answer body, if the device holds one.
+    DeviceResult<std::optional<Bytes>> recover_pending();
+
+  private:
+    DeviceResult<Bytes> run(SessionActions actions, const char* what);
+    DeviceStatusResult send_tlvs(std::uint16_t code, const Bytes& tlvs, const char* what);
+    DeviceResult<std::string> fn_number();
+    DeviceResult<FiscalResult> fiscalise_open(const fiscal::Receipt& receipt);
+
+    std::unique_ptr<Transport> transport_;
+    DriverOptions options_;
+    Session session_;
+    std::optional<std::string> fn_number_;
+    std::shared_ptr<spdlog::logger> log_;
+    bool redact_ = false;  // the frame in flight carries tag 1008
+    std::string redacted_contact_;
+};
+
+Result<std::unique_ptr<FiscalDevice>> make_shtrih_device(const Uri& uri);
+
+}  // namespace kassa::drivers::shtrih

@@ -1,0 +1,35 @@
+#include "drivers/transport/transport.hpp"
+
+namespace kassa::drivers {
+
+Result<std::unique_ptr<Transport>> make_transport(const Uri& uri) {
+    if (uri.scheme == "serial") {
+        if (uri.path.empty()) return fail("invalid_uri", "serial URI without a device path");
+        auto baud = uri.int_param("baud", 115200);
+        if (!baud) return std::unexpected(baud.error());
+        switch (*baud) {
+            case 2400:
+            case 4800:
+            case 9600:
+            case 19200:
+            case 38400:
+            case 57600:
+            case 115200:
+            case 230400:
+            case 460800:
+            case 921600:
+                break;  // the speeds of cmd 14h (§1.1)
+            default:
+                return fail("invalid_uri", "unsupported baud rate " + std::to_string(*baud));
+        }
+        return make_serial_transport(uri.path, static_cast<unsigned>(*baud));
+    }
+    if (uri.scheme == "tcp") {
+        if (uri.host.empty() || !uri.port) return fail("invalid_uri", "tcp URI needs host and port");
+        return make_tcp_transport(uri.host, *uri.port);
+    }
+    if (uri.scheme == "usb") return make_usb_transport(uri);
+    return fail("unsupported_transport", "no transport for scheme '" + uri.scheme + "' (serial, tcp, usb)");
+}
+
+}  // namespace kassa::drivers

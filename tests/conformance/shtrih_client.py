@@ -1,0 +1,331 @@
+#!/usr/bin/python3
+"""An independent Shtrih-M client, written from shared/spec/protocols.md §1 alone (stdlib + pyserial,
+no code shared with the C++ driver). It starts kassa-sim on a pty and runs: status, FN status, open
+shift, one sale through 8Dh/FF46h/FF45h, close shift. Every request frame it builds is first checked
+against the worked examples of §1.12 byte for byte."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import serial  # Debian python3-serial
+
+STX, ENQ, ACK, NAK = 0x02, 0x05, 0x06, 0x15
+
+
+def lrc(data: bytes) -> int:
+    """XOR of LEN and every CMD+DATA byte (§1.2)."""
+    x = 0
+    for b in data:
+        x ^= b
+    return x
+
+
+def frame(body: bytes) -> bytes:
+    if not 1 <= len(body) <= 255:
+        raise ValueError("body must be 1..255 bytes")
+    head = bytes([len(body)]) + body
+    return bytes([STX]) + head + bytes([lrc(head)])
+
+
+def le(value: int, size: int) -> bytes:
+    return value.to_bytes(size, "little")
+
+
+def pwd(p: int) -> bytes:
+    return le(p, 4)
+
+
+# Requests, each from its §1.8 layout.
+def short_status(p=30):
+    return frame(b"\x10" + pwd(p))
+
+
+def full_status(p=30):
+    return frame(b"\x11" + pwd(p))
+
+
+def fn_status(p=30):
+    return frame(b"\xff\x01" + pwd(p))
+
+
+def open_shift(p=1):
+    return frame(b"\xe0" + pwd(p))
+
+
+def open_receipt(p=1, kind=0):
+    return frame(b"\x8d" + pwd(p) + bytes([kind]))
+
+
+def operation_v2(p, op, qty_micro, price, name, amount=None, tax_amount=None, tax=0x01, dept=1, method=4, subject=1):
+    auto = b"\xff" * 5
+    body = (b"\xff\x46" + pwd(p) + bytes([op]) + le(qty_micro, 6) + le(price, 5)
+            + (auto if amount is None else le(amount, 5)) + (auto if tax_amount is None else le(tax_amount, 5))
+            + bytes([tax, dept, method, subject]) + name.encode("cp1251"))
+    return frame(body)
+
+
+def send_tlv(p, tlv: bytes):
+    return frame(b"\xff\x0c" + pwd(p) + tlv)
+
+
+def tlv_string(tag: int, text: str) -> bytes:
+    v = text.encode("cp866")
+    return le(tag, 2) + le(len(v), 2) + v
+
+
+def close_receipt_v2(p=30, cash=0, tax_system=0x01, text=""):
+    payments = le(cash, 5) + bytes(5 * 15)
+    body = b"\xff\x45" + pwd(p) + payments + b"\x00" + bytes(5 * 6) + bytes([tax_system]) + text.encode("cp1251")
+    return frame(body)
+
+
+def z_report(p=30):
+    return frame(b"\x41" + pwd(p))
+
+
+def hx(text: str) -> bytes:
+    return bytes.fromhex(text.replace(" ", ""))
+
+
+class Link:
+    """The host side of §1.3: ENQ, NAK → send, ACK → read answer, ACK it."""
+
+    def __init__(self, port: str):
+        self.port = serial.Serial(port, 115200, timeout=0.5)
+
+    def read_exact(self, n: int, timeout: float) -> bytes:
+        end = time.monotonic() + timeout
+        out = b""
+        while len(out) < n and time.monotonic() < end:
+            out += self.port.read(n - len(out))
+        return out
+
+    def control(self, timeout=1.0) -> int:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            b = self.port.read(1)
+            if b and b[0] != 0xFF:  # §1.1: skip the stray FF
+                return b[0]
+        raise TimeoutError("no control byte")
+
+    def read_answer(self, timeout=5.0) -> bytes:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            b = self.port.read(1)
+            if b and b[0] == STX:
+                break
+        else:
+            raise TimeoutError("no answer")
+        n = self.read_exact(1, 1.0)[0]
+        rest = self.read_exact(n + 1, 1.0)
+        body, check = rest[:n], rest[n]
+        if lrc(bytes([n]) + body) != check:
+            self.port.write(bytes([NAK]))
+            raise IOError("bad LRC")
+        self.port.write(bytes([ACK]))
+        return body
+
+    def exchange(self, request: bytes) -> bytes:
+        for _ in range(10):
+            self.port.write(bytes([ENQ]))
+            c = self.control()
+            if c == ACK:  # an old answer is pending: read and drop it
+                self.read_answer()
+                continue
+            if c != NAK:
+                continue
+            self.port.write(request)
+            if self.control() == ACK:
+                return self.read_answer()
+        raise IOError("exchange failed")
+
+    def close(self):
+        self.port.close()
+
+
+def parse_answer(body: bytes, fn_class: bool):
+    """(error, data) of an answer (§1.5)."""
+    if fn_class:
+        return body[2], body[3:]
+    return body[1], body[2:]
+
+
+class ShtrihClientAgainstSimulator(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(dir=os.path.join(os.environ.get("KASSA_BINARY_DIR", "."), "test-tmp"))
+        cls.sim = subprocess.Popen([os.environ["KASSA_SIM"], "--pty", "--state", os.path.join(cls.tmp, "fn.json")],
+                                   stdout=subprocess.PIPE, text=True)
+        ready = cls.sim.stdout.readline().split()  # awaited, not slept for
+        assert ready[:3] == ["kassa-sim", "ready", "pty"], ready
+        cls.link = Link(ready[3])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.link.close()
+        cls.sim.terminate()
+        cls.sim.wait(timeout=10)
+
+    def test_frames_match_the_spec_worked_examples(self):
+        self.assertEqual(short_status(30), hx("02 05 10 1E 00 00 00 0B"))
+        self.assertEqual(full_status(30), hx("02 05 11 1E 00 00 00 0A"))
+        self.assertEqual(fn_status(30), hx("02 06 FF 01 1E 00 00 00 E6"))
+        self.assertEqual(open_shift(1), hx("02 05 E0 01 00 00 00 E4"))
+        self.assertEqual(open_receipt(1, 0), hx("02 06 8D 01 00 00 00 00 8A"))
+        self.assertEqual(operation_v2(1, 1, 1_000_000, 10000, "Товар"),
+                         hx("02 25 FF 46 01 00 00 00 01 40 42 0F 00 00 00 10 27 00 00 00 FF FF FF FF FF FF FF FF FF FF"
+                            " 01 01 04 01 D2 EE E2 E0 F0 6D"))
+        self.assertEqual(send_tlv(30, tlv_string(1008, "+79001234567")),
+                         hx("02 16 FF 0C 1E 00 00 00 F0 03 0C 00 2B 37 39 30 30 31 32 33 34 35 36 37 11"))
+        self.assertEqual(close_receipt_v2(30, cash=10000),
+                         hx("02 76 FF 45 1E 00 00 00 10 27 00 00 00") + bytes(75) + b"\x00" + bytes(30) + hx("01 E4"))
+        self.assertEqual(frame(hx("10 00 1E C2 02 04") + bytes(10)),
+                         hx("02 10 10 00 1E C2 02 04 00 00 00 00 00 00 00 00 00 00 DA"))
+        self.assertEqual(frame(hx("10 4F")), hx("02 02 10 4F 5D"))
+        self.assertEqual(frame(hx("FF 46 02")), hx("02 03 FF 46 02 B8"))
+
+    def test_status_shift_sale_close(self):
+        link = self.link
+        # 10h: mode 4 (shift closed) on a fresh register, paper present (flags bit 7).
+        err, data = parse_answer(link.exchange(short_status(30)), False)
+        self.assertEqual(err, 0)
+        self.assertEqual(data[0], 30)  # operator number
+        flags = data[1] | data[2] << 8
+        self.assertTrue(flags & 0x80)
+        self.assertEqual(data[3] & 0x0F, 4)
+
+        # 11h: the legacy 48-byte layout (LEN 48 = CMD + error + 46).
+        body = link.exchange(full_status(30))
+        self.assertEqual(len(body), 48)
+        self.assertEqual(body[1], 0)
+
+        # FF01h: LEN 33, the FN number and the last FD number.
+        body = link.exchange(fn_status(30))
+        self.assertEqual(len(body), 33)
+        err, data = parse_answer(body, True)
+        self.assertEqual(err, 0)
+        fn_number = data[10:26].decode("ascii").strip()
+        self.assertEqual(len(fn_number), 16)
+        last_fd = int.from_bytes(data[26:30], "little")
+
+        # E0h with cashier 1's password: shift open, mode 2.
+        err, data = parse_answer(link.exchange(open_shift(1)), False)
+        self.assertEqual(err, 0)
+        err, data = parse_answer(link.exchange(short_status(30)), False)
+        self.assertEqual(data[3] & 0x0F, 2)
+
+        # One sale: 8Dh, FF46h (the worked example), FF0Ch buyer phone, FF45h cash 100.00.
+        err, _ = parse_answer(link.exchange(open_receipt(1, 0)), False)
+        self.assertEqual(err, 0)
+        err, _ = parse_answer(link.exchange(operation_v2(1, 1, 1_000_000, 10000, "Товар")), True)
+        self.assertEqual(err, 0)
+        err, data = parse_answer(link.exchange(short_status(30)), False)
+        self.assertEqual(data[3], 0x08)  # mode 8, status 0: sale receipt open
+        err, _ = parse_answer(link.exchange(send_tlv(30, tlv_string(1008, "+79001234567"))), True)
+        self.assertEqual(err, 0)
+        # Paying less than the total is refused with 45h (§1.8.3), and the receipt stays open.
+        err, _ = parse_answer(link.exchange(close_receipt_v2(30, cash=5000)), True)
+        self.assertEqual(err, 0x45)
+        body = link.exchange(close_receipt_v2(30, cash=10000))
+        err, data = parse_answer(body, True)
+        self.assertEqual(err, 0)
+        self.assertIn(len(body), (16, 21))
+        change = int.from_bytes(data[0:5], "little")
+        fd = int.from_bytes(data[5:9], "little")
+        fp = int.from_bytes(data[9:13], "little")
+        self.assertEqual(change, 0)
+        self.assertEqual(fd, last_fd + 2)  # shift-open report, then the receipt
+        self.assertNotEqual(fp, 0)
+
+        # FF0Ah finds it: type 3 receipt, same FP, operation 1, amount 100.00.
+        err, data = parse_answer(link.exchange(frame(b"\xff\x0a" + pwd(30) + le(fd, 4))), True)
+        self.assertEqual(err, 0)
+        self.assertEqual(data[0], 3)
+        self.assertEqual(int.from_bytes(data[7:11], "little"), fd)
+        self.assertEqual(int.from_bytes(data[11:15], "little"), fp)
+        self.assertEqual(data[15], 1)
+        self.assertEqual(int.from_bytes(data[16:21], "little"), 10000)
+
+        # 41h Z report needs the administrator: cashier 1 is refused with 4Fh.
+        err, _ = parse_answer(link.exchange(z_report(1)), False)
+        self.assertEqual(err, 0x4F)
+        err, _ = parse_answer(link.exchange(z_report(30)), False)
+        self.assertEqual(err, 0)
+        err, data = parse_answer(link.exchange(short_status(30)), False)
+        self.assertEqual(data[3] & 0x0F, 4)
+
+    def test_unknown_commands_answer_37(self):
+        self.assertEqual(self.link.exchange(frame(b"\xff\x7e" + pwd(30))), hx("FF 7E 37"))
+        self.assertEqual(self.link.exchange(frame(b"\x9a" + pwd(30))), hx("9A 37"))
+
+
+def start_sim(*args):
+    proc = subprocess.Popen([os.environ["KASSA_SIM"], "--pty", *args], stdout=subprocess.PIPE, text=True)
+    ready = proc.stdout.readline().split()
+    assert ready[:3] == ["kassa-sim", "ready", "pty"], ready
+    return proc, Link(ready[3])
+
+
+class PowerCutAndClockOfTheBinary(unittest.TestCase):
+    """kassa-sim as a process: a power cut after the fiscal write ends it (exit 3) with the receipt in
+    the state file; after a restart the FN shows it. The --clock-file moves the register's clock."""
+
+    def test_power_cut_then_restart_then_expiry(self):
+        tmp = tempfile.mkdtemp(dir=os.path.join(os.environ.get("KASSA_BINARY_DIR", "."), "test-tmp"))
+        state, faults, clock = (os.path.join(tmp, n) for n in ("fn.json", "faults.txt", "clock"))
+        with open(faults, "w") as f:
+            f.write("power_cut_after_receipt 1\n")
+        with open(clock, "w") as f:
+            f.write("0\n")
+
+        proc, link = start_sim("--state", state, "--faults", faults, "--clock-file", clock)
+        try:
+            self.assertEqual(parse_answer(link.exchange(open_shift(30)), False)[0], 0)
+            self.assertEqual(parse_answer(link.exchange(operation_v2(30, 1, 2_000_000, 2500, "Хлеб")), True)[0], 0)
+            # No answer: silence, or a hung-up pty once the process is gone.
+            with self.assertRaises((TimeoutError, serial.SerialException)):
+                link.port.write(bytes([ENQ]))
+                self.assertEqual(link.control(), NAK)
+                link.port.write(close_receipt_v2(30, cash=5000))
+                self.assertEqual(link.control(), ACK)  # the frame arrived; the answer never will
+                link.read_answer(timeout=1.0)
+            self.assertEqual(proc.wait(timeout=10), 3)
+        finally:
+            link.close()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+        proc, link = start_sim("--state", state, "--clock-file", clock)
+        try:
+            err, data = parse_answer(link.exchange(fn_status(30)), True)
+            self.assertEqual(err, 0)
+            last_fd = int.from_bytes(data[26:30], "little")
+            self.assertEqual(last_fd, 2)
+            err, data = parse_answer(link.exchange(frame(b"\xff\x0a" + pwd(30) + le(last_fd, 4))), True)
+            self.assertEqual(err, 0)
+            self.assertEqual(data[0], 3)
+            self.assertEqual(int.from_bytes(data[16:21], "little"), 5000)
+            err, data = parse_answer(link.exchange(short_status(30)), False)
+            self.assertEqual(data[3] & 0x0F, 2)
+
+            with open(clock, "w") as f:
+                f.write(str(25 * 3600) + "\n")
+            err, data = parse_answer(link.exchange(short_status(30)), False)
+            self.assertEqual(data[3] & 0x0F, 3)  # shift over 24 h
+            self.assertEqual(parse_answer(link.exchange(open_receipt(30, 0)), False)[0], 0x4E)
+            self.assertEqual(parse_answer(link.exchange(z_report(30)), False)[0], 0)
+            err, data = parse_answer(link.exchange(short_status(30)), False)
+            self.assertEqual(data[3] & 0x0F, 4)
+        finally:
+            link.close()
+            proc.terminate()
+            self.assertEqual(proc.wait(timeout=10), 0)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,442 @@
+// The Shtrih driver against the Shtrih simulator through FiscalDevice (DESIGN.md §5), over a pty
+// and over TCP: shifts, every receipt of scenarios.json, e-receipt contact, correction, shift
+// expiry, paper out, each injected fault, and recovery after a power cut mid-receipt.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/clock.hpp"
+#include "drivers/registry.hpp"
+#include "drivers/shtrih/codec.hpp"
+#include "fiscal/receipt.hpp"
+#include "simulators/shtrih/server.hpp"
+
+namespace kassa::conformance {
+namespace {
+
+namespace json = boost::json;
+using drivers::FiscalDevice;
+using drivers::Outcome;
+using fiscal::Kopecks;
+using fiscal::Receipt;
+using sim::SimulatorConfig;
+using namespace std::chrono_literals;
+
+std::string slurp(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// The expected receipts of scenarios.json as receipt plans.
+struct NamedReceipt {
+    std::string name;
+    Receipt receipt;
+};
+
+std::vector<NamedReceipt> scenario_receipts() {
+    const auto doc = json::parse(slurp(std::filesystem::path(KASSA_VECTORS_DIR) / "scenarios.json"));
+    std::vector<NamedReceipt> out;
+    for (const auto& sv : doc.at("scenarios").as_array()) {
+        const auto& s = sv.as_object();
+        int i = 0;
+        for (const auto& rv : s.at("receipts").as_array()) {
+            const auto& r = rv.as_object();
+            Receipt rec;
+            rec.sign = static_cast<fiscal::CalcSign>(r.at("tag1054").to_number<int>());
+            for (const auto& lv : r.at("lines").as_array()) {
+                const auto& l = lv.as_object();
+                fiscal::ReceiptLine line;
+                line.name = json::value_to<std::string>(l.at("name"));
+                line.quantity = *fiscal::Quantity::parse(json::value_to<std::string>(l.at("qty")));
+                line.price = Kopecks{l.at("price").to_number<std::int64_t>()};
+                line.amount = Kopecks{l.at("amount").to_number<std::int64_t>()};
+                line.method = static_cast<fiscal::PaymentMethod>(l.at("tag1214").to_number<int>());
+                line.subject = static_cast<std::uint8_t>(l.at("tag1212").to_number<int>());
+                line.vat_code = static_cast<std::uint8_t>(l.at("tag1199").to_number<int>());
+                line.vat = Kopecks{l.at("vat").to_number<std::int64_t>()};
+                rec.lines.push_back(line);
+            }
+            rec.payments.cash = Kopecks{r.at("tag1031").to_number<std::int64_t>()};
+            rec.payments.electronic = Kopecks{r.at("tag1081").to_number<std::int64_t>()};
+            rec.payments.prepayment = Kopecks{r.at("tag1215").to_number<std::int64_t>()};
+            rec.payments.credit = Kopecks{r.at("tag1216").to_number<std::int64_t>()};
+            rec.payments.provision = Kopecks{r.at("tag1217").to_number<std::int64_t>()};
+            rec.total = Kopecks{r.at("total").to_number<std::int64_t>()};
+            rec.cashier = "Кассир Иванов";
+            out.push_back({json::value_to<std::string>(s.at("id")) + "#" + std::to_string(i++), rec});
+        }
+    }
+    return out;
+}
+
+Receipt simple_sale(std::int64_t kopecks = 10000) {
+    Receipt r;
+    fiscal::ReceiptLine line;
+    line.name = "Товар";
+    line.quantity = fiscal::Quantity::whole(1);
+    line.price = Kopecks{kopecks};
+    line.amount = Kopecks{kopecks};
+    line.vat_code = 11;
+    line.vat = Kopecks{kopecks * 22 / 122};
+    r.lines.push_back(line);
+    r.payments.cash = Kopecks{kopecks};
+    r.total = Kopecks{kopecks};
+    r.cashier = "Кассир";
+    return r;
+}
+
+std::string hex_of(const drivers::shtrih::Bytes& b) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string s;
+    for (auto x : b) {
+        s += kDigits[x >> 4];
+        s += kDigits[x & 0xF];
+    }
+    return s;
+}
+
+class ShtrihConformance : public ::testing::TestWithParam<SimulatorConfig::Endpoint> {
+  protected:
+    void SetUp() override {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        std::string name = std::string(info->name());
+        for (auto& c : name) c = (c == '/') ? '_' : c;
+        state_file_ = std::filesystem::path(KASSA_TEST_TMP_DIR) / ("shtrih-" + name + ".json");
+        std::filesystem::remove(state_file_);
+    }
+    void TearDown() override {
+        device_.reset();
+        if (sim_) sim_->stop();
+    }
+
+    void start(sim::Faults faults = {}, std::string extra = "") {
+        device_.reset();
+        if (sim_) sim_->stop();
+        SimulatorConfig cfg;
+        cfg.endpoint = GetParam();
+        cfg.state_file = state_file_.string();
+        cfg.faults = std::move(faults);
+        cfg.clock = &clock_;
+        sim_ = std::make_unique<sim::ShtrihSimulator>(std::move(cfg));
+        auto ready = sim_->start();
+        ASSERT_TRUE(ready) << ready.error().message;
+        std::string uri = sim_->device_uri();
+        uri += uri.find('?') == std::string::npos ? "?" : "&";
+        uri += "control_timeout_ms=200&answer_timeout_ms=2000&max_enq=4" + extra;
+        auto dev = drivers::make_device("shtrih", uri);
+        ASSERT_TRUE(dev) << dev.error().message;
+        device_ = std::move(*dev);
+    }
+
+    void open_shift() {
+        auto r = device_->open_shift("Кассир Иванов", "");
+        ASSERT_TRUE(r) << r.error().to_string();
+    }
+
+    static sim::Faults faults(const std::string& script) {
+        auto f = sim::Faults::parse(script);
+        EXPECT_TRUE(f) << f.error().message;
+        return f ? *f : sim::Faults{};
+    }
+
+    ManualClock clock_;
+    std::filesystem::path state_file_;
+    std::unique_ptr<sim::ShtrihSimulator> sim_;
+    std::unique_ptr<FiscalDevice> device_;
+};
+
+TEST_P(ShtrihConformance, ShiftOpenXReportClose) {
+    start();
+    auto st = device_->status();
+    ASSERT_TRUE(st) << st.error().to_string();
+    EXPECT_EQ(st->mode, 4);
+    EXPECT_FALSE(st->shift_open);
+    EXPECT_EQ(st->fn_number, "9999078900012345");
+    EXPECT_TRUE(st->fn_expiry.has_value());
+    EXPECT_TRUE(st->paper_ok);
+
+    open_shift();
+    st = device_->status();
+    ASSERT_TRUE(st);
+    EXPECT_TRUE(st->shift_open);
+    EXPECT_EQ(st->mode, 2);
+    EXPECT_EQ(st->shift_number, 1);
+    ASSERT_TRUE(st->shift_opened_at.has_value());
+    EXPECT_LE(std::chrono::abs(*st->shift_opened_at - clock_.now()), 60s);
+    EXPECT_EQ(st->last_fd_number, 1u);
+    EXPECT_EQ(st->ofd_unsent, 1);
+
+    auto again = device_->open_shift("", "");
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().outcome, Outcome::Rejected);
+
+    ASSERT_TRUE(device_->x_report());
+    auto closed = device_->close_shift("Кассир Иванов", "");
+    ASSERT_TRUE(closed) << closed.error().to_string();
+    st = device_->status();
+    ASSERT_TRUE(st);
+    EXPECT_FALSE(st->shift_open);
+    EXPECT_EQ(st->last_fd_number, 2u);
+    auto doc = device_->last_document();
+    ASSERT_TRUE(doc);
+    EXPECT_EQ(doc->type, 5);
+
+    // Plain E0h / 41h path (no cashier tags).
+    ASSERT_TRUE(device_->open_shift("", ""));
+    ASSERT_TRUE(device_->close_shift("", ""));
+    st = device_->status();
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->shift_number, 2);
+}
+
+TEST_P(ShtrihConformance, EveryScenarioReceipt) {
+    start();
+    open_shift();
+    std::uint32_t fd = 1;
+    int in_shift = 0;
+    for (const auto& [name, receipt] : scenario_receipts()) {
+        SCOPED_TRACE(name);
+        auto r = device_->fiscalise(receipt);
+        ASSERT_TRUE(r) << r.error().to_string();
+        EXPECT_EQ(r->fd_number, ++fd);
+        EXPECT_NE(r->fiscal_sign, 0u);
+        EXPECT_EQ(r->fn_number, "9999078900012345");
+        EXPECT_EQ(r->shift_number, 1);
+        EXPECT_EQ(r->receipt_number, ++in_shift);
+        auto doc = device_->document_by_number(r->fd_number);
+        ASSERT_TRUE(doc);
+        EXPECT_EQ(doc->type, 3);
+        EXPECT_EQ(doc->fiscal_sign, r->fiscal_sign);
+        ASSERT_TRUE(doc->total);
+        EXPECT_EQ(*doc->total, receipt.total);
+        ASSERT_TRUE(doc->calc_sign);
+        EXPECT_EQ(*doc->calc_sign, receipt.sign);
+        // The FN document carries the plan's tags: 1199 of every line, payment sums.
+        const auto* archived = sim_->fn_snapshot().find(r->fd_number);
+        ASSERT_NE(archived, nullptr);
+        for (const auto& line : receipt.lines) {
+            drivers::shtrih::Bytes vat;
+            drivers::shtrih::put_tlv_byte(vat, 1199, line.vat_code);
+            EXPECT_NE(archived->tlv_hex.find(hex_of(vat)), std::string::npos) << "tag 1199=" << int(line.vat_code);
+        }
+        drivers::shtrih::Bytes pre;
+        drivers::shtrih::put_tlv_vln(pre, 1215, static_cast<std::uint64_t>(receipt.payments.prepayment.value()));
+        EXPECT_NE(archived->tlv_hex.find(hex_of(pre)), std::string::npos);
+    }
+    ASSERT_TRUE(device_->close_shift("", ""));
+}
+
+TEST_P(ShtrihConformance, EReceiptContactReachesTheFn) {
+    start();
+    open_shift();
+    Receipt r = simple_sale();
+    r.buyer_contact = "+79001234567";
+    r.settlement_address = "Москва, ул. Тверская, 1";
+    r.settlement_place = "Курьер";
+    r.cashier_inn = "770123456789";
+    auto res = device_->fiscalise(r);
+    ASSERT_TRUE(res) << res.error().to_string();
+    const auto* doc = sim_->fn_snapshot().find(res->fd_number);
+    ASSERT_NE(doc, nullptr);
+    EXPECT_NE(doc->tlv_hex.find("f0030c002b3739303031323334353637"), std::string::npos) << "tag 1008";
+    drivers::shtrih::Bytes place;
+    drivers::shtrih::put_tlv_string(place, 1187, "Курьер");
+    EXPECT_NE(doc->tlv_hex.find(hex_of(place)), std::string::npos) << "tag 1187";
+}
+
+TEST_P(ShtrihConformance, CorrectionReceipt) {
+    start();
+    open_shift();
+    Receipt r = simple_sale(50000);
+    r.correction = fiscal::Correction{1, 1'788'000'000 / 86400 * 86400, "ЕД-12/345"};
+    r.additional_attribute = "1234567890";
+    auto res = device_->fiscalise(r);
+    ASSERT_TRUE(res) << res.error().to_string();
+    auto doc = device_->document_by_number(res->fd_number);
+    ASSERT_TRUE(doc);
+    EXPECT_EQ(doc->type, 31);
+    const auto* archived = sim_->fn_snapshot().find(res->fd_number);
+    ASSERT_NE(archived, nullptr);
+    EXPECT_NE(archived->tlv_hex.find("950401000"
+                                     "1"),
+              std::string::npos)
+        << "tag 1173 = 1";
+    EXPECT_NE(archived->tlv_hex.find("9604"), std::string::npos) << "tag 1174";
+}
+
+TEST_P(ShtrihConformance, RefusedReceiptIsCancelledAndNothingFiscalised) {
+    start();
+    open_shift();
+    Receipt r = simple_sale();
+    r.payments.cash = Kopecks{5000};  // less than the total: 45h
+    auto res = device_->fiscalise(r);
+    ASSERT_FALSE(res);
+    EXPECT_EQ(res.error().outcome, Outcome::Rejected);
+    EXPECT_EQ(res.error().device_code, 0x45);
+    EXPECT_FALSE(res.error().maybe_executed);
+    auto st = device_->status();
+    ASSERT_TRUE(st);
+    EXPECT_FALSE(st->receipt_open);
+    EXPECT_EQ(st->last_fd_number, 1u);
+
+    Receipt bad_line = simple_sale();
+    bad_line.lines[0].amount = Kopecks{10002};  // more than ±1 kopeck off price × quantity
+    bad_line.total = Kopecks{10002};
+    bad_line.payments.cash = Kopecks{10002};
+    res = device_->fiscalise(bad_line);
+    ASSERT_FALSE(res);
+    EXPECT_EQ(res.error().outcome, Outcome::Rejected);
+
+    EXPECT_TRUE(device_->fiscalise(simple_sale()));
+    EXPECT_TRUE(device_->cancel_receipt());  // none open: succeeds
+}
+
+TEST_P(ShtrihConformance, NoReceiptWithAClosedShift) {
+    start();
+    auto res = device_->fiscalise(simple_sale());
+    ASSERT_FALSE(res);
+    EXPECT_EQ(res.error().outcome, Outcome::Rejected);
+    EXPECT_EQ(res.error().device_code, 0x02);
+}
+
+TEST_P(ShtrihConformance, ShiftExpiresAfter24Hours) {
+    start();
+    open_shift();
+    ASSERT_TRUE(device_->fiscalise(simple_sale()));
+    clock_.advance(24h + 1min);
+    auto st = device_->status();
+    ASSERT_TRUE(st);
+    EXPECT_TRUE(st->shift_expired);
+    EXPECT_EQ(st->mode, 3);
+    auto res = device_->fiscalise(simple_sale());
+    ASSERT_FALSE(res);
+    EXPECT_EQ(res.error().outcome, Outcome::NeedsOperator);
+    EXPECT_EQ(res.error().device_code, 0x4E);
+    ASSERT_TRUE(device_->close_shift("", ""));  // only the Z report is allowed
+    open_shift();
+    EXPECT_TRUE(device_->fiscalise(simple_sale()));
+}
+
+TEST_P(ShtrihConformance, PaperOut) {
+    start(faults("paper_out_after 1\n"));
+    open_shift();
+    ASSERT_TRUE(device_->fiscalise(simple_sale()));
+    auto st = device_->status();
+    ASSERT_TRUE(st);
+    EXPECT_FALSE(st->paper_ok);
+    auto res = device_->fiscalise(simple_sale());
+    ASSERT_FALSE(res);
+    EXPECT_EQ(res.error().outcome, Outcome::NeedsOperator);
+    EXPECT_EQ(res.error().device_code, 0x6B);
+    EXPECT_FALSE(res.error().maybe_executed);
+}
+
+TEST_P(ShtrihConformance, PrintTextAndCut) {
+    start();
+    EXPECT_TRUE(device_->print_text({"Спасибо за покупку!", "www.example.ru"}));
+    EXPECT_TRUE(device_->cut());
+    start({}, "&font=2");  // the same through 2Fh
+    EXPECT_TRUE(device_->print_text({"Шрифт 2"}));
+    auto qr = device_->print_qr("t=20260921T1030&s=100.00");
+    ASSERT_FALSE(qr);
+    EXPECT_EQ(qr.error().outcome, Outcome::Rejected);
+}
+
+// Byte faults on the device's answers: the session recovers and the call is done.
+TEST_P(ShtrihConformance, CorruptedAnswerByteIsRecovered) {
+    start(faults("corrupt_byte 5\ncorrupt_byte 40\n"));
+    auto st = device_->status();
+    ASSERT_TRUE(st) << st.error().to_string();
+    open_shift();
+    EXPECT_TRUE(device_->fiscalise(simple_sale()));
+}
+
+TEST_P(ShtrihConformance, DroppedAnswerByteIsRecovered) {
+    start(faults("drop_byte 2\ndrop_byte 6\ndrop_byte 60\n"));
+    auto st = device_->status();
+    ASSERT_TRUE(st) << st.error().to_string();
+    open_shift();
+    auto r = device_->fiscalise(simple_sale());
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->fd_number, 2u);
+}
+
+TEST_P(ShtrihConformance, NakedFrameIsResent) {
+    start(faults("nak_frame 1\nnak_frame 3\nnak_frame 4\n"));
+    open_shift();
+    auto r = device_->fiscalise(simple_sale());
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->fd_number, 2u);
+}
+
+TEST_P(ShtrihConformance, StalledAnswerIsAwaited) {
+    // The 1st frame (10h) answers after 2.5 s: beyond the 2 s answer timeout, so the driver asks
+    // with ENQ, the device says ACK (preparing) and the answer arrives.
+    start(faults("stall 1 2500\n"));
+    auto st = device_->status();
+    ASSERT_TRUE(st) << st.error().to_string();
+}
+
+TEST_P(ShtrihConformance, DeviceThatNeverAnswersGivesRetryLater) {
+    start(faults("stall 1 60000\n"), "&answer_timeout_ms=200");
+    auto st = device_->status();
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().outcome, Outcome::RetryLater);
+}
+
+TEST_P(ShtrihConformance, PowerCutMidReceiptIsResolvedFromTheDevice) {
+    start(faults("power_cut_after_receipt 2\n"));
+    open_shift();
+    ASSERT_TRUE(device_->fiscalise(simple_sale()));
+    const Receipt lost = simple_sale(77700);
+    auto res = device_->fiscalise(lost);
+    ASSERT_FALSE(res);
+    EXPECT_EQ(res.error().outcome, Outcome::RetryLater);
+    EXPECT_TRUE(res.error().maybe_executed);
+    EXPECT_TRUE(sim_->powered_off());
+
+    // Power back: the same FN (state file), a fresh link.
+    start();
+    auto st = device_->status();
+    ASSERT_TRUE(st) << st.error().to_string();
+    EXPECT_FALSE(st->receipt_open);
+    EXPECT_TRUE(st->shift_open);
+    EXPECT_EQ(st->last_fd_number, 3u);
+    auto doc = device_->last_document();
+    ASSERT_TRUE(doc) << doc.error().to_string();
+    EXPECT_EQ(doc->number, 3u);
+    EXPECT_EQ(doc->type, 3);
+    ASSERT_TRUE(doc->total);
+    EXPECT_EQ(*doc->total, lost.total) << "the receipt was fiscalised before the power went";
+    ASSERT_TRUE(doc->calc_sign);
+    EXPECT_EQ(*doc->calc_sign, lost.sign);
+}
+
+TEST_P(ShtrihConformance, StateSurvivesRestart) {
+    start();
+    open_shift();
+    auto r = device_->fiscalise(simple_sale());
+    ASSERT_TRUE(r);
+    start();
+    auto doc = device_->document_by_number(r->fd_number);
+    ASSERT_TRUE(doc);
+    EXPECT_EQ(doc->fiscal_sign, r->fiscal_sign);
+    auto st = device_->status();
+    ASSERT_TRUE(st);
+    EXPECT_TRUE(st->shift_open);
+}
+
+INSTANTIATE_TEST_SUITE_P(Links, ShtrihConformance,
+                         ::testing::Values(SimulatorConfig::Endpoint::Pty, SimulatorConfig::Endpoint::Tcp),
+                         [](const auto& param_info) {
+                             return param_info.param == SimulatorConfig::Endpoint::Pty ? std::string("Pty")
+                                                                                       : std::string("Tcp");
+                         });
+
+}  // namespace
+}  // namespace kassa::conformance
