@@ -1,6 +1,7 @@
 #include "fiscal/planner.hpp"
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "fiscal/validate.hpp"
