@@ -3,6 +3,7 @@
 //   every receipt: 1031 + 1081 + 1215 + 1216 + 1217 = 1020 = Σ 1043, and it validates;
 //   no balance (customer advance, order prepayment, order credit) is ever negative;
 //   no sku is returned beyond what was sold;
+//   every receipt survives a TLV encode / decode round trip;
 // and events made invalid on purpose are rejected with their codes.
 #include <gtest/gtest.h>
 
@@ -10,6 +11,7 @@
 
 #include "fact_store.hpp"
 #include "fiscal/planner.hpp"
+#include "fiscal/tlv.hpp"
 #include "fiscal/validate.hpp"
 
 namespace kassa::fiscal {
@@ -260,6 +262,21 @@ class Simulation {
             EXPECT_TRUE(r.total.is_positive());
             const auto valid = validate_receipt(r);
             EXPECT_TRUE(valid.has_value()) << valid.error().message;
+            // What reaches the device decodes back to the same receipt (VatClass and sku stay
+            // behind: they are never sent).
+            const auto encoded = encode_receipt(r);
+            EXPECT_TRUE(encoded.has_value());
+            if (encoded) {
+                auto back = decode_receipt(encoded->flat());
+                EXPECT_TRUE(back.has_value());
+                if (back) {
+                    for (std::size_t i = 0; i < back->lines.size() && i < r.lines.size(); ++i) {
+                        back->lines[i].vat_class = r.lines[i].vat_class;
+                        back->lines[i].sku = r.lines[i].sku;
+                    }
+                    EXPECT_EQ(*back, r);
+                }
+            }
             ++receipts_;
         }
         store_.confirm(*plan);

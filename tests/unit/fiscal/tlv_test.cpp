@@ -291,5 +291,22 @@ TEST(FiscalTlv, OversizedValueIsRefused) {
     EXPECT_EQ(w.bytes()[3], 0xFF);
 }
 
+TEST(FiscalTlv, DecoderRejectsMalformedValues) {
+    // 1054 with two bytes.
+    EXPECT_EQ(decode_receipt(Bytes{0x1E, 0x04, 0x02, 0x00, 0x01, 0x01}).error().code, "tlv_value");
+    // 1031 with an empty value (a VLN has at least one byte).
+    EXPECT_EQ(decode_receipt(Bytes{0x07, 0x04, 0x00, 0x00}).error().code, "tlv_value");
+    // A 1059 whose inner 1030 announces 6 bytes but holds 2.
+    EXPECT_EQ(decode_receipt(Bytes{0x23, 0x04, 0x06, 0x00, 0x06, 0x04, 0x06, 0x00, 0x8C, 0xAE}).error().code,
+              "tlv_truncated");
+    // 1178 inside 1174 with three bytes.
+    EXPECT_EQ(decode_receipt(Bytes{0x96, 0x04, 0x07, 0x00, 0x9A, 0x04, 0x03, 0x00, 0x01, 0x02, 0x03}).error().code,
+              "tlv_value");
+    // Unknown tags are skipped, not fatal.
+    const auto r = decode_receipt(Bytes{0x39, 0x30, 0x01, 0x00, 0x07, 0xFC, 0x03, 0x01, 0x00, 0x05});
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->total.value(), 5);
+}
+
 }  // namespace
 }  // namespace kassa::fiscal
