@@ -34,9 +34,16 @@ Kopecks lines_total(const std::vector<ReceiptLine>& lines) {
     return sum;
 }
 
-// Sets the total from the lines and validates; every planned receipt passes here.
+// Sets the total from the lines and validates; every planned receipt passes here. The sum is
+// checked because correction lines come straight from a person and may be absurdly large.
 Status finish(Receipt& r) {
-    r.total = lines_total(r.lines);
+    Kopecks sum;
+    for (const auto& l : r.lines) {
+        const auto next = sum.checked_add(l.amount);
+        if (!next) return fail("total_too_large", "the lines add up beyond any receipt");
+        sum = *next;
+    }
+    r.total = sum;
     return validate_receipt(r);
 }
 

@@ -331,6 +331,10 @@ TEST(FiscalPlanner, CorrectionOfAWrongReceiptIsAReverseAndACorrectPair) {
     // A correct receipt that does not add up is refused.
     ev.correct.payments.cash = Kopecks{600000};
     EXPECT_EQ(code_of(plan_event(ev, Facts{}, kCtx)), "amount_mismatch");
+    // Lines whose sum overflows int64 are refused, not thrown.
+    ev.correct.lines[0].price = ev.correct.lines[1].price = Kopecks{INT64_MAX / 2 + 1};
+    ev.correct.lines[0].quantity = Quantity::whole(1);
+    EXPECT_EQ(code_of(plan_event(ev, Facts{}, kCtx)), "total_too_large");
 }
 
 TEST(FiscalPlanner, RawReceiptIsOnlyValidated) {
