@@ -496,8 +496,16 @@ Result<Plan> plan_return(const ReturnEvent& ev, const OrderFacts& f, const Recei
         return fail("amount_mismatch", "the returned goods cost " + total.to_roubles_string() + ", the refund is " +
                                            sum->to_roubles_string());
     }
-    if (ev.refund.credit.is_positive())
+    // Goods still owed for are not paid back in money: the debt goes first.
+    const Kopecks must_write_off = std::min(f.credit_owed, total);
+    if (policy.return_reduces_credit_first && ev.refund.credit < must_write_off) {
+        return fail("credit_not_written_off", "the order owes " + f.credit_owed.to_roubles_string() +
+                                                  "; the refund must write off " + must_write_off.to_roubles_string() +
+                                                  " of credit first");
+    }
+    if (ev.refund.credit.is_positive()) {
         pr.balance_moves.push_back(move(Account::OrderCredit, f.order.id, -ev.refund.credit));
+    }
     Plan plan;
     if (auto s = refund_receipts(plan, std::move(pr), ev.refund, f.order.customer, ctx, policy); !s) {
         return std::unexpected(s.error());

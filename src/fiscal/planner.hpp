@@ -3,7 +3,8 @@
 // Error codes (besides validate.hpp's): unknown_order, customer_mismatch, order_not_open,
 // order_not_delivered, allocation_exceeds_payment, allocation_exceeds_order, insufficient_advance,
 // amount_mismatch, electronic_exceeds_due, return_exceeds_sold, unknown_sku,
-// repayment_exceeds_credit, credit_exceeds_owed, invalid_payment, inconsistent_facts.
+// repayment_exceeds_credit, credit_exceeds_owed, credit_not_written_off, invalid_payment,
+// inconsistent_facts.
 #pragma once
 
 #include <span>

@@ -157,6 +157,11 @@ TEST(FiscalPlanner, HandoverOnFullCreditThenReturnWritesTheCreditOff) {
     s.confirm(back);
     EXPECT_EQ(s.order("123").credit_owed.value(), 850000);
 
+    // Cash back for goods still owed for is refused: the debt is written off first.
+    EXPECT_EQ(code_of(plan_event(ReturnEvent{"123", {{"A", Quantity::whole(1)}}, Refund{Kopecks{150000}, {}, {}, {}}},
+                                 s.facts(), kCtx)),
+              "credit_not_written_off");
+
     // Writing off more credit than is owed is refused.
     ret.items = {{"B", Quantity::whole(1)}};
     ret.refund = Refund{{}, {}, {}, Kopecks{900000}};

@@ -192,7 +192,10 @@ class Simulation {
         }
         const bool on_credit = o.settlement_method == PaymentMethod::PartialPaymentAndCredit ||
                                o.settlement_method == PaymentMethod::CreditTransfer;
-        if (on_credit) ev.refund.credit = Kopecks{uniform(0, std::min(o.credit_owed, amount).value())};
+        if (on_credit) {
+            const Kopecks owed = std::min(o.credit_owed, amount);
+            ev.refund.credit = policy_.return_reduces_credit_first ? owed : Kopecks{uniform(0, owed.value())};
+        }
         const Kopecks rest = amount - ev.refund.credit;
         const auto [a, b] = split(rest);
         std::tie(ev.refund.cash, ev.refund.electronic) = split(a);
@@ -332,6 +335,7 @@ TEST(FiscalProperties, AlternativePoliciesKeepTheInvariants) {
         policy.return_to_balance_by_prepayment = false;
         policy.itemize_full_prepayment = false;
         policy.unallocated_advance_vat = VatClass::Vat10;
+        policy.return_reduces_credit_first = false;
         Simulation sim(seed, policy);
         sim.run(400);
         EXPECT_GT(sim.receipts(), 150);
