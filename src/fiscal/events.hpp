@@ -45,6 +45,9 @@ struct PlannerPolicy {
     // return_to_balance: true → the return receipt is paid by 1215 and the balance grows
     // (§3.7 c); false → a cash return receipt followed by an «Аванс» receipt for the same cash.
     bool return_to_balance_by_prepayment = true;
+    // A return from an order that still owes credit first writes the debt off (Refund::credit =
+    // min(owed, returned amount)); money goes back only for what was paid. false → as given.
+    bool return_reduces_credit_first = true;
     // A payment covering a whole unpaid order lists the order's goods at 1214 = 1 (§3.1); when
     // false, or for any partial prepayment, one line per order and VAT class at 1214 = 2 (§3.2 a),
     // the amount split in proportion to the classes' totals with the kopeck residue on the last.

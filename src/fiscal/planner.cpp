@@ -1,6 +1,7 @@
 #include "fiscal/planner.hpp"
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "fiscal/validate.hpp"
@@ -33,9 +34,16 @@ Kopecks lines_total(const std::vector<ReceiptLine>& lines) {
     return sum;
 }
 
-// Sets the total from the lines and validates; every planned receipt passes here.
+// Sets the total from the lines and validates; every planned receipt passes here. The sum is
+// checked because correction lines come straight from a person and may be absurdly large.
 Status finish(Receipt& r) {
-    r.total = lines_total(r.lines);
+    Kopecks sum;
+    for (const auto& l : r.lines) {
+        const auto next = sum.checked_add(l.amount);
+        if (!next) return fail("total_too_large", "the lines add up beyond any receipt");
+        sum = *next;
+    }
+    r.total = sum;
     return validate_receipt(r);
 }
 
@@ -488,8 +496,16 @@ Result<Plan> plan_return(const ReturnEvent& ev, const OrderFacts& f, const Recei
         return fail("amount_mismatch", "the returned goods cost " + total.to_roubles_string() + ", the refund is " +
                                            sum->to_roubles_string());
     }
-    if (ev.refund.credit.is_positive())
+    // Goods still owed for are not paid back in money: the debt goes first.
+    const Kopecks must_write_off = std::min(f.credit_owed, total);
+    if (policy.return_reduces_credit_first && ev.refund.credit < must_write_off) {
+        return fail("credit_not_written_off", "the order owes " + f.credit_owed.to_roubles_string() +
+                                                  "; the refund must write off " + must_write_off.to_roubles_string() +
+                                                  " of credit first");
+    }
+    if (ev.refund.credit.is_positive()) {
         pr.balance_moves.push_back(move(Account::OrderCredit, f.order.id, -ev.refund.credit));
+    }
     Plan plan;
     if (auto s = refund_receipts(plan, std::move(pr), ev.refund, f.order.customer, ctx, policy); !s) {
         return std::unexpected(s.error());

@@ -3,7 +3,8 @@
 // Error codes (besides validate.hpp's): unknown_order, customer_mismatch, order_not_open,
 // order_not_delivered, allocation_exceeds_payment, allocation_exceeds_order, insufficient_advance,
 // amount_mismatch, electronic_exceeds_due, return_exceeds_sold, unknown_sku,
-// repayment_exceeds_credit, credit_exceeds_owed, invalid_payment, inconsistent_facts.
+// repayment_exceeds_credit, credit_exceeds_owed, credit_not_written_off, invalid_payment,
+// inconsistent_facts.
 #pragma once
 
 #include <span>
@@ -27,6 +28,21 @@ struct Facts {
     CustomerFacts customer(std::string_view id) const;
 };
 
+// Each function validates every receipt it plans (validate_receipt) and fails with the first
+// error; on success the receipts are in printing order. `customer` must be the order's customer
+// (Facts::customer gives one with a zero balance when the ledger has none).
+//
+// payment: one receipt (policy) with per-order prepayment lines and an «Аванс» line for the rest;
+//   moves OrderPrepaid +allocation, CustomerAdvance +rest.
+// delivery: the settlement (1214 = 4, or 5 / 6 with credit), 1215 = prepaid + use_advance,
+//   1216 = credit; moves OrderPrepaid −prepaid, CustomerAdvance −use_advance, OrderCredit +credit,
+//   state Delivered; excess as Plan::change or an advance receipt.
+// return: 1054 = 2 with the sale's 1214; moves ReturnMove per sku, CustomerAdvance +to_balance,
+//   OrderCredit −refund.credit.
+// cancel: 1054 = 2 with the prepayment lines; OrderPrepaid −prepaid, state Cancelled (without a
+//   receipt, in Plan::state_moves, when nothing was prepaid).
+// balance_refund: 1054 = 2 «Аванс»; CustomerAdvance −amount.
+// credit_repayment: 1214 = 7; OrderCredit −amount.
 Result<Plan> plan_payment(const PaymentEvent& event, const CustomerFacts& customer, std::span<const OrderFacts> orders,
                           const ReceiptContext& context, const PlannerPolicy& policy = {});
 Result<Plan> plan_delivery(const DeliveryEvent& event, const OrderFacts& order, const CustomerFacts& customer,

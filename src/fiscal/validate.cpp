@@ -213,8 +213,14 @@ Status validate_receipt(const Receipt& r) {
                                            " but 1020 = " + r.total.to_roubles_string());
     }
     // fiscal-rules.md §9: 1216 > 0 iff some line is a credit sale (1214 = 5 or 6).
-    if (p.credit.is_positive() != has_credit_line) {
-        return fail("credit_mismatch", "1216 must be positive exactly when a line has 1214 = 5 or 6");
+    // On a return (1054 = 2, 4) the converse is relaxed: goods sold partly on credit may be
+    // refunded entirely in money for the part that was paid.
+    const bool is_return = r.sign == CalcSign::IncomeReturn || r.sign == CalcSign::ExpenseReturn;
+    if (p.credit.is_positive() && !has_credit_line) {
+        return fail("credit_mismatch", "1216 needs a line with 1214 = 5 or 6");
+    }
+    if (!p.credit.is_positive() && has_credit_line && !is_return) {
+        return fail("credit_mismatch", "a line with 1214 = 5 or 6 needs 1216 > 0");
     }
     const auto tax = static_cast<unsigned>(r.tax_system);
     if (tax == 0 || tax > 0x20 || (tax & (tax - 1)) != 0) {

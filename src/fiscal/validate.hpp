@@ -6,7 +6,8 @@
 //   vat_mismatch        1199 unknown or not allowed with the line's 1214, or 1200 ≠ the computed VAT
 //   amount_mismatch     1031 + 1081 + 1215 + 1216 + 1217 ≠ 1020, or Σ 1043 ≠ 1020
 //   invalid_payment     a negative payment sum
-//   credit_mismatch     1216 > 0 without a line with 1214 ∈ {5, 6}, or such a line with 1216 = 0
+//   credit_mismatch     1216 > 0 without a line with 1214 ∈ {5, 6}, or (except on a return)
+//                       such a line with 1216 = 0
 //   total_too_large     1020 above 99 999 999.99 ₽
 //   too_many_lines      more than kMaxLines lines
 //   receipt_too_large   the encoded document above 32 768 bytes

@@ -167,6 +167,14 @@ TEST(FiscalValidate, EachBrokenRuleHasItsCode) {
     }
 }
 
+TEST(FiscalValidate, ReturnOfACreditSaleMayBeRefundedInMoney) {
+    Receipt r = valid_receipt();
+    for (auto& l : r.lines) l.method = PaymentMethod::PartialPaymentAndCredit;
+    EXPECT_EQ(validate_receipt(r).error().code, "credit_mismatch");
+    r.sign = CalcSign::IncomeReturn;
+    EXPECT_TRUE(validate_receipt(r).has_value());
+}
+
 TEST(FiscalValidate, LimitsAreInclusive) {
     Receipt r = valid_receipt();
     r.lines[0].name = std::string(128, 'x');
