@@ -347,6 +347,7 @@ struct RegisterWorker::Impl {
             }
             return Found::Absent;
         }
+        if (status->last_fd_number == 0) return Found::Absent;  // the FN holds no document at all
         auto last = device->last_document();
         if (!last) {
             device_trouble(last.error());

@@ -1,0 +1,81 @@
+#include "drivers/worker/pool.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace kassa::drivers {
+
+namespace {
+
+// Lower is better: a register that can print now beats one that cannot.
+int availability_rank(WorkerState state) {
+    switch (state) {
+        case WorkerState::Idle:
+            return 0;
+        case WorkerState::Busy:
+            return 1;
+        case WorkerState::Connecting:
+            return 2;
+        case WorkerState::NeedsOperator:
+            return 3;
+        case WorkerState::Offline:
+            return 4;
+        case WorkerState::DeviceStopped:
+            return 5;
+        case WorkerState::Stopped:
+            return 6;
+    }
+    return 7;
+}
+
+}  // namespace
+
+void RegisterPool::add(std::string entity_inn, std::unique_ptr<RegisterWorker> worker) {
+    entries_.push_back(Entry{std::move(entity_inn), std::move(worker)});
+}
+
+Result<std::string> RegisterPool::pick(const std::string& entity_inn, const std::vector<std::string>& allowed) const {
+    const Entry* best = nullptr;
+    std::pair<int, std::size_t> best_key{std::numeric_limits<int>::max(), 0};
+    for (const auto& e : entries_) {
+        if (e.entity_inn != entity_inn) continue;
+        if (!allowed.empty() && std::ranges::find(allowed, e.worker->register_id()) == allowed.end()) continue;
+        const auto snap = e.worker->snapshot();
+        const std::pair<int, std::size_t> key{availability_rank(snap.state), snap.queue_depth};
+        if (!best || key < best_key) {
+            best = &e;
+            best_key = key;
+        }
+    }
+    if (!best)
+        return fail("no_register", "no register of legal entity " + entity_inn + " is configured for this caller");
+    return best->worker->register_id();
+}
+
+RegisterWorker* RegisterPool::find(const std::string& register_id) const {
+    for (const auto& e : entries_)
+        if (e.worker->register_id() == register_id) return e.worker.get();
+    return nullptr;
+}
+
+std::string RegisterPool::entity_of(const std::string& register_id) const {
+    for (const auto& e : entries_)
+        if (e.worker->register_id() == register_id) return e.entity_inn;
+    return {};
+}
+
+std::vector<RegisterWorker*> RegisterPool::workers() const {
+    std::vector<RegisterWorker*> out;
+    for (const auto& e : entries_) out.push_back(e.worker.get());
+    return out;
+}
+
+void RegisterPool::start_all() {
+    for (auto& e : entries_) e.worker->start();
+}
+
+void RegisterPool::stop_all() {
+    for (auto& e : entries_) e.worker->stop();
+}
+
+}  // namespace kassa::drivers

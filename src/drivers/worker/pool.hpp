@@ -1,0 +1,39 @@
+// The registers Kassa drives, grouped by legal entity (INN): a receipt goes to a register of its
+// order's entity, the first idle one, else the one with the shortest queue; registers that are
+// offline, stopped or waiting for an operator are used only when the entity has nothing better.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "drivers/worker/worker.hpp"
+
+namespace kassa::drivers {
+
+class RegisterPool {
+  public:
+    void add(std::string entity_inn, std::unique_ptr<RegisterWorker> worker);
+
+    // The register for new receipts of an entity; `allowed` (when not empty) limits the choice
+    // (a token bound to registers). Errors: no_register.
+    Result<std::string> pick(const std::string& entity_inn, const std::vector<std::string>& allowed = {}) const;
+
+    RegisterWorker* find(const std::string& register_id) const;
+    // The entity a register belongs to (empty when unknown).
+    std::string entity_of(const std::string& register_id) const;
+    std::vector<RegisterWorker*> workers() const;
+
+    void start_all();
+    void stop_all();
+
+  private:
+    struct Entry {
+        std::string entity_inn;
+        std::unique_ptr<RegisterWorker> worker;
+    };
+    std::vector<Entry> entries_;
+};
+
+}  // namespace kassa::drivers

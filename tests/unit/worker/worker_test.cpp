@@ -1,0 +1,256 @@
+// RegisterWorker against the in-process Shtrih simulator over TCP through the real driver. The
+// ledger side is a recording ReceiptPort: it keeps each receipt's transitions so the tests can
+// assert the exactly-once protocol (sending is durable before the device sees the receipt,
+// in-doubt receipts are reconciled, never re-sent blindly).
+#include "drivers/worker/worker.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include "common/uri.hpp"
+#include "drivers/shtrih/driver.hpp"
+#include "fiscal/planner.hpp"
+#include "simulators/shtrih/server.hpp"
+
+namespace kassa::drivers {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RecordingPort : public ReceiptPort {
+  public:
+    void mark_sending(std::int64_t id) override { record(id, "sending"); }
+    void mark_confirmed(std::int64_t id, const FiscalResult& result) override {
+        {
+            std::lock_guard lock(mutex_);
+            results_[id] = result;
+        }
+        record(id, "confirmed");
+    }
+    void mark_failed(std::int64_t id, const std::string&) override { record(id, "failed"); }
+    void mark_uncertain(std::int64_t id, const std::string&) override { record(id, "uncertain"); }
+    bool document_claimed(const std::string& fn, std::uint32_t fd) override {
+        std::lock_guard lock(mutex_);
+        for (const auto& [id, r] : results_)
+            if (r.fn_number == fn && r.fd_number == fd) return true;
+        return false;
+    }
+
+    // Blocks until receipt `id` has reached `state` (bounded, so a broken worker fails the test).
+    bool await(std::int64_t id, const std::string& state, std::chrono::seconds timeout = 60s) {
+        std::unique_lock lock(mutex_);
+        return cv_.wait_for(lock, timeout, [&] {
+            const auto& h = history_[id];
+            return std::ranges::find(h, state) != h.end();
+        });
+    }
+    std::vector<std::string> history(std::int64_t id) {
+        std::lock_guard lock(mutex_);
+        return history_[id];
+    }
+    FiscalResult result(std::int64_t id) {
+        std::lock_guard lock(mutex_);
+        return results_.at(id);
+    }
+
+  private:
+    void record(std::int64_t id, const std::string& state) {
+        {
+            std::lock_guard lock(mutex_);
+            history_[id].push_back(state);
+        }
+        cv_.notify_all();
+    }
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::map<std::int64_t, std::vector<std::string>> history_;
+    std::map<std::int64_t, FiscalResult> results_;
+};
+
+fiscal::Receipt sale(std::int64_t kopecks) {
+    auto line = fiscal::make_line("Товар", fiscal::Quantity::whole(1), 0, fiscal::Kopecks{kopecks},
+                                  fiscal::PaymentMethod::FullPayment, fiscal::subject::kGoods, fiscal::VatClass::Vat22);
+    fiscal::Receipt r;
+    r.lines.push_back(*line);
+    r.payments.cash = fiscal::Kopecks{kopecks};
+    r.total = fiscal::Kopecks{kopecks};
+    r.cashier = "Кассир Иванов";
+    return r;
+}
+
+std::string temp_file(const std::string& name) {
+    const auto dir = std::filesystem::path(KASSA_TEST_TMP_DIR) / "worker";
+    std::filesystem::create_directories(dir);
+    const auto path = dir / (name + "-" + std::to_string(::getpid()));
+    std::filesystem::remove(path);
+    return path.string();
+}
+
+// A simulator that can be restarted on a new port with the same FN state file.
+class SimHost {
+  public:
+    explicit SimHost(std::string state_file) : state_file_(std::move(state_file)) {}
+    void start(const std::string& faults_text = {}) {
+        sim::SimulatorConfig config;
+        config.state_file = state_file_;
+        if (!faults_text.empty()) config.faults = *sim::Faults::parse(faults_text);
+        if (clock_) config.clock = clock_;
+        sim_ = std::make_unique<sim::ShtrihSimulator>(config);
+        auto ready = sim_->start();
+        ASSERT_TRUE(ready) << ready.error().message;
+        std::lock_guard lock(mutex_);
+        uri_ = sim_->device_uri() + "?control_timeout_ms=200&answer_timeout_ms=1500&max_enq=3";
+    }
+    void stop() { sim_.reset(); }
+    void use_clock(const Clock* clock) { clock_ = clock; }
+    sim::ShtrihSimulator& sim() { return *sim_; }
+
+    DeviceFactory factory() {
+        return [this]() -> Result<std::unique_ptr<FiscalDevice>> {
+            std::string uri;
+            {
+                std::lock_guard lock(mutex_);
+                uri = uri_;
+            }
+            auto parsed = parse_uri(uri);
+            if (!parsed) return std::unexpected(parsed.error());
+            return shtrih::make_shtrih_device(*parsed);
+        };
+    }
+
+  private:
+    std::string state_file_;
+    const Clock* clock_ = nullptr;
+    std::unique_ptr<sim::ShtrihSimulator> sim_;
+    std::mutex mutex_;
+    std::string uri_;
+};
+
+WorkerOptions options(const std::string& id) {
+    WorkerOptions o;
+    o.register_id = id;
+    o.reconnect_min = 50ms;
+    o.reconnect_max = 500ms;
+    return o;
+}
+
+TEST(RegisterWorker, PrintsAReceiptOpeningTheShiftItNeeds) {
+    SimHost host(temp_file("print"));
+    host.start();
+    RecordingPort port;
+    RegisterWorker worker(options("w1"), host.factory(), port, SystemClock::instance());
+    worker.start();
+    worker.submit(ReceiptJob{.id = 1, .receipt = sale(12345)});
+    ASSERT_TRUE(port.await(1, "confirmed"));
+    EXPECT_EQ(port.history(1), (std::vector<std::string>{"sending", "confirmed"}));
+
+    const auto fn = host.sim().fn_snapshot();
+    EXPECT_TRUE(fn.shift_open);
+    const auto result = port.result(1);
+    EXPECT_EQ(result.fd_number, fn.last_fd);
+    EXPECT_EQ(result.fn_number, fn.fn_serial);
+    const auto* doc = fn.find(result.fd_number);
+    ASSERT_NE(doc, nullptr);
+    EXPECT_EQ(worker.snapshot().queue_depth, 0u);
+}
+
+TEST(RegisterWorker, ReceiptsPrintOneAtATimeInOrder) {
+    SimHost host(temp_file("order"));
+    host.start();
+    RecordingPort port;
+    RegisterWorker worker(options("w1"), host.factory(), port, SystemClock::instance());
+    for (int i = 1; i <= 5; ++i) worker.submit(ReceiptJob{.id = i, .receipt = sale(1000 * i)});
+    worker.start();
+    ASSERT_TRUE(port.await(5, "confirmed"));
+    for (int i = 2; i <= 5; ++i) EXPECT_EQ(port.result(i).fd_number, port.result(i - 1).fd_number + 1);
+}
+
+TEST(RegisterWorker, ARefusedReceiptFailsAndTheNextOnePrints) {
+    SimHost host(temp_file("refused"));
+    host.start();
+    RecordingPort port;
+    RegisterWorker worker(options("w1"), host.factory(), port, SystemClock::instance());
+    worker.start();
+    auto bad = sale(1000);
+    bad.total = fiscal::Kopecks{999};  // lines do not add up: refused before anything is fiscalised
+    bad.payments.cash = fiscal::Kopecks{999};
+    worker.submit(ReceiptJob{.id = 1, .receipt = bad});
+    worker.submit(ReceiptJob{.id = 2, .receipt = sale(500)});
+    ASSERT_TRUE(port.await(2, "confirmed"));
+    EXPECT_EQ(port.history(1), (std::vector<std::string>{"sending", "failed"}));
+}
+
+TEST(RegisterWorker, PowerCutAfterTheFiscalWriteIsReconciledNotReprinted) {
+    const auto state = temp_file("powercut");
+    SimHost host(state);
+    host.start("power_cut_after_receipt 1\n");
+    RecordingPort port;
+    RegisterWorker worker(options("w1"), host.factory(), port, SystemClock::instance());
+    worker.start();
+    worker.submit(ReceiptJob{.id = 7, .receipt = sale(4200)});
+    ASSERT_TRUE(port.await(7, "uncertain"));
+    const auto before = host.sim().fn_snapshot().last_fd;  // the receipt is in the FN
+    host.stop();
+    host.start();  // power back: same FN, new port
+    ASSERT_TRUE(port.await(7, "confirmed"));
+    EXPECT_EQ(port.history(7), (std::vector<std::string>{"sending", "uncertain", "confirmed"}));
+    EXPECT_EQ(port.result(7).fd_number, before);
+    EXPECT_EQ(host.sim().fn_snapshot().last_fd, before) << "the receipt was printed twice";
+}
+
+TEST(RegisterWorker, InDoubtReceiptThatNeverReachedTheFnIsSentAfterReconciliation) {
+    SimHost host(temp_file("absent"));
+    host.start();
+    RecordingPort port;
+    RegisterWorker worker(options("w1"), host.factory(), port, SystemClock::instance());
+    // As after a crash between "mark sending" and the first byte: the ledger says sending.
+    worker.submit(ReceiptJob{.id = 3,
+                             .receipt = sale(777),
+                             .ledger_state = JobLedgerState::Sending,
+                             .sent_at = SystemClock::instance().now()});
+    worker.start();
+    ASSERT_TRUE(port.await(3, "confirmed"));
+    EXPECT_EQ(port.history(3), (std::vector<std::string>{"confirmed"}));
+    EXPECT_EQ(host.sim().fn_snapshot().last_fd, port.result(3).fd_number);
+}
+
+TEST(RegisterWorker, OfflineRegisterFailsCommandsButKeepsReceipts) {
+    RecordingPort port;
+    RegisterWorker worker(
+        options("w1"), []() -> Result<std::unique_ptr<FiscalDevice>> { return fail("connect_failed", "no device"); },
+        port, SystemClock::instance());
+    worker.start();
+    worker.submit(ReceiptJob{.id = 1, .receipt = sale(100)});
+    auto x = worker.x_report();
+    ASSERT_EQ(x.wait_for(30s), std::future_status::ready);
+    auto result = x.get();
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().outcome, Outcome::RetryLater);
+    EXPECT_EQ(worker.snapshot().state, WorkerState::Offline);
+    EXPECT_EQ(worker.snapshot().queue_depth, 1u);
+    EXPECT_TRUE(port.history(1).empty());
+}
+
+TEST(RegisterWorker, ShiftCommandsRunInTheQueue) {
+    SimHost host(temp_file("shift"));
+    host.start();
+    RecordingPort port;
+    RegisterWorker worker(options("w1"), host.factory(), port, SystemClock::instance());
+    worker.start();
+    ASSERT_TRUE(worker.open_shift().get());
+    EXPECT_TRUE(host.sim().fn_snapshot().shift_open);
+    ASSERT_TRUE(worker.x_report().get());
+    ASSERT_TRUE(worker.close_shift().get());
+    EXPECT_FALSE(host.sim().fn_snapshot().shift_open);
+    auto status = worker.read_status().get();
+    ASSERT_TRUE(status);
+    EXPECT_FALSE(status->shift_open);
+}
+
+}  // namespace
+}  // namespace kassa::drivers
