@@ -3,6 +3,7 @@
 #include <png.h>
 #include <qrencode.h>
 
+#include <cctype>
 #include <cerrno>
 #include <csetjmp>
 #include <cstdint>
@@ -201,6 +202,20 @@ Result<std::string> render_svg(std::string_view payload, const RenderOptions& op
     auto matrix = encode(payload, options.ec_level);
     if (!matrix) return std::unexpected(matrix.error());
     return render_svg(*matrix, options);
+}
+
+Result<ImageFormat> parse_image_format(std::string_view text) {
+    std::string lower(text);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "png") return ImageFormat::kPng;
+    if (lower == "svg") return ImageFormat::kSvg;
+    return fail("qr_invalid_options", "image format must be png or svg");
+}
+
+Result<Image> render(std::string_view payload, ImageFormat format, const RenderOptions& options) {
+    auto bytes = format == ImageFormat::kPng ? render_png(payload, options) : render_svg(payload, options);
+    if (!bytes) return std::unexpected(bytes.error());
+    return Image{format == ImageFormat::kPng ? "image/png" : "image/svg+xml", std::move(*bytes)};
 }
 
 }  // namespace kassa::qr

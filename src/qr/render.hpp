@@ -51,4 +51,17 @@ Result<std::string> render_png(const QrMatrix& matrix, const RenderOptions& opti
 Result<std::string> render_svg(std::string_view payload, const RenderOptions& options = {});
 Result<std::string> render_svg(const QrMatrix& matrix, const RenderOptions& options = {});
 
+enum class ImageFormat { kPng, kSvg };
+
+// Parses "png" / "svg" (case-insensitive), e.g. from ?format=.
+Result<ImageFormat> parse_image_format(std::string_view text);
+
+struct Image {
+    std::string content_type;  // "image/png" or "image/svg+xml"
+    std::string bytes;
+};
+
+// render_png or render_svg by format, with the HTTP content type to serve it with.
+Result<Image> render(std::string_view payload, ImageFormat format, const RenderOptions& options = {});
+
 }  // namespace kassa::qr

@@ -31,18 +31,22 @@ std::string read_file(const fs::path& path) {
 // event.
 class SmtpServer {
   public:
-    explicit SmtpServer(bool tls = false)
+    enum class Tls { kNone, kStartTls, kImplicit };
+
+    explicit SmtpServer(Tls tls = Tls::kNone)
         : dir_(kassa::test::unique_tmp_path("smtp", "")), process_([&] {
               std::vector<std::string> argv{KASSA_PYTHON3, KASSA_NOTIFY_TEST_DIR "/smtp_server.py", dir_.string()};
-              if (tls) argv.push_back("--tls");
+              if (tls == Tls::kStartTls) argv.push_back("--tls");
+              if (tls == Tls::kImplicit) argv.push_back("--implicit-tls");
               return argv;
           }()) {
         auto line = process_.read_line();
         if (!line || !line->starts_with("READY ")) throw std::runtime_error("SMTP test server did not start");
         port_ = std::stoi(line->substr(6));
+        scheme_ = tls == Tls::kImplicit ? "smtps" : "smtp";
     }
 
-    std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+    std::string url() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
     const fs::path& dir() const { return dir_; }
     bool has_message(int n) const { return fs::exists(dir_ / (std::to_string(n) + ".json")); }
     boost::json::object message(int n) const {
@@ -53,6 +57,7 @@ class SmtpServer {
     fs::path dir_;
     kassa::test::ChildProcess process_;
     int port_ = 0;
+    std::string scheme_;
 };
 
 Notification receipt_email(std::string png) {
@@ -147,7 +152,7 @@ TEST(SmtpSender, AuthenticatesWithConfiguredCredentials) {
 }
 
 TEST(SmtpSender, StartTlsWithTrustedCertificate) {
-    SmtpServer server(/*tls=*/true);
+    SmtpServer server(SmtpServer::Tls::kStartTls);
     ManualClock clock;
     auto config = config_for(server);
     config.starttls = true;
@@ -161,8 +166,19 @@ TEST(SmtpSender, StartTlsWithTrustedCertificate) {
     EXPECT_EQ(server.message(0).at("auth_login").as_string(), "kassa");
 }
 
+TEST(SmtpSender, ImplicitTlsWithSmtpsUrl) {
+    SmtpServer server(SmtpServer::Tls::kImplicit);
+    ManualClock clock;
+    auto config = config_for(server);
+    config.ca_file = (server.dir() / "cert.pem").string();
+    SmtpSender sender(config, clock);
+    auto result = sender.send(receipt_email(""));
+    ASSERT_TRUE(result) << result.error().error.code << ": " << result.error().error.message;
+    EXPECT_TRUE(server.message(0).at("tls").as_bool());
+}
+
 TEST(SmtpSender, UntrustedCertificateIsNotUsed) {
-    SmtpServer server(/*tls=*/true);
+    SmtpServer server(SmtpServer::Tls::kStartTls);
     ManualClock clock;
     auto config = config_for(server);
     config.starttls = true;  // system trust store: the self-signed certificate is unknown

@@ -1,6 +1,6 @@
 """Loopback SMTP server for the notify tests (Debian's python3-aiosmtpd).
 
-Usage: smtp_server.py OUT_DIR [--tls]
+Usage: smtp_server.py OUT_DIR [--tls | --implicit-tls]
 
 Listens on 127.0.0.1 on a free port and prints "READY <port>" once it accepts connections.
 Each accepted message N (from 0) is written as OUT_DIR/N.eml (the bytes received), OUT_DIR/N.json
@@ -9,7 +9,8 @@ and OUT_DIR/N.partK (each leaf part's decoded payload). The files are complete b
 answers 250, so the client's success means they exist. Recipients "reject@..." get 550,
 "busy@..." get 451; AUTH accepts only kassa / s3cret.
 With --tls the server offers STARTTLS with a self-signed certificate for 127.0.0.1 and requires
-it; the certificate is written to OUT_DIR/cert.pem for the client to trust.
+it; with --implicit-tls it speaks TLS from the first byte (smtps://). The certificate is written to
+OUT_DIR/cert.pem for the client to trust.
 Stops when its standard input closes (the test closes the pipe).
 """
 
@@ -66,7 +67,7 @@ class Handler:
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
             "auth_login": login,
-            "tls": session.ssl is not None,
+            "tls": server.transport.get_extra_info("ssl_object") is not None or session.ssl is not None,
             "subject": str(msg["Subject"]),
             "from": str(msg["From"]),
             "to": str(msg["To"]),
@@ -122,17 +123,18 @@ def make_tls_context(out_dir):
 
 async def main():
     out_dir = sys.argv[1]
-    tls = "--tls" in sys.argv[2:]
+    starttls = "--tls" in sys.argv[2:]
+    implicit = "--implicit-tls" in sys.argv[2:]
     os.makedirs(out_dir, exist_ok=True)
     handler = Handler(out_dir)
-    context = make_tls_context(out_dir) if tls else None
+    context = make_tls_context(out_dir) if starttls or implicit else None
     loop = asyncio.get_running_loop()
 
     def factory():
-        return SMTP(handler, hostname="kassa-test", authenticator=authenticator, auth_require_tls=tls,
-                    tls_context=context, require_starttls=tls)
+        return SMTP(handler, hostname="kassa-test", authenticator=authenticator, auth_require_tls=starttls,
+                    tls_context=context if starttls else None, require_starttls=starttls)
 
-    server = await loop.create_server(factory, host="127.0.0.1", port=0)
+    server = await loop.create_server(factory, host="127.0.0.1", port=0, ssl=context if implicit else None)
     port = server.sockets[0].getsockname()[1]
     print(f"READY {port}", flush=True)
     stop = loop.create_future()

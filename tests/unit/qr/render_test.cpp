@@ -111,6 +111,18 @@ TEST(QrRender, ParsesErrorCorrectionLevel) {
     EXPECT_FALSE(parse_ec_level("MM"));
 }
 
+TEST(QrRender, RenderByFormatGivesTheContentType) {
+    auto png = render(kCheckQr, parse_image_format("PNG").value());
+    ASSERT_TRUE(png);
+    EXPECT_EQ(png->content_type, "image/png");
+    EXPECT_TRUE(png->bytes.starts_with("\x89PNG\r\n\x1a\n"));
+    auto svg = render(kCheckQr, parse_image_format("svg").value());
+    ASSERT_TRUE(svg);
+    EXPECT_EQ(svg->content_type, "image/svg+xml");
+    EXPECT_EQ(svg->bytes, render_svg(kCheckQr).value());
+    EXPECT_EQ(parse_image_format("gif").error().code, "qr_invalid_options");
+}
+
 // Reads a PNG back into 8-bit grey pixels with libpng's simplified API.
 struct Grey {
     std::uint32_t width = 0, height = 0;
