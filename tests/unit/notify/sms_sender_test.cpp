@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "log_capture.hpp"
 #include "test_support.hpp"
 
 namespace kassa::notify {
@@ -134,6 +135,17 @@ TEST(SmsSender, BadPhoneAndConfigArePermanent) {
     EXPECT_EQ(validate_sms_config({.url = "http://x/", .headers = {{"X-A", "b\r\nX-Evil: 1"}}}).error().code,
               "sms_config_invalid");
     EXPECT_TRUE(validate_sms_config(json_gateway(stub)));
+}
+
+TEST(SmsSender, LogsOnlyTheMaskedPhone) {
+    HttpStub stub({200, 400});
+    SmsSender sender(json_gateway(stub));
+    kassa::test::LogCapture log;
+    ASSERT_TRUE(sender.send(sms()));
+    ASSERT_FALSE(sender.send(sms()));
+    const std::string text = log.text();
+    EXPECT_NE(text.find("+7*******22"), std::string::npos) << text;
+    EXPECT_EQ(text.find("9001234522"), std::string::npos) << text;
 }
 
 TEST(SmsSender, TemplateExpansion) {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "log_capture.hpp"
 #include "qr/render.hpp"
 #include "qr/zbar.hpp"
 #include "test_support.hpp"
@@ -216,10 +217,14 @@ TEST(SmtpSender, ServerDownIsRetryable) {
                        .connect_timeout = std::chrono::milliseconds{2000},
                        .timeout = std::chrono::milliseconds{5000}},
                       clock);
+    kassa::test::LogCapture log;
     auto result = sender.send(receipt_email(""));
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().error.code, "smtp_unavailable");
     EXPECT_TRUE(result.error().retryable);
+    // The address is logged masked only.
+    EXPECT_NE(log.text().find("b***@example.ru"), std::string::npos) << log.text();
+    EXPECT_EQ(log.text().find("buyer@"), std::string::npos) << log.text();
 }
 
 TEST(SmtpSender, InvalidRecipientAndConfigArePermanent) {
