@@ -10,7 +10,8 @@ answers 250, so the client's success means they exist. Recipients "reject@..." g
 "busy@..." get 451; AUTH accepts only kassa / s3cret.
 With --tls the server offers STARTTLS with a self-signed certificate for 127.0.0.1 and requires
 it; with --implicit-tls it speaks TLS from the first byte (smtps://). The certificate is written to
-OUT_DIR/cert.pem for the client to trust.
+OUT_DIR/cert.pem for the client to trust; making it needs python3-cryptography, and without it
+the server prints "SKIP <reason>" instead of READY and exits.
 Stops when its standard input closes (the test closes the pipe).
 """
 
@@ -127,7 +128,13 @@ async def main():
     implicit = "--implicit-tls" in sys.argv[2:]
     os.makedirs(out_dir, exist_ok=True)
     handler = Handler(out_dir)
-    context = make_tls_context(out_dir) if starttls or implicit else None
+    context = None
+    if starttls or implicit:
+        try:
+            context = make_tls_context(out_dir)
+        except ImportError:
+            print("SKIP python3-cryptography is not installed (needed for the test certificate)", flush=True)
+            return
     loop = asyncio.get_running_loop()
 
     def factory():
