@@ -1,6 +1,7 @@
 #include "qr/charset.hpp"
 
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <optional>
@@ -107,6 +108,15 @@ std::optional<char> to_koi8r(char32_t cp) {
 
 }  // namespace
 
+Result<GostCharset> parse_gost_charset(std::string_view name) {
+    std::string lower(name);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "utf-8" || lower == "utf8") return GostCharset::kUtf8;
+    if (lower == "windows-1251" || lower == "cp1251") return GostCharset::kWindows1251;
+    if (lower == "koi8-r" || lower == "koi8r") return GostCharset::kKoi8R;
+    return fail("invalid_charset", "charset must be utf-8, windows-1251 or koi8-r");
+}
+
 Result<std::size_t> utf8_length(std::string_view utf8) {
     auto cps = decode_utf8(utf8);
     if (!cps) return std::unexpected(cps.error());
@@ -117,6 +127,9 @@ Result<std::string> encode_text(std::string_view utf8, GostCharset charset) {
     auto cps = decode_utf8(utf8);
     if (!cps) return std::unexpected(cps.error());
     if (charset == GostCharset::kUtf8) return std::string(utf8);
+    if (charset != GostCharset::kWindows1251 && charset != GostCharset::kKoi8R) {
+        return fail("invalid_charset", "unknown GOST charset flag");
+    }
     std::string out;
     out.reserve(cps->size());
     for (char32_t cp : *cps) {

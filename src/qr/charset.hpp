@@ -13,6 +13,10 @@ namespace kassa::qr {
 // "ST00011" = windows-1251, "ST00012" = UTF-8, "ST00013" = KOI8-R.
 enum class GostCharset : char { kWindows1251 = '1', kUtf8 = '2', kKoi8R = '3' };
 
+// Parses a config/API name: "utf-8", "windows-1251" (or "cp1251"), "koi8-r" (case-insensitive).
+// Error: "invalid_charset".
+Result<GostCharset> parse_gost_charset(std::string_view name);
+
 // Number of code points in valid UTF-8, or an "invalid_utf8" error.
 Result<std::size_t> utf8_length(std::string_view utf8);
 

@@ -169,6 +169,10 @@ Status validate_requisites(const BankRequisites& r) {
 }
 
 Result<std::string> build_gost_payload(const GostPaymentOrder& order) {
+    if (order.charset != GostCharset::kUtf8 && order.charset != GostCharset::kWindows1251 &&
+        order.charset != GostCharset::kKoi8R) {
+        return fail("invalid_charset", "unknown GOST charset flag");
+    }
     if (auto st = validate_requisites(order.payee); !st) return std::unexpected(st.error());
     if (order.sum.value() <= 0) return field_error("invalid_sum", "Sum", "must be positive");
     if (order.sum.value() > kMaxSumKopecks) return field_error("invalid_sum", "Sum", "must have at most 18 digits");
@@ -229,7 +233,9 @@ Result<SbpLink> build_sbp_link(const SbpRequest& request, const SbpConfig& confi
         if (!all_digits(authority.substr(colon + 1))) return bad("has an invalid port");
     }
     const std::string host_lc = to_lower_ascii(host);
-    if (std::find(config.allowed_hosts.begin(), config.allowed_hosts.end(), host_lc) == config.allowed_hosts.end()) {
+    const bool allowed = std::any_of(config.allowed_hosts.begin(), config.allowed_hosts.end(),
+                                     [&](const std::string& h) { return to_lower_ascii(h) == host_lc; });
+    if (!allowed) {
         return fail("sbp_host_not_allowed",
                     "SBP link: host " + host_lc + " is not qr.nspk.ru or the configured bank host");
     }

@@ -44,7 +44,7 @@ struct GostPaymentOrder {
 };
 
 // Error codes (stable, for the API's 4xx body): missing_field, field_too_long, invalid_character
-// ('|' or a control character inside a value), invalid_utf8, unencodable_character, invalid_bic,
+// ('|' or a control character inside a value), invalid_utf8, unencodable_character, invalid_charset, invalid_bic,
 // invalid_account, invalid_corresp_account, invalid_inn, invalid_kpp, invalid_sum.
 // The message starts with the GOST field name, e.g. "PersonalAcc: control key mismatch".
 
@@ -66,7 +66,8 @@ bool account_key_matches(std::string_view conditional_number, std::string_view a
 // --- SBP -------------------------------------------------------------------------------------
 
 struct SbpConfig {
-    // Hosts a link may point to (exact, lower case). qr.nspk.ru plus the bank's own host if any.
+    // Hosts a link may point to (exact match, case-insensitive): qr.nspk.ru plus the bank's own
+    // host if it has one.
     std::vector<std::string> allowed_hosts = {"qr.nspk.ru"};
     // Query parameter names that the bank documents for its *own* (non-NSPK) links to carry the
     // amount in kopecks and an order reference. Empty (the default): nothing is appended. NSPK

@@ -231,6 +231,17 @@ INSTANTIATE_TEST_SUITE_P(
              "unencodable_character", "Purpose"}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
+TEST(GostPayload, CharsetNamesAndUnknownFlag) {
+    EXPECT_EQ(parse_gost_charset("UTF-8").value(), GostCharset::kUtf8);
+    EXPECT_EQ(parse_gost_charset("windows-1251").value(), GostCharset::kWindows1251);
+    EXPECT_EQ(parse_gost_charset("cp1251").value(), GostCharset::kWindows1251);
+    EXPECT_EQ(parse_gost_charset("KOI8-R").value(), GostCharset::kKoi8R);
+    EXPECT_EQ(parse_gost_charset("latin1").error().code, "invalid_charset");
+    GostPaymentOrder order{
+        .payee = example1(), .sum = Kopecks{1}, .purpose = "x", .charset = static_cast<GostCharset>('4')};
+    EXPECT_EQ(build_gost_payload(order).error().code, "invalid_charset");
+}
+
 TEST(GostPayload, LimitsAreInCharactersNotBytes) {
     GostPaymentOrder order{.payee = example1(), .sum = Kopecks{1}, .purpose = repeat("ж", 160)};
     order.payee.name = repeat("Я", 160);      // 320 bytes of UTF-8
@@ -319,6 +330,7 @@ TEST(SbpLink, RejectsLinksThatAreNotHttpsOnAnAllowedHost) {
     EXPECT_EQ(code("https://qr.nspk.ru/AS1\n"), "invalid_sbp_link");
     EXPECT_EQ(code("https://qr.nspk.ru/AS1?sum=12a"), "invalid_sbp_link");
     EXPECT_TRUE(build_sbp_link({.link = "HTTPS://QR.NSPK.RU/AS1000670LSS7DN18SJQDNP4B05KLJL2"}, {}));
+    EXPECT_TRUE(build_sbp_link({.link = "https://pay.examplebank.ru/x"}, {.allowed_hosts = {"Pay.ExampleBank.ru"}}));
 }
 
 }  // namespace
