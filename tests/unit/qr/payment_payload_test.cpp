@@ -112,6 +112,18 @@ TEST(GostPayload, Example3OrganisationKoi8R) {
     EXPECT_EQ(*payload, expected);
 }
 
+// The illustrative payload in spec/fiscal-rules.md §5.2 uses made-up requisites that fail the
+// checks: PersonalAcc 40702810900000012345 at BIC 044525225 needs key 2, not 9 (example 1), and
+// INN 7701234567 needs check digit 0. Kassa refuses to print such a QR code.
+TEST(GostPayload, TheSpecIllustrationIsRejected) {
+    BankRequisites spec = example1();
+    spec.personal_acc = "40702810900000012345";
+    EXPECT_EQ(validate_requisites(spec).error().code, "invalid_account");
+    spec = example1();
+    spec.payee_inn = "7701234567";
+    EXPECT_EQ(validate_requisites(spec).error().code, "invalid_inn");
+}
+
 // The Bank of Russia's own worked examples (order № 515, appendix): correspondent account
 // 30101810800000000746 at the RKC with BIC 049805000 (conditional number 005), and client account
 // 40602810700000000025 at the bank with BIC 049805746 (conditional number 746).
