@@ -41,4 +41,11 @@ DeliveryState record_attempt(DeliveryState state, const SendResult& result, Cloc
     return state;
 }
 
+DeliveryState resend(DeliveryState state) {
+    state.status = DeliveryStatus::kPending;
+    state.attempts = 0;
+    state.next_due.reset();
+    return state;
+}
+
 }  // namespace kassa::notify

@@ -47,4 +47,8 @@ bool is_due(const DeliveryState& state, Clock::time_point now);
 DeliveryState record_attempt(DeliveryState state, const SendResult& result, Clock::time_point now,
                              const RetryPolicy& policy);
 
+// An operator's resend (delivered or failed): pending and due at once with a fresh attempt budget.
+// The last error stays for display until the next attempt.
+DeliveryState resend(DeliveryState state);
+
 }  // namespace kassa::notify

@@ -90,5 +90,18 @@ TEST(RetryPolicy, PermanentFailureFailsAtOnce) {
     EXPECT_EQ(state.last_error, "smtp_rejected: 550 no such user");
 }
 
+TEST(RetryPolicy, ResendStartsAFreshBudget) {
+    ManualClock clock;
+    auto failed = record_attempt({}, permanent(), clock.now(), kPolicy);
+    ASSERT_EQ(failed.status, DeliveryStatus::kFailed);
+    auto again = resend(failed);
+    EXPECT_EQ(again.status, DeliveryStatus::kPending);
+    EXPECT_EQ(again.attempts, 0);
+    EXPECT_TRUE(is_due(again, clock.now()));
+    EXPECT_EQ(again.last_error, failed.last_error);
+    again = record_attempt(again, SendResult{}, clock.now(), kPolicy);
+    EXPECT_EQ(again.status, DeliveryStatus::kDelivered);
+}
+
 }  // namespace
 }  // namespace kassa::notify
