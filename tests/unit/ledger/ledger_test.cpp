@@ -395,6 +395,23 @@ TEST_F(LedgerTest, JournalIsAppendOnly) {
     EXPECT_THROW(db.exec("DELETE FROM journal"), LedgerError);
 }
 
+TEST_F(LedgerTest, SchemaRefusesEntriesForUnconfirmedReceiptsAndLeavingFinalStates) {
+    const auto ids = store("k", {advance("C1", 1), advance("C1", 2)}).receipts;
+    ledger_->mark_sending(ids[0]);
+    ledger_->mark_confirmed(ids[0], fiscal_result(1));
+    ledger_->mark_failed(ids[1], "refused");
+    detail::Db db(file_.path(), detail::Db::Mode::ReadWrite);
+    const auto planned = store("k2", {advance("C1", 3)}).receipts[0];
+    EXPECT_THROW(db.exec("INSERT INTO journal (receipt_id, account, owner, customer, delta, created_ms) VALUES (" +
+                         std::to_string(planned) + ", 'customer_advance', 'C1', 'C1', 3, 0)"),
+                 LedgerError);
+    EXPECT_THROW(db.exec("INSERT INTO returns (receipt_id, order_id, sku, qty_micro) VALUES (" +
+                         std::to_string(planned) + ", '123', 'A', 1)"),
+                 LedgerError);
+    EXPECT_THROW(db.exec("UPDATE receipts SET state = 'planned' WHERE id = " + std::to_string(ids[0])), LedgerError);
+    EXPECT_THROW(db.exec("UPDATE receipts SET state = 'sending' WHERE id = " + std::to_string(ids[1])), LedgerError);
+}
+
 TEST_F(LedgerTest, BackupRestoresToTheSameState) {
     const auto ids = store("k", {prepayment(300000), advance("C1", 50)}).receipts;
     for (auto id : ids) ledger_->mark_sending(id);
