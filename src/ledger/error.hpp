@@ -18,6 +18,7 @@ inline constexpr const char* kInvalidArgument = "invalid_argument";          // 
 inline constexpr const char* kUnknownOrder = "unknown_order";                // plan names an order we lack
 inline constexpr const char* kUnknownRegister = "unknown_register";          // plan names no known register
 inline constexpr const char* kOrderClosed = "order_closed";                  // order no longer open
+inline constexpr const char* kDuplicatePayment = "duplicate_payment";        // payment id recorded before
 inline constexpr const char* kSchemaTooNew = "schema_too_new";               // file from a newer Kassa
 inline constexpr const char* kStorage = "storage_error";                     // SQLite said no
 inline constexpr const char* kClosed = "ledger_closed";                      // used after shutdown

@@ -309,6 +309,9 @@ StoredPlan do_store_plan(Db& db, const StorePlanRequest& req, std::int64_t now_m
             throw LedgerError(errc::kInvalidArgument, "a payment needs an id and a customer");
         }
         ensure_customer(db, pay.customer);
+        if (exists(db, "SELECT 1 FROM payments WHERE id = ?", pay.id)) {
+            throw LedgerError(errc::kDuplicatePayment, "payment " + pay.id + " is already recorded");
+        }
         Stmt s(db,
                "INSERT INTO payments (id, customer, cash, electronic, receipt_id, received_ms) VALUES (?, ?, ?, ?, ?, "
                "?)");
@@ -368,7 +371,7 @@ void apply_moves(Db& db, ReceiptId id, const fiscal::PlannedReceipt& p, std::int
 }
 
 void do_transition(Db& db, ReceiptId id, ReceiptEvent event, const FiscalResult* fiscal, const std::string& error,
-                   std::int64_t now_ms) {
+                   const std::vector<OutboxDraft>& notify, std::int64_t now_ms) {
     std::string current;
     std::string plan_json;
     {
@@ -411,6 +414,12 @@ void do_transition(Db& db, ReceiptId id, ReceiptEvent event, const FiscalResult*
     if (db.changes() != 1) throw LedgerError(errc::kStorage, "receipt " + std::to_string(id) + " changed underneath");
     // Balances, returns and order states move here and only here: in the confirming transaction.
     if (event == ReceiptEvent::Confirm) apply_moves(db, id, detail::decode_planned_receipt(plan_json), now_ms);
+    Stmt out(db, "INSERT INTO outbox (kind, receipt_id, payload, available_ms, created_ms) VALUES (?, ?, ?, ?, ?)");
+    for (const auto& n : notify) {
+        if (n.kind.empty()) throw LedgerError(errc::kInvalidArgument, "an outbox message needs a kind");
+        out.reset();
+        out.bind(1, n.kind).bind(2, id).bind(3, n.payload).bind(4, now_ms).bind(5, now_ms).run();
+    }
 }
 
 }  // namespace
@@ -470,12 +479,13 @@ struct Ledger::Impl {
     }
 
     std::future<void> transition_async(ReceiptId id, ReceiptEvent event, std::optional<FiscalResult> fiscal,
-                                       std::string error) {
+                                       std::string error, std::vector<OutboxDraft> notify = {}) {
         if (event == ReceiptEvent::Confirm && !fiscal) {
             throw LedgerError(errc::kInvalidArgument, "confirming needs fiscal results");
         }
-        return write([this, id, event, fiscal = std::move(fiscal), error = std::move(error)](Db& db) {
-            do_transition(db, id, event, fiscal ? &*fiscal : nullptr, error, now_ms());
+        return write([this, id, event, fiscal = std::move(fiscal), error = std::move(error),
+                      notify = std::move(notify)](Db& db) {
+            do_transition(db, id, event, fiscal ? &*fiscal : nullptr, error, notify, now_ms());
             log->debug("receipt {} {}", id, to_string(event));
         });
     }
@@ -639,8 +649,8 @@ StoredPlan Ledger::store_plan(const StorePlanRequest& request) { return store_pl
 std::future<void> Ledger::mark_sending_async(ReceiptId id) {
     return impl_->transition_async(id, ReceiptEvent::Send, std::nullopt, {});
 }
-std::future<void> Ledger::mark_confirmed_async(ReceiptId id, FiscalResult result) {
-    return impl_->transition_async(id, ReceiptEvent::Confirm, std::move(result), {});
+std::future<void> Ledger::mark_confirmed_async(ReceiptId id, FiscalResult result, std::vector<OutboxDraft> notify) {
+    return impl_->transition_async(id, ReceiptEvent::Confirm, std::move(result), {}, std::move(notify));
 }
 std::future<void> Ledger::mark_failed_async(ReceiptId id, std::string error) {
     return impl_->transition_async(id, ReceiptEvent::Fail, std::nullopt, std::move(error));
@@ -649,7 +659,9 @@ std::future<void> Ledger::mark_uncertain_async(ReceiptId id, std::string error) 
     return impl_->transition_async(id, ReceiptEvent::LoseLink, std::nullopt, std::move(error));
 }
 void Ledger::mark_sending(ReceiptId id) { mark_sending_async(id).get(); }
-void Ledger::mark_confirmed(ReceiptId id, const FiscalResult& result) { mark_confirmed_async(id, result).get(); }
+void Ledger::mark_confirmed(ReceiptId id, const FiscalResult& result, const std::vector<OutboxDraft>& notify) {
+    mark_confirmed_async(id, result, notify).get();
+}
 void Ledger::mark_failed(ReceiptId id, const std::string& error) { mark_failed_async(id, error).get(); }
 void Ledger::mark_uncertain(ReceiptId id, const std::string& error) { mark_uncertain_async(id, error).get(); }
 

@@ -99,6 +99,13 @@ struct StoredPlan {
     bool replayed = false;            // true: the key was seen with the same request before
 };
 
+// A notification to enqueue in the outbox in the same transaction as a confirmation, so that a
+// confirmed receipt's e-receipt or callback can never be lost by a crash in between.
+struct OutboxDraft {
+    std::string kind;     // e.g. "e_receipt", "callback"
+    std::string payload;  // opaque to the ledger
+};
+
 struct ReceiptQuery {
     std::optional<ReceiptState> state = std::nullopt;
     std::optional<std::string> register_id = std::nullopt;
@@ -191,18 +198,20 @@ class Ledger {
     // ---- receipts ---------------------------------------------------------------------------
     // Stores the plan's receipts as `planned`, with the idempotency key, atomically. The same key
     // with the same hash returns the first result (replayed = true); with another hash it throws
-    // idempotency_conflict. unknown_order / unknown_register when the plan names what we lack.
+    // idempotency_conflict. unknown_order / unknown_register when the plan names what we lack;
+    // duplicate_payment when the payment's id was recorded before under another key.
     StoredPlan store_plan(const StorePlanRequest& request);
     std::future<StoredPlan> store_plan_async(StorePlanRequest request);
 
     // Transitions; illegal_transition when the state machine refuses, not_found for a bad id.
     void mark_sending(ReceiptId id);
-    // Applies the receipt's balance, return and state moves in the same transaction.
-    void mark_confirmed(ReceiptId id, const FiscalResult& result);
+    // Applies the receipt's balance, return and state moves, and enqueues `notify` (pointing at the
+    // receipt), in the same transaction.
+    void mark_confirmed(ReceiptId id, const FiscalResult& result, const std::vector<OutboxDraft>& notify = {});
     void mark_failed(ReceiptId id, const std::string& error);  // nothing moves
     void mark_uncertain(ReceiptId id, const std::string& error);
     std::future<void> mark_sending_async(ReceiptId id);
-    std::future<void> mark_confirmed_async(ReceiptId id, FiscalResult result);
+    std::future<void> mark_confirmed_async(ReceiptId id, FiscalResult result, std::vector<OutboxDraft> notify = {});
     std::future<void> mark_failed_async(ReceiptId id, std::string error);
     std::future<void> mark_uncertain_async(ReceiptId id, std::string error);
 

@@ -85,9 +85,12 @@ void WriteQueue::process(std::deque<Item>& batch) {
         if (batch.size() > stats_.largest_batch) stats_.largest_batch = batch.size();
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        // A callback must not take the writer down; it only fulfils a promise in practice.
+        // The error moves on to the caller and the item (with its promise) dies here, so the writer
+        // keeps no reference to what the caller is about to read. A callback must not take the
+        // writer down; it only fulfils a promise in practice.
+        Item item = std::move(batch[i]);
         try {
-            batch[i].done(errors[i]);
+            item.done(std::move(errors[i]));
         } catch (...) {
         }
     }

@@ -51,7 +51,7 @@ class WriteQueue {
             submit([f = std::move(f)](Db& db) mutable { f(db); },
                    [promise](std::exception_ptr e) {
                        if (e) {
-                           promise->set_exception(e);
+                           promise->set_exception(std::move(e));
                        } else {
                            promise->set_value();
                        }
@@ -61,7 +61,7 @@ class WriteQueue {
             submit([f = std::move(f), slot](Db& db) mutable { slot->emplace(f(db)); },
                    [promise, slot](std::exception_ptr e) {
                        if (e) {
-                           promise->set_exception(e);
+                           promise->set_exception(std::move(e));
                        } else {
                            promise->set_value(std::move(**slot));
                        }

@@ -105,5 +105,27 @@ TEST(LedgerGroupCommit, ConcurrentProducersConfirmEverything) {
     EXPECT_GT(stats.largest_batch, 1u);
 }
 
+// WAL: a reader holding a snapshot open does not hold up the writer, and keeps its snapshot.
+TEST(LedgerGroupCommit, ReadersNeverBlockTheWriter) {
+    TempDb file;
+    ManualClock clock;
+    auto ledger = Ledger::open(file.path(), clock, LedgerOptions{.busy_timeout_ms = 100});
+    ledger->upsert_entity({"7700000000", "OOO"});
+    ledger->upsert_register({"kkt1", "7700000000", "", true});
+    Db reader(file.path(), Db::Mode::ReadWrite);
+    detail::Transaction snapshot(reader, detail::Transaction::Kind::Deferred);
+    EXPECT_EQ(reader.scalar_int("SELECT COUNT(*) FROM receipts"), 0);
+    for (int i = 0; i < 20; ++i) {
+        PlannedReceipt r;
+        r.customer = "C1";
+        r.balance_moves = {{Account::CustomerAdvance, "C1", Kopecks{1}}};
+        const auto id = ledger->store_plan({std::to_string(i), "h", "kkt1", Plan{{r}}, std::nullopt}).receipts[0];
+        ledger->mark_sending(id);
+        ledger->mark_confirmed(id, FiscalResult{static_cast<std::uint64_t>(id), 1, "fn", 1, 1, {}, ""});
+    }
+    EXPECT_EQ(reader.scalar_int("SELECT COUNT(*) FROM receipts"), 0);  // still its own snapshot
+    EXPECT_EQ(ledger->customer_facts("C1").advance_balance, Kopecks{20});
+}
+
 }  // namespace
 }  // namespace kassa::ledger

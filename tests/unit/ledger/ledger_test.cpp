@@ -342,6 +342,36 @@ TEST_F(LedgerTest, OutboxClaimsMarksAndRetries) {
     EXPECT_EQ(ledger_->outbox_claim(10, 30s).size(), 1u);
 }
 
+TEST_F(LedgerTest, ConfirmationEnqueuesItsNotificationsAtomically) {
+    const auto ids = store("k", {advance("C1", 1), advance("C1", 2)}).receipts;
+    for (auto id : ids) ledger_->mark_sending(id);
+    ledger_->mark_confirmed(ids[0], fiscal_result(1), {{"e_receipt", "{}"}, {"callback", "{}"}});
+    // A confirmation that is refused enqueues nothing.
+    EXPECT_EQ(error_code([&] {
+                  ledger_->mark_confirmed(ids[0], fiscal_result(1), {{"e_receipt", "{}"}});
+              }),
+              "illegal_transition");
+    // Nor does one whose notification is malformed: the whole confirmation rolls back.
+    EXPECT_EQ(error_code([&] { ledger_->mark_confirmed(ids[1], fiscal_result(2), {{"", "{}"}}); }), "invalid_argument");
+    EXPECT_EQ(state_of(ids[1]), ReceiptState::Sending);
+    EXPECT_EQ(ledger_->customer_facts("C1").advance_balance, Kopecks{1});
+    const auto claimed = ledger_->outbox_claim(10, 30s);
+    ASSERT_EQ(claimed.size(), 2u);
+    EXPECT_EQ(claimed[0].kind, "e_receipt");
+    EXPECT_EQ(claimed[0].receipt, ids[0]);
+    EXPECT_EQ(claimed[1].kind, "callback");
+}
+
+TEST_F(LedgerTest, APaymentIsRecordedOnce) {
+    auto req = [](const std::string& key) {
+        return StorePlanRequest{key, key, "kkt1", Plan{{prepayment(1)}},
+                                IncomingPayment{"bank-1", "C1", Kopecks{1}, Kopecks{0}, {{"123", Kopecks{1}}}}};
+    };
+    ledger_->store_plan(req("a"));
+    EXPECT_EQ(error_code([&] { ledger_->store_plan(req("b")); }), "duplicate_payment");
+    EXPECT_EQ(ledger_->receipts({}).size(), 1u);
+}
+
 TEST_F(LedgerTest, AuditIsAppendedNewestFirst) {
     ledger_->audit({0, {}, "courier-7", "delivery", "123", "10.0.0.5", ""});
     clock_.advance(1s);
@@ -363,6 +393,23 @@ TEST_F(LedgerTest, JournalIsAppendOnly) {
     detail::Db db(file_.path(), detail::Db::Mode::ReadWrite);
     EXPECT_THROW(db.exec("UPDATE journal SET delta = 100"), LedgerError);
     EXPECT_THROW(db.exec("DELETE FROM journal"), LedgerError);
+}
+
+TEST_F(LedgerTest, SchemaRefusesEntriesForUnconfirmedReceiptsAndLeavingFinalStates) {
+    const auto ids = store("k", {advance("C1", 1), advance("C1", 2)}).receipts;
+    ledger_->mark_sending(ids[0]);
+    ledger_->mark_confirmed(ids[0], fiscal_result(1));
+    ledger_->mark_failed(ids[1], "refused");
+    detail::Db db(file_.path(), detail::Db::Mode::ReadWrite);
+    const auto planned = store("k2", {advance("C1", 3)}).receipts[0];
+    EXPECT_THROW(db.exec("INSERT INTO journal (receipt_id, account, owner, customer, delta, created_ms) VALUES (" +
+                         std::to_string(planned) + ", 'customer_advance', 'C1', 'C1', 3, 0)"),
+                 LedgerError);
+    EXPECT_THROW(db.exec("INSERT INTO returns (receipt_id, order_id, sku, qty_micro) VALUES (" +
+                         std::to_string(planned) + ", '123', 'A', 1)"),
+                 LedgerError);
+    EXPECT_THROW(db.exec("UPDATE receipts SET state = 'planned' WHERE id = " + std::to_string(ids[0])), LedgerError);
+    EXPECT_THROW(db.exec("UPDATE receipts SET state = 'sending' WHERE id = " + std::to_string(ids[1])), LedgerError);
 }
 
 TEST_F(LedgerTest, BackupRestoresToTheSameState) {
