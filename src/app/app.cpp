@@ -1,22 +1,28 @@
 #include "app/app.hpp"
 
-#include <spdlog/logger.h>
-
 #include <fcntl.h>
+#include <spdlog/logger.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "api/auth.hpp"
+#include "api/handlers/business.hpp"
 #include "api/handlers/health.hpp"
+#include "api/json_io.hpp"
 #include "api/router.hpp"
 #include "api/server.hpp"
+#include "api/service.hpp"
+#include "app/ledger_port.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "common/uri.hpp"
+#include "drivers/registry.hpp"
+#include "drivers/worker/pool.hpp"
+#include "ledger/ledger.hpp"
+#include "simulators/shtrih/server.hpp"
 
 namespace kassa::app {
 
@@ -28,8 +34,7 @@ Result<std::string> bootstrap_admin_token(const std::filesystem::path& path) {
         std::string token;
         std::getline(in, token);
         if (token.size() >= 32) return token;
-        return fail("admin_token_invalid",
-                    "'" + path.string() + "' does not hold a token; delete it to make a new one");
+        return fail("admin_token_invalid", "'" + path.string() + "' does not hold a token; delete it to make a new one");
     }
     const std::string token = api::random_token();
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
@@ -41,14 +46,32 @@ Result<std::string> bootstrap_admin_token(const std::filesystem::path& path) {
     return token;
 }
 
+fiscal::PlannerPolicy policy_from(const PlannerConfig& c) {
+    fiscal::PlannerPolicy p;
+    p.unallocated_advance_vat = *api::parse_vat_class(c.unallocated_advance_vat);
+    p.credit_repayment_without_vat = c.credit_repayment_without_vat;
+    p.one_receipt_per_payment = c.one_receipt_per_payment;
+    p.overpayment_separate_receipt = c.overpayment_separate_receipt;
+    p.return_to_balance_by_prepayment = c.return_to_balance_by_prepayment;
+    p.itemize_full_prepayment = c.itemize_full_prepayment;
+    p.default_excess = c.default_excess == "advance" ? fiscal::ExcessHandling::Advance : fiscal::ExcessHandling::Change;
+    return p;
+}
+
 }  // namespace
 
 struct App::Impl {
     Config config;
     api::TokenStore tokens;
     std::optional<std::filesystem::path> admin_token_path;
+    std::unique_ptr<ledger::Ledger> ledger;
+    std::vector<std::unique_ptr<sim::ShtrihSimulator>> simulators;  // embedded registers
+    std::unique_ptr<LedgerPort> port;
+    drivers::RegisterPool pool;
+    std::unique_ptr<api::Service> service;
     api::Router router;
     std::unique_ptr<api::Server> server;
+    bool stopped = false;
 };
 
 App::App(Config config) : impl_(std::make_unique<Impl>()) { impl_->config = std::move(config); }
@@ -58,18 +81,18 @@ App::~App() { stop(); }
 Status App::start() {
     auto& s = *impl_;
     auto logger = log::get("app");
+    const auto& data_dir = s.config.ledger.data_dir;
     std::error_code ec;
-    std::filesystem::create_directories(s.config.ledger.data_dir, ec);
-    if (ec)
-        return fail("data_dir_unavailable",
-                    "cannot create data dir '" + s.config.ledger.data_dir.string() + "': " + ec.message());
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec) return fail("data_dir_unavailable", "cannot create data dir '" + data_dir.string() + "': " + ec.message());
 
+    // ---- tokens ---------------------------------------------------------------------------
     for (const auto& t : s.config.tokens) {
         api::Principal principal{t.name, *api::parse_role(t.role), t.registers, t.entities};
         if (auto added = s.tokens.add(t.sha256, std::move(principal)); !added) return added;
     }
     if (s.tokens.empty()) {
-        const auto path = s.config.ledger.data_dir / "admin-token";
+        const auto path = data_dir / "admin-token";
         auto token = bootstrap_admin_token(path);
         if (!token) return std::unexpected(token.error());
         (void)s.tokens.add(api::sha256_hex(*token), api::Principal{"bootstrap-admin", api::Role::Admin, {}, {}});
@@ -77,18 +100,82 @@ Status App::start() {
     }
     api::install_auth(s.router, s.tokens);
 
-    api::add_health_routes(
-        s.router,
-        api::HealthSource{
-            .version = KASSA_VERSION,
-            .clock = &SystemClock::instance(),
-            .started = SystemClock::instance().steady_now(),
-            .registers = [&s] {
-                std::vector<api::RegisterHealth> out;
-                for (const auto& r : s.config.registers)
-                    out.push_back({r.id, r.family, r.entity_inn, "not_connected", "device workers are not wired yet"});
-                return out;
-            }});
+    // ---- ledger ---------------------------------------------------------------------------
+    const auto ledger_path = (data_dir / "kassa.sqlite").string();
+    try {
+        s.ledger = ledger::Ledger::open(ledger_path, SystemClock::instance());
+        for (const auto& e : s.config.entities) s.ledger->upsert_entity(ledger::LegalEntity{e.inn, e.name});
+        for (const auto& r : s.config.registers)
+            s.ledger->upsert_register(ledger::Register{r.id, r.entity_inn, r.uri, true});
+    } catch (const ledger::LedgerError& e) {
+        return fail("ledger_unavailable", "cannot open the ledger '" + ledger_path + "': " + e.what());
+    }
+
+    // ---- registers ------------------------------------------------------------------------
+    std::vector<api::EntityInfo> entities;
+    for (const auto& e : s.config.entities)
+        entities.push_back(api::EntityInfo{.inn = e.inn,
+                                           .name = e.name,
+                                           .tax_system = *api::parse_tax_system(e.tax_system),
+                                           .cashier = e.cashier,
+                                           .cashier_inn = e.cashier_inn,
+                                           .settlement_address = e.settlement_address,
+                                           .settlement_place = e.settlement_place});
+    s.service = std::make_unique<api::Service>(api::ServiceOptions{.entities = entities,
+                                                                   .policy = policy_from(s.config.planner)},
+                                               *s.ledger, s.pool, SystemClock::instance());
+    s.port = std::make_unique<LedgerPort>(*s.ledger, [&s](std::int64_t id) { s.service->settled(id); });
+
+    for (const auto& r : s.config.registers) {
+        std::string device_uri = r.uri;
+        if (r.uri.starts_with("sim://")) {
+            // The embedded default: a Shtrih simulator on a loopback port, its FN kept beside the
+            // ledger so receipts survive restarts like on a real register.
+            sim::SimulatorConfig sc;
+            sc.endpoint = sim::SimulatorConfig::Endpoint::Tcp;
+            sc.state_file = (data_dir / ("sim-" + r.id + ".fn")).string();
+            auto simulator = std::make_unique<sim::ShtrihSimulator>(sc);
+            auto ready = simulator->start();
+            if (!ready) return fail("simulator_failed", "register '" + r.id + "': " + ready.error().message);
+            device_uri = simulator->device_uri();
+            logger->info("register '{}' is a simulated Shtrih register at {}", r.id, device_uri);
+            s.simulators.push_back(std::move(simulator));
+        }
+        const EntityConfig* entity = nullptr;
+        for (const auto& e : s.config.entities)
+            if (e.inn == r.entity_inn) entity = &e;
+        drivers::WorkerOptions options;
+        options.register_id = r.id;
+        if (entity) {
+            options.cashier = entity->cashier;
+            options.cashier_inn = entity->cashier_inn;
+        }
+        auto connector = [family = r.family, device_uri]() { return drivers::make_device(family, device_uri); };
+        s.pool.add(r.entity_inn, std::make_unique<drivers::RegisterWorker>(options, connector, *s.port,
+                                                                           SystemClock::instance()));
+    }
+
+    // ---- HTTP -------------------------------------------------------------------------------
+    api::add_health_routes(s.router, api::HealthSource{.version = KASSA_VERSION,
+                                                       .clock = &SystemClock::instance(),
+                                                       .started = SystemClock::instance().steady_now(),
+                                                       .registers = [&s] {
+                                                           std::vector<api::RegisterHealth> out;
+                                                           for (auto* w : s.pool.workers()) {
+                                                               const auto snap = w->snapshot();
+                                                               out.push_back({snap.register_id, "shtrih",
+                                                                              s.pool.entity_of(snap.register_id),
+                                                                              std::string(drivers::worker_state_name(
+                                                                                  snap.state)),
+                                                                              snap.detail});
+                                                           }
+                                                           return out;
+                                                       }});
+    api::add_business_routes(s.router, *s.service);
+
+    // Receipts left in flight by the last run go first, then the workers start.
+    s.service->recover();
+    s.pool.start_all();
 
     auto listen = parse_host_port(s.config.server.listen);
     if (!listen) return std::unexpected(listen.error());
@@ -110,11 +197,16 @@ std::optional<std::filesystem::path> App::admin_token_path() const { return impl
 std::uint16_t App::port() const { return impl_->server ? impl_->server->port() : 0; }
 
 void App::stop() {
-    if (impl_->server) {
-        impl_->server->shutdown();
-        impl_->server.reset();
-        log::get("app")->info("stopped");
-    }
+    auto& s = *impl_;
+    if (s.stopped) return;
+    s.stopped = true;
+    // Stop taking requests, let the ones in flight answer, then drain the registers (each
+    // finishes its receipt in flight; queued ones stay in the ledger for the next start).
+    if (s.server) s.server->shutdown();
+    s.pool.stop_all();
+    for (auto& simulator : s.simulators) simulator->stop();
+    s.server.reset();
+    log::get("app")->info("stopped");
 }
 
 }  // namespace kassa::app

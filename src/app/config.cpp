@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 #include <fstream>
 #include <functional>
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -45,6 +46,16 @@ class TableReader {
             return fail("config_invalid", where(origin_, node->source()) + ": '" + prefix_ + key + "' must be in [" +
                                               std::to_string(min) + ", " + std::to_string(max) + "]");
         out = static_cast<Int>(*value);
+        return ok();
+    }
+
+    Status boolean(const char* key, bool& out) {
+        known_.insert(key);
+        const auto* node = table_.get(key);
+        if (!node) return ok();
+        auto value = node->value<bool>();
+        if (!value || !node->is_boolean()) return type_error(key, *node, "true or false");
+        out = *value;
         return ok();
     }
 
@@ -149,6 +160,38 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
     KASSA_TRY(
         read_table(top, "log", origin, [&](TableReader& t) -> Status { return t.string("level", config.log.level); }));
 
+    KASSA_TRY(read_table(top, "planner", origin, [&](TableReader& t) -> Status {
+        auto& p = config.planner;
+        KASSA_TRY(t.string("unallocated_advance_vat", p.unallocated_advance_vat));
+        KASSA_TRY(t.boolean("credit_repayment_without_vat", p.credit_repayment_without_vat));
+        KASSA_TRY(t.boolean("one_receipt_per_payment", p.one_receipt_per_payment));
+        KASSA_TRY(t.boolean("overpayment_separate_receipt", p.overpayment_separate_receipt));
+        KASSA_TRY(t.boolean("return_to_balance_by_prepayment", p.return_to_balance_by_prepayment));
+        KASSA_TRY(t.boolean("itemize_full_prepayment", p.itemize_full_prepayment));
+        return t.string("default_excess", p.default_excess);
+    }));
+
+    if (const auto* node = top.sub("entities")) {
+        const auto* array = node->as_array();
+        if (!array || !array->is_array_of_tables())
+            return fail("config_invalid", where(origin, node->source()) + ": 'entities' must be [[entities]] tables");
+        // A file that lists entities replaces the embedded one.
+        config.entities.clear();
+        for (const auto& element : *array) {
+            EntityConfig e;
+            TableReader t(*element.as_table(), "entities.", origin);
+            KASSA_TRY(t.string("inn", e.inn));
+            KASSA_TRY(t.string("name", e.name));
+            KASSA_TRY(t.string("tax_system", e.tax_system));
+            KASSA_TRY(t.string("cashier", e.cashier));
+            KASSA_TRY(t.string("cashier_inn", e.cashier_inn));
+            KASSA_TRY(t.string("settlement_address", e.settlement_address));
+            KASSA_TRY(t.string("settlement_place", e.settlement_place));
+            KASSA_TRY(t.finish());
+            config.entities.push_back(std::move(e));
+        }
+    }
+
     if (const auto* node = top.sub("registers")) {
         const auto* array = node->as_array();
         if (!array || !array->is_array_of_tables())
@@ -209,8 +252,29 @@ Status validate(const Config& config) {
     if (!log::is_valid_level(config.log.level))
         return fail("config_invalid", "log.level '" + config.log.level +
                                           "' is not one of trace, debug, info, warn, error, critical, off");
+    static const std::set<std::string> kTaxSystems = {"osn", "usn_income", "usn_income_expense", "envd", "eshn", "patent"};
+    std::set<std::string> inns;
+    for (const auto& e : config.entities) {
+        const bool digits = std::ranges::all_of(e.inn, [](char c) { return c >= '0' && c <= '9'; });
+        if ((e.inn.size() != 10 && e.inn.size() != 12) || !digits)
+            return fail("config_invalid", "entity inn '" + e.inn + "' must be 10 or 12 digits");
+        if (!inns.insert(e.inn).second) return fail("config_invalid", "entity " + e.inn + " is listed twice");
+        if (!kTaxSystems.contains(e.tax_system))
+            return fail("config_invalid", "entity " + e.inn + ": unknown tax_system '" + e.tax_system + "'");
+        if (!e.cashier_inn.empty() && e.cashier_inn.size() != 12)
+            return fail("config_invalid", "entity " + e.inn + ": cashier_inn must be 12 digits");
+    }
+    static const std::set<std::string> kVat = {"vat22", "vat10", "vat0", "none", "vat5", "vat7", "vat20"};
+    if (!kVat.contains(config.planner.unallocated_advance_vat))
+        return fail("config_invalid", "planner.unallocated_advance_vat '" + config.planner.unallocated_advance_vat +
+                                          "' is not a VAT class");
+    if (config.planner.default_excess != "change" && config.planner.default_excess != "advance")
+        return fail("config_invalid", "planner.default_excess must be 'change' or 'advance'");
     std::set<std::string> ids;
     for (const auto& reg : config.registers) {
+        if (!inns.contains(reg.entity_inn))
+            return fail("config_invalid", "register '" + reg.id + "' names entity '" + reg.entity_inn +
+                                              "', which is not in [[entities]]");
         if (!ids.insert(reg.id).second) return fail("config_invalid", "register id '" + reg.id + "' is used twice");
         if (reg.family != "shtrih")
             return fail("config_invalid", "register '" + reg.id + "': unknown family '" + reg.family + "'");

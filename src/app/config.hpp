@@ -40,6 +40,30 @@ struct RegisterConfig {
     friend bool operator==(const RegisterConfig&, const RegisterConfig&) = default;
 };
 
+// A legal entity that sells; its registers print its receipts.
+struct EntityConfig {
+    std::string inn;   // 10 or 12 digits
+    std::string name;
+    std::string tax_system = "osn";  // osn | usn_income | usn_income_expense | envd | eshn | patent
+    std::string cashier = "Кассир";  // 1021 when a request names nobody
+    std::string cashier_inn;         // 1203, 12 digits or empty
+    std::string settlement_address;  // 1009 default
+    std::string settlement_place;    // 1187 default
+
+    friend bool operator==(const EntityConfig&, const EntityConfig&) = default;
+};
+
+// The planner's policies where the law leaves a choice (scenarios.json "policies").
+struct PlannerConfig {
+    std::string unallocated_advance_vat = "vat22";
+    bool credit_repayment_without_vat = true;
+    bool one_receipt_per_payment = true;
+    bool overpayment_separate_receipt = true;
+    bool return_to_balance_by_prepayment = true;
+    bool itemize_full_prepayment = true;
+    std::string default_excess = "change";  // change | advance
+};
+
 struct TokenConfig {
     std::string name;                    // for the audit log
     std::string role;                    // admin | cashier | courier
@@ -54,7 +78,9 @@ struct Config {
     ServerConfig server;
     LedgerConfig ledger;
     LogConfig log;
+    std::vector<EntityConfig> entities;
     std::vector<RegisterConfig> registers;
+    PlannerConfig planner;
     // With no tokens at all, kassad makes an admin token on first start and keeps it in
     // <data_dir>/admin-token (mode 0600) so the operator can read it.
     std::vector<TokenConfig> tokens;

@@ -81,7 +81,7 @@ ReceiptState state_from_db(const std::string& text) {
 
 constexpr std::string_view kReceiptColumns =
     "r.id, r.state, r.register_id, r.plan_json, r.created_ms, r.updated_ms, r.fd_number, r.fiscal_sign, "
-    "r.fn_number, r.shift, r.receipt_number, r.fiscal_ms, r.qr, r.error";
+    "r.fn_number, r.shift, r.receipt_number, r.fiscal_ms, r.qr, r.error, r.created_by";
 
 ReceiptRecord receipt_from_row(const Stmt& s) {
     ReceiptRecord r;
@@ -103,6 +103,7 @@ ReceiptRecord receipt_from_row(const Stmt& s) {
         r.fiscal = std::move(f);
     }
     r.error = s.get_text(13);
+    r.created_by = s.get_text(14);
     return r;
 }
 
@@ -129,13 +130,14 @@ Kopecks sum_account(Db& db, Account account, const std::string& owner) {
 std::optional<fiscal::OrderFacts> load_order_facts(Db& db, const std::string& id) {
     fiscal::OrderFacts facts;
     {
-        Stmt s(db, "SELECT customer, entity_inn, state FROM orders WHERE id = ?");
+        Stmt s(db, "SELECT customer, entity_inn, state, settlement_method FROM orders WHERE id = ?");
         s.bind(1, id);
         if (!s.step()) return std::nullopt;
         facts.order.id = id;
         facts.order.customer = s.get_text(0);
         facts.order.entity_inn = s.get_text(1);
         facts.state = parse_order_state(s.get_text(2));
+        facts.settlement_method = static_cast<fiscal::PaymentMethod>(s.get_int(3));
     }
     {
         Stmt s(db,
@@ -256,7 +258,14 @@ StoredPlan do_store_plan(Db& db, const StorePlanRequest& req, std::int64_t now_m
             return StoredPlan{split_ids(s.get_text(1)), true};
         }
     }
-    if (req.plan.receipts.empty()) throw LedgerError(errc::kInvalidArgument, "the plan has no receipts");
+    if (req.plan.receipts.empty() && req.plan.state_moves.empty())
+        throw LedgerError(errc::kInvalidArgument, "the plan has no receipts");
+    // Moves that need no receipt (an order nobody paid for is cancelled) apply at once.
+    for (const auto& m : req.plan.state_moves) {
+        require_order(db, m.order);
+        Stmt st(db, "UPDATE orders SET state = ?, updated_ms = ? WHERE id = ?");
+        st.bind(1, order_state_text(m.state)).bind(2, now_ms).bind(3, m.order).run();
+    }
     if (!exists(db, "SELECT 1 FROM registers WHERE id = ?", req.register_id)) {
         throw LedgerError(errc::kUnknownRegister, "unknown register " + req.register_id);
     }
@@ -264,7 +273,7 @@ StoredPlan do_store_plan(Db& db, const StorePlanRequest& req, std::int64_t now_m
     Stmt insert(
         db,
         "INSERT INTO receipts (state, register_id, sign, is_correction, customer, total, plan_json, created_ms, "
-        "updated_ms) VALUES ('planned', ?, ?, ?, ?, ?, ?, ?, ?)");
+        "updated_ms, created_by) VALUES ('planned', ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     Stmt link(db, "INSERT INTO receipt_orders (receipt_id, position, order_id) VALUES (?, ?, ?)");
     for (const auto& p : req.plan.receipts) {
         // Every order a receipt or its moves name must exist now, so that confirming it later
@@ -294,6 +303,7 @@ StoredPlan do_store_plan(Db& db, const StorePlanRequest& req, std::int64_t now_m
             .bind(6, detail::encode_planned_receipt(p))
             .bind(7, now_ms)
             .bind(8, now_ms)
+            .bind(9, req.created_by)
             .run();
         const ReceiptId id = db.last_insert_rowid();
         out.receipts.push_back(id);
@@ -367,6 +377,10 @@ void apply_moves(Db& db, ReceiptId id, const fiscal::PlannedReceipt& p, std::int
         st.bind(1, order_state_text(m.state)).bind(2, now_ms).bind(3, m.order).run();
         if (db.changes() != 1)
             throw LedgerError(errc::kUnknownOrder, "confirmed receipt names unknown order " + m.order);
+        if (m.settlement_method) {
+            Stmt sm(db, "UPDATE orders SET settlement_method = ? WHERE id = ?");
+            sm.bind(1, static_cast<std::int64_t>(*m.settlement_method)).bind(2, m.order).run();
+        }
     }
 }
 
@@ -678,6 +692,7 @@ std::vector<ReceiptRecord> Ledger::receipts(const ReceiptQuery& q) const {
             sql += " AND EXISTS (SELECT 1 FROM receipt_orders o WHERE o.receipt_id = r.id AND o.order_id = :ord)";
         if (q.from) sql += " AND r.created_ms >= :from";
         if (q.to) sql += " AND r.created_ms < :to";
+        if (q.created_by) sql += " AND r.created_by = :by";
         sql += " ORDER BY r.id LIMIT :limit";
         Stmt s(db, sql);
         int i = 0;
@@ -686,8 +701,28 @@ std::vector<ReceiptRecord> Ledger::receipts(const ReceiptQuery& q) const {
         if (q.order) s.bind(++i, *q.order);
         if (q.from) s.bind(++i, to_ms(*q.from));
         if (q.to) s.bind(++i, to_ms(*q.to));
+        if (q.created_by) s.bind(++i, *q.created_by);
         s.bind(++i, static_cast<std::int64_t>(q.limit));
         return collect_receipts(s);
+    });
+}
+
+std::optional<StoredPlan> Ledger::find_idempotent(const std::string& key, const std::string& request_hash) const {
+    return impl_->read([&](Db& db) -> std::optional<StoredPlan> {
+        Stmt s(db, "SELECT request_hash, result FROM idempotency WHERE key = ?");
+        s.bind(1, key);
+        if (!s.step()) return std::nullopt;
+        if (s.get_text(0) != request_hash)
+            throw LedgerError(errc::kIdempotencyConflict, "idempotency key was already used with a different request");
+        return StoredPlan{split_ids(s.get_text(1)), true};
+    });
+}
+
+bool Ledger::has_fiscal_document(const std::string& fn_number, std::uint64_t fd_number) const {
+    return impl_->read([&](Db& db) {
+        Stmt s(db, "SELECT 1 FROM receipts WHERE fn_number = ? AND fd_number = ? AND state = 'confirmed'");
+        s.bind(1, fn_number).bind(2, static_cast<std::int64_t>(fd_number));
+        return s.step();
     });
 }
 

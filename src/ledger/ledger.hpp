@@ -75,6 +75,7 @@ struct ReceiptRecord {
     TimePoint updated{};
     std::optional<FiscalResult> fiscal;  // present once confirmed
     std::string error;                   // why it failed / became uncertain
+    std::string created_by;              // who asked for it (StorePlanRequest::created_by)
 };
 
 // An incoming payment recorded together with the receipt issued for it.
@@ -92,6 +93,7 @@ struct StorePlanRequest {
     std::string register_id;      // the register that prints every receipt of this plan
     fiscal::Plan plan;
     std::optional<IncomingPayment> payment;  // stored in the same transaction when present
+    std::string created_by;                  // the token's name (couriers see only their own)
 };
 
 struct StoredPlan {
@@ -113,6 +115,7 @@ struct ReceiptQuery {
     std::optional<TimePoint> from = std::nullopt;  // created ≥ from
     std::optional<TimePoint> to = std::nullopt;    // created < to
     std::size_t limit = 1000;
+    std::optional<std::string> created_by = std::nullopt;
 };
 
 struct JournalEntry {
@@ -201,6 +204,12 @@ class Ledger {
     // idempotency_conflict. unknown_order / unknown_register when the plan names what we lack;
     // duplicate_payment when the payment's id was recorded before under another key.
     StoredPlan store_plan(const StorePlanRequest& request);
+    // The stored answer for an idempotency key: nullopt when the key is new; throws
+    // idempotency_conflict when it was used with another request hash. Callers check this before
+    // planning, because a replay must not be planned again on facts its first run changed.
+    std::optional<StoredPlan> find_idempotent(const std::string& key, const std::string& request_hash) const;
+    // True when a confirmed receipt carries this fiscal document.
+    bool has_fiscal_document(const std::string& fn_number, std::uint64_t fd_number) const;
     std::future<StoredPlan> store_plan_async(StorePlanRequest request);
 
     // Transitions; illegal_transition when the state machine refuses, not_found for a bad id.

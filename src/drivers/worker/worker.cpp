@@ -56,7 +56,7 @@ std::string_view worker_state_name(WorkerState state) {
 
 struct RegisterWorker::Impl {
     WorkerOptions options;
-    DeviceFactory factory;
+    DeviceConnector factory;
     ReceiptPort& port;
     const Clock& clock;
     std::shared_ptr<spdlog::logger> logger;
@@ -75,7 +75,7 @@ struct RegisterWorker::Impl {
     std::chrono::steady_clock::time_point next_poll{};
     std::chrono::steady_clock::time_point hold_until{};  // guarded by mutex
 
-    Impl(WorkerOptions o, DeviceFactory f, ReceiptPort& p, const Clock& c)
+    Impl(WorkerOptions o, DeviceConnector f, ReceiptPort& p, const Clock& c)
         : options(std::move(o)),
           factory(std::move(f)),
           port(p),
@@ -448,7 +448,7 @@ struct RegisterWorker::Impl {
     }
 };
 
-RegisterWorker::RegisterWorker(WorkerOptions options, DeviceFactory factory, ReceiptPort& port, const Clock& clock)
+RegisterWorker::RegisterWorker(WorkerOptions options, DeviceConnector factory, ReceiptPort& port, const Clock& clock)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(factory), port, clock)) {}
 
 RegisterWorker::~RegisterWorker() { stop(); }

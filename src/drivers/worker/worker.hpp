@@ -47,7 +47,7 @@ class ReceiptPort {
     virtual bool document_claimed(const std::string& fn_number, std::uint32_t fd_number) = 0;
 };
 
-using DeviceFactory = std::function<Result<std::unique_ptr<FiscalDevice>>()>;
+using DeviceConnector = std::function<Result<std::unique_ptr<FiscalDevice>>()>;
 
 struct WorkerOptions {
     std::string register_id;
@@ -83,7 +83,7 @@ struct WorkerSnapshot {
 
 class RegisterWorker {
   public:
-    RegisterWorker(WorkerOptions options, DeviceFactory factory, ReceiptPort& port, const Clock& clock);
+    RegisterWorker(WorkerOptions options, DeviceConnector factory, ReceiptPort& port, const Clock& clock);
     ~RegisterWorker();
     RegisterWorker(const RegisterWorker&) = delete;
     RegisterWorker& operator=(const RegisterWorker&) = delete;

@@ -37,6 +37,16 @@ data_dir = "/tmp/kassa-data"
 [log]
 level = "debug"
 
+[[entities]]
+inn = "7701234567"
+name = "ООО Ромашка"
+tax_system = "usn_income"
+cashier = "Иванов И.И."
+
+[planner]
+default_excess = "advance"
+one_receipt_per_payment = false
+
 [[registers]]
 id = "office-1"
 family = "shtrih"
@@ -46,6 +56,7 @@ entity_inn = "7701234567"
 [[registers]]
 id = "office-2"
 uri = "tcp://127.0.0.1:7778"
+entity_inn = "7701234567"
 )",
                           "full.toml");
     ASSERT_TRUE(c) << c.error().message;
@@ -61,6 +72,26 @@ uri = "tcp://127.0.0.1:7778"
     EXPECT_EQ(c->registers[0].id, "office-1");
     EXPECT_EQ(c->registers[0].entity_inn, "7701234567");
     EXPECT_EQ(c->registers[1].family, "shtrih");
+    ASSERT_EQ(c->entities.size(), 1u);
+    EXPECT_EQ(c->entities[0].tax_system, "usn_income");
+    EXPECT_EQ(c->entities[0].cashier, "Иванов И.И.");
+    EXPECT_EQ(c->planner.default_excess, "advance");
+    EXPECT_FALSE(c->planner.one_receipt_per_payment);
+    EXPECT_TRUE(c->planner.itemize_full_prepayment);
+}
+
+TEST(Config, EntityAndPlannerRules) {
+    EXPECT_EQ(parse_config("[[entities]]\ninn = \"123\"\n", "t").error().code, "config_invalid");
+    EXPECT_EQ(parse_config("[[entities]]\ninn = \"7701234567\"\ntax_system = \"flat\"\n", "t").error().code,
+              "config_invalid");
+    EXPECT_EQ(parse_config("[planner]\ndefault_excess = \"keep\"\n", "t").error().code, "config_invalid");
+    EXPECT_EQ(parse_config("[planner]\none_receipt_per_payment = \"yes\"\n", "t").error().code, "config_invalid");
+    EXPECT_EQ(parse_config("[planner]\nsplit = true\n", "t").error().code, "config_unknown_key");
+    // A register must name a configured entity.
+    EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\nuri = \"tcp://h:1\"\nentity_inn = \"7700000000\"\n", "t")
+                  .error()
+                  .code,
+              "config_invalid");
 }
 
 TEST(Config, UnknownTopLevelKeyIsNamedWithItsLine) {
@@ -96,14 +127,14 @@ TEST(Config, WrongTypesAndRangesAreErrors) {
 
 TEST(Config, RegisterRules) {
     EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\n", "t").error().code, "config_invalid");
-    EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\nuri = \"tcp://h:1\"\n[[registers]]\nid = \"a\"\nuri = "
-                           "\"tcp://h:2\"\n",
+    EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\nuri = \"tcp://h:1\"\nentity_inn = \"7701234567\"\n[[registers]]\nid = \"a\"\nuri = "
+                           "\"tcp://h:2\"\nentity_inn = \"7701234567\"\n",
                            "t")
                   .error()
                   .code,
               "config_invalid");
-    EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\nuri = \"ftp://h:1\"\n", "t").error().code, "config_invalid");
-    EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\nfamily = \"epson\"\nuri = \"tcp://h:1\"\n", "t").error().code,
+    EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\nuri = \"ftp://h:1\"\nentity_inn = \"7701234567\"\n", "t").error().code, "config_invalid");
+    EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\nfamily = \"epson\"\nuri = \"tcp://h:1\"\nentity_inn = \"7701234567\"\n", "t").error().code,
               "config_invalid");
 }
 
@@ -112,6 +143,7 @@ TEST(Config, TokensWithRolesAndBindings) {
 [[registers]]
 id = "r1"
 uri = "tcp://127.0.0.1:1"
+entity_inn = "7701234567"
 
 [[tokens]]
 name = "courier-petrov"

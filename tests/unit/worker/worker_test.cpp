@@ -110,7 +110,7 @@ class SimHost {
     void use_clock(const Clock* clock) { clock_ = clock; }
     sim::ShtrihSimulator& sim() { return *sim_; }
 
-    DeviceFactory factory() {
+    DeviceConnector factory() {
         return [this]() -> Result<std::unique_ptr<FiscalDevice>> {
             std::string uri;
             {

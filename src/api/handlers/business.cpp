@@ -1,0 +1,358 @@
+#include "api/handlers/business.hpp"
+
+#include <spdlog/logger.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "api/auth.hpp"
+#include "api/errors.hpp"
+#include "api/json_io.hpp"
+#include "api/service.hpp"
+#include "common/log.hpp"
+#include "fiscal/validate.hpp"
+
+namespace kassa::api {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kMaxWait = 60s;
+
+std::string iso_time(Clock::time_point t) {
+    const std::time_t s = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&s, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+json::object record_to_json(const ledger::ReceiptRecord& r) {
+    json::array orders;
+    for (const auto& o : r.planned.orders) orders.emplace_back(o);
+    json::object out{{"id", r.id},
+                     {"state", ledger::to_string(r.state)},
+                     {"register", r.register_id},
+                     {"customer", r.planned.customer},
+                     {"orders", std::move(orders)},
+                     {"created", iso_time(r.created)},
+                     {"updated", iso_time(r.updated)},
+                     {"receipt", receipt_to_json(r.planned.receipt)}};
+    if (r.fiscal) {
+        out["fiscal"] = json::object{{"fd_number", r.fiscal->fd_number},
+                                     {"fiscal_sign", r.fiscal->fiscal_sign},
+                                     {"fn_number", r.fiscal->fn_number},
+                                     {"shift", r.fiscal->shift},
+                                     {"receipt_number", r.fiscal->receipt_number},
+                                     {"time", iso_time(r.fiscal->time)},
+                                     {"qr", r.fiscal->qr}};
+    }
+    if (!r.error.empty()) out["error"] = r.error;
+    return out;
+}
+
+// The ledger's errors as HTTP: not_found 404, conflicts 409, the rest is ours (500).
+HttpResponse ledger_error(const ledger::LedgerError& e) {
+    const std::string& code = e.code();
+    if (code == ledger::errc::kNotFound) return error_response(404, code, e.what());
+    if (code == ledger::errc::kIdempotencyConflict)
+        return error_response(409, code, "this Idempotency-Key was used with a different request");
+    if (code == ledger::errc::kOrderClosed) return error_response(409, code, e.what());
+    if (code == ledger::errc::kUnknownOrder) return error_response(404, code, e.what());
+    if (code == ledger::errc::kInvalidArgument) return error_response(422, code, e.what());
+    log::get("api")->error("ledger: {}", e.what());
+    return error_response(500, "ledger_error", "the ledger failed; the request was not applied");
+}
+
+// Runs a handler body, turning the caller's mistakes and ledger faults into JSON errors.
+template <class F>
+HttpResponse guarded(F&& body) {
+    try {
+        return body();
+    } catch (const ApiError& e) {
+        return e.response();
+    } catch (const ledger::LedgerError& e) {
+        return ledger_error(e);
+    }
+}
+
+std::chrono::milliseconds wait_of(const HttpRequest& req) {
+    auto it = req.query.find("wait");
+    if (it == req.query.end()) return 0ms;
+    int seconds = 0;
+    try {
+        std::size_t used = 0;
+        seconds = std::stoi(it->second, &used);
+        if (used != it->second.size() || seconds < 0) throw std::invalid_argument("wait");
+    } catch (const std::exception&) {
+        throw ApiError(400, "invalid_field", "wait must be a whole number of seconds", "wait");
+    }
+    return std::min<std::chrono::milliseconds>(std::chrono::seconds(seconds), kMaxWait);
+}
+
+HttpResponse receipts_response(Service& service, const std::vector<ledger::ReceiptId>& ids, bool replayed,
+                               fiscal::Kopecks change) {
+    json::array receipts;
+    bool all_final = true;
+    for (auto id : ids) {
+        auto r = service.ledger().receipt(id);
+        if (!r) continue;
+        all_final = all_final && ledger::is_final(r->state);
+        receipts.push_back(record_to_json(*r));
+    }
+    auto res = json_response(all_final ? 200 : 202,
+                             json::object{{"receipts", std::move(receipts)}, {"change", change.value()},
+                                          {"replayed", replayed}});
+    if (!ids.empty()) res.headers["Location"] = "/v1/receipts/" + std::to_string(ids.front());
+    return res;
+}
+
+using Reader = std::function<EventRequest(const json::object&, const HttpRequest&)>;
+
+// Every route that can make a receipt: Idempotency-Key required, the request hashed for replay,
+// ?wait=N answers once the receipts settle (or with 202 when the wait ends first).
+Handler event_route(Service& service, std::string action, Reader read) {
+    return [&service, action = std::move(action), read = std::move(read)](HttpRequest& req) {
+        return guarded([&] {
+            const auto key = req.header("idempotency-key");
+            if (key.empty())
+                throw ApiError(400, "idempotency_key_required",
+                               "an Idempotency-Key header is required for anything that can make a receipt");
+            if (key.size() > 128) throw ApiError(400, "invalid_field", "Idempotency-Key is longer than 128", "key");
+            const auto wait = wait_of(req);
+            const auto body = parse_body(req);
+            auto event = read(body, req);
+            const auto hash = sha256_hex(req.method + " " + req.path + "\n" + req.body);
+            auto submitted = service.submit(principal_of(req), key, hash, std::move(event), action, req.remote);
+            if (wait > 0ms) service.wait_settled(submitted.receipts, wait);
+            return receipts_response(service, submitted.receipts, submitted.replayed, submitted.change);
+        });
+    };
+}
+
+// Couriers see only the receipts their own token made.
+bool may_see(const Principal& who, const ledger::ReceiptRecord& r) {
+    return who.role != Role::Courier || r.created_by == who.name;
+}
+
+json::object register_to_json(const drivers::RegisterWorker& worker, const std::string& entity) {
+    const auto snap = worker.snapshot();
+    json::object out{{"id", snap.register_id},
+                     {"entity_inn", entity},
+                     {"state", drivers::worker_state_name(snap.state)},
+                     {"queue_depth", snap.queue_depth}};
+    if (!snap.detail.empty()) out["detail"] = snap.detail;
+    json::array warnings;
+    for (const auto& w : snap.warnings) warnings.emplace_back(w);
+    out["warnings"] = std::move(warnings);
+    if (snap.status) {
+        const auto& s = *snap.status;
+        json::object st{{"shift_open", s.shift_open},
+                        {"shift_number", s.shift_number},
+                        {"shift_expired", s.shift_expired},
+                        {"fn_number", s.fn_number},
+                        {"last_fd_number", s.last_fd_number},
+                        {"ofd_unsent", s.ofd_unsent},
+                        {"paper_ok", s.paper_ok},
+                        {"receipt_open", s.receipt_open}};
+        if (s.shift_opened_at) st["shift_opened_at"] = iso_time(*s.shift_opened_at);
+        if (s.fn_expiry) st["fn_expiry"] = iso_time(*s.fn_expiry);
+        if (s.ofd_oldest_unsent) st["ofd_oldest_unsent"] = iso_time(*s.ofd_oldest_unsent);
+        out["device"] = std::move(st);
+    }
+    return out;
+}
+
+drivers::RegisterWorker& register_for(Service& service, const HttpRequest& req) {
+    const auto& id = req.params.at("id");
+    auto* worker = service.pool().find(id);
+    if (!worker || !principal_of(req).may_use_register(id))
+        throw ApiError(404, "not_found", "register '" + id + "' is not known");
+    return *worker;
+}
+
+HttpResponse device_answer(std::future<drivers::DeviceStatusResult> done) {
+    if (done.wait_for(kMaxWait) != std::future_status::ready)
+        throw ApiError(504, "device_timeout", "the register did not finish in time");
+    auto result = done.get();
+    if (!result) {
+        const auto& e = result.error();
+        const int status = e.outcome == drivers::Outcome::Rejected ? 409 : 503;
+        return error_response(status, std::string("device_") + std::string(drivers::outcome_name(e.outcome)),
+                              e.to_string());
+    }
+    return json_response(200, json::object{{"status", "done"}});
+}
+
+
+}  // namespace
+
+void add_business_routes(Router& router, Service& service) {
+    const std::vector<std::string> office{"cashier"};
+    const std::vector<std::string> field{"cashier", "courier"};
+
+    // ---- orders -----------------------------------------------------------------------------
+    auto upsert_order = [&service](HttpRequest& req, const std::string& path_id) {
+        return guarded([&] {
+            auto order = read_order(parse_body(req), path_id);
+            if (order.entity_inn.empty() && service.options().entities.size() == 1)
+                order.entity_inn = service.options().entities.front().inn;
+            if (!service.entity(order.entity_inn))
+                throw ApiError(422, "unknown_entity", "legal entity '" + order.entity_inn + "' is not configured",
+                               "entity_inn");
+            if (!principal_of(req).may_use_entity(order.entity_inn))
+                throw ApiError(403, "forbidden", "this token may not work for legal entity " + order.entity_inn);
+            if (auto valid = fiscal::validate_order(order); !valid)
+                throw ApiError(422, valid.error().code, valid.error().message);
+            service.ledger().upsert_order(order);
+            service.ledger().audit(ledger::AuditRecord{.actor = principal_of(req).name, .action = "order.upsert",
+                                                       .subject = order.id, .address = req.remote});
+            auto res = json_response(200, order_to_json(order));
+            res.headers["Location"] = "/v1/orders/" + order.id;
+            return res;
+        });
+    };
+    router.add("POST", "/v1/orders", "Create or replace an order (id in the body)", office,
+               [upsert_order](HttpRequest& req) { return upsert_order(req, ""); });
+    router.add("PUT", "/v1/orders/{id}", "Create or replace an order", office,
+               [upsert_order](HttpRequest& req) { return upsert_order(req, req.params.at("id")); });
+    router.add("GET", "/v1/orders/{id}", "An order with its receipts and what is prepaid, delivered, returned, owed",
+               field, [&service](HttpRequest& req) {
+                   return guarded([&] {
+                       const auto view = service.ledger().order_view(req.params.at("id"));
+                       if (!principal_of(req).may_use_entity(view.facts.order.entity_inn))
+                           throw ApiError(404, "not_found", "order '" + req.params.at("id") + "' is not known");
+                       json::object out = order_to_json(view.facts.order);
+                       out["state"] = view.facts.state == fiscal::OrderState::Open        ? "open"
+                                      : view.facts.state == fiscal::OrderState::Delivered ? "delivered"
+                                                                                           : "cancelled";
+                       out["total"] = view.total.value();
+                       out["prepaid"] = view.facts.prepaid.value();
+                       out["delivered"] = view.delivered.value();
+                       out["returned"] = view.returned.value();
+                       out["owed"] = view.owed.value();
+                       out["credit_owed"] = view.facts.credit_owed.value();
+                       json::array receipts;
+                       for (const auto& r : view.receipts)
+                           if (may_see(principal_of(req), r)) receipts.push_back(record_to_json(r));
+                       out["receipts"] = std::move(receipts);
+                       return json_response(200, out);
+                   });
+               });
+
+    // ---- business events ---------------------------------------------------------------------
+    router.add("POST", "/v1/payments", "Money received: allocate to orders, the rest is an advance", field,
+               event_route(service, "payment", [](const json::object& b, const HttpRequest&) { return read_payment(b); }));
+    router.add("POST", "/v1/orders/{id}/delivery", "Settle an order at handover", field,
+               event_route(service, "delivery", [](const json::object& b, const HttpRequest& r) {
+                   return read_delivery(b, r.params.at("id"));
+               }));
+    router.add("POST", "/v1/orders/{id}/returns", "Goods back from a delivered order, refunded", office,
+               event_route(service, "return", [](const json::object& b, const HttpRequest& r) {
+                   return read_return(b, r.params.at("id"));
+               }));
+    router.add("POST", "/v1/orders/{id}/cancel", "Cancel an undelivered order, refunding its prepayment", office,
+               event_route(service, "cancel", [](const json::object& b, const HttpRequest& r) {
+                   return read_cancel(b, r.params.at("id"));
+               }));
+    router.add("POST", "/v1/orders/{id}/credit-repayments", "Money received against an order's credit", field,
+               event_route(service, "credit_repayment", [](const json::object& b, const HttpRequest& r) {
+                   return read_credit_repayment(b, r.params.at("id"));
+               }));
+    router.add("POST", "/v1/customers/{id}/refunds", "Pay back money from a customer's advance balance", office,
+               event_route(service, "balance_refund", [](const json::object& b, const HttpRequest& r) {
+                   return read_balance_refund(b, r.params.at("id"));
+               }));
+    router.add("POST", "/v1/corrections", "Correction receipt (own initiative or by order)", office,
+               event_route(service, "correction",
+                           [](const json::object& b, const HttpRequest&) { return read_correction(b); }));
+    router.add("POST", "/v1/receipts", "A raw receipt computed by the caller (validated, then printed)", office,
+               event_route(service, "receipt.raw",
+                           [](const json::object& b, const HttpRequest&) { return read_raw_receipt(b); }));
+
+    // ---- receipts and customers --------------------------------------------------------------
+    router.add("GET", "/v1/receipts/{id}", "One receipt with its state and fiscal results (?wait=N)", field,
+               [&service](HttpRequest& req) {
+                   return guarded([&] {
+                       ledger::ReceiptId id = 0;
+                       try {
+                           id = std::stoll(req.params.at("id"));
+                       } catch (const std::exception&) {
+                           throw ApiError(404, "not_found", "no receipt " + req.params.at("id"));
+                       }
+                       auto r = service.ledger().receipt(id);
+                       if (!r || !may_see(principal_of(req), *r))
+                           throw ApiError(404, "not_found", "no receipt " + req.params.at("id"));
+                       if (const auto wait = wait_of(req); wait > 0ms && !ledger::is_final(r->state)) {
+                           service.wait_settled({id}, wait);
+                           r = service.ledger().receipt(id);
+                       }
+                       return json_response(200, record_to_json(*r));
+                   });
+               });
+    router.add("GET", "/v1/receipts", "Receipts by state, register, order (couriers: their own)", field,
+               [&service](HttpRequest& req) {
+                   return guarded([&] {
+                       ledger::ReceiptQuery q;
+                       if (auto it = req.query.find("state"); it != req.query.end()) {
+                           q.state = ledger::parse_receipt_state(it->second);
+                           if (!q.state) throw ApiError(400, "invalid_field", "unknown receipt state", "state");
+                       }
+                       if (auto it = req.query.find("register"); it != req.query.end()) q.register_id = it->second;
+                       if (auto it = req.query.find("order"); it != req.query.end()) q.order = it->second;
+                       const auto& who = principal_of(req);
+                       if (who.role == Role::Courier) q.created_by = who.name;
+                       json::array out;
+                       for (const auto& r : service.ledger().receipts(q))
+                           if (may_see(who, r)) out.push_back(record_to_json(r));
+                       return json_response(200, json::object{{"receipts", std::move(out)}});
+                   });
+               });
+    router.add("GET", "/v1/customers/{id}", "A customer's advance balance and its history", office,
+               [&service](HttpRequest& req) {
+                   return guarded([&] {
+                       const auto view = service.ledger().customer_view(req.params.at("id"));
+                       json::array history;
+                       for (const auto& e : view.history)
+                           history.push_back(json::object{{"receipt", e.receipt},
+                                                          {"account", static_cast<int>(e.account)},
+                                                          {"owner", e.owner},
+                                                          {"delta", e.delta.value()},
+                                                          {"at", iso_time(e.at)}});
+                       return json_response(200, json::object{{"id", view.facts.id},
+                                                              {"advance_balance", view.facts.advance_balance.value()},
+                                                              {"history", std::move(history)}});
+                   });
+               });
+
+    // ---- registers -------------------------------------------------------------------------------
+    router.add("GET", "/v1/registers", "Registers with shift, FN, OFD backlog, paper and queue depth", field,
+               [&service](HttpRequest& req) {
+                   json::array out;
+                   for (auto* w : service.pool().workers())
+                       if (principal_of(req).may_use_register(w->register_id()))
+                           out.push_back(register_to_json(*w, service.pool().entity_of(w->register_id())));
+                   return json_response(200, json::object{{"registers", std::move(out)}});
+               });
+    router.add("GET", "/v1/registers/{id}", "One register's state", field, [&service](HttpRequest& req) {
+        return guarded([&] {
+            auto& w = register_for(service, req);
+            return json_response(200, register_to_json(w, service.pool().entity_of(w.register_id())));
+        });
+    });
+    router.add("POST", "/v1/registers/{id}/shift/open", "Open a shift", office, [&service](HttpRequest& req) {
+        return guarded([&] { return device_answer(register_for(service, req).open_shift()); });
+    });
+    router.add("POST", "/v1/registers/{id}/shift/close", "Close the shift (Z report)", office,
+               [&service](HttpRequest& req) {
+                   return guarded([&] { return device_answer(register_for(service, req).close_shift()); });
+               });
+    router.add("POST", "/v1/registers/{id}/x-report", "Print an X report", office, [&service](HttpRequest& req) {
+        return guarded([&] { return device_answer(register_for(service, req).x_report()); });
+    });
+}
+
+}  // namespace kassa::api

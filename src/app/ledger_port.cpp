@@ -1,0 +1,51 @@
+#include "app/ledger_port.hpp"
+
+#include <spdlog/logger.h>
+
+#include "common/log.hpp"
+#include "fiscal/check_qr.hpp"
+
+namespace kassa::app {
+
+void LedgerPort::mark_sending(std::int64_t id) { ledger_.mark_sending(id); }
+
+void LedgerPort::mark_confirmed(std::int64_t id, const drivers::FiscalResult& r) {
+    const auto record = ledger_.receipt(id);
+    ledger::FiscalResult result{.fd_number = r.fd_number,
+                                .fiscal_sign = r.fiscal_sign,
+                                .fn_number = r.fn_number,
+                                .shift = static_cast<std::uint32_t>(r.shift_number),
+                                .receipt_number = static_cast<std::uint32_t>(r.receipt_number),
+                                .time = r.date_time,
+                                .qr = {}};
+    if (record) {
+        // The device's clock is local wall time carried as if it were UTC (see the drivers), so
+        // its seconds since the epoch are the local components the QR string wants.
+        const auto local = std::chrono::duration_cast<std::chrono::seconds>(r.date_time.time_since_epoch()).count();
+        auto qr = fiscal::check_qr_string(fiscal::CheckQrData{.time = fiscal::DocumentTime::from_local_unix(local),
+                                                              .total = record->planned.receipt.total,
+                                                              .fn_serial = r.fn_number,
+                                                              .document_number = r.fd_number,
+                                                              .fiscal_sign = r.fiscal_sign,
+                                                              .sign = record->planned.receipt.sign});
+        if (qr)
+            result.qr = *qr;
+        else
+            log::get("ledger")->warn("receipt {}: no check QR: {}", id, qr.error().message);
+    }
+    ledger_.mark_confirmed(id, result);
+    on_settled_(id);
+}
+
+void LedgerPort::mark_failed(std::int64_t id, const std::string& why) {
+    ledger_.mark_failed(id, why);
+    on_settled_(id);
+}
+
+void LedgerPort::mark_uncertain(std::int64_t id, const std::string& why) { ledger_.mark_uncertain(id, why); }
+
+bool LedgerPort::document_claimed(const std::string& fn_number, std::uint32_t fd_number) {
+    return ledger_.has_fiscal_document(fn_number, fd_number);
+}
+
+}  // namespace kassa::app
