@@ -216,6 +216,28 @@ Bytes SimDevice::dispatch(const sh::Request& req, bool& power_cut) {
             tape_.push_back(p->text);
             return answer(code, 0, op_answer);
         }
+        case cmd::kLoadData: {
+            auto l = sh::LoadDataRequest::decode(req.data);
+            if (!l) return answer(code, err::kBadLength);
+            if (l->kind != 0 || l->block > 127 || l->data.size() > sh::kDataBlock)
+                return answer(code, err::kBadParameters);
+            const std::size_t at = l->block * sh::kDataBlock;
+            if (barcode_data_.size() < at + l->data.size()) barcode_data_.resize(at + l->data.size());
+            std::copy(l->data.begin(), l->data.end(), barcode_data_.begin() + static_cast<std::ptrdiff_t>(at));
+            return answer(code, 0, op_answer);
+        }
+        case cmd::kPrint2DBarcode: {
+            auto b = sh::Print2DBarcodeRequest::decode(req.data);
+            if (!b) return answer(code, err::kBadLength);
+            const std::size_t from = b->first_block * sh::kDataBlock;
+            if (b->type > 3 || b->alignment > 2 || b->length == 0 || from + b->length > barcode_data_.size())
+                return answer(code, err::kBadParameters);
+            if (!paper_ok()) return answer(code, err::kNoPaper);
+            tape_.push_back("[2D " + std::to_string(b->type) + "] " +
+                            std::string(barcode_data_.begin() + static_cast<std::ptrdiff_t>(from),
+                                        barcode_data_.begin() + static_cast<std::ptrdiff_t>(from + b->length)));
+            return answer(code, 0, op_answer);
+        }
         case cmd::kCut: {
             auto c = sh::CutRequest::decode(req.data);
             if (!c || c->type > 1) return answer(code, err::kBadParameters);

@@ -67,6 +67,7 @@ class SimDevice {
     Bytes shift_tags_;
     std::uint64_t receipts_this_run_ = 0;
     std::vector<std::string> tape_;
+    Bytes barcode_data_;  // DDh blocks for DEh
 };
 
 }  // namespace kassa::sim

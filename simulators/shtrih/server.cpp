@@ -244,6 +244,11 @@ void ShtrihSimulator::stop() {
     m.done_cv.notify_all();
 }
 
+std::vector<std::string> ShtrihSimulator::tape_snapshot() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->device ? impl_->device->tape() : std::vector<std::string>{};
+}
+
 std::string ShtrihSimulator::device_uri() const {
     if (impl_->config.endpoint == SimulatorConfig::Endpoint::Pty) return "serial://" + impl_->pty_path + "?baud=115200";
     return "tcp://" + impl_->config.host + ":" + std::to_string(impl_->bound_port);

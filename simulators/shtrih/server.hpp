@@ -51,6 +51,8 @@ class ShtrihSimulator {
     void wait();
     // A copy of the FN as it is now.
     FnState fn_snapshot() const;
+    // What the register has printed so far (service text, barcodes, document summaries).
+    std::vector<std::string> tape_snapshot() const;
 
   private:
     struct Impl;

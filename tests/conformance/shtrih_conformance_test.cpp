@@ -342,9 +342,13 @@ TEST_P(ShtrihConformance, PrintTextAndCut) {
     EXPECT_TRUE(device_->cut());
     start({}, "&font=2");  // the same through 2Fh
     EXPECT_TRUE(device_->print_text({"Шрифт 2"}));
-    auto qr = device_->print_qr("t=20260921T1030&s=100.00");
-    ASSERT_FALSE(qr);
-    EXPECT_EQ(qr.error().outcome, Outcome::Rejected);
+    // A QR payload longer than one 64-byte block.
+    const std::string payload = "t=20260921T1030&s=100.00&fn=9999078900012345&i=2&fp=1234567890&n=1&extra=abcdefghij";
+    ASSERT_TRUE(device_->print_qr(payload));
+    const auto tape = sim_->tape_snapshot();
+    ASSERT_FALSE(tape.empty());
+    EXPECT_EQ(tape.back(), "[2D 3] " + payload);
+    EXPECT_FALSE(device_->print_qr(""));
 }
 
 // Byte faults on the device's answers: the session recovers and the call is done.

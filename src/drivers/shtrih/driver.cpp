@@ -515,9 +515,22 @@ DeviceStatusResult ShtrihDevice::print_text(const std::vector<std::string>& line
     return {};
 }
 
-DeviceStatusResult ShtrihDevice::print_qr(const std::string&) {
-    // The protocol subset we hold (spec §1.8) documents no 2D-barcode command; refuse honestly.
-    return device_error(Outcome::Rejected, "print_qr: not implemented for Shtrih (no 2D-barcode command in spec §1.8)");
+DeviceStatusResult ShtrihDevice::print_qr(const std::string& payload) {
+    // The payload goes in 64-byte blocks (DDh), then one DEh prints it as a QR code, centred.
+    constexpr std::size_t kMaxBlocks = 128;
+    if (payload.empty() || payload.size() > kMaxBlocks * kDataBlock)
+        return device_error(Outcome::Rejected,
+                            "print_qr: payload must be 1.." + std::to_string(kMaxBlocks * kDataBlock) + " bytes");
+    for (std::size_t block = 0; block * kDataBlock < payload.size(); ++block) {
+        const auto part = std::string_view(payload).substr(block * kDataBlock, kDataBlock);
+        LoadDataRequest load{options_.password, 0, static_cast<std::uint8_t>(block), Bytes(part.begin(), part.end())};
+        if (auto r = execute(load.request(), "load QR data"); !r) return std::unexpected(r.error());
+    }
+    Print2DBarcodeRequest print;
+    print.password = options_.password;
+    print.length = static_cast<std::uint16_t>(payload.size());
+    if (auto r = execute(print.request(), "print QR code"); !r) return std::unexpected(r.error());
+    return {};
 }
 
 DeviceStatusResult ShtrihDevice::cut() {
