@@ -241,6 +241,11 @@ DeviceResult<DeviceStatus> ShtrihDevice::status() {
     st.shift_expired = st.mode == 3;
     st.paper_ok = (s->flags & flags::kReceiptOptical) != 0 && (st.submode < 1 || st.submode > 3);
 
+    // 11h carries the INN (6 bytes LE; all FF = not registered), §1.8.1.
+    auto full = execute(password_request(cmd::kFullStatus, options_.password), "full status");
+    if (!full) return std::unexpected(full.error());
+    if (auto fs = FullStatus::decode(*full); fs && fs->inn != 0xFFFF'FFFF'FFFFull) st.inn = std::to_string(fs->inn);
+
     auto fn = execute(password_request(cmd::kFnStatus, options_.password), "FN status");
     if (!fn) return std::unexpected(fn.error());
     auto f = FnStatus::decode(*fn);
