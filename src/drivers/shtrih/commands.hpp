@@ -37,6 +37,7 @@ inline constexpr std::uint16_t kFnExpiry = 0xFF03;
 inline constexpr std::uint16_t kFindDocument = 0xFF0A;
 inline constexpr std::uint16_t kOpenShiftFn = 0xFF0B;
 inline constexpr std::uint16_t kSendTlv = 0xFF0C;
+inline constexpr std::uint16_t kBeginCorrection = 0xFF35;
 inline constexpr std::uint16_t kOfdStatus = 0xFF39;
 inline constexpr std::uint16_t kShiftParams = 0xFF40;
 inline constexpr std::uint16_t kBeginOpenShift = 0xFF41;
