@@ -58,6 +58,8 @@ bool allowed_when_expired(std::uint16_t code) {
         case cmd::kOpenReceipt:
         case cmd::kOperationV2:
         case cmd::kCloseReceiptV2:
+        case cmd::kBeginCorrection:
+        case cmd::kCorrectionV2:
         case cmd::kOpenShift:
         case cmd::kBeginOpenShift:
         case cmd::kOpenShiftFn:
@@ -216,6 +218,28 @@ Bytes SimDevice::dispatch(const sh::Request& req, bool& power_cut) {
             tape_.push_back(p->text);
             return answer(code, 0, op_answer);
         }
+        case cmd::kLoadData: {
+            auto l = sh::LoadDataRequest::decode(req.data);
+            if (!l) return answer(code, err::kBadLength);
+            if (l->kind != 0 || l->block > 127 || l->data.size() > sh::kDataBlock)
+                return answer(code, err::kBadParameters);
+            const std::size_t at = l->block * sh::kDataBlock;
+            if (barcode_data_.size() < at + l->data.size()) barcode_data_.resize(at + l->data.size());
+            std::copy(l->data.begin(), l->data.end(), barcode_data_.begin() + static_cast<std::ptrdiff_t>(at));
+            return answer(code, 0, op_answer);
+        }
+        case cmd::kPrint2DBarcode: {
+            auto b = sh::Print2DBarcodeRequest::decode(req.data);
+            if (!b) return answer(code, err::kBadLength);
+            const std::size_t from = b->first_block * sh::kDataBlock;
+            if (b->type > 3 || b->alignment > 2 || b->length == 0 || from + b->length > barcode_data_.size())
+                return answer(code, err::kBadParameters);
+            if (!paper_ok()) return answer(code, err::kNoPaper);
+            tape_.push_back("[2D " + std::to_string(b->type) + "] " +
+                            std::string(barcode_data_.begin() + static_cast<std::ptrdiff_t>(from),
+                                        barcode_data_.begin() + static_cast<std::ptrdiff_t>(from + b->length)));
+            return answer(code, 0, op_answer);
+        }
         case cmd::kCut: {
             auto c = sh::CutRequest::decode(req.data);
             if (!c || c->type > 1) return answer(code, err::kBadParameters);
@@ -288,6 +312,14 @@ Bytes SimDevice::dispatch(const sh::Request& req, bool& power_cut) {
         }
         case cmd::kOperationV2:
             return operation(req);
+        case cmd::kBeginCorrection:  // FF35h: FFD 1.05 correction, tags (FF0Ch) then FF4Ah (§1.9)
+            if (receipt_) return answer(code, err::kReceiptOpen);
+            if (!fn_.shift_open) return answer(code, err::kFnWrongState);
+            shift_step_ = ShiftStep::Correction;
+            shift_tags_.clear();
+            return answer(code, 0);
+        case cmd::kCorrectionV2:
+            return correction_v2(req);
         case cmd::kCloseReceiptV2:
             return close_receipt(req, power_cut);
         case cmd::kFnStatus: {
@@ -421,6 +453,46 @@ Bytes SimDevice::operation(const sh::Request& req) {
     receipt_->pending_line_tags.clear();
     receipt_->lines.push_back(std::move(line));
     return answer(code, 0);
+}
+
+Bytes SimDevice::correction_v2(const sh::Request& req) {
+    const std::uint16_t code = req.code;
+    auto c = sh::CorrectionV2::decode(req.data);
+    if (!c) return answer(code, err::kBadLength);
+    if (receipt_) return answer(code, err::kReceiptOpen);
+    if (!fn_.shift_open) return answer(code, err::kFnWrongState);
+    if (!paper_ok()) return answer(code, err::kNoPaper);
+    const std::uint8_t ts = c->tax_system;
+    if (c->correction_type > 1 || (c->calc_sign != 1 && c->calc_sign != 3) || ts == 0 || (ts & (ts - 1)) != 0 ||
+        (ts & fn_.tax_systems) == 0)
+        return answer(code, err::kBadParameters);
+    if (c->total == 0) return answer(code, err::kZeroTotal);
+    std::uint64_t paid = 0;
+    for (const auto p : c->payments) paid += p;
+    if (paid != c->total) return answer(code, err::kPaymentsBelowTotal);
+    const std::uint32_t fd = ++fn_.last_fd;
+    const auto receipt_no = static_cast<std::uint16_t>(fn_.receipts_in_shift + 1);
+    Bytes tlv;
+    put_common_tags(tlv, fd);
+    sh::put_tlv_u32(tlv, 1042, receipt_no);
+    sh::put_tlv_byte(tlv, 1054, c->calc_sign);
+    sh::put_tlv_byte(tlv, 1173, c->correction_type);
+    sh::put_tlv_byte(tlv, 1055, ts);
+    if (shift_step_ == ShiftStep::Correction) tlv.insert(tlv.end(), shift_tags_.begin(), shift_tags_.end());
+    shift_step_ = ShiftStep::None;
+    sh::put_tlv_vln(tlv, 1020, c->total);
+    sh::put_tlv_vln(tlv, 1031, c->payments[0]);
+    sh::put_tlv_vln(tlv, 1081, c->payments[1]);
+    sh::put_tlv_vln(tlv, 1215, c->payments[2]);
+    sh::put_tlv_vln(tlv, 1216, c->payments[3]);
+    sh::put_tlv_vln(tlv, 1217, c->payments[4]);
+    fn_.receipts_in_shift = receipt_no;
+    ++fn_.receipts_total;
+    const auto& doc = write_document(sh::doc_type::kCorrectionReceipt, std::move(tlv), c->calc_sign, c->total);
+    tape_.push_back("correction FD " + std::to_string(doc.number));
+    return answer(
+        code, 0,
+        sh::CorrectionV2Answer{receipt_no, doc.number, doc.fiscal_sign, sh::DateTime::from(clock_.now())}.encode());
 }
 
 Bytes SimDevice::close_receipt(const sh::Request& req, bool& power_cut) {

@@ -41,7 +41,7 @@ class SimDevice {
         Bytes pending_line_tags;  // FF4D before FF46 ("cash-core" order)
         std::uint64_t total = 0;
     };
-    enum class ShiftStep : std::uint8_t { None, Opening, Closing };
+    enum class ShiftStep : std::uint8_t { None, Opening, Closing, Correction };
 
     Bytes dispatch(const drivers::shtrih::Request& req, bool& power_cut);
     std::uint8_t mode() const;
@@ -57,6 +57,7 @@ class SimDevice {
     Bytes close_shift(std::uint16_t code, const drivers::shtrih::Request& req, const Bytes& tags);
     Bytes operation(const drivers::shtrih::Request& req);
     Bytes close_receipt(const drivers::shtrih::Request& req, bool& power_cut);
+    Bytes correction_v2(const drivers::shtrih::Request& req);
 
     FnState fn_;
     std::string state_path_;
@@ -67,6 +68,7 @@ class SimDevice {
     Bytes shift_tags_;
     std::uint64_t receipts_this_run_ = 0;
     std::vector<std::string> tape_;
+    Bytes barcode_data_;  // DDh blocks for DEh
 };
 
 }  // namespace kassa::sim

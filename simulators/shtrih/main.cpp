@@ -2,6 +2,8 @@
 //
 //   kassa-sim --pty [--link PATH] | --tcp HOST:PORT
 //             [--state FILE] [--faults FILE] [--baud N] [--clock-file FILE]
+//             [--inn DIGITS] [--rnm DIGITS] [--fn-serial 16CHARS] [--tax-systems MASK]
+// (registration options apply when the state file is created.)
 //
 // When it serves, it prints one line on stdout, e.g. "kassa-sim ready tcp 127.0.0.1:40123" or
 // "kassa-sim ready pty /dev/pts/5", so callers await that line instead of sleeping.
@@ -39,7 +41,8 @@ class OffsetClock final : public kassa::Clock {
 
 int usage() {
     std::cerr << "usage: kassa-sim --pty [--link PATH] | --tcp HOST:PORT [--state FILE] [--faults FILE] "
-                 "[--baud N] [--clock-file FILE]\n";
+                 "[--baud N] [--clock-file FILE] [--inn DIGITS] [--rnm DIGITS] [--fn-serial 16CHARS] "
+                 "[--tax-systems MASK]\n";
     return 2;
 }
 
@@ -91,6 +94,13 @@ int main(int argc, char** argv) {
             const char* v = value();
             if (!v) return usage();
             config.baud = static_cast<unsigned>(std::stoul(v));
+        } else if (a == "--inn" || a == "--rnm" || a == "--fn-serial" || a == "--tax-systems") {
+            const char* v = value();
+            if (!v) return usage();
+            if (a == "--inn") config.inn = v;
+            if (a == "--rnm") config.rnm = v;
+            if (a == "--fn-serial") config.fn_serial = v;
+            if (a == "--tax-systems") config.tax_systems = static_cast<std::uint8_t>(std::stoul(v, nullptr, 0));
         } else if (a == "--clock-file") {
             const char* v = value();
             if (!v) return usage();

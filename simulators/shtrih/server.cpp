@@ -161,22 +161,33 @@ ShtrihSimulator::~ShtrihSimulator() { stop(); }
 Result<std::string> ShtrihSimulator::start() {
     Impl& m = *impl_;
     const Clock& clock = m.config.clock ? *m.config.clock : SystemClock::instance();
+    auto fresh = [&] {
+        FnState s =
+            FnState::fresh(std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count());
+        if (!m.config.inn.empty()) s.inn = m.config.inn;
+        if (!m.config.rnm.empty()) s.rnm = m.config.rnm;
+        if (!m.config.fn_serial.empty()) s.fn_serial = m.config.fn_serial;
+        if (m.config.tax_systems != 0) s.tax_systems = m.config.tax_systems;
+        return s;
+    };
     FnState state;
     if (!m.config.state_file.empty()) {
         auto loaded = FnState::load(m.config.state_file);
         if (loaded) {
             state = std::move(*loaded);
         } else if (loaded.error().code == "state_missing") {
-            state = FnState::fresh(
-                std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count());
+            state = fresh();
             if (auto st = state.save(m.config.state_file); !st) return std::unexpected(st.error());
         } else {
             return std::unexpected(loaded.error());
         }
     } else {
-        state =
-            FnState::fresh(std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count());
+        state = fresh();
     }
+    if ((state.inn.size() != 10 && state.inn.size() != 12) ||
+        state.inn.find_first_not_of("0123456789") != std::string::npos)
+        return fail("sim_start_failed", "INN must be 10 or 12 digits");
+    if (state.fn_serial.size() != 16) return fail("sim_start_failed", "FN serial must be 16 characters");
     m.device = std::make_unique<SimDevice>(std::move(state), m.config.state_file, clock, m.config.faults);
     m.link = std::make_unique<SimLink>(*m.device, m.config.faults, m.config.endpoint == SimulatorConfig::Endpoint::Tcp);
     if (::pipe2(m.wake, O_CLOEXEC | O_NONBLOCK) != 0)
@@ -242,6 +253,11 @@ void ShtrihSimulator::stop() {
     std::lock_guard lock(m.mutex);
     m.done = true;
     m.done_cv.notify_all();
+}
+
+std::vector<std::string> ShtrihSimulator::tape_snapshot() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->device ? impl_->device->tape() : std::vector<std::string>{};
 }
 
 std::string ShtrihSimulator::device_uri() const {

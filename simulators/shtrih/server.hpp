@@ -29,6 +29,11 @@ struct SimulatorConfig {
     Faults faults;
     unsigned baud = 0;             // > 0: pace outgoing bytes at this line rate (10 bits/byte)
     const Clock* clock = nullptr;  // wall clock of the register (shift expiry); default system
+    // Registration of a fresh FN (ignored when the state file exists): empty = defaults of FnState.
+    std::string inn;
+    std::string rnm;
+    std::string fn_serial;
+    std::uint8_t tax_systems = 0;  // 1062 bitmask; 0 = all six
 };
 
 class ShtrihSimulator {
@@ -51,6 +56,8 @@ class ShtrihSimulator {
     void wait();
     // A copy of the FN as it is now.
     FnState fn_snapshot() const;
+    // What the register has printed so far (service text, barcodes, document summaries).
+    std::vector<std::string> tape_snapshot() const;
 
   private:
     struct Impl;

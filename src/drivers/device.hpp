@@ -52,6 +52,7 @@ struct DeviceStatus {
     int shift_number = 0;  // current (open) or last closed shift
     std::optional<TimePoint> shift_opened_at;
     bool shift_expired = false;          // open for more than 24 h: only closing is allowed
+    std::string inn;                     // the register's user INN (10 or 12 digits), "" if not registered
     std::string fn_number;               // fiscal storage serial (16 characters)
     std::optional<TimePoint> fn_expiry;  // date the fiscal storage expires (00:00 of that day)
     std::uint32_t last_fd_number = 0;    // last fiscal document number in the storage

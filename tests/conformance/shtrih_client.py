@@ -270,6 +270,25 @@ def start_sim(*args):
     return proc, Link(ready[3])
 
 
+class PacedLine(unittest.TestCase):
+    """--baud paces the device's bytes at the line rate: 10 bits a byte."""
+
+    def test_answer_takes_line_time_at_9600(self):
+        proc, link = start_sim("--baud", "9600")
+        try:
+            link.exchange(short_status(30))  # warm up
+            start = time.monotonic()
+            body = link.exchange(short_status(30))
+            elapsed = time.monotonic() - start
+            # NAK + ACK + a 19-byte answer frame = 21 bytes ≈ 21.9 ms at 9600 baud (a lower bound).
+            self.assertEqual(len(body), 16)
+            self.assertGreaterEqual(elapsed, 21 * 10 / 9600 * 0.9)
+        finally:
+            link.close()
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
 class PowerCutAndClockOfTheBinary(unittest.TestCase):
     """kassa-sim as a process: a power cut after the fiscal write ends it (exit 3) with the receipt in
     the state file; after a restart the FN shows it. The --clock-file moves the register's clock."""

@@ -157,6 +157,7 @@ TEST_P(ShtrihConformance, ShiftOpenXReportClose) {
     EXPECT_EQ(st->mode, 4);
     EXPECT_FALSE(st->shift_open);
     EXPECT_EQ(st->fn_number, "9999078900012345");
+    EXPECT_EQ(st->inn, "7701234567");
     EXPECT_TRUE(st->fn_expiry.has_value());
     EXPECT_TRUE(st->paper_ok);
 
@@ -342,9 +343,13 @@ TEST_P(ShtrihConformance, PrintTextAndCut) {
     EXPECT_TRUE(device_->cut());
     start({}, "&font=2");  // the same through 2Fh
     EXPECT_TRUE(device_->print_text({"Шрифт 2"}));
-    auto qr = device_->print_qr("t=20260921T1030&s=100.00");
-    ASSERT_FALSE(qr);
-    EXPECT_EQ(qr.error().outcome, Outcome::Rejected);
+    // A QR payload longer than one 64-byte block.
+    const std::string payload = "t=20260921T1030&s=100.00&fn=9999078900012345&i=2&fp=1234567890&n=1&extra=abcdefghij";
+    ASSERT_TRUE(device_->print_qr(payload));
+    const auto tape = sim_->tape_snapshot();
+    ASSERT_FALSE(tape.empty());
+    EXPECT_EQ(tape.back(), "[2D 3] " + payload);
+    EXPECT_FALSE(device_->print_qr(""));
 }
 
 // Byte faults on the device's answers: the session recovers and the call is done.
@@ -415,6 +420,32 @@ TEST_P(ShtrihConformance, PowerCutMidReceiptIsResolvedFromTheDevice) {
     EXPECT_EQ(*doc->total, lost.total) << "the receipt was fiscalised before the power went";
     ASSERT_TRUE(doc->calc_sign);
     EXPECT_EQ(*doc->calc_sign, lost.sign);
+}
+
+TEST_P(ShtrihConformance, RegistrationOfAFreshFnAndTaxSystems) {
+    device_.reset();
+    SimulatorConfig cfg;
+    cfg.endpoint = GetParam();
+    cfg.clock = &clock_;
+    cfg.inn = "500100732259";
+    cfg.fn_serial = "7281440500123456";
+    cfg.tax_systems = 0x02;  // УСН доход only
+    sim_ = std::make_unique<sim::ShtrihSimulator>(std::move(cfg));
+    ASSERT_TRUE(sim_->start());
+    auto dev = drivers::make_device("shtrih", sim_->device_uri());
+    ASSERT_TRUE(dev);
+    device_ = std::move(*dev);
+    auto st = device_->status();
+    ASSERT_TRUE(st) << st.error().to_string();
+    EXPECT_EQ(st->inn, "500100732259");
+    EXPECT_EQ(st->fn_number, "7281440500123456");
+    open_shift();
+    auto osn = device_->fiscalise(simple_sale());  // ОСН is not registered
+    ASSERT_FALSE(osn);
+    EXPECT_EQ(osn.error().outcome, Outcome::Rejected);
+    Receipt usn = simple_sale();
+    usn.tax_system = fiscal::TaxSystem::UsnIncome;
+    EXPECT_TRUE(device_->fiscalise(usn));
 }
 
 TEST_P(ShtrihConformance, StateSurvivesRestart) {

@@ -209,6 +209,39 @@ Result<PrintFontStringRequest> PrintFontStringRequest::decode(std::span<const st
     return PrintFontStringRequest{static_cast<std::uint32_t>(p), f, font, from_cp1251(cut)};
 }
 
+Request LoadDataRequest::request() const {
+    Request r = with_password(cmd::kLoadData, password);
+    Writer(r.data).u8(kind).u8(block).raw(data);
+    return r;
+}
+
+Result<LoadDataRequest> LoadDataRequest::decode(std::span<const std::uint8_t> data) {
+    Reader r(data);
+    KASSA_TRY_READ(p, r.le(4));
+    KASSA_TRY_READ(kind, r.u8());
+    KASSA_TRY_READ(block, r.u8());
+    return LoadDataRequest{static_cast<std::uint32_t>(p), kind, block, r.rest()};
+}
+
+Request Print2DBarcodeRequest::request() const {
+    Request r = with_password(cmd::kPrint2DBarcode, password);
+    Writer(r.data).u8(type).le(length, 2).u8(first_block).raw(parameters).u8(alignment);
+    return r;
+}
+
+Result<Print2DBarcodeRequest> Print2DBarcodeRequest::decode(std::span<const std::uint8_t> data) {
+    if (data.size() != 14) return fail("bad_request", "DEh request has the wrong length");
+    Reader r(data);
+    Print2DBarcodeRequest q;
+    q.password = static_cast<std::uint32_t>(*r.le(4));
+    q.type = *r.u8();
+    q.length = static_cast<std::uint16_t>(*r.le(2));
+    q.first_block = *r.u8();
+    for (auto& p : q.parameters) p = *r.u8();
+    q.alignment = *r.u8();
+    return q;
+}
+
 Request CutRequest::request() const {
     Request r = with_password(cmd::kCut, password);
     r.data.push_back(type);

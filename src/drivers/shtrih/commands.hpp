@@ -28,6 +28,8 @@ inline constexpr std::uint16_t kZReport = 0x41;
 inline constexpr std::uint16_t kCancelReceipt = 0x88;
 inline constexpr std::uint16_t kOpenReceipt = 0x8D;
 inline constexpr std::uint16_t kContinuePrint = 0xB0;
+inline constexpr std::uint16_t kLoadData = 0xDD;
+inline constexpr std::uint16_t kPrint2DBarcode = 0xDE;
 inline constexpr std::uint16_t kOpenShift = 0xE0;
 inline constexpr std::uint16_t kFnStatus = 0xFF01;
 inline constexpr std::uint16_t kFnNumber = 0xFF02;
@@ -35,6 +37,7 @@ inline constexpr std::uint16_t kFnExpiry = 0xFF03;
 inline constexpr std::uint16_t kFindDocument = 0xFF0A;
 inline constexpr std::uint16_t kOpenShiftFn = 0xFF0B;
 inline constexpr std::uint16_t kSendTlv = 0xFF0C;
+inline constexpr std::uint16_t kBeginCorrection = 0xFF35;
 inline constexpr std::uint16_t kOfdStatus = 0xFF39;
 inline constexpr std::uint16_t kShiftParams = 0xFF40;
 inline constexpr std::uint16_t kBeginOpenShift = 0xFF41;
@@ -155,6 +158,32 @@ struct PrintFontStringRequest {
     std::string text;
     Request request() const;
     static Result<PrintFontStringRequest> decode(std::span<const std::uint8_t> data);
+};
+
+// DDh load data: pwd 4; kind 1 (0 = data of a 2D barcode); block number 1 (0..127); data ≤ 64.
+// DEh print 2D barcode (LEN 15): pwd 4; type 1 (3 = QR); data length 2; first block 1; parameters
+// 5 × 1 (QR: version 0 = auto, mask, dot size 3..8, –, error correction 0..3 = L M Q H); alignment 1
+// (0 left, 1 centre, 2 right). Not in spec §1.8: facts from the vendor's JavaPOS (PrintBarcode3) and
+// a Delphi driver; verify on hardware.
+inline constexpr std::size_t kDataBlock = 64;
+struct LoadDataRequest {
+    std::uint32_t password = 0;
+    std::uint8_t kind = 0;
+    std::uint8_t block = 0;
+    Bytes data;
+    Request request() const;
+    static Result<LoadDataRequest> decode(std::span<const std::uint8_t> data);
+};
+
+struct Print2DBarcodeRequest {
+    std::uint32_t password = 0;
+    std::uint8_t type = 3;  // QR
+    std::uint16_t length = 0;
+    std::uint8_t first_block = 0;
+    std::array<std::uint8_t, 5> parameters{0, 0, 4, 0, 1};
+    std::uint8_t alignment = 1;
+    Request request() const;
+    static Result<Print2DBarcodeRequest> decode(std::span<const std::uint8_t> data);
 };
 
 // 25h cut: 0 full, 1 partial.

@@ -241,6 +241,11 @@ DeviceResult<DeviceStatus> ShtrihDevice::status() {
     st.shift_expired = st.mode == 3;
     st.paper_ok = (s->flags & flags::kReceiptOptical) != 0 && (st.submode < 1 || st.submode > 3);
 
+    // 11h carries the INN (6 bytes LE; all FF = not registered), §1.8.1.
+    auto full = execute(password_request(cmd::kFullStatus, options_.password), "full status");
+    if (!full) return std::unexpected(full.error());
+    if (auto fs = FullStatus::decode(*full); fs && fs->inn != 0xFFFF'FFFF'FFFFull) st.inn = std::to_string(fs->inn);
+
     auto fn = execute(password_request(cmd::kFnStatus, options_.password), "FN status");
     if (!fn) return std::unexpected(fn.error());
     auto f = FnStatus::decode(*fn);
@@ -515,9 +520,22 @@ DeviceStatusResult ShtrihDevice::print_text(const std::vector<std::string>& line
     return {};
 }
 
-DeviceStatusResult ShtrihDevice::print_qr(const std::string&) {
-    // The protocol subset we hold (spec §1.8) documents no 2D-barcode command; refuse honestly.
-    return device_error(Outcome::Rejected, "print_qr: not implemented for Shtrih (no 2D-barcode command in spec §1.8)");
+DeviceStatusResult ShtrihDevice::print_qr(const std::string& payload) {
+    // The payload goes in 64-byte blocks (DDh), then one DEh prints it as a QR code, centred.
+    constexpr std::size_t kMaxBlocks = 128;
+    if (payload.empty() || payload.size() > kMaxBlocks * kDataBlock)
+        return device_error(Outcome::Rejected,
+                            "print_qr: payload must be 1.." + std::to_string(kMaxBlocks * kDataBlock) + " bytes");
+    for (std::size_t block = 0; block * kDataBlock < payload.size(); ++block) {
+        const auto part = std::string_view(payload).substr(block * kDataBlock, kDataBlock);
+        LoadDataRequest load{options_.password, 0, static_cast<std::uint8_t>(block), Bytes(part.begin(), part.end())};
+        if (auto r = execute(load.request(), "load QR data"); !r) return std::unexpected(r.error());
+    }
+    Print2DBarcodeRequest print;
+    print.password = options_.password;
+    print.length = static_cast<std::uint16_t>(payload.size());
+    if (auto r = execute(print.request(), "print QR code"); !r) return std::unexpected(r.error());
+    return {};
 }
 
 DeviceStatusResult ShtrihDevice::cut() {

@@ -188,6 +188,19 @@ TEST(ShtrihCommands, PrintStringsAreFixedLength) {
     EXPECT_EQ(back->text, "Шрифт");
 }
 
+TEST(ShtrihCommands, TwoDimensionalBarcodeLayouts) {
+    Print2DBarcodeRequest p;
+    p.password = 30;
+    p.length = 100;
+    EXPECT_EQ(p.request().body().size(), 15u);  // LEN 15
+    EXPECT_EQ(to_hex(p.request().body()), "DE 1E 00 00 00 03 64 00 00 00 00 04 00 01 01");
+    auto back = Print2DBarcodeRequest::decode(p.request().data);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->length, 100);
+    LoadDataRequest l{30, 0, 1, Bytes{'a', 'b'}};
+    EXPECT_EQ(to_hex(l.request().body()), "DD 1E 00 00 00 00 01 61 62");
+}
+
 TEST(ShtrihCommands, TimeoutsFollowTheSpec) {
     EXPECT_EQ(answer_timeout(cmd::kShortStatus), std::chrono::seconds{3});
     EXPECT_EQ(answer_timeout(cmd::kZReport), std::chrono::seconds{65});

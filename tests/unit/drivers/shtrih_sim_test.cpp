@@ -106,6 +106,35 @@ TEST(ShtrihSimDevice, FiscalSignIsHmacOfTheDocument) {
     EXPECT_NE(da->tlv_hex.find("af0401000b"), std::string::npos);
 }
 
+TEST(ShtrihSimDevice, CorrectionV2Ffd105Flow) {
+    Rig rig;
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kBeginCorrection, 30)), 0);
+    sh::TlvRequest basis;
+    sh::put_tlv_u32(basis.tlv, 1178, 1'789'948'800);
+    ASSERT_EQ(rig.error(basis.request()), 0);
+    sh::CorrectionV2 c;
+    c.calc_sign = 1;
+    c.total = 15000;
+    c.payments[0] = 10000;
+    EXPECT_EQ(rig.error(c.request()), sh::err::kPaymentsBelowTotal);
+    c.payments[1] = 5000;
+    auto a = rig.call(c.request());
+    ASSERT_EQ(a.error, 0);
+    auto ans = sh::CorrectionV2Answer::decode(a.data);
+    ASSERT_TRUE(ans);
+    EXPECT_EQ(ans->fd_number, 2u);
+    EXPECT_EQ(ans->receipt_number, 1);
+    ASSERT_TRUE(ans->date_time);
+    const auto* doc = rig.device.fn().find(2);
+    ASSERT_NE(doc, nullptr);
+    EXPECT_EQ(doc->type, sh::doc_type::kCorrectionReceipt);
+    EXPECT_NE(doc->tlv_hex.find("9a04040080"
+                                "73b06a"),
+              std::string::npos)
+        << "1178 from FF0C";
+}
+
 TEST(ShtrihSimDevice, ShiftExpiryAllowsOnlyTheZReport) {
     Rig rig;
     ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
