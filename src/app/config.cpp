@@ -124,8 +124,17 @@ Status read_table(TableReader& parent, const char* key, const std::string& origi
 
 Config default_config() {
     Config config;
+    // The embedded default: one legal entity and one simulated register (the simulator's FN is
+    // registered to this INN).
+    config.entities.push_back(EntityConfig{.inn = "7701234567",
+                                           .name = "ООО «Пример»",
+                                           .tax_system = "osn",
+                                           .cashier = "Кассир",
+                                           .cashier_inn = "",
+                                           .settlement_address = "г. Москва, ул. Примерная, д. 1",
+                                           .settlement_place = "Офис"});
     config.registers.push_back(
-        RegisterConfig{.id = "sim-1", .family = "shtrih", .uri = "sim://embedded", .entity_inn = "7700000001"});
+        RegisterConfig{.id = "sim-1", .family = "shtrih", .uri = "sim://embedded", .entity_inn = "7701234567"});
     return config;
 }
 
