@@ -126,14 +126,22 @@ Status App::start() {
                                                *s.ledger, s.pool, SystemClock::instance());
     s.port = std::make_unique<LedgerPort>(*s.ledger, [&s](std::int64_t id) { s.service->settled(id); });
 
+    int sim_index = 0;
     for (const auto& r : s.config.registers) {
         std::string device_uri = r.uri;
         if (r.uri.starts_with("sim://")) {
-            // The embedded default: a Shtrih simulator on a loopback port, its FN kept beside the
-            // ledger so receipts survive restarts like on a real register.
+            // A simulated Shtrih register (the embedded default, and tests): on a loopback TCP port,
+            // or on a pty with sim://embedded?endpoint=pty. Its FN is kept beside the ledger so
+            // receipts survive restarts like on a real register, registered to the entity, with an
+            // FN serial of its own.
+            const auto uri = parse_uri(r.uri);
             sim::SimulatorConfig sc;
-            sc.endpoint = sim::SimulatorConfig::Endpoint::Tcp;
+            sc.endpoint = uri && uri->param("endpoint") == "pty" ? sim::SimulatorConfig::Endpoint::Pty
+                                                                 : sim::SimulatorConfig::Endpoint::Tcp;
             sc.state_file = (data_dir / ("sim-" + r.id + ".fn")).string();
+            sc.inn = r.entity_inn;
+            const auto serial = std::to_string(++sim_index);
+            sc.fn_serial = "99990789" + std::string(8 - serial.size(), '0') + serial;
             auto simulator = std::make_unique<sim::ShtrihSimulator>(sc);
             auto ready = simulator->start();
             if (!ready) return fail("simulator_failed", "register '" + r.id + "': " + ready.error().message);

@@ -106,3 +106,47 @@ def run_kassad_expecting_failure(args, config_text=None, timeout=30):
     proc = subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=timeout)
     shutil.rmtree(d, ignore_errors=True)
     return proc.returncode, proc.stderr
+
+
+# ---- a two-entity office: the configuration the end-to-end tests share ------------------------
+
+import hashlib  # noqa: E402
+
+ENTITY_A = "7701234567"
+ENTITY_B = "7709876543"
+TOKENS = {
+    "admin": ("admin", "admin-token-0123456789abcdef0123456789"),
+    "cashier": ("cashier", "cashier-token-0123456789abcdef01234567"),
+    "courier-1": ("courier", "courier1-token-0123456789abcdef0123456"),
+    "courier-2": ("courier", "courier2-token-0123456789abcdef0123456"),
+}
+
+
+def office_config(extra=""):
+    """Two legal entities with two simulated Shtrih registers each, one on a pty and one on TCP."""
+    parts = []
+    for inn, name in ((ENTITY_A, "ООО «Альфа»"), (ENTITY_B, "ООО «Бета»")):
+        parts.append(f'[[entities]]\ninn = "{inn}"\nname = "{name}"\ncashier = "Кассир Иванов"\n'
+                     f'settlement_address = "г. Москва, ул. Примерная, д. 1"\nsettlement_place = "Офис"\n')
+    for rid, inn, uri in (("a-tcp", ENTITY_A, "sim://embedded"), ("a-pty", ENTITY_A, "sim://embedded?endpoint=pty"),
+                          ("b-tcp", ENTITY_B, "sim://embedded"), ("b-pty", ENTITY_B, "sim://embedded?endpoint=pty")):
+        parts.append(f'[[registers]]\nid = "{rid}"\nuri = "{uri}"\nentity_inn = "{inn}"\n')
+    for name, (role, token) in TOKENS.items():
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        parts.append(f'[[tokens]]\nname = "{name}"\nrole = "{role}"\nsha256 = "{digest}"\n')
+    return "\n".join(parts) + extra
+
+
+def auth(name):
+    return {"Authorization": "Bearer " + TOKENS[name][1]}
+
+
+def sim_archives(data_dir):
+    """The simulated registers' fiscal storage, read from their state files: {fn_serial: state}."""
+    out = {}
+    for entry in os.listdir(data_dir):
+        if entry.startswith("sim-") and entry.endswith(".fn"):
+            with open(os.path.join(data_dir, entry), encoding="utf-8") as f:
+                state = json.load(f)
+            out[state["fn_serial"]] = state
+    return out
