@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -92,6 +93,29 @@ struct StorePlanRequest {
     std::string register_id;      // the register that prints every receipt of this plan
     fiscal::Plan plan;
     std::optional<IncomingPayment> payment;  // stored in the same transaction when present
+};
+
+// Facts read inside the writer's transaction for plan_and_store(): nothing can change them between
+// the planner reading them and the plan being stored.
+struct PlanningFacts {
+    std::map<std::string, fiscal::OrderFacts> orders;        // by order id
+    std::map<std::string, fiscal::CustomerFacts> customers;  // by customer id
+    // Receipts not yet final (planned, sending, uncertain) that concern those orders or customers:
+    // their moves are not in the facts yet. A planner may refuse to plan while they are in flight.
+    std::vector<ReceiptId> in_flight;
+};
+
+// The pure planner, called on the writer thread: keep it quick and free of I/O. An Error it returns
+// is thrown to the caller as LedgerError with the same code and message, and nothing is stored.
+using Planner = std::move_only_function<Result<fiscal::Plan>(const PlanningFacts&)>;
+
+struct PlanRequest {
+    std::string idempotency_key;
+    std::string request_hash;
+    std::string register_id;
+    std::vector<std::string> orders;     // whose facts the planner needs (not_found if unknown)
+    std::vector<std::string> customers;  // whose facts the planner needs (zero if unknown)
+    std::optional<IncomingPayment> payment;
 };
 
 struct StoredPlan {
@@ -202,6 +226,12 @@ class Ledger {
     // duplicate_payment when the payment's id was recorded before under another key.
     StoredPlan store_plan(const StorePlanRequest& request);
     std::future<StoredPlan> store_plan_async(StorePlanRequest request);
+
+    // Reads the facts, runs `planner` and stores its plan in ONE transaction, so concurrent events
+    // for the same order or customer cannot both plan on the same balance. A replayed key returns
+    // the first result without calling the planner. Same errors as store_plan, plus the planner's.
+    StoredPlan plan_and_store(const PlanRequest& request, Planner planner);
+    std::future<StoredPlan> plan_and_store_async(PlanRequest request, Planner planner);
 
     // Transitions; illegal_transition when the state machine refuses, not_found for a bad id.
     void mark_sending(ReceiptId id);
