@@ -245,19 +245,48 @@ void require_order(Db& db, const std::string& id) {
     }
 }
 
-StoredPlan do_store_plan(Db& db, const StorePlanRequest& req, std::int64_t now_ms) {
-    if (req.idempotency_key.empty()) throw LedgerError(errc::kInvalidArgument, "an idempotency key is required");
-    {
-        Stmt s(db, "SELECT request_hash, result FROM idempotency WHERE key = ?");
-        s.bind(1, req.idempotency_key);
-        if (s.step()) {
-            if (s.get_text(0) != req.request_hash) {
-                throw LedgerError(errc::kIdempotencyConflict,
-                                  "idempotency key was already used with a different request");
-            }
-            return StoredPlan{split_ids(s.get_text(1)), true};
-        }
+// The first result for a key seen before with the same request; idempotency_conflict otherwise.
+std::optional<StoredPlan> replay(Db& db, const std::string& key, const std::string& hash) {
+    if (key.empty()) throw LedgerError(errc::kInvalidArgument, "an idempotency key is required");
+    Stmt s(db, "SELECT request_hash, result FROM idempotency WHERE key = ?");
+    s.bind(1, key);
+    if (!s.step()) return std::nullopt;
+    if (s.get_text(0) != hash) {
+        throw LedgerError(errc::kIdempotencyConflict, "idempotency key was already used with a different request");
     }
+    return StoredPlan{split_ids(s.get_text(1)), true};
+}
+
+PlanningFacts load_planning_facts(Db& db, const PlanRequest& req) {
+    PlanningFacts f;
+    std::set<std::string> customers(req.customers.begin(), req.customers.end());
+    for (const auto& id : req.orders) {
+        auto facts = load_order_facts(db, id);
+        if (!facts) throw LedgerError(errc::kNotFound, "no order " + id);
+        f.orders.emplace(id, std::move(*facts));
+    }
+    for (const auto& id : customers) f.customers.emplace(id, load_customer_facts(db, id));
+    std::set<ReceiptId> in_flight;
+    Stmt by_order(db,
+                  "SELECT r.id FROM receipts r JOIN receipt_orders o ON o.receipt_id = r.id WHERE o.order_id = ? AND "
+                  "r.state IN ('planned', 'sending', 'uncertain')");
+    for (const auto& id : req.orders) {
+        by_order.reset();
+        by_order.bind(1, id);
+        while (by_order.step()) in_flight.insert(by_order.get_int(0));
+    }
+    Stmt by_customer(db, "SELECT id FROM receipts WHERE customer = ? AND state IN ('planned', 'sending', 'uncertain')");
+    for (const auto& id : customers) {
+        by_customer.reset();
+        by_customer.bind(1, id);
+        while (by_customer.step()) in_flight.insert(by_customer.get_int(0));
+    }
+    f.in_flight.assign(in_flight.begin(), in_flight.end());
+    return f;
+}
+
+StoredPlan do_store_plan(Db& db, const StorePlanRequest& req, std::int64_t now_ms) {
+    if (auto first = replay(db, req.idempotency_key, req.request_hash)) return std::move(*first);
     if (req.plan.receipts.empty() && req.plan.state_moves.empty())
         throw LedgerError(errc::kInvalidArgument, "the plan has no receipts");
     // Moves that need no receipt (an order nobody paid for is cancelled) apply at once.
@@ -659,6 +688,25 @@ std::future<StoredPlan> Ledger::store_plan_async(StorePlanRequest request) {
 }
 
 StoredPlan Ledger::store_plan(const StorePlanRequest& request) { return store_plan_async(request).get(); }
+
+std::future<StoredPlan> Ledger::plan_and_store_async(PlanRequest request, Planner planner) {
+    if (!planner) throw LedgerError(errc::kInvalidArgument, "no planner");
+    return impl_->write([this, request = std::move(request), planner = std::move(planner)](Db& db) mutable {
+        if (auto first = replay(db, request.idempotency_key, request.request_hash)) return std::move(*first);
+        auto plan = planner(load_planning_facts(db, request));
+        if (!plan) throw LedgerError(plan.error().code, plan.error().message);
+        const StorePlanRequest store{request.idempotency_key, request.request_hash, request.register_id,
+                                     std::move(*plan), std::move(request.payment)};
+        auto stored = do_store_plan(db, store, impl_->now_ms());
+        impl_->log->debug("plan made and stored: {} receipt(s) for register {}", stored.receipts.size(),
+                          store.register_id);
+        return stored;
+    });
+}
+
+StoredPlan Ledger::plan_and_store(const PlanRequest& request, Planner planner) {
+    return plan_and_store_async(request, std::move(planner)).get();
+}
 
 std::future<void> Ledger::mark_sending_async(ReceiptId id) {
     return impl_->transition_async(id, ReceiptEvent::Send, std::nullopt, {});

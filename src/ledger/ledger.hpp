@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -94,6 +95,29 @@ struct StorePlanRequest {
     fiscal::Plan plan;
     std::optional<IncomingPayment> payment;  // stored in the same transaction when present
     std::string created_by;                  // the token's name (couriers see only their own)
+};
+
+// Facts read inside the writer's transaction for plan_and_store(): nothing can change them between
+// the planner reading them and the plan being stored.
+struct PlanningFacts {
+    std::map<std::string, fiscal::OrderFacts> orders;        // by order id
+    std::map<std::string, fiscal::CustomerFacts> customers;  // by customer id
+    // Receipts not yet final (planned, sending, uncertain) that concern those orders or customers:
+    // their moves are not in the facts yet. A planner may refuse to plan while they are in flight.
+    std::vector<ReceiptId> in_flight;
+};
+
+// The pure planner, called on the writer thread: keep it quick and free of I/O. An Error it returns
+// is thrown to the caller as LedgerError with the same code and message, and nothing is stored.
+using Planner = std::move_only_function<Result<fiscal::Plan>(const PlanningFacts&)>;
+
+struct PlanRequest {
+    std::string idempotency_key;
+    std::string request_hash;
+    std::string register_id;
+    std::vector<std::string> orders;     // whose facts the planner needs (not_found if unknown)
+    std::vector<std::string> customers;  // whose facts the planner needs (zero if unknown)
+    std::optional<IncomingPayment> payment;
 };
 
 struct StoredPlan {
@@ -211,6 +235,12 @@ class Ledger {
     // True when a confirmed receipt carries this fiscal document.
     bool has_fiscal_document(const std::string& fn_number, std::uint64_t fd_number) const;
     std::future<StoredPlan> store_plan_async(StorePlanRequest request);
+
+    // Reads the facts, runs `planner` and stores its plan in ONE transaction, so concurrent events
+    // for the same order or customer cannot both plan on the same balance. A replayed key returns
+    // the first result without calling the planner. Same errors as store_plan, plus the planner's.
+    StoredPlan plan_and_store(const PlanRequest& request, Planner planner);
+    std::future<StoredPlan> plan_and_store_async(PlanRequest request, Planner planner);
 
     // Transitions; illegal_transition when the state machine refuses, not_found for a bad id.
     void mark_sending(ReceiptId id);

@@ -212,6 +212,87 @@ TEST_F(LedgerTest, RefusedPlanLeavesNothingBehindAndFreesTheKey) {
     EXPECT_FALSE(store("k", {advance("C1", 1)}).replayed);
 }
 
+TEST_F(LedgerTest, PlanAndStoreGivesThePlannerFactsAndStoresItsPlan) {
+    const auto pre = store("pre", {prepayment(300000), advance("C1", 70)}).receipts;
+    ledger_->mark_sending(pre[0]);
+    ledger_->mark_confirmed(pre[0], fiscal_result(1));
+    int calls = 0;
+    auto planner = [&](const PlanningFacts& f) -> Result<Plan> {
+        ++calls;
+        EXPECT_EQ(f.orders.at("123").prepaid, Kopecks{300000});
+        EXPECT_EQ(f.customers.at("C1").advance_balance, Kopecks{0});  // the advance is not confirmed
+        EXPECT_EQ(f.in_flight, std::vector<ReceiptId>{pre[1]});
+        return Plan{{advance("C1", 5)}};
+    };
+    const PlanRequest req{"k", "h", "kkt1", {"123"}, {"C1"}, std::nullopt};
+    const auto stored = ledger_->plan_and_store(req, planner);
+    ASSERT_EQ(stored.receipts.size(), 1u);
+    EXPECT_EQ(ledger_->receipt(stored.receipts[0])->planned, advance("C1", 5));
+    // A replay returns the first result without planning again.
+    EXPECT_EQ(ledger_->plan_and_store(req, planner).receipts, stored.receipts);
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(error_code([&] {
+                  ledger_->plan_and_store({"k", "other", "kkt1", {}, {}, std::nullopt}, planner);
+              }),
+              "idempotency_conflict");
+    EXPECT_EQ(error_code([&] {
+                  ledger_->plan_and_store({"k2", "h", "kkt1", {"nope"}, {}, std::nullopt}, planner);
+              }),
+              "not_found");
+}
+
+TEST_F(LedgerTest, PlannerErrorsReachTheCallerAndStoreNothing) {
+    auto refuse = [](const PlanningFacts&) -> Result<Plan> {
+        return fail("insufficient_advance", "the customer has no advance");
+    };
+    EXPECT_EQ(error_code([&] {
+                  ledger_->plan_and_store({"k", "h", "kkt1", {}, {"C1"}, std::nullopt}, refuse);
+              }),
+              "insufficient_advance");
+    EXPECT_TRUE(ledger_->receipts({}).empty());
+    // The key was not consumed.
+    const auto ok =
+        ledger_->plan_and_store({"k", "h", "kkt1", {}, {"C1"}, std::nullopt},
+                                [](const PlanningFacts&) -> Result<Plan> { return Plan{{advance("C1", 1)}}; });
+    EXPECT_FALSE(ok.replayed);
+}
+
+// Eight couriers spend the same advance at once: the planner runs inside the writer's transaction,
+// so exactly one of them sees the advance free; the others see its receipt in flight.
+TEST_F(LedgerTest, ConcurrentPlansForOneCustomerAreSerialised) {
+    const auto a = store("adv", {advance("C1", 100)}).receipts[0];
+    ledger_->mark_sending(a);
+    ledger_->mark_confirmed(a, fiscal_result(1));
+    std::vector<std::future<StoredPlan>> futures;
+    for (int i = 0; i < 8; ++i) {
+        futures.push_back(
+            ledger_->plan_and_store_async({"spend-" + std::to_string(i), "h", "kkt1", {}, {"C1"}, std::nullopt},
+                                          [](const PlanningFacts& f) -> Result<Plan> {
+                                              if (!f.in_flight.empty())
+                                                  return fail("receipt_in_flight", "wait for the previous receipt");
+                                              if (f.customers.at("C1").advance_balance < Kopecks{100})
+                                                  return fail("insufficient_advance", "");
+                                              PlannedReceipt spend;
+                                              spend.customer = "C1";
+                                              spend.balance_moves = {{Account::CustomerAdvance, "C1", Kopecks{-100}}};
+                                              return Plan{{spend}};
+                                          }));
+    }
+    int stored = 0;
+    int refused = 0;
+    for (auto& f : futures) {
+        try {
+            f.get();
+            ++stored;
+        } catch (const LedgerError& e) {
+            EXPECT_EQ(e.code(), "receipt_in_flight");
+            ++refused;
+        }
+    }
+    EXPECT_EQ(stored, 1);
+    EXPECT_EQ(refused, 7);
+}
+
 TEST_F(LedgerTest, PaymentIsStoredWithItsAllocations) {
     StorePlanRequest req{"pay", "h", "kkt1", Plan{{prepayment(300000)}},
                          IncomingPayment{"bank-77", "C1", Kopecks{0}, Kopecks{300000}, {{"123", Kopecks{300000}}}}};
