@@ -200,6 +200,9 @@ void add_business_routes(Router& router, Service& service) {
             auto order = read_order(parse_body(req), path_id);
             if (order.entity_inn.empty() && service.options().entities.size() == 1)
                 order.entity_inn = service.options().entities.front().inn;
+            if (order.entity_inn.empty())
+                throw ApiError(422, "entity_required", "name the legal entity (entity_inn): several are configured",
+                               "entity_inn");
             if (!service.entity(order.entity_inn))
                 throw ApiError(422, "unknown_entity", "legal entity '" + order.entity_inn + "' is not configured",
                                "entity_inn");
