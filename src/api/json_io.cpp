@@ -19,10 +19,12 @@ namespace {
 
 // Reads one JSON object strictly: every getter marks its key; finish() rejects the rest.
 class Reader {
-public:
+  public:
     Reader(const json::object& obj, std::string path) : obj_(obj), path_(std::move(path)) {}
 
-    std::string field(std::string_view key) const { return path_.empty() ? std::string(key) : path_ + "." + std::string(key); }
+    std::string field(std::string_view key) const {
+        return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+    }
 
     const json::value* get(std::string_view key, bool required) {
         known_.insert(std::string(key));
@@ -117,7 +119,7 @@ public:
 
     const std::string& path() const { return path_; }
 
-private:
+  private:
     const json::object& obj_;
     std::string path_;
     std::set<std::string> known_;
@@ -139,7 +141,8 @@ void read_common(Reader& r, EventRequest& out) {
     out.context.settlement_place = r.string("settlement_place", false, 1024);
     if (auto tax = r.string("tax_system", false, 64); !tax.empty()) {
         auto parsed = parse_tax_system(tax);
-        if (!parsed) invalid(r.field("tax_system"), "must be one of osn, usn_income, usn_income_expense, envd, eshn, patent");
+        if (!parsed)
+            invalid(r.field("tax_system"), "must be one of osn, usn_income, usn_income_expense, envd, eshn, patent");
         out.context.tax_system = *parsed;
         out.tax_system_given = true;
     }
@@ -195,13 +198,20 @@ json::object parse_body(const HttpRequest& req) {
 std::string_view vat_class_name(fiscal::VatClass vat) {
     using fiscal::VatClass;
     switch (vat) {
-        case VatClass::Vat22: return "vat22";
-        case VatClass::Vat10: return "vat10";
-        case VatClass::Vat0: return "vat0";
-        case VatClass::None: return "none";
-        case VatClass::Vat5: return "vat5";
-        case VatClass::Vat7: return "vat7";
-        case VatClass::Vat20: return "vat20";
+        case VatClass::Vat22:
+            return "vat22";
+        case VatClass::Vat10:
+            return "vat10";
+        case VatClass::Vat0:
+            return "vat0";
+        case VatClass::None:
+            return "none";
+        case VatClass::Vat5:
+            return "vat5";
+        case VatClass::Vat7:
+            return "vat7";
+        case VatClass::Vat20:
+            return "vat20";
     }
     return "unknown";
 }
@@ -217,12 +227,18 @@ std::optional<fiscal::VatClass> parse_vat_class(std::string_view name) {
 std::string_view tax_system_name(fiscal::TaxSystem tax) {
     using fiscal::TaxSystem;
     switch (tax) {
-        case TaxSystem::Osn: return "osn";
-        case TaxSystem::UsnIncome: return "usn_income";
-        case TaxSystem::UsnIncomeMinusExpense: return "usn_income_expense";
-        case TaxSystem::Envd: return "envd";
-        case TaxSystem::Eshn: return "eshn";
-        case TaxSystem::Patent: return "patent";
+        case TaxSystem::Osn:
+            return "osn";
+        case TaxSystem::UsnIncome:
+            return "usn_income";
+        case TaxSystem::UsnIncomeMinusExpense:
+            return "usn_income_expense";
+        case TaxSystem::Envd:
+            return "envd";
+        case TaxSystem::Eshn:
+            return "eshn";
+        case TaxSystem::Patent:
+            return "patent";
     }
     return "unknown";
 }
@@ -287,7 +303,8 @@ EventRequest read_payment(const json::object& body) {
     }
     read_common(r, out);
     r.finish();
-    if ((e.cash + e.electronic).is_zero()) throw ApiError(422, "invalid_payment", "a payment needs cash or electronic money");
+    if ((e.cash + e.electronic).is_zero())
+        throw ApiError(422, "invalid_payment", "a payment needs cash or electronic money");
     out.event = std::move(e);
     return out;
 }
@@ -355,7 +372,8 @@ EventRequest read_balance_refund(const json::object& body, const std::string& cu
     fiscal::BalanceRefundEvent e{.customer = customer, .cash = r.money("cash"), .electronic = r.money("electronic")};
     read_common(r, out);
     r.finish();
-    if ((e.cash + e.electronic).is_zero()) throw ApiError(422, "invalid_payment", "a refund needs cash or electronic money");
+    if ((e.cash + e.electronic).is_zero())
+        throw ApiError(422, "invalid_payment", "a refund needs cash or electronic money");
     out.event = std::move(e);
     return out;
 }
@@ -366,7 +384,8 @@ EventRequest read_credit_repayment(const json::object& body, const std::string& 
     fiscal::CreditRepaymentEvent e{.order = order, .cash = r.money("cash"), .electronic = r.money("electronic")};
     read_common(r, out);
     r.finish();
-    if ((e.cash + e.electronic).is_zero()) throw ApiError(422, "invalid_payment", "a repayment needs cash or electronic money");
+    if ((e.cash + e.electronic).is_zero())
+        throw ApiError(422, "invalid_payment", "a repayment needs cash or electronic money");
     out.event = std::move(e);
     return out;
 }

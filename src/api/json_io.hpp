@@ -20,7 +20,7 @@ namespace kassa::api {
 
 // A caller's mistake found while reading a request; becomes {code, message, details:{field}}.
 class ApiError : public std::runtime_error {
-public:
+  public:
     ApiError(int status, std::string code, std::string message, std::string field = {})
         : std::runtime_error(message), status_(status), code_(std::move(code)), field_(std::move(field)) {}
     int status() const { return status_; }
@@ -28,7 +28,7 @@ public:
     const std::string& field() const { return field_; }
     HttpResponse response() const;
 
-private:
+  private:
     int status_;
     std::string code_;
     std::string field_;

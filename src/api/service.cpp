@@ -81,9 +81,9 @@ Submitted Service::submit(const Principal& who, const std::string& key, const st
         if (inv.customer.empty()) inv.customer = order.order.customer;
         if (!order.order.entity_inn.empty()) {
             if (!entity_inn.empty() && entity_inn != order.order.entity_inn)
-                throw ApiError(422, "entity_mismatch",
-                               "order '" + id + "' belongs to legal entity " + order.order.entity_inn + ", not " +
-                                   entity_inn);
+                throw ApiError(
+                    422, "entity_mismatch",
+                    "order '" + id + "' belongs to legal entity " + order.order.entity_inn + ", not " + entity_inn);
             entity_inn = order.order.entity_inn;
         }
         facts.orders.push_back(std::move(order));
@@ -143,20 +143,20 @@ Submitted Service::submit(const Principal& who, const std::string& key, const st
                                    .payment = std::nullopt,
                                    .created_by = who.name};
     if (const auto* pay = std::get_if<fiscal::PaymentEvent>(&request.event)) {
-        ledger::IncomingPayment payment{.id = key, .customer = pay->customer, .cash = pay->cash,
-                                        .electronic = pay->electronic, .allocations = {}};
+        ledger::IncomingPayment payment{
+            .id = key, .customer = pay->customer, .cash = pay->cash, .electronic = pay->electronic, .allocations = {}};
         for (const auto& a : pay->allocate) payment.allocations.emplace_back(a.order, a.amount);
         store.payment = std::move(payment);
     }
     const auto stored = ledger_.store_plan(store);
     if (stored.replayed) return Submitted{stored.receipts, true, fiscal::Kopecks{0}};
 
-    ledger_.audit(ledger::AuditRecord{.actor = who.name + " (" + std::string(role_name(who.role)) + ")",
-                                      .action = action,
-                                      .subject = inv.orders.empty() ? inv.customer : *inv.orders.begin(),
-                                      .address = remote,
-                                      .detail = std::to_string(stored.receipts.size()) + " receipt(s) on " +
-                                                register_id});
+    ledger_.audit(
+        ledger::AuditRecord{.actor = who.name + " (" + std::string(role_name(who.role)) + ")",
+                            .action = action,
+                            .subject = inv.orders.empty() ? inv.customer : *inv.orders.begin(),
+                            .address = remote,
+                            .detail = std::to_string(stored.receipts.size()) + " receipt(s) on " + register_id});
     {
         std::lock_guard lock(pending_mutex_);
         for (auto id : stored.receipts) pending_[id] = inv;

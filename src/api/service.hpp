@@ -26,8 +26,8 @@ struct EntityInfo {
     std::string inn;
     std::string name;
     fiscal::TaxSystem tax_system = fiscal::TaxSystem::Osn;
-    std::string cashier;      // 1021 when the request names nobody
-    std::string cashier_inn;  // 1203 with it
+    std::string cashier;             // 1021 when the request names nobody
+    std::string cashier_inn;         // 1203 with it
     std::string settlement_address;  // 1009 default (the office)
     std::string settlement_place;    // 1187 default
 };
@@ -47,7 +47,7 @@ struct Submitted {
 };
 
 class Service {
-public:
+  public:
     Service(ServiceOptions options, ledger::Ledger& ledger, drivers::RegisterPool& pool, const Clock& clock);
 
     // Plans, stores and queues one business event. `key` is the Idempotency-Key, `request_hash`
@@ -70,7 +70,7 @@ public:
     ledger::Ledger& ledger() { return ledger_; }
     drivers::RegisterPool& pool() { return pool_; }
 
-private:
+  private:
     struct Involved {
         std::set<std::string> orders;
         std::string customer;

@@ -34,7 +34,8 @@ Result<std::string> bootstrap_admin_token(const std::filesystem::path& path) {
         std::string token;
         std::getline(in, token);
         if (token.size() >= 32) return token;
-        return fail("admin_token_invalid", "'" + path.string() + "' does not hold a token; delete it to make a new one");
+        return fail("admin_token_invalid",
+                    "'" + path.string() + "' does not hold a token; delete it to make a new one");
     }
     const std::string token = api::random_token();
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
@@ -121,9 +122,9 @@ Status App::start() {
                                            .cashier_inn = e.cashier_inn,
                                            .settlement_address = e.settlement_address,
                                            .settlement_place = e.settlement_place});
-    s.service = std::make_unique<api::Service>(api::ServiceOptions{.entities = entities,
-                                                                   .policy = policy_from(s.config.planner)},
-                                               *s.ledger, s.pool, SystemClock::instance());
+    s.service = std::make_unique<api::Service>(
+        api::ServiceOptions{.entities = entities, .policy = policy_from(s.config.planner)}, *s.ledger, s.pool,
+        SystemClock::instance());
     s.port = std::make_unique<LedgerPort>(*s.ledger, [&s](std::int64_t id) { s.service->settled(id); });
 
     int sim_index = 0;
@@ -159,26 +160,25 @@ Status App::start() {
             options.cashier_inn = entity->cashier_inn;
         }
         auto connector = [family = r.family, device_uri]() { return drivers::make_device(family, device_uri); };
-        s.pool.add(r.entity_inn, std::make_unique<drivers::RegisterWorker>(options, connector, *s.port,
-                                                                           SystemClock::instance()));
+        s.pool.add(r.entity_inn,
+                   std::make_unique<drivers::RegisterWorker>(options, connector, *s.port, SystemClock::instance()));
     }
 
     // ---- HTTP -------------------------------------------------------------------------------
-    api::add_health_routes(s.router, api::HealthSource{.version = KASSA_VERSION,
-                                                       .clock = &SystemClock::instance(),
-                                                       .started = SystemClock::instance().steady_now(),
-                                                       .registers = [&s] {
-                                                           std::vector<api::RegisterHealth> out;
-                                                           for (auto* w : s.pool.workers()) {
-                                                               const auto snap = w->snapshot();
-                                                               out.push_back({snap.register_id, "shtrih",
-                                                                              s.pool.entity_of(snap.register_id),
-                                                                              std::string(drivers::worker_state_name(
-                                                                                  snap.state)),
-                                                                              snap.detail});
-                                                           }
-                                                           return out;
-                                                       }});
+    api::add_health_routes(
+        s.router,
+        api::HealthSource{.version = KASSA_VERSION,
+                          .clock = &SystemClock::instance(),
+                          .started = SystemClock::instance().steady_now(),
+                          .registers = [&s] {
+                              std::vector<api::RegisterHealth> out;
+                              for (auto* w : s.pool.workers()) {
+                                  const auto snap = w->snapshot();
+                                  out.push_back({snap.register_id, "shtrih", s.pool.entity_of(snap.register_id),
+                                                 std::string(drivers::worker_state_name(snap.state)), snap.detail});
+                              }
+                              return out;
+                          }});
     api::add_business_routes(s.router, *s.service);
 
     // Receipts left in flight by the last run go first, then the workers start.

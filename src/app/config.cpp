@@ -1,9 +1,9 @@
 #include "app/config.hpp"
 
 #include <toml++/toml.h>
+#include <algorithm>
 #include <fstream>
 #include <functional>
-#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -261,7 +261,8 @@ Status validate(const Config& config) {
     if (!log::is_valid_level(config.log.level))
         return fail("config_invalid", "log.level '" + config.log.level +
                                           "' is not one of trace, debug, info, warn, error, critical, off");
-    static const std::set<std::string> kTaxSystems = {"osn", "usn_income", "usn_income_expense", "envd", "eshn", "patent"};
+    static const std::set<std::string> kTaxSystems = {"osn",  "usn_income", "usn_income_expense",
+                                                      "envd", "eshn",       "patent"};
     std::set<std::string> inns;
     for (const auto& e : config.entities) {
         const bool digits = std::ranges::all_of(e.inn, [](char c) { return c >= '0' && c <= '9'; });

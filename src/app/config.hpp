@@ -42,7 +42,7 @@ struct RegisterConfig {
 
 // A legal entity that sells; its registers print its receipts.
 struct EntityConfig {
-    std::string inn;   // 10 or 12 digits
+    std::string inn;  // 10 or 12 digits
     std::string name;
     std::string tax_system = "osn";  // osn | usn_income | usn_income_expense | envd | eshn | patent
     std::string cashier = "Кассир";  // 1021 when a request names nobody

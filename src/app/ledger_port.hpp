@@ -10,7 +10,7 @@
 namespace kassa::app {
 
 class LedgerPort final : public drivers::ReceiptPort {
-public:
+  public:
     LedgerPort(ledger::Ledger& ledger, std::function<void(std::int64_t)> on_settled)
         : ledger_(ledger), on_settled_(std::move(on_settled)) {}
 
@@ -20,7 +20,7 @@ public:
     void mark_uncertain(std::int64_t id, const std::string& why) override;
     bool document_claimed(const std::string& fn_number, std::uint32_t fd_number) override;
 
-private:
+  private:
     ledger::Ledger& ledger_;
     std::function<void(std::int64_t)> on_settled_;
 };

@@ -103,9 +103,9 @@ HttpResponse receipts_response(Service& service, const std::vector<ledger::Recei
         all_final = all_final && ledger::is_final(r->state);
         receipts.push_back(record_to_json(*r));
     }
-    auto res = json_response(all_final ? 200 : 202,
-                             json::object{{"receipts", std::move(receipts)}, {"change", change.value()},
-                                          {"replayed", replayed}});
+    auto res = json_response(
+        all_final ? 200 : 202,
+        json::object{{"receipts", std::move(receipts)}, {"change", change.value()}, {"replayed", replayed}});
     if (!ids.empty()) res.headers["Location"] = "/v1/receipts/" + std::to_string(ids.front());
     return res;
 }
@@ -150,14 +150,10 @@ json::object register_to_json(const drivers::RegisterWorker& worker, const std::
     out["warnings"] = std::move(warnings);
     if (snap.status) {
         const auto& s = *snap.status;
-        json::object st{{"shift_open", s.shift_open},
-                        {"shift_number", s.shift_number},
-                        {"shift_expired", s.shift_expired},
-                        {"fn_number", s.fn_number},
-                        {"last_fd_number", s.last_fd_number},
-                        {"ofd_unsent", s.ofd_unsent},
-                        {"paper_ok", s.paper_ok},
-                        {"receipt_open", s.receipt_open}};
+        json::object st{
+            {"shift_open", s.shift_open}, {"shift_number", s.shift_number},     {"shift_expired", s.shift_expired},
+            {"fn_number", s.fn_number},   {"last_fd_number", s.last_fd_number}, {"ofd_unsent", s.ofd_unsent},
+            {"paper_ok", s.paper_ok},     {"receipt_open", s.receipt_open}};
         if (s.shift_opened_at) st["shift_opened_at"] = iso_time(*s.shift_opened_at);
         if (s.fn_expiry) st["fn_expiry"] = iso_time(*s.fn_expiry);
         if (s.ofd_oldest_unsent) st["ofd_oldest_unsent"] = iso_time(*s.ofd_oldest_unsent);
@@ -187,7 +183,6 @@ HttpResponse device_answer(std::future<drivers::DeviceStatusResult> done) {
     return json_response(200, json::object{{"status", "done"}});
 }
 
-
 }  // namespace
 
 void add_business_routes(Router& router, Service& service) {
@@ -211,8 +206,8 @@ void add_business_routes(Router& router, Service& service) {
             if (auto valid = fiscal::validate_order(order); !valid)
                 throw ApiError(422, valid.error().code, valid.error().message);
             service.ledger().upsert_order(order);
-            service.ledger().audit(ledger::AuditRecord{.actor = principal_of(req).name, .action = "order.upsert",
-                                                       .subject = order.id, .address = req.remote});
+            service.ledger().audit(ledger::AuditRecord{
+                .actor = principal_of(req).name, .action = "order.upsert", .subject = order.id, .address = req.remote});
             auto res = json_response(200, order_to_json(order));
             res.headers["Location"] = "/v1/orders/" + order.id;
             return res;
@@ -231,7 +226,7 @@ void add_business_routes(Router& router, Service& service) {
                        json::object out = order_to_json(view.facts.order);
                        out["state"] = view.facts.state == fiscal::OrderState::Open        ? "open"
                                       : view.facts.state == fiscal::OrderState::Delivered ? "delivered"
-                                                                                           : "cancelled";
+                                                                                          : "cancelled";
                        out["total"] = view.total.value();
                        out["prepaid"] = view.facts.prepaid.value();
                        out["delivered"] = view.delivered.value();
@@ -247,8 +242,9 @@ void add_business_routes(Router& router, Service& service) {
                });
 
     // ---- business events ---------------------------------------------------------------------
-    router.add("POST", "/v1/payments", "Money received: allocate to orders, the rest is an advance", field,
-               event_route(service, "payment", [](const json::object& b, const HttpRequest&) { return read_payment(b); }));
+    router.add(
+        "POST", "/v1/payments", "Money received: allocate to orders, the rest is an advance", field,
+        event_route(service, "payment", [](const json::object& b, const HttpRequest&) { return read_payment(b); }));
     router.add("POST", "/v1/orders/{id}/delivery", "Settle an order at handover", field,
                event_route(service, "delivery", [](const json::object& b, const HttpRequest& r) {
                    return read_delivery(b, r.params.at("id"));

@@ -347,32 +347,27 @@ struct RegisterWorker::Impl {
             }
             return Found::Absent;
         }
-        if (status->last_fd_number == 0) return Found::Absent;  // the FN holds no document at all
-        auto last = device->last_document();
-        if (!last) {
-            device_trouble(last.error());
-            return Found::Unknown;
-        }
+        // Walk back from the newest document. A number the device cannot find (not every form is
+        // kept for lookup) is skipped; only a link problem leaves the question open.
         const auto not_before = job.sent_at - options.clock_tolerance;
-        FiscalDocumentInfo doc = *last;
-        for (int depth = 0; depth < options.reconcile_depth && doc.number > 0; ++depth) {
-            if (depth > 0) {
-                auto older = device->document_by_number(doc.number - 1);
-                if (!older) {
-                    device_trouble(older.error());
-                    return Found::Unknown;
-                }
-                doc = *older;
+        const std::uint32_t newest = status->last_fd_number;
+        const std::uint32_t depth = static_cast<std::uint32_t>(std::max(options.reconcile_depth, 1));
+        for (std::uint32_t n = newest; n > 0 && newest - n < depth; --n) {
+            auto doc = device->document_by_number(n);
+            if (!doc) {
+                if (doc.error().outcome == Outcome::Rejected) continue;
+                device_trouble(doc.error());
+                return Found::Unknown;
             }
-            if (doc.date_time < not_before) break;
-            if (is_receipt_document(doc.type) && doc.calc_sign == job.receipt.sign && doc.total == job.receipt.total &&
-                !port.document_claimed(status->fn_number, doc.number)) {
-                result = FiscalResult{.fd_number = doc.number,
-                                      .fiscal_sign = doc.fiscal_sign,
+            if (doc->date_time < not_before) break;
+            if (is_receipt_document(doc->type) && doc->calc_sign == job.receipt.sign &&
+                doc->total == job.receipt.total && !port.document_claimed(status->fn_number, doc->number)) {
+                result = FiscalResult{.fd_number = doc->number,
+                                      .fiscal_sign = doc->fiscal_sign,
                                       .fn_number = status->fn_number,
                                       .shift_number = status->shift_number,
                                       .receipt_number = 0,  // not in the document summary
-                                      .date_time = doc.date_time};
+                                      .date_time = doc->date_time};
                 return Found::Fiscalised;
             }
         }

@@ -88,10 +88,9 @@ TEST(Config, EntityAndPlannerRules) {
     EXPECT_EQ(parse_config("[planner]\none_receipt_per_payment = \"yes\"\n", "t").error().code, "config_invalid");
     EXPECT_EQ(parse_config("[planner]\nsplit = true\n", "t").error().code, "config_unknown_key");
     // A register must name a configured entity.
-    EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\nuri = \"tcp://h:1\"\nentity_inn = \"7700000000\"\n", "t")
-                  .error()
-                  .code,
-              "config_invalid");
+    EXPECT_EQ(
+        parse_config("[[registers]]\nid = \"a\"\nuri = \"tcp://h:1\"\nentity_inn = \"7700000000\"\n", "t").error().code,
+        "config_invalid");
 }
 
 TEST(Config, UnknownTopLevelKeyIsNamedWithItsLine) {
@@ -127,15 +126,22 @@ TEST(Config, WrongTypesAndRangesAreErrors) {
 
 TEST(Config, RegisterRules) {
     EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\n", "t").error().code, "config_invalid");
-    EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\nuri = \"tcp://h:1\"\nentity_inn = \"7701234567\"\n[[registers]]\nid = \"a\"\nuri = "
+    EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\nuri = \"tcp://h:1\"\nentity_inn = "
+                           "\"7701234567\"\n[[registers]]\nid = \"a\"\nuri = "
                            "\"tcp://h:2\"\nentity_inn = \"7701234567\"\n",
                            "t")
                   .error()
                   .code,
               "config_invalid");
-    EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\nuri = \"ftp://h:1\"\nentity_inn = \"7701234567\"\n", "t").error().code, "config_invalid");
-    EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\nfamily = \"epson\"\nuri = \"tcp://h:1\"\nentity_inn = \"7701234567\"\n", "t").error().code,
-              "config_invalid");
+    EXPECT_EQ(
+        parse_config("[[registers]]\nid = \"a\"\nuri = \"ftp://h:1\"\nentity_inn = \"7701234567\"\n", "t").error().code,
+        "config_invalid");
+    EXPECT_EQ(
+        parse_config(
+            "[[registers]]\nid = \"a\"\nfamily = \"epson\"\nuri = \"tcp://h:1\"\nentity_inn = \"7701234567\"\n", "t")
+            .error()
+            .code,
+        "config_invalid");
 }
 
 TEST(Config, TokensWithRolesAndBindings) {
