@@ -101,12 +101,12 @@ void install_auth(Router& router, const TokenStore& tokens) {
             res.headers["WWW-Authenticate"] = "Bearer";
             return res;
         }
-        const auto role = std::string(role_name(principal->role));
-        if (!route.roles.empty() && principal->role != Role::Admin &&
-            std::ranges::find(route.roles, role) == route.roles.end())
-            return error_response(403, "forbidden",
-                                  "role '" + role + "' may not " + route.method + " " + route.pattern);
+        // Attach who it is before the role check, so a refusal is audited with the token's name.
         req.principal = std::make_shared<const Principal>(std::move(*principal));
+        const auto role = std::string(role_name(req.principal->role));
+        if (!route.roles.empty() && req.principal->role != Role::Admin &&
+            std::ranges::find(route.roles, role) == route.roles.end())
+            return error_response(403, "forbidden", "role '" + role + "' may not " + route.method + " " + route.pattern);
         return std::nullopt;
     });
 }

@@ -81,6 +81,18 @@ HttpResponse Router::route(HttpRequest& req) const {
     return error_response(404, "not_found", "no route for " + req.path);
 }
 
+HttpResponse Router::handle(HttpRequest& req) const {
+    HttpResponse res = route(req);
+    if (observer_) {
+        try {
+            observer_(req, res);
+        } catch (const std::exception& e) {
+            log::get("api")->error("request observer failed: {}", e.what());
+        }
+    }
+    return res;
+}
+
 std::vector<RouteInfo> Router::routes() const {
     std::vector<RouteInfo> out;
     out.reserve(routes_.size());

@@ -31,8 +31,14 @@ class Router {
     void add(std::string method, std::string pattern, std::string summary, std::vector<std::string> roles,
              Handler handler);
     void set_guard(Guard guard) { guard_ = std::move(guard); }
+    // Called after every routed request with its answer (the audit log).
+    void set_observer(std::function<void(const HttpRequest&, const HttpResponse&)> observer) {
+        observer_ = std::move(observer);
+    }
     // Fills req.params and runs the handler; handler exceptions become 500 JSON errors.
     HttpResponse route(HttpRequest& req) const;
+    // route() and then the observer.
+    HttpResponse handle(HttpRequest& req) const;
     // Every route, for the OpenAPI document and its drift test.
     std::vector<RouteInfo> routes() const;
 
@@ -44,6 +50,7 @@ class Router {
     };
     std::vector<Route> routes_;
     Guard guard_;
+    std::function<void(const HttpRequest&, const HttpResponse&)> observer_;
 };
 
 }  // namespace kassa::api

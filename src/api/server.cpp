@@ -124,7 +124,7 @@ class Session : public std::enable_shared_from_this<Session> {
         // Handlers may block (long polls, the ledger); they run on the handler pool and the answer
         // comes back to this connection's strand.
         asio::post(*server_.handlers, [self = shared_from_this(), req = std::move(req)]() mutable {
-            HttpResponse res = self->server_.router.route(req);
+            HttpResponse res = self->server_.router.handle(req);
             asio::post(self->stream_.get_executor(),
                        [self, res = std::move(res)]() mutable { self->write(std::move(res), false); });
         });

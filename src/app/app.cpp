@@ -155,6 +155,7 @@ Status App::start() {
             if (e.inn == r.entity_inn) entity = &e;
         drivers::WorkerOptions options;
         options.register_id = r.id;
+        if (auto quiet = parse_time_of_day(r.shift_rotate_at)) options.quiet_time = std::chrono::minutes(*quiet);
         if (entity) {
             options.cashier = entity->cashier;
             options.cashier_inn = entity->cashier_inn;
@@ -180,6 +181,19 @@ Status App::start() {
                               return out;
                           }});
     api::add_business_routes(s.router, *s.service);
+    // Every authenticated call goes into the audit log with the token's name (open routes such as
+    // /v1/health do not: load balancers poll them). Contacts never appear: only method and path.
+    s.router.set_observer([&s](const api::HttpRequest& req, const api::HttpResponse& res) {
+        const bool refused = res.status == 401 || res.status == 403;
+        if (!req.principal && !refused) return;
+        s.ledger->audit(ledger::AuditRecord{.actor = req.principal ? req.principal->name + " (" +
+                                                                         std::string(api::role_name(req.principal->role)) +
+                                                                         ")"
+                                                                   : std::string("unauthenticated"),
+                                            .action = req.method + " " + req.path,
+                                            .subject = std::to_string(res.status),
+                                            .address = req.remote});
+    });
 
     // Receipts left in flight by the last run go first, then the workers start.
     s.service->recover();

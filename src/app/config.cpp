@@ -214,6 +214,7 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
             KASSA_TRY(t.string("family", reg.family));
             KASSA_TRY(t.string("uri", reg.uri));
             KASSA_TRY(t.string("entity_inn", reg.entity_inn));
+            KASSA_TRY(t.string("shift_rotate_at", reg.shift_rotate_at));
             KASSA_TRY(t.finish());
             if (reg.id.empty() || reg.uri.empty())
                 return fail("config_invalid",
@@ -255,6 +256,16 @@ Result<Config> load_config_file(const std::filesystem::path& path) {
     return config;
 }
 
+std::optional<int> parse_time_of_day(std::string_view text) {
+    if (text.size() != 5 || text[2] != ':') return std::nullopt;
+    for (int i : {0, 1, 3, 4})
+        if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    const int hours = (text[0] - '0') * 10 + (text[1] - '0');
+    const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
+    if (hours > 23 || minutes > 59) return std::nullopt;
+    return hours * 60 + minutes;
+}
+
 Status validate(const Config& config) {
     if (auto hp = parse_host_port(config.server.listen); !hp)
         return fail("config_invalid", "server.listen: " + hp.error().message);
@@ -286,6 +297,8 @@ Status validate(const Config& config) {
             return fail("config_invalid", "register '" + reg.id + "' names entity '" + reg.entity_inn +
                                               "', which is not in [[entities]]");
         if (!ids.insert(reg.id).second) return fail("config_invalid", "register id '" + reg.id + "' is used twice");
+        if (!reg.shift_rotate_at.empty() && !parse_time_of_day(reg.shift_rotate_at))
+            return fail("config_invalid", "register '" + reg.id + "': shift_rotate_at must be HH:MM");
         if (reg.family != "shtrih")
             return fail("config_invalid", "register '" + reg.id + "': unknown family '" + reg.family + "'");
         auto uri = parse_uri(reg.uri);

@@ -36,6 +36,9 @@ struct RegisterConfig {
     std::string family = "shtrih";
     std::string uri;  // serial:///dev/ttyACM0?baud=115200 | tcp://host:port | sim://embedded
     std::string entity_inn;
+    // "HH:MM" local time when a shift older than an hour is closed and reopened (quiet time);
+    // empty: only before the 24-hour limit.
+    std::string shift_rotate_at;
 
     friend bool operator==(const RegisterConfig&, const RegisterConfig&) = default;
 };
@@ -95,6 +98,9 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
 
 // Reads and parses a file.
 Result<Config> load_config_file(const std::filesystem::path& path);
+
+// "04:30" → minutes after midnight; nullopt for anything else.
+std::optional<int> parse_time_of_day(std::string_view text);
 
 // Checks cross-field rules (listen address, log level, unique register ids, known families, URIs).
 Status validate(const Config& config);

@@ -261,6 +261,20 @@ class Guards(unittest.TestCase):
         status, _, _ = self.call("GET", f"/v1/receipts/{rid}", who="cashier")
         self.assertEqual(status, 200)
 
+    def test_every_authenticated_call_and_every_refusal_is_audited(self):
+        self.call("GET", "/v1/registers", who="courier-2")
+        self.call("POST", "/v1/registers/a-pty/shift/close", who="courier-2")
+        self.call("GET", "/v1/registers", who=None, headers={"Authorization": "Bearer nobody"})
+        status, answer, _ = self.call("GET", "/v1/audit", who="cashier")
+        self.assert_refused(status, answer, 403, "forbidden")
+        status, log, _ = self.call("GET", "/v1/audit?limit=1000", who="admin")
+        self.assertEqual(status, 200)
+        entries = [(a["actor"], a["action"], a["subject"]) for a in log["audit"]]
+        self.assertIn(("courier-2 (courier)", "GET /v1/registers", "200"), entries)
+        self.assertIn(("courier-2 (courier)", "POST /v1/registers/a-pty/shift/close", "403"), entries)
+        self.assertIn(("unauthenticated", "GET /v1/registers", "401"), entries)
+        self.assertFalse(any("health" in a for _, a, _ in entries), "open routes are not audited")
+
     def test_cashier_runs_shift_commands_on_a_register(self):
         for action in ("shift/open", "x-report", "shift/close"):
             status, answer, _ = self.call("POST", f"/v1/registers/b-pty/{action}")

@@ -2,6 +2,7 @@
 
 #include <spdlog/logger.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -177,8 +178,9 @@ HttpResponse device_answer(std::future<drivers::DeviceStatusResult> done) {
     if (!result) {
         const auto& e = result.error();
         const int status = e.outcome == drivers::Outcome::Rejected ? 409 : 503;
-        return error_response(status, std::string("device_") + std::string(drivers::outcome_name(e.outcome)),
-                              e.to_string());
+        // device_rejected, device_retry_later, device_needs_operator, device_stopped, ...
+        const std::string outcome(drivers::outcome_name(e.outcome));
+        return error_response(status, outcome.starts_with("device_") ? outcome : "device_" + outcome, e.to_string());
     }
     return json_response(200, json::object{{"status", "done"}});
 }
@@ -324,6 +326,30 @@ void add_business_routes(Router& router, Service& service) {
                        return json_response(200, json::object{{"id", view.facts.id},
                                                               {"advance_balance", view.facts.advance_balance.value()},
                                                               {"history", std::move(history)}});
+                   });
+               });
+
+    router.add("GET", "/v1/audit", "The audit log, newest first (?limit=N, at most 1000)", {"admin"},
+               [&service](HttpRequest& req) {
+                   return guarded([&] {
+                       std::size_t limit = 100;
+                       if (auto it = req.query.find("limit"); it != req.query.end()) {
+                           try {
+                               limit = std::clamp<std::size_t>(std::stoul(it->second), 1, 1000);
+                           } catch (const std::exception&) {
+                               throw ApiError(400, "invalid_field", "limit must be a number", "limit");
+                           }
+                       }
+                       json::array out;
+                       for (const auto& a : service.ledger().audit_log(limit))
+                           out.push_back(json::object{{"id", a.id},
+                                                      {"at", iso_time(a.at)},
+                                                      {"actor", a.actor},
+                                                      {"action", a.action},
+                                                      {"subject", a.subject},
+                                                      {"address", a.address},
+                                                      {"detail", a.detail}});
+                       return json_response(200, json::object{{"audit", std::move(out)}});
                    });
                });
 

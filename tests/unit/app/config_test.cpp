@@ -166,6 +166,25 @@ entities = ["7701234567"]
     EXPECT_EQ(c->tokens[0].entities, std::vector<std::string>{"7701234567"});
 }
 
+TEST(Config, ShiftRotationTime) {
+    EXPECT_EQ(parse_time_of_day("04:30"), 270);
+    EXPECT_EQ(parse_time_of_day("00:00"), 0);
+    EXPECT_FALSE(parse_time_of_day("24:00"));
+    EXPECT_FALSE(parse_time_of_day("4:30"));
+    EXPECT_FALSE(parse_time_of_day("04-30"));
+    auto c = parse_config("[[registers]]\nid = \"a\"\nuri = \"tcp://h:1\"\nentity_inn = \"7701234567\"\n"
+                          "shift_rotate_at = \"03:15\"\n",
+                          "t");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->registers[0].shift_rotate_at, "03:15");
+    EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\nuri = \"tcp://h:1\"\nentity_inn = \"7701234567\"\n"
+                           "shift_rotate_at = \"late\"\n",
+                           "t")
+                  .error()
+                  .code,
+              "config_invalid");
+}
+
 TEST(Config, TokenRules) {
     const std::string hash = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
     EXPECT_EQ(parse_config("[[tokens]]\nname = \"a\"\nrole = \"root\"\nsha256 = \"" + hash + "\"\n", "t").error().code,

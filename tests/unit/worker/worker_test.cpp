@@ -236,6 +236,25 @@ TEST(RegisterWorker, OfflineRegisterFailsCommandsButKeepsReceipts) {
     EXPECT_TRUE(port.history(1).empty());
 }
 
+TEST(RegisterWorker, AShiftNearing24HoursIsClosedAndReopenedBeforeTheNextReceipt) {
+    ManualClock clock;  // the register's clock and the worker's: virtual time, no waiting
+    SimHost host(temp_file("rotate"));
+    host.use_clock(&clock);
+    host.start();
+    RecordingPort port;
+    RegisterWorker worker(options("w1"), host.factory(), port, clock);
+    worker.start();
+    worker.submit(ReceiptJob{.id = 1, .receipt = sale(100)});
+    ASSERT_TRUE(port.await(1, "confirmed"));
+    const int first_shift = port.result(1).shift_number;
+
+    clock.advance(std::chrono::hours(23) + std::chrono::minutes(40));  // past shift_max_age (23 h 30 min)
+    worker.submit(ReceiptJob{.id = 2, .receipt = sale(200)});
+    ASSERT_TRUE(port.await(2, "confirmed"));
+    EXPECT_EQ(port.result(2).shift_number, first_shift + 1);
+    EXPECT_TRUE(host.sim().fn_snapshot().shift_open);
+}
+
 TEST(RegisterWorker, ShiftCommandsRunInTheQueue) {
     SimHost host(temp_file("shift"));
     host.start();
