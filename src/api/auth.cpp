@@ -106,7 +106,8 @@ void install_auth(Router& router, const TokenStore& tokens) {
         const auto role = std::string(role_name(req.principal->role));
         if (!route.roles.empty() && req.principal->role != Role::Admin &&
             std::ranges::find(route.roles, role) == route.roles.end())
-            return error_response(403, "forbidden", "role '" + role + "' may not " + route.method + " " + route.pattern);
+            return error_response(403, "forbidden",
+                                  "role '" + role + "' may not " + route.method + " " + route.pattern);
         return std::nullopt;
     });
 }

@@ -11,6 +11,7 @@
 #include "api/auth.hpp"
 #include "api/handlers/business.hpp"
 #include "api/handlers/health.hpp"
+#include "api/handlers/openapi.hpp"
 #include "api/json_io.hpp"
 #include "api/router.hpp"
 #include "api/server.hpp"
@@ -181,18 +182,18 @@ Status App::start() {
                               return out;
                           }});
     api::add_business_routes(s.router, *s.service);
+    api::add_openapi_route(s.router);
     // Every authenticated call goes into the audit log with the token's name (open routes such as
     // /v1/health do not: load balancers poll them). Contacts never appear: only method and path.
     s.router.set_observer([&s](const api::HttpRequest& req, const api::HttpResponse& res) {
         const bool refused = res.status == 401 || res.status == 403;
         if (!req.principal && !refused) return;
-        s.ledger->audit(ledger::AuditRecord{.actor = req.principal ? req.principal->name + " (" +
-                                                                         std::string(api::role_name(req.principal->role)) +
-                                                                         ")"
-                                                                   : std::string("unauthenticated"),
-                                            .action = req.method + " " + req.path,
-                                            .subject = std::to_string(res.status),
-                                            .address = req.remote});
+        s.ledger->audit(ledger::AuditRecord{
+            .actor = req.principal ? req.principal->name + " (" + std::string(api::role_name(req.principal->role)) + ")"
+                                   : std::string("unauthenticated"),
+            .action = req.method + " " + req.path,
+            .subject = std::to_string(res.status),
+            .address = req.remote});
     });
 
     // Receipts left in flight by the last run go first, then the workers start.

@@ -172,9 +172,10 @@ TEST(Config, ShiftRotationTime) {
     EXPECT_FALSE(parse_time_of_day("24:00"));
     EXPECT_FALSE(parse_time_of_day("4:30"));
     EXPECT_FALSE(parse_time_of_day("04-30"));
-    auto c = parse_config("[[registers]]\nid = \"a\"\nuri = \"tcp://h:1\"\nentity_inn = \"7701234567\"\n"
-                          "shift_rotate_at = \"03:15\"\n",
-                          "t");
+    auto c = parse_config(
+        "[[registers]]\nid = \"a\"\nuri = \"tcp://h:1\"\nentity_inn = \"7701234567\"\n"
+        "shift_rotate_at = \"03:15\"\n",
+        "t");
     ASSERT_TRUE(c) << c.error().message;
     EXPECT_EQ(c->registers[0].shift_rotate_at, "03:15");
     EXPECT_EQ(parse_config("[[registers]]\nid = \"a\"\nuri = \"tcp://h:1\"\nentity_inn = \"7701234567\"\n"
