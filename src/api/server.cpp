@@ -33,6 +33,15 @@ class Session;
 struct Server::Impl {
     ServerOptions options;
     const Router& router;
+
+    // Declared before the io_context so they outlive it: connections destroyed with the
+    // io_context's pending handlers still report to them.
+    std::mutex mutex;
+    std::condition_variable idle_cv;
+    int in_flight = 0;      // requests accepted and not yet answered
+    int live_sessions = 0;  // connections not yet destroyed; shutdown waits for zero
+    std::list<std::weak_ptr<Session>> sessions;
+
     asio::io_context ioc;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
     tcp::acceptor acceptor{ioc};
@@ -40,12 +49,6 @@ struct Server::Impl {
     std::unique_ptr<asio::thread_pool> handlers;
     std::atomic<bool> stopping{false};
     bool stopped = false;
-
-    // Requests accepted and not yet answered; shutdown waits for this to reach zero.
-    std::mutex mutex;
-    std::condition_variable idle_cv;
-    int in_flight = 0;
-    std::list<std::weak_ptr<Session>> sessions;
 
     Impl(ServerOptions o, const Router& r) : options(std::move(o)), router(r) {}
 
@@ -59,13 +62,28 @@ struct Server::Impl {
         --in_flight;
         idle_cv.notify_all();
     }
+    void session_opened() {
+        std::lock_guard lock(mutex);
+        ++live_sessions;
+    }
+    void session_closed() {
+        std::lock_guard lock(mutex);
+        --live_sessions;
+        idle_cv.notify_all();
+    }
 };
 
 namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
   public:
-    Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {}
+    Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {
+        server_.session_opened();
+    }
+    ~Session() {
+        close();
+        server_.session_closed();
+    }
 
     void start() {
         asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
@@ -238,10 +256,15 @@ void Server::shutdown(std::chrono::milliseconds grace) {
             if (auto p = w.lock()) live.push_back(std::move(p));
     }
     for (auto& session : live) session->close_if_idle();
+    live.clear();  // our references must not keep connections alive
     {
+        // Requests in flight answer, then every connection closes (idle ones were told to above;
+        // busy ones close after their answer); only then are the I/O threads stopped, so no
+        // client sees a connection vanish without a proper close.
         std::unique_lock lock(s.mutex);
         if (!s.idle_cv.wait_for(lock, grace, [&s] { return s.in_flight == 0; }))
             log::get("api")->warn("shutdown: {} request(s) still in flight after the grace period", s.in_flight);
+        s.idle_cv.wait_for(lock, std::chrono::seconds(2), [&s] { return s.live_sessions == 0; });
     }
     s.work.reset();
     s.ioc.stop();

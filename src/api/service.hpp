@@ -19,6 +19,7 @@
 #include "drivers/worker/pool.hpp"
 #include "fiscal/events.hpp"
 #include "ledger/ledger.hpp"
+#include "qr/payment_payload.hpp"
 
 namespace kassa::api {
 
@@ -30,6 +31,8 @@ struct EntityInfo {
     std::string cashier_inn;         // 1203 with it
     std::string settlement_address;  // 1009 default (the office)
     std::string settlement_place;    // 1187 default
+    std::optional<qr::BankRequisites> bank;  // for GOST R 56042 payment QR codes
+    std::string sbp_link;                    // static SBP link from the bank, may be empty
 };
 
 struct ServiceOptions {

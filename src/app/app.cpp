@@ -12,6 +12,7 @@
 #include "api/handlers/business.hpp"
 #include "api/handlers/health.hpp"
 #include "api/handlers/openapi.hpp"
+#include "api/handlers/qr.hpp"
 #include "api/json_io.hpp"
 #include "api/router.hpp"
 #include "api/server.hpp"
@@ -115,14 +116,29 @@ Status App::start() {
 
     // ---- registers ------------------------------------------------------------------------
     std::vector<api::EntityInfo> entities;
-    for (const auto& e : s.config.entities)
+    for (const auto& e : s.config.entities) {
+        std::optional<qr::BankRequisites> bank;
+        if (!e.bank_account.empty() || !e.bank_bic.empty()) {
+            bank = qr::BankRequisites{.name = e.name,
+                                      .personal_acc = e.bank_account,
+                                      .bank_name = e.bank_name,
+                                      .bic = e.bank_bic,
+                                      .corresp_acc = e.bank_corr_account.empty() ? "0" : e.bank_corr_account,
+                                      .payee_inn = e.inn,
+                                      .kpp = e.kpp};
+            if (auto valid = qr::validate_requisites(*bank); !valid)
+                return fail("config_invalid", "entity " + e.inn + " bank requisites: " + valid.error().message);
+        }
         entities.push_back(api::EntityInfo{.inn = e.inn,
                                            .name = e.name,
                                            .tax_system = *api::parse_tax_system(e.tax_system),
                                            .cashier = e.cashier,
                                            .cashier_inn = e.cashier_inn,
                                            .settlement_address = e.settlement_address,
-                                           .settlement_place = e.settlement_place});
+                                           .settlement_place = e.settlement_place,
+                                           .bank = std::move(bank),
+                                           .sbp_link = e.sbp_link});
+    }
     s.service = std::make_unique<api::Service>(
         api::ServiceOptions{.entities = entities, .policy = policy_from(s.config.planner)}, *s.ledger, s.pool,
         SystemClock::instance());
@@ -182,6 +198,7 @@ Status App::start() {
                               return out;
                           }});
     api::add_business_routes(s.router, *s.service);
+    api::add_qr_routes(s.router, *s.service);
     api::add_openapi_route(s.router);
     // Every authenticated call goes into the audit log with the token's name (open routes such as
     // /v1/health do not: load balancers poll them). Contacts never appear: only method and path.

@@ -196,6 +196,12 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
             KASSA_TRY(t.string("cashier_inn", e.cashier_inn));
             KASSA_TRY(t.string("settlement_address", e.settlement_address));
             KASSA_TRY(t.string("settlement_place", e.settlement_place));
+            KASSA_TRY(t.string("bank_name", e.bank_name));
+            KASSA_TRY(t.string("bank_bic", e.bank_bic));
+            KASSA_TRY(t.string("bank_account", e.bank_account));
+            KASSA_TRY(t.string("bank_corr_account", e.bank_corr_account));
+            KASSA_TRY(t.string("kpp", e.kpp));
+            KASSA_TRY(t.string("sbp_link", e.sbp_link));
             KASSA_TRY(t.finish());
             config.entities.push_back(std::move(e));
         }

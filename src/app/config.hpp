@@ -52,6 +52,13 @@ struct EntityConfig {
     std::string cashier_inn;         // 1203, 12 digits or empty
     std::string settlement_address;  // 1009 default
     std::string settlement_place;    // 1187 default
+    // Bank requisites for GOST R 56042 payment QR codes (all empty: no such codes for this entity).
+    std::string bank_name;
+    std::string bank_bic;
+    std::string bank_account;       // settlement account, 20 digits
+    std::string bank_corr_account;  // correspondent account, 20 digits
+    std::string kpp;                // 9 digits for a 10-digit INN
+    std::string sbp_link;           // a static SBP link issued by the bank (https://qr.nspk.ru/...)
 
     friend bool operator==(const EntityConfig&, const EntityConfig&) = default;
 };

@@ -97,7 +97,16 @@ class Skeleton(unittest.TestCase):
 
     def test_sigint_stops_cleanly_and_closes_idle_connections(self):
         with Kassad() as k:
+            # An idle keep-alive connection: it has been served once and waits for more. (A socket
+            # still in the listen backlog would be reset by the kernel when the listener closes.)
             idle = socket.create_connection((k.host, k.port), timeout=10)
+            idle.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            reply = b""
+            while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
+                chunk = idle.recv(4096)
+                self.assertTrue(chunk, "the server closed a keep-alive connection early")
+                reply += chunk
+            self.assertTrue(reply.startswith(b"HTTP/1.1 200"))
             self.assertEqual(k.stop(signal.SIGINT), 0)
             self.assertEqual(idle.recv(1), b"")  # closed by the server, not left hanging
             idle.close()

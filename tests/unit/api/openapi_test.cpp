@@ -22,6 +22,7 @@
 #include "api/auth.hpp"
 #include "api/handlers/business.hpp"
 #include "api/handlers/health.hpp"
+#include "api/handlers/qr.hpp"
 #include "api/service.hpp"
 #include "common/clock.hpp"
 #include "drivers/worker/pool.hpp"
@@ -61,6 +62,7 @@ class KassadRoutes {
                                                .started = SystemClock::instance().steady_now(),
                                                .registers = {}});
         add_business_routes(router, *service_);
+        add_qr_routes(router, *service_);
         add_openapi_route(router);
     }
 
