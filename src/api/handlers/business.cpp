@@ -1,5 +1,7 @@
 #include "api/handlers/business.hpp"
 
+#include "api/handlers/common.hpp"
+
 #include <spdlog/logger.h>
 
 #include <algorithm>
@@ -55,31 +57,6 @@ json::object record_to_json(const ledger::ReceiptRecord& r) {
     return out;
 }
 
-// The ledger's errors as HTTP: not_found 404, conflicts 409, the rest is ours (500).
-HttpResponse ledger_error(const ledger::LedgerError& e) {
-    const std::string& code = e.code();
-    if (code == ledger::errc::kNotFound) return error_response(404, code, e.what());
-    if (code == ledger::errc::kIdempotencyConflict)
-        return error_response(409, code, "this Idempotency-Key was used with a different request");
-    if (code == ledger::errc::kOrderClosed) return error_response(409, code, e.what());
-    if (code == ledger::errc::kUnknownOrder) return error_response(404, code, e.what());
-    if (code == ledger::errc::kInvalidArgument) return error_response(422, code, e.what());
-    log::get("api")->error("ledger: {}", e.what());
-    return error_response(500, "ledger_error", "the ledger failed; the request was not applied");
-}
-
-// Runs a handler body, turning the caller's mistakes and ledger faults into JSON errors.
-template <class F>
-HttpResponse guarded(F&& body) {
-    try {
-        return body();
-    } catch (const ApiError& e) {
-        return e.response();
-    } catch (const ledger::LedgerError& e) {
-        return ledger_error(e);
-    }
-}
-
 std::chrono::milliseconds wait_of(const HttpRequest& req) {
     auto it = req.query.find("wait");
     if (it == req.query.end()) return 0ms;
@@ -132,11 +109,6 @@ Handler event_route(Service& service, std::string action, Reader read) {
             return receipts_response(service, submitted.receipts, submitted.replayed, submitted.change);
         });
     };
-}
-
-// Couriers see only the receipts their own token made.
-bool may_see(const Principal& who, const ledger::ReceiptRecord& r) {
-    return who.role != Role::Courier || r.created_by == who.name;
 }
 
 json::object register_to_json(const drivers::RegisterWorker& worker, const std::string& entity) {
@@ -278,20 +250,13 @@ void add_business_routes(Router& router, Service& service) {
     router.add("GET", "/v1/receipts/{id}", "One receipt with its state and fiscal results (?wait=N)", field,
                [&service](HttpRequest& req) {
                    return guarded([&] {
-                       ledger::ReceiptId id = 0;
-                       try {
-                           id = std::stoll(req.params.at("id"));
-                       } catch (const std::exception&) {
-                           throw ApiError(404, "not_found", "no receipt " + req.params.at("id"));
-                       }
-                       auto r = service.ledger().receipt(id);
-                       if (!r || !may_see(principal_of(req), *r))
-                           throw ApiError(404, "not_found", "no receipt " + req.params.at("id"));
-                       if (const auto wait = wait_of(req); wait > 0ms && !ledger::is_final(r->state)) {
+                       const auto id = receipt_id_of(req);
+                       auto r = visible_receipt(service, req, id);
+                       if (const auto wait = wait_of(req); wait > 0ms && !ledger::is_final(r.state)) {
                            service.wait_settled({id}, wait);
-                           r = service.ledger().receipt(id);
+                           r = visible_receipt(service, req, id);
                        }
-                       return json_response(200, record_to_json(*r));
+                       return json_response(200, record_to_json(r));
                    });
                });
     router.add("GET", "/v1/receipts", "Receipts by state, register, order (couriers: their own)", field,

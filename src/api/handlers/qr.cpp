@@ -2,6 +2,7 @@
 
 #include "api/auth.hpp"
 #include "api/errors.hpp"
+#include "api/handlers/common.hpp"
 #include "api/json_io.hpp"
 #include "api/service.hpp"
 #include "qr/render.hpp"
@@ -48,37 +49,16 @@ HttpResponse image(const std::string& payload, const HttpRequest& req) {
     return res;
 }
 
-template <class F>
-HttpResponse guarded(F&& body) {
-    try {
-        return body();
-    } catch (const ApiError& e) {
-        return e.response();
-    } catch (const ledger::LedgerError& e) {
-        if (e.code() == ledger::errc::kNotFound) return error_response(404, e.code(), e.what());
-        return error_response(500, "ledger_error", "the ledger failed");
-    }
-}
-
 }  // namespace
 
 void add_qr_routes(Router& router, Service& service) {
     router.add("GET", "/v1/receipts/{id}/qr", "The receipt-check QR code of a confirmed receipt (?format=png|svg)",
                {"cashier", "courier"}, [&service](HttpRequest& req) {
                    return guarded([&] {
-                       ledger::ReceiptId id = 0;
-                       try {
-                           id = std::stoll(req.params.at("id"));
-                       } catch (const std::exception&) {
-                           throw ApiError(404, "not_found", "no receipt " + req.params.at("id"));
-                       }
-                       const auto r = service.ledger().receipt(id);
-                       const auto& who = principal_of(req);
-                       if (!r || (who.role == Role::Courier && r->created_by != who.name))
-                           throw ApiError(404, "not_found", "no receipt " + req.params.at("id"));
-                       if (!r->fiscal || r->fiscal->qr.empty())
+                       const auto r = visible_receipt(service, req, receipt_id_of(req));
+                       if (!r.fiscal || r.fiscal->qr.empty())
                            throw ApiError(409, "receipt_not_confirmed", "the receipt is not fiscalised yet");
-                       return image(r->fiscal->qr, req);
+                       return image(r.fiscal->qr, req);
                    });
                });
 
