@@ -213,6 +213,8 @@ Status App::start() {
             .address = req.remote});
     });
 
+    s.pool.enable_failover(
+        [&s](std::int64_t id, const std::string& register_id) { return s.ledger->reassign(id, register_id); });
     // Receipts left in flight by the last run go first, then the workers start.
     s.service->recover();
     s.pool.start_all();

@@ -912,6 +912,19 @@ void Ledger::outbox_mark_failed(std::int64_t id, const std::string& error, std::
         .get();
 }
 
+bool Ledger::reassign(ReceiptId id, const std::string& register_id) {
+    return impl_
+        ->write([this, id, register_id](Db& db) {
+            Stmt s(db,
+                   "UPDATE receipts SET register_id = ?, updated_ms = ? WHERE id = ? AND state = 'planned' AND "
+                   "(SELECT entity_inn FROM registers WHERE id = ?) = (SELECT g.entity_inn FROM receipts r JOIN "
+                   "registers g ON g.id = r.register_id WHERE r.id = ?)");
+            s.bind(1, register_id).bind(2, impl_->now_ms()).bind(3, id).bind(4, register_id).bind(5, id).run();
+            return db.changes() == 1;
+        })
+        .get();
+}
+
 void Ledger::audit(const AuditRecord& r) {
     if (r.actor.empty() || r.action.empty()) throw LedgerError(errc::kInvalidArgument, "audit needs actor and action");
     impl_

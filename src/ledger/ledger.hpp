@@ -254,6 +254,10 @@ class Ledger {
     std::future<void> mark_failed_async(ReceiptId id, std::string error);
     std::future<void> mark_uncertain_async(ReceiptId id, std::string error);
 
+    // Moves a receipt that is still `planned` (nothing of it reached a device) to another register
+    // of the same legal entity; false when it is no longer planned. unknown_register otherwise.
+    bool reassign(ReceiptId id, const std::string& register_id);
+
     std::optional<ReceiptRecord> receipt(ReceiptId id) const;
     std::vector<ReceiptRecord> receipts(const ReceiptQuery& query) const;  // by id ascending
     // Current `sending` / `uncertain` receipts of one register (all registers when empty).

@@ -70,6 +70,33 @@ std::vector<RegisterWorker*> RegisterPool::workers() const {
     return out;
 }
 
+void RegisterPool::enable_failover(Reassign reassign) {
+    for (auto& e : entries_) {
+        e.worker->on_stranded(
+            [this, reassign, entity = e.entity_inn](const std::string& from, std::vector<ReceiptJob> jobs) {
+                std::vector<ReceiptJob> left;
+                for (auto& job : jobs) {
+                    RegisterWorker* target = nullptr;
+                    std::pair<int, std::size_t> best{2, 0};  // only idle (0) or busy (1) registers
+                    for (const auto& other : entries_) {
+                        if (other.entity_inn != entity || other.worker->register_id() == from) continue;
+                        const auto snap = other.worker->snapshot();
+                        const std::pair<int, std::size_t> key{availability_rank(snap.state), snap.queue_depth};
+                        if (key < best) {
+                            best = key;
+                            target = other.worker.get();
+                        }
+                    }
+                    if (target && reassign(job.id, target->register_id()))
+                        target->submit(std::move(job));
+                    else
+                        left.push_back(std::move(job));
+                }
+                return left;
+            });
+    }
+}
+
 void RegisterPool::start_all() {
     for (auto& e : entries_) e.worker->start();
 }

@@ -3,6 +3,7 @@
 // offline, stopped or waiting for an operator are used only when the entity has nothing better.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,12 @@ class RegisterPool {
     // The entity a register belongs to (empty when unknown).
     std::string entity_of(const std::string& register_id) const;
     std::vector<RegisterWorker*> workers() const;
+
+    // Moves a planned receipt to another register in the ledger; false when it can no longer move.
+    using Reassign = std::function<bool(std::int64_t receipt_id, const std::string& register_id)>;
+    // Enables failover: a register offline for its failover_after hands its never-sent receipts to
+    // another register of the same entity that can print now (idle or busy); none: they wait.
+    void enable_failover(Reassign reassign);
 
     void start_all();
     void stop_all();

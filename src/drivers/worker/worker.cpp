@@ -68,6 +68,8 @@ struct RegisterWorker::Impl {
     std::thread thread;
     WorkerSnapshot snap;
     std::vector<std::function<void(std::int64_t)>> listeners;
+    RegisterWorker::StrandedHandler stranded;
+    std::optional<std::chrono::steady_clock::time_point> offline_since;  // worker thread only
 
     // Owned by the worker thread only.
     std::unique_ptr<FiscalDevice> device;
@@ -164,6 +166,7 @@ struct RegisterWorker::Impl {
             }
             if (!device && !connect()) {
                 fail_commands(offline_error("register " + options.register_id + " is offline"));
+                hand_over_stranded();
                 if (!wait_for_work(backoff)) break;
                 continue;
             }
@@ -186,6 +189,38 @@ struct RegisterWorker::Impl {
         fail_commands(offline_error("register " + options.register_id + " is stopping"));
         device.reset();
         set_state(WorkerState::Stopped);
+    }
+
+    // Receipts that never reached this register may go to another one of the same entity once it
+    // has been offline for a while; in-doubt ones stay, only this device can settle them.
+    void hand_over_stranded() {
+        const auto now = std::chrono::steady_clock::now();
+        if (!offline_since) offline_since = now;
+        if (now - *offline_since < options.failover_after) return;
+        RegisterWorker::StrandedHandler handler;
+        std::vector<ReceiptJob> jobs;
+        {
+            std::lock_guard lock(mutex);
+            handler = stranded;
+            if (!handler) return;
+            for (auto it = queue.begin(); it != queue.end();) {
+                auto* job = std::get_if<ReceiptJob>(&*it);
+                if (job && job->ledger_state == JobLedgerState::Planned) {
+                    jobs.push_back(std::move(*job));
+                    it = queue.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+            snap.queue_depth = queue.size();
+        }
+        if (jobs.empty()) return;
+        const auto count = jobs.size();
+        auto left = handler(options.register_id, std::move(jobs));
+        if (left.size() < count) logger->warn("offline: {} receipt(s) moved to other registers", count - left.size());
+        std::lock_guard lock(mutex);
+        for (auto& job : left) queue.push_back(Job{std::move(job)});
+        snap.queue_depth = queue.size();
     }
 
     // Commands cannot wait for a register that is not there; receipts can (they are durable).
@@ -214,6 +249,7 @@ struct RegisterWorker::Impl {
             if (status) {
                 device = std::move(*made);
                 backoff = 0ms;
+                offline_since.reset();
                 remember(*status);
                 set_state(WorkerState::Idle);
                 logger->info("connected: FN {}, shift {} {}", status->fn_number, status->shift_number,
@@ -467,6 +503,11 @@ void RegisterWorker::submit(ReceiptJob job) { impl_->push(Job{std::move(job)}); 
 void RegisterWorker::on_settled(std::function<void(std::int64_t)> listener) {
     std::lock_guard lock(impl_->mutex);
     impl_->listeners.push_back(std::move(listener));
+}
+
+void RegisterWorker::on_stranded(StrandedHandler handler) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stranded = std::move(handler);
 }
 
 std::future<DeviceStatusResult> RegisterWorker::run(std::function<DeviceStatusResult(FiscalDevice&)> command) {

@@ -67,6 +67,8 @@ struct WorkerOptions {
     int reconcile_depth = 10;
     std::chrono::minutes clock_tolerance{10};
     int retry_now_attempts = 3;
+    // A register offline this long hands its queued, never-sent receipts to on_stranded.
+    std::chrono::milliseconds failover_after{std::chrono::seconds(30)};
 };
 
 enum class WorkerState : std::uint8_t { Connecting, Idle, Busy, Offline, NeedsOperator, DeviceStopped, Stopped };
@@ -97,6 +99,12 @@ class RegisterWorker {
     void submit(ReceiptJob job);
     // Called after a receipt is confirmed or failed (to wake API long-polls).
     void on_settled(std::function<void(std::int64_t receipt_id)> listener);
+    // Called on the worker's thread when the register has been offline for failover_after with
+    // receipts queued that never reached it (ledger state planned). It returns the jobs it could
+    // not place elsewhere; those wait here.
+    using StrandedHandler =
+        std::function<std::vector<ReceiptJob>(const std::string& register_id, std::vector<ReceiptJob> jobs)>;
+    void on_stranded(StrandedHandler handler);
 
     // Device commands, run in the queue between receipts.
     std::future<DeviceStatusResult> open_shift();

@@ -142,6 +142,19 @@ TEST_F(LedgerTest, FailedReceiptsMoveNothing) {
     EXPECT_TRUE(ledger_->customer_view("C1").history.empty());
 }
 
+TEST_F(LedgerTest, OnlyAPlannedReceiptMovesToAnotherRegisterOfItsEntity) {
+    ledger_->upsert_entity({"7709876543", "OOO Vasilek"});
+    ledger_->upsert_register({"other-entity", "7709876543", "sim://3", true});
+    const auto ids = store("k1", {advance("C1", 1), advance("C1", 2)}).receipts;
+    EXPECT_TRUE(ledger_->reassign(ids[0], "kkt2"));
+    EXPECT_EQ(ledger_->receipt(ids[0])->register_id, "kkt2");
+    EXPECT_FALSE(ledger_->reassign(ids[0], "other-entity")) << "a receipt never changes legal entity";
+    EXPECT_EQ(ledger_->receipt(ids[0])->register_id, "kkt2");
+    ledger_->mark_sending(ids[1]);
+    EXPECT_FALSE(ledger_->reassign(ids[1], "kkt2")) << "a receipt that may have reached a device stays";
+    EXPECT_EQ(ledger_->receipt(ids[1])->register_id, "kkt1");
+}
+
 TEST_F(LedgerTest, UncertainResolvedAsConfirmedAppliesMoves) {
     const auto id = store("k1", {advance("C1", 500)}).receipts[0];
     ledger_->mark_sending(id);

@@ -4,6 +4,8 @@
 // in-doubt receipts are reconciled, never re-sent blindly).
 #include "drivers/worker/worker.hpp"
 
+#include "drivers/worker/pool.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -253,6 +255,47 @@ TEST(RegisterWorker, AShiftNearing24HoursIsClosedAndReopenedBeforeTheNextReceipt
     ASSERT_TRUE(port.await(2, "confirmed"));
     EXPECT_EQ(port.result(2).shift_number, first_shift + 1);
     EXPECT_TRUE(host.sim().fn_snapshot().shift_open);
+}
+
+TEST(RegisterPool, AnOfflineRegistersNeverSentReceiptsMoveToAnotherOfItsEntity) {
+    SimHost host(temp_file("failover"));
+    host.start();
+    RecordingPort port;
+    auto dead_options = options("dead");
+    dead_options.failover_after = 0ms;
+    RegisterPool pool;
+    pool.add("7701234567",
+             std::make_unique<RegisterWorker>(
+                 dead_options,
+                 []() -> Result<std::unique_ptr<FiscalDevice>> { return fail("connect_failed", "cable pulled"); }, port,
+                 SystemClock::instance()));
+    pool.add("7701234567",
+             std::make_unique<RegisterWorker>(options("alive"), host.factory(), port, SystemClock::instance()));
+    pool.add("7709876543",  // another entity's register is never a target
+             std::make_unique<RegisterWorker>(options("other"), host.factory(), port, SystemClock::instance()));
+    std::mutex mutex;
+    std::map<std::int64_t, std::string> moved;
+    pool.enable_failover([&](std::int64_t id, const std::string& to) {
+        std::lock_guard lock(mutex);
+        moved[id] = to;
+        return true;
+    });
+    auto* dead = pool.find("dead");
+    dead->submit(ReceiptJob{.id = 1, .receipt = sale(100)});
+    // In doubt on the dead register: only that device can tell whether it was fiscalised.
+    dead->submit(ReceiptJob{.id = 2,
+                            .receipt = sale(200),
+                            .ledger_state = JobLedgerState::Sending,
+                            .sent_at = SystemClock::instance().now()});
+    pool.start_all();
+    ASSERT_TRUE(port.await(1, "confirmed"));
+    {
+        std::lock_guard lock(mutex);
+        EXPECT_EQ(moved, (std::map<std::int64_t, std::string>{{1, "alive"}}));
+    }
+    EXPECT_EQ(dead->snapshot().queue_depth, 1u);
+    EXPECT_TRUE(port.history(2).empty());
+    pool.stop_all();
 }
 
 TEST(RegisterWorker, ShiftCommandsRunInTheQueue) {
