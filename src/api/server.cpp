@@ -2,8 +2,10 @@
 
 #include <spdlog/logger.h>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -26,7 +28,12 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-class Session;
+// What shutdown needs from a connection, whatever its stream.
+class Connection {
+  public:
+    virtual ~Connection() = default;
+    virtual void close_if_idle() = 0;
+};
 
 }  // namespace
 
@@ -40,9 +47,10 @@ struct Server::Impl {
     std::condition_variable idle_cv;
     int in_flight = 0;      // requests accepted and not yet answered
     int live_sessions = 0;  // connections not yet destroyed; shutdown waits for zero
-    std::list<std::weak_ptr<Session>> sessions;
+    std::list<std::weak_ptr<Connection>> sessions;
 
     asio::io_context ioc;
+    std::optional<asio::ssl::context> tls;  // set when a certificate is configured
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
     tcp::acceptor acceptor{ioc};
     std::vector<std::thread> threads;
@@ -75,9 +83,20 @@ struct Server::Impl {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+template <class Stream>
+class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
+    static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
   public:
-    Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {
+    Session(tcp::socket socket, Server::Impl& server) requires(!kTls) : stream_(std::move(socket)), server_(server) {
+        server_.session_opened();
+    }
+    Session(tcp::socket socket, Server::Impl& server, asio::ssl::context& tls) requires kTls
+        : stream_(std::move(socket), tls),
+          server_(server) {
         server_.session_opened();
     }
     ~Session() {
@@ -86,13 +105,23 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     void start() {
-        asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+        asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+            if constexpr (kTls) {
+                beast::get_lowest_layer(self->stream_).expires_after(self->server_.options.read_timeout);
+                self->stream_.async_handshake(asio::ssl::stream_base::server, [self](beast::error_code ec) {
+                    if (ec) return self->close();  // not TLS, or a bad client hello
+                    self->do_read();
+                });
+            } else {
+                self->do_read();
+            }
+        });
     }
 
     // Called on shutdown: an idle connection (waiting for a request) is closed now; a busy one
     // closes after its answer is written.
-    void close_if_idle() {
-        asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    void close_if_idle() override {
+        asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
             if (!self->busy_) self->close();
         });
     }
@@ -103,9 +132,9 @@ class Session : public std::enable_shared_from_this<Session> {
         parser_.emplace();
         parser_->body_limit(server_.options.body_limit_bytes);
         parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit_bytes));
-        stream_.expires_after(server_.options.read_timeout);
+        beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
         http::async_read(stream_, buffer_, *parser_,
-                         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+                         [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
     }
 
     void on_read(beast::error_code ec) {
@@ -132,16 +161,16 @@ class Session : public std::enable_shared_from_this<Session> {
         }
         req.body = std::move(msg.body());
         beast::error_code ep_ec;
-        auto ep = stream_.socket().remote_endpoint(ep_ec);
+        auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ep_ec);
         if (!ep_ec) req.remote = ep.address().to_string();
         keep_alive_ = msg.keep_alive();
         version_ = msg.version();
         busy_ = true;
         server_.request_started();
-        stream_.expires_never();
+        beast::get_lowest_layer(stream_).expires_never();
         // Handlers may block (long polls, the ledger); they run on the handler pool and the answer
         // comes back to this connection's strand.
-        asio::post(*server_.handlers, [self = shared_from_this(), req = std::move(req)]() mutable {
+        asio::post(*server_.handlers, [self = this->shared_from_this(), req = std::move(req)]() mutable {
             HttpResponse res = self->server_.router.handle(req);
             asio::post(self->stream_.get_executor(),
                        [self, res = std::move(res)]() mutable { self->write(std::move(res), false); });
@@ -165,22 +194,26 @@ class Session : public std::enable_shared_from_this<Session> {
         msg->keep_alive(keep);
         msg->body() = std::move(res.body);
         msg->prepare_payload();
-        stream_.expires_after(server_.options.read_timeout);
-        http::async_write(stream_, *msg, [self = shared_from_this(), msg, keep](beast::error_code ec, std::size_t) {
-            self->busy_ = false;
-            self->server_.request_finished();
-            if (ec || !keep) return self->close();
-            self->do_read();
-        });
+        beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
+        http::async_write(stream_, *msg,
+                          [self = this->shared_from_this(), msg, keep](beast::error_code ec, std::size_t) {
+                              self->busy_ = false;
+                              self->server_.request_finished();
+                              if (ec || !keep) return self->close();
+                              self->do_read();
+                          });
     }
 
     void close() {
+        // TCP-level close for both kinds: a TLS close_notify would need another round trip with a
+        // client that may be gone; HTTP framing already tells the client the answer is complete.
+        auto& tcp_layer = beast::get_lowest_layer(stream_);
         beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        stream_.close();
+        tcp_layer.socket().shutdown(tcp::socket::shutdown_both, ec);
+        tcp_layer.close();
     }
 
-    beast::tcp_stream stream_;
+    Stream stream_;
     Server::Impl& server_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
@@ -195,13 +228,19 @@ void Server::Impl::do_accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || stopping) return;
         if (!ec) {
-            auto session = std::make_shared<Session>(std::move(socket), *this);
-            {
-                std::lock_guard lock(mutex);
-                std::erase_if(sessions, [](const auto& w) { return w.expired(); });
-                sessions.push_back(session);
+            std::shared_ptr<Connection> connection;
+            if (tls) {
+                auto session = std::make_shared<Session<TlsStream>>(std::move(socket), *this, *tls);
+                session->start();
+                connection = session;
+            } else {
+                auto session = std::make_shared<Session<PlainStream>>(std::move(socket), *this);
+                session->start();
+                connection = session;
             }
-            session->start();
+            std::lock_guard lock(mutex);
+            std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+            sessions.push_back(connection);
         } else {
             log::get("api")->warn("accept failed: {}", ec.message());
         }
@@ -219,6 +258,17 @@ Status Server::start() {
     beast::error_code ec;
     auto address = asio::ip::make_address(s.options.host, ec);
     if (ec) return fail("invalid_address", "cannot listen on '" + s.options.host + "': " + ec.message());
+    if (!s.options.tls_cert.empty() || !s.options.tls_key.empty()) {
+        s.tls.emplace(asio::ssl::context::tls_server);
+        s.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                           asio::ssl::context::no_tlsv1_1);
+        s.tls->use_certificate_chain_file(s.options.tls_cert, ec);
+        if (ec)
+            return fail("tls_config", "cannot load the TLS certificate '" + s.options.tls_cert + "': " + ec.message());
+        s.tls->use_private_key_file(s.options.tls_key, asio::ssl::context::pem, ec);
+        if (ec) return fail("tls_config", "cannot load the TLS key '" + s.options.tls_key + "': " + ec.message());
+    }
     tcp::endpoint endpoint(address, s.options.port);
     s.acceptor.open(endpoint.protocol(), ec);
     if (!ec) s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
@@ -249,7 +299,7 @@ void Server::shutdown(std::chrono::milliseconds grace) {
         beast::error_code ec;
         s.acceptor.close(ec);
     });
-    std::vector<std::shared_ptr<Session>> live;
+    std::vector<std::shared_ptr<Connection>> live;
     {
         std::lock_guard lock(s.mutex);
         for (auto& w : s.sessions)

@@ -21,6 +21,8 @@ struct ServerOptions {
     std::chrono::seconds read_timeout{30};
     int io_threads = 2;
     int handler_threads = 8;
+    std::string tls_cert;  // PEM certificate chain; with tls_key: HTTPS instead of HTTP
+    std::string tls_key;   // PEM private key
 };
 
 class Server {

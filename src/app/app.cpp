@@ -227,10 +227,13 @@ Status App::start() {
                                .header_limit_bytes = s.config.server.header_limit_bytes,
                                .read_timeout = s.config.server.read_timeout,
                                .io_threads = s.config.server.io_threads,
-                               .handler_threads = s.config.server.handler_threads};
+                               .handler_threads = s.config.server.handler_threads,
+                               .tls_cert = s.config.server.tls_cert,
+                               .tls_key = s.config.server.tls_key};
     s.server = std::make_unique<api::Server>(options, s.router);
     if (auto started = s.server->start(); !started) return started;
-    logger->info("listening on {}:{}", listen->host, s.server->port());
+    logger->info("listening on {}://{}:{}", s.config.server.tls_cert.empty() ? "http" : "https", listen->host,
+                 s.server->port());
     return ok();
 }
 

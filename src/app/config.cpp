@@ -158,6 +158,8 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
         config.server.read_timeout = std::chrono::seconds(seconds);
         KASSA_TRY(t.integer("io_threads", config.server.io_threads, 1, 64));
         KASSA_TRY(t.integer("handler_threads", config.server.handler_threads, 1, 256));
+        KASSA_TRY(t.string("tls_cert", config.server.tls_cert));
+        KASSA_TRY(t.string("tls_key", config.server.tls_key));
         return ok();
     }));
     KASSA_TRY(read_table(top, "ledger", origin, [&](TableReader& t) -> Status {
@@ -275,6 +277,8 @@ std::optional<int> parse_time_of_day(std::string_view text) {
 Status validate(const Config& config) {
     if (auto hp = parse_host_port(config.server.listen); !hp)
         return fail("config_invalid", "server.listen: " + hp.error().message);
+    if (config.server.tls_cert.empty() != config.server.tls_key.empty())
+        return fail("config_invalid", "server.tls_cert and server.tls_key go together");
     if (!log::is_valid_level(config.log.level))
         return fail("config_invalid", "log.level '" + config.log.level +
                                           "' is not one of trace, debug, info, warn, error, critical, off");

@@ -21,6 +21,8 @@ struct ServerConfig {
     std::chrono::seconds read_timeout{30};
     int io_threads = 2;
     int handler_threads = 8;
+    std::string tls_cert;  // PEM files: both set → HTTPS (TLS 1.2+)
+    std::string tls_key;
 };
 
 struct LedgerConfig {

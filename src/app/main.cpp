@@ -58,8 +58,10 @@ int main(int argc, char** argv) {
         return 1;
     }
     const auto host = kassa::parse_host_port(config->server.listen)->host;
-    std::cout << "kassad " << KASSA_VERSION << " listening on http://" << host << ":" << app.port() << std::endl;
-    std::cout << "  health: curl http://" << host << ":" << app.port() << "/v1/health" << std::endl;
+    const std::string scheme = config->server.tls_cert.empty() ? "http" : "https";
+    std::cout << "kassad " << KASSA_VERSION << " listening on " << scheme << "://" << host << ":" << app.port()
+              << std::endl;
+    std::cout << "  health: curl " << scheme << "://" << host << ":" << app.port() << "/v1/health" << std::endl;
     if (auto token_path = app.admin_token_path())
         std::cout << "  auth:   Authorization: Bearer $(cat " << token_path->string() << ")   (admin token)"
                   << std::endl;

@@ -15,7 +15,7 @@ BINARY_DIR = os.environ["KASSA_BINARY_DIR"]
 KASSAD = os.path.join(BINARY_DIR, "src", "app", "kassad")
 TMP_ROOT = os.path.join(BINARY_DIR, "test-tmp")
 
-READY = re.compile(r"listening on http://([0-9.]+):(\d+)")
+READY = re.compile(r"listening on https?://([0-9.]+):(\d+)")
 
 
 def temp_dir(prefix):

@@ -46,6 +46,37 @@ class Skeleton(unittest.TestCase):
         out = subprocess.run([KASSAD, "--hash-token", "abc"], capture_output=True, text=True, check=True).stdout
         self.assertEqual(out.strip(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
 
+    def test_tls_serves_https_and_refuses_plain_http(self):
+        import ssl
+        import subprocess
+        from harness import temp_dir
+        d = temp_dir("tls-")
+        cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        with Kassad(config_text=f'[server]\ntls_cert = "{cert}"\ntls_key = "{key}"\n') as k:
+            import http.client
+            context = ssl.create_default_context(cafile=cert)
+            conn = http.client.HTTPSConnection(k.host, k.port, timeout=10, context=context)
+            conn.request("GET", "/v1/health")
+            res = conn.getresponse()
+            self.assertEqual(res.status, 200)
+            self.assertIn(b'"status":"ok"', res.read())
+            conn.close()
+            with self.assertRaises((OSError, http.client.HTTPException)):
+                k.request("GET", "/v1/health", timeout=5)  # plain HTTP to a TLS port gets no answer
+            self.assertEqual(k.stop(), 0)
+
+    def test_tls_needs_both_files_and_readable_ones(self):
+        code, err = run_kassad_expecting_failure([], config_text='[server]\ntls_cert = "/nonexistent.pem"\n')
+        self.assertNotEqual(code, 0)
+        self.assertIn("tls_key", err)
+        code, err = run_kassad_expecting_failure(
+            [], config_text='[server]\ntls_cert = "/nonexistent.pem"\ntls_key = "/nonexistent.key"\n')
+        self.assertNotEqual(code, 0)
+        self.assertIn("TLS certificate", err)
+
     def test_unknown_config_key_fails_start_naming_key_and_line(self):
         code, err = run_kassad_expecting_failure([], config_text='[server]\nlisten = "127.0.0.1:0"\nlisen = 1\n')
         self.assertNotEqual(code, 0)
