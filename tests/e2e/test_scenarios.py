@@ -117,6 +117,53 @@ class Scenarios(unittest.TestCase):
         _, order, _ = self.k.request("GET", "/v1/orders/rp-123", headers=auth("cashier"))
         self.assertEqual(order["prepaid"], 100000)
 
+    def test_3_correction_and_raw_receipts(self):
+        # fiscal-rules.md §7, case (b): a receipt showed 1031 = 10 000 instead of 7 000 cash + 3 000
+        # prepayment offset. First the reverse correction repeating the error (1054 = 2), then the
+        # correct one (1054 = 1); both carry 1192 = the wrong receipt's fiscal sign.
+        lines = [{"name": "Товар А", "qty": "2", "price": 150000, "amount": 300000, "tag1214": 4, "tag1212": 1,
+                  "tag1199": 11, "vat": 54098},
+                 {"name": "Товар Б", "qty": "1", "price": 700000, "amount": 700000, "tag1214": 4, "tag1212": 1,
+                  "tag1199": 11, "vat": 126230}]
+        body = {"correction": {"type": "self", "date": "2026-10-15"}, "corrected_fiscal_sign": "1234567890",
+                "erroneous": {"tag1054": 1, "lines": lines, "tag1031": 1000000, "total": 1000000},
+                "correct": {"tag1054": 1, "lines": [{k: v for k, v in l.items() if k in ("name", "qty", "price",
+                                                                                      "tag1214", "tag1212")}
+                                                    | {"vat_class": "vat22"} for l in lines],
+                            "tag1031": 700000, "tag1215": 300000, "total": 1000000},
+                "entity_inn": ENTITY_A}
+        status, answer, _ = self.post("/v1/corrections", body, "correction-1")
+        self.assertEqual(status, 200, answer)
+        reverse, correct = (r["receipt"] for r in answer["receipts"])
+        self.assertEqual((reverse["tag1054"], reverse["tag1031"], reverse["tag1192"]), (2, 1000000, "1234567890"))
+        self.assertEqual((correct["tag1054"], correct["tag1031"], correct["tag1215"]), (1, 700000, 300000))
+        self.assertEqual([l["vat"] for l in correct["lines"]], [54098, 126230])
+        for r in (reverse, correct):
+            self.assertEqual(r["correction"]["type"], "self")
+        self.assertTrue(all(r["state"] == "confirmed" for r in answer["receipts"]))
+
+        raw = {"receipt": {"tag1054": 1, "lines": [{"name": "Услуга доставки", "qty": "1", "price": 50000,
+                                                     "amount": 50000, "tag1214": 4, "tag1212": 4, "tag1199": 11,
+                                                     "vat": 9016}],
+                           "tag1081": 50000, "total": 50000, "buyer_contact": "client@example.com"},
+               "entity_inn": ENTITY_B}
+        status, answer, _ = self.post("/v1/receipts", raw, "raw-1")
+        self.assertEqual(status, 200, answer)
+        self.assertEqual(answer["receipts"][0]["register"][:2], "b-")
+        self.assertEqual(answer["receipts"][0]["receipt"]["buyer_contact"], "client@example.com")
+        wrong = dict(raw, receipt=dict(raw["receipt"], total=50001))
+        status, answer, _ = self.post("/v1/receipts", wrong, "raw-2")
+        self.assertEqual((status, answer["code"]), (422, "amount_mismatch"))
+
+    def test_4_receipts_filter_by_time(self):
+        import time
+        now = int(time.time())
+        _, recent, _ = self.k.request("GET", f"/v1/receipts?from={now - 3600}", headers=auth("admin"))
+        _, future, _ = self.k.request("GET", f"/v1/receipts?from={now + 3600}", headers=auth("admin"))
+        _, past, _ = self.k.request("GET", f"/v1/receipts?to={now - 3600}", headers=auth("admin"))
+        self.assertTrue(recent["receipts"])
+        self.assertEqual((future["receipts"], past["receipts"]), ([], []))
+
     def test_9_simulator_archives_match_the_ledger_one_for_one(self):
         status, listing, _ = self.k.request("GET", "/v1/receipts?state=confirmed", headers=auth("admin"))
         self.assertEqual(status, 200)

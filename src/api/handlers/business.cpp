@@ -269,6 +269,21 @@ void add_business_routes(Router& router, Service& service) {
                        }
                        if (auto it = req.query.find("register"); it != req.query.end()) q.register_id = it->second;
                        if (auto it = req.query.find("order"); it != req.query.end()) q.order = it->second;
+                       // from / to: Unix seconds (created ≥ from, created < to).
+                       for (const char* key : {"from", "to"}) {
+                           auto it = req.query.find(key);
+                           if (it == req.query.end()) continue;
+                           std::int64_t seconds = 0;
+                           try {
+                               std::size_t used = 0;
+                               seconds = std::stoll(it->second, &used);
+                               if (used != it->second.size()) throw std::invalid_argument(key);
+                           } catch (const std::exception&) {
+                               throw ApiError(400, "invalid_field", std::string(key) + " is Unix seconds", key);
+                           }
+                           const auto t = Clock::time_point{std::chrono::seconds(seconds)};
+                           (std::string_view(key) == "from" ? q.from : q.to) = t;
+                       }
                        const auto& who = principal_of(req);
                        if (who.role == Role::Courier) q.created_by = who.name;
                        json::array out;
