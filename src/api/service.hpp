@@ -27,10 +27,10 @@ struct EntityInfo {
     std::string inn;
     std::string name;
     fiscal::TaxSystem tax_system = fiscal::TaxSystem::Osn;
-    std::string cashier;             // 1021 when the request names nobody
-    std::string cashier_inn;         // 1203 with it
-    std::string settlement_address;  // 1009 default (the office)
-    std::string settlement_place;    // 1187 default
+    std::string cashier;                     // 1021 when the request names nobody
+    std::string cashier_inn;                 // 1203 with it
+    std::string settlement_address;          // 1009 default (the office)
+    std::string settlement_place;            // 1187 default
     std::optional<qr::BankRequisites> bank;  // for GOST R 56042 payment QR codes
     std::string sbp_link;                    // static SBP link from the bank, may be empty
 };

@@ -41,9 +41,9 @@ enum class OrderState : std::uint8_t { Open, Delivered, Cancelled };
 struct OrderFacts {
     Order order;
     OrderState state = OrderState::Open;
-    Kopecks prepaid;                             // prepayments received and not yet offset
-    Kopecks credit_owed;                         // left on credit at delivery, not yet repaid
-    std::map<std::string, Quantity> returned;    // sku → quantity already returned
+    Kopecks prepaid;                           // prepayments received and not yet offset
+    Kopecks credit_owed;                       // left on credit at delivery, not yet repaid
+    std::map<std::string, Quantity> returned;  // sku → quantity already returned
     // 1214 of the confirmed delivery receipt's lines (4, 5 or 6; from StateMove::settlement_method).
     // Returns repeat it (fiscal-rules.md §3.7). Meaningful once the order is Delivered.
     PaymentMethod settlement_method = PaymentMethod::FullPayment;

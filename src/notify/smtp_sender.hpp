@@ -30,8 +30,8 @@ Status validate_smtp_config(const SmtpConfig& config);
 
 // Sends Notification{kind = kEmail}: text + link as text/plain, png as an inline image.
 // Failure codes: retryable "smtp_unavailable" (connect, DNS, timeout, dropped link),
-// "smtp_tls_failed" (handshake or certificate), "smtp_temporary_failure" (4xx reply); permanent "invalid_email", "smtp_rejected" (5xx reply),
-// "smtp_auth_failed", "smtp_config_invalid", "wrong_channel".
+// "smtp_tls_failed" (handshake or certificate), "smtp_temporary_failure" (4xx reply); permanent "invalid_email",
+// "smtp_rejected" (5xx reply), "smtp_auth_failed", "smtp_config_invalid", "wrong_channel".
 class SmtpSender final : public Sender {
   public:
     // `clock` stamps the Date header; it must outlive the sender.

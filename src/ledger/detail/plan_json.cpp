@@ -185,7 +185,8 @@ PlannedReceipt decode_planned_receipt(std::string_view text) {
     for (const auto& m : arr(o, "state_moves")) {
         const auto& mo = obj(m);
         StateMove move{str(mo, "order"), as_enum<OrderState>(num(mo, "state")), std::nullopt};
-        if (mo.contains("settlement_method")) move.settlement_method = as_enum<PaymentMethod>(num(mo, "settlement_method"));
+        if (mo.contains("settlement_method"))
+            move.settlement_method = as_enum<PaymentMethod>(num(mo, "settlement_method"));
         p.state_moves.push_back(std::move(move));
     }
     return p;
