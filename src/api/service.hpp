@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -41,6 +42,10 @@ struct ServiceOptions {
     // How long a request waits for earlier receipts of the same orders or customer to settle
     // before it is planned (facts come from confirmed receipts only).
     std::chrono::milliseconds busy_wait{std::chrono::seconds(30)};
+    // E-receipt channels that are configured, and a wake-up for the notifier (resend).
+    bool email_enabled = false;
+    bool sms_enabled = false;
+    std::function<void()> on_outbox;
 };
 
 struct Submitted {

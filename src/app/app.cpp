@@ -18,12 +18,15 @@
 #include "api/server.hpp"
 #include "api/service.hpp"
 #include "app/ledger_port.hpp"
+#include "app/notifier.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "common/uri.hpp"
 #include "drivers/registry.hpp"
 #include "drivers/worker/pool.hpp"
 #include "ledger/ledger.hpp"
+#include "notify/sms_sender.hpp"
+#include "notify/smtp_sender.hpp"
 #include "simulators/shtrih/server.hpp"
 
 namespace kassa::app {
@@ -69,6 +72,10 @@ struct App::Impl {
     std::optional<std::filesystem::path> admin_token_path;
     std::unique_ptr<ledger::Ledger> ledger;
     std::vector<std::unique_ptr<sim::ShtrihSimulator>> simulators;  // embedded registers
+    std::unique_ptr<notify::SmtpSender> smtp;
+    std::unique_ptr<notify::SmsSender> sms;
+    std::unique_ptr<notify::ChannelRouter> channels;
+    std::unique_ptr<Notifier> notifier;
     std::unique_ptr<LedgerPort> port;
     drivers::RegisterPool pool;
     std::unique_ptr<api::Service> service;
@@ -139,10 +146,51 @@ Status App::start() {
                                            .bank = std::move(bank),
                                            .sbp_link = e.sbp_link});
     }
-    s.service = std::make_unique<api::Service>(
-        api::ServiceOptions{.entities = entities, .policy = policy_from(s.config.planner)}, *s.ledger, s.pool,
-        SystemClock::instance());
-    s.port = std::make_unique<LedgerPort>(*s.ledger, [&s](std::int64_t id) { s.service->settled(id); });
+    // ---- e-receipts ------------------------------------------------------------------------
+    const auto& n = s.config.notify;
+    if (!n.smtp_url.empty()) {
+        notify::SmtpConfig smtp{.url = n.smtp_url,
+                                .starttls = n.smtp_starttls,
+                                .username = n.smtp_username,
+                                .password = n.smtp_password,
+                                .from = n.smtp_from,
+                                .from_name = n.smtp_from_name};
+        if (auto valid = notify::validate_smtp_config(smtp); !valid)
+            return fail("config_invalid", "notify: " + valid.error().message);
+        s.smtp = std::make_unique<notify::SmtpSender>(smtp, SystemClock::instance());
+    }
+    if (!n.sms_url.empty()) {
+        notify::SmsGatewayConfig sms{.url = n.sms_url, .method = n.sms_method, .body_template = n.sms_body};
+        sms.body_encoding = n.sms_encoding == "form"  ? notify::BodyEncoding::kForm
+                            : n.sms_encoding == "raw" ? notify::BodyEncoding::kRaw
+                                                      : notify::BodyEncoding::kJson;
+        for (const auto& h : n.sms_headers) {
+            const auto colon = h.find(':');
+            if (colon == std::string::npos)
+                return fail("config_invalid", "notify.sms_headers: '" + h + "' is not 'Name: value'");
+            const auto value = h.find_first_not_of(' ', colon + 1);
+            sms.headers.emplace_back(h.substr(0, colon), value == std::string::npos ? "" : h.substr(value));
+        }
+        if (auto valid = notify::validate_sms_config(sms); !valid)
+            return fail("config_invalid", "notify: " + valid.error().message);
+        s.sms = std::make_unique<notify::SmsSender>(sms);
+    }
+    s.channels = std::make_unique<notify::ChannelRouter>(s.smtp.get(), s.sms.get());
+    notify::RetryPolicy retry;
+    retry.initial_delay = std::chrono::seconds(n.retry_initial_seconds);
+    retry.max_attempts = n.max_attempts;
+    s.notifier = std::make_unique<Notifier>(*s.ledger, *s.channels, NotifierOptions{retry, n.check_url},
+                                            SystemClock::instance());
+    const auto wake = [&s] { s.notifier->wake(); };
+
+    s.service = std::make_unique<api::Service>(api::ServiceOptions{.entities = entities,
+                                                                   .policy = policy_from(s.config.planner),
+                                                                   .email_enabled = s.smtp != nullptr,
+                                                                   .sms_enabled = s.sms != nullptr,
+                                                                   .on_outbox = wake},
+                                               *s.ledger, s.pool, SystemClock::instance());
+    s.port = std::make_unique<LedgerPort>(
+        *s.ledger, [&s](std::int64_t id) { s.service->settled(id); }, s.smtp != nullptr, s.sms != nullptr, wake);
 
     int sim_index = 0;
     for (const auto& r : s.config.registers) {
@@ -218,6 +266,7 @@ Status App::start() {
     // Receipts left in flight by the last run go first, then the workers start.
     s.service->recover();
     s.pool.start_all();
+    s.notifier->start();
 
     auto listen = parse_host_port(s.config.server.listen);
     if (!listen) return std::unexpected(listen.error());
@@ -249,6 +298,7 @@ void App::stop() {
     // finishes its receipt in flight; queued ones stay in the ledger for the next start).
     if (s.server) s.server->shutdown();
     s.pool.stop_all();
+    if (s.notifier) s.notifier->stop();
     for (auto& simulator : s.simulators) simulator->stop();
     s.server.reset();
     log::get("app")->info("stopped");

@@ -182,6 +182,24 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
         return t.string("default_excess", p.default_excess);
     }));
 
+    KASSA_TRY(read_table(top, "notify", origin, [&](TableReader& t) -> Status {
+        auto& n = config.notify;
+        KASSA_TRY(t.string("smtp_url", n.smtp_url));
+        KASSA_TRY(t.boolean("smtp_starttls", n.smtp_starttls));
+        KASSA_TRY(t.string("smtp_username", n.smtp_username));
+        KASSA_TRY(t.string("smtp_password", n.smtp_password));
+        KASSA_TRY(t.string("smtp_from", n.smtp_from));
+        KASSA_TRY(t.string("smtp_from_name", n.smtp_from_name));
+        KASSA_TRY(t.string("sms_url", n.sms_url));
+        KASSA_TRY(t.string("sms_method", n.sms_method));
+        KASSA_TRY(t.string("sms_body", n.sms_body));
+        KASSA_TRY(t.string("sms_encoding", n.sms_encoding));
+        KASSA_TRY(t.strings("sms_headers", n.sms_headers));
+        KASSA_TRY(t.string("check_url", n.check_url));
+        KASSA_TRY(t.integer("max_attempts", n.max_attempts, 1, 100));
+        return t.integer("retry_initial_seconds", n.retry_initial_seconds, 1, 86400);
+    }));
+
     if (const auto* node = top.sub("entities")) {
         const auto* array = node->as_array();
         if (!array || !array->is_array_of_tables())

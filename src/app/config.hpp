@@ -76,6 +76,25 @@ struct PlannerConfig {
     std::string default_excess = "change";  // change | advance
 };
 
+// E-receipts: Kassa's own copy of each receipt to the buyer's e-mail or phone (tag 1008 already
+// asks the OFD to send the legal one). A channel with no URL is off.
+struct NotifyConfig {
+    std::string smtp_url;  // smtp://host:port (STARTTLS with smtp_starttls) or smtps://host:port
+    bool smtp_starttls = false;
+    std::string smtp_username;
+    std::string smtp_password;
+    std::string smtp_from;
+    std::string smtp_from_name;
+    std::string sms_url;  // HTTP gateway; may contain {phone} {text} {link}
+    std::string sms_method = "POST";
+    std::string sms_body;                  // body template with {phone} {text} {link}
+    std::string sms_encoding = "json";     // json | form | raw: how placeholders are escaped
+    std::vector<std::string> sms_headers;  // "Name: value"
+    std::string check_url;                 // link to check a receipt; {qr} is the check QR string
+    int max_attempts = 10;
+    int retry_initial_seconds = 30;
+};
+
 struct TokenConfig {
     std::string name;                    // for the audit log
     std::string role;                    // admin | cashier | courier
@@ -93,6 +112,7 @@ struct Config {
     std::vector<EntityConfig> entities;
     std::vector<RegisterConfig> registers;
     PlannerConfig planner;
+    NotifyConfig notify;
     // With no tokens at all, kassad makes an admin token on first start and keeps it in
     // <data_dir>/admin-token (mode 0600) so the operator can read it.
     std::vector<TokenConfig> tokens;

@@ -1,6 +1,7 @@
 #include "app/ledger_port.hpp"
 
 #include <spdlog/logger.h>
+#include <boost/json.hpp>
 
 #include "common/log.hpp"
 #include "fiscal/check_qr.hpp"
@@ -33,8 +34,17 @@ void LedgerPort::mark_confirmed(std::int64_t id, const drivers::FiscalResult& r)
         else
             log::get("ledger")->warn("receipt {}: no check QR: {}", id, qr.error().message);
     }
-    ledger_.mark_confirmed(id, result);
+    std::vector<ledger::OutboxDraft> drafts;
+    if (record && !record->planned.receipt.buyer_contact.empty()) {
+        const auto& contact = record->planned.receipt.buyer_contact;
+        const bool email = contact.find('@') != std::string::npos;
+        if ((email && email_) || (!email && sms_))
+            drafts.push_back(ledger::OutboxDraft{email ? "email" : "sms",
+                                                 boost::json::serialize(boost::json::object{{"to", contact}})});
+    }
+    ledger_.mark_confirmed(id, result, drafts);
     on_settled_(id);
+    if (!drafts.empty() && on_outbox_) on_outbox_();
 }
 
 void LedgerPort::mark_failed(std::int64_t id, const std::string& why) {

@@ -11,8 +11,15 @@ namespace kassa::app {
 
 class LedgerPort final : public drivers::ReceiptPort {
   public:
-    LedgerPort(ledger::Ledger& ledger, std::function<void(std::int64_t)> on_settled)
-        : ledger_(ledger), on_settled_(std::move(on_settled)) {}
+    // `email` / `sms`: whether an e-receipt goes out by that channel (its outbox message is written
+    // in the confirming transaction); `on_outbox` wakes the notifier.
+    LedgerPort(ledger::Ledger& ledger, std::function<void(std::int64_t)> on_settled, bool email = false,
+               bool sms = false, std::function<void()> on_outbox = {})
+        : ledger_(ledger),
+          on_settled_(std::move(on_settled)),
+          email_(email),
+          sms_(sms),
+          on_outbox_(std::move(on_outbox)) {}
 
     void mark_sending(std::int64_t id) override;
     void mark_confirmed(std::int64_t id, const drivers::FiscalResult& result) override;
@@ -23,6 +30,9 @@ class LedgerPort final : public drivers::ReceiptPort {
   private:
     ledger::Ledger& ledger_;
     std::function<void(std::int64_t)> on_settled_;
+    bool email_;
+    bool sms_;
+    std::function<void()> on_outbox_;
 };
 
 }  // namespace kassa::app

@@ -899,6 +899,31 @@ void Ledger::outbox_mark_sent(std::int64_t id) {
         .get();
 }
 
+void Ledger::outbox_mark_dead(std::int64_t id, const std::string& error) {
+    impl_
+        ->write([id, error](Db& db) {
+            Stmt s(db, "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ? AND state = 'claimed'");
+            s.bind(1, error).bind(2, id).run();
+            if (db.changes() != 1)
+                throw LedgerError(errc::kNotFound, "no claimed outbox message " + std::to_string(id));
+        })
+        .get();
+}
+
+std::vector<OutboxMessage> Ledger::outbox_for_receipt(ReceiptId receipt) const {
+    return impl_->read([&](Db& db) {
+        Stmt s(db,
+               "SELECT id, kind, receipt_id, payload, attempts, last_error, state FROM outbox WHERE receipt_id = ? "
+               "ORDER BY id");
+        s.bind(1, receipt);
+        std::vector<OutboxMessage> out;
+        while (s.step())
+            out.push_back(OutboxMessage{s.get_int(0), s.get_text(1), s.get_opt_int(2), s.get_text(3),
+                                        static_cast<int>(s.get_int(4)), s.get_text(5), s.get_text(6)});
+        return out;
+    });
+}
+
 void Ledger::outbox_mark_failed(std::int64_t id, const std::string& error, std::chrono::milliseconds retry_after) {
     impl_
         ->write([this, id, error, retry_after](Db& db) {

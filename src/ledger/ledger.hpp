@@ -180,6 +180,7 @@ struct OutboxMessage {
     std::string payload;  // opaque to the ledger (JSON from the notifier)
     int attempts = 0;
     std::string last_error;
+    std::string state;  // pending | claimed | sent | failed (outbox_for_receipt)
 };
 
 struct AuditRecord {
@@ -273,6 +274,10 @@ class Ledger {
     // Hands out up to `max` ready messages and hides them for `lease` (redelivered if not marked).
     std::vector<OutboxMessage> outbox_claim(std::size_t max, std::chrono::milliseconds lease);
     void outbox_mark_sent(std::int64_t id);
+    // Gives up on a claimed message for good (attempts exhausted or a permanent refusal).
+    void outbox_mark_dead(std::int64_t id, const std::string& error);
+    // Every message of a receipt with its delivery state, oldest first.
+    std::vector<OutboxMessage> outbox_for_receipt(ReceiptId receipt) const;
     // Back to pending after `retry_after`.
     void outbox_mark_failed(std::int64_t id, const std::string& error, std::chrono::milliseconds retry_after);
 

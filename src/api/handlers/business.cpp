@@ -247,16 +247,44 @@ void add_business_routes(Router& router, Service& service) {
                            [](const json::object& b, const HttpRequest&) { return read_raw_receipt(b); }));
 
     // ---- receipts and customers --------------------------------------------------------------
-    router.add("GET", "/v1/receipts/{id}", "One receipt with its state and fiscal results (?wait=N)", field,
+    router.add(
+        "GET", "/v1/receipts/{id}", "One receipt with its state and fiscal results (?wait=N)", field,
+        [&service](HttpRequest& req) {
+            return guarded([&] {
+                const auto id = receipt_id_of(req);
+                auto r = visible_receipt(service, req, id);
+                if (const auto wait = wait_of(req); wait > 0ms && !ledger::is_final(r.state)) {
+                    service.wait_settled({id}, wait);
+                    r = visible_receipt(service, req, id);
+                }
+                auto out = record_to_json(r);
+                json::array deliveries;
+                for (const auto& m : service.ledger().outbox_for_receipt(id))
+                    deliveries.push_back(json::object{
+                        {"kind", m.kind}, {"state", m.state}, {"attempts", m.attempts}, {"last_error", m.last_error}});
+                out["deliveries"] = std::move(deliveries);
+                return json_response(200, out);
+            });
+        });
+    router.add("POST", "/v1/receipts/{id}/resend", "Send the e-receipt again to the buyer's contact (1008)", office,
                [&service](HttpRequest& req) {
                    return guarded([&] {
                        const auto id = receipt_id_of(req);
-                       auto r = visible_receipt(service, req, id);
-                       if (const auto wait = wait_of(req); wait > 0ms && !ledger::is_final(r.state)) {
-                           service.wait_settled({id}, wait);
-                           r = visible_receipt(service, req, id);
-                       }
-                       return json_response(200, record_to_json(r));
+                       const auto r = visible_receipt(service, req, id);
+                       if (r.state != ledger::ReceiptState::Confirmed)
+                           throw ApiError(409, "receipt_not_confirmed", "the receipt is not fiscalised yet");
+                       const auto& contact = r.planned.receipt.buyer_contact;
+                       if (contact.empty())
+                           throw ApiError(422, "no_contact", "the receipt has no buyer phone or e-mail (1008)");
+                       const bool email = contact.find('@') != std::string::npos;
+                       const auto& opts = service.options();
+                       if ((email && !opts.email_enabled) || (!email && !opts.sms_enabled))
+                           throw ApiError(422, "channel_not_configured",
+                                          email ? "no SMTP server is configured" : "no SMS gateway is configured");
+                       service.ledger().outbox_enqueue(email ? "email" : "sms", id,
+                                                       json::serialize(json::object{{"to", contact}}));
+                       if (opts.on_outbox) opts.on_outbox();
+                       return json_response(202, json::object{{"status", "queued"}});
                    });
                });
     router.add("GET", "/v1/receipts", "Receipts by state, register, order (couriers: their own)", field,
