@@ -9,12 +9,9 @@
 #include <fstream>
 
 #include "api/auth.hpp"
-#include "api/handlers/business.hpp"
-#include "api/handlers/health.hpp"
-#include "api/handlers/openapi.hpp"
-#include "api/handlers/qr.hpp"
 #include "api/json_io.hpp"
 #include "api/router.hpp"
+#include "api/routes.hpp"
 #include "api/server.hpp"
 #include "api/service.hpp"
 #include "app/ledger_port.hpp"
@@ -231,8 +228,8 @@ Status App::start() {
     }
 
     // ---- HTTP -------------------------------------------------------------------------------
-    api::add_health_routes(
-        s.router,
+    api::add_api_routes(
+        s.router, *s.service,
         api::HealthSource{.version = KASSA_VERSION,
                           .clock = &SystemClock::instance(),
                           .started = SystemClock::instance().steady_now(),
@@ -245,9 +242,6 @@ Status App::start() {
                               }
                               return out;
                           }});
-    api::add_business_routes(s.router, *s.service);
-    api::add_qr_routes(s.router, *s.service);
-    api::add_openapi_route(s.router);
     // Every authenticated call goes into the audit log with the token's name (open routes such as
     // /v1/health do not: load balancers poll them). Contacts never appear: only method and path.
     s.router.set_observer([&s](const api::HttpRequest& req, const api::HttpResponse& res) {

@@ -23,6 +23,7 @@
 #include "api/handlers/business.hpp"
 #include "api/handlers/health.hpp"
 #include "api/handlers/qr.hpp"
+#include "api/routes.hpp"
 #include "api/service.hpp"
 #include "common/clock.hpp"
 #include "drivers/worker/pool.hpp"
@@ -47,7 +48,8 @@ std::string upper(std::string s) {
 
 std::string route_name(const std::string& method, const std::string& pattern) { return method + " " + pattern; }
 
-// The routes kassad registers (src/app/app.cpp), over a real ledger file and no registers.
+// The routes kassad registers (api::add_api_routes, as src/app/app.cpp does), over a real ledger
+// file and no registers.
 // add_business_routes only keeps a reference to the Service, so nothing here touches a device.
 class KassadRoutes {
   public:
@@ -57,13 +59,11 @@ class KassadRoutes {
         remove_files();
         ledger_ = ledger::Ledger::open(file_, SystemClock::instance());
         service_ = std::make_unique<Service>(ServiceOptions{}, *ledger_, pool_, SystemClock::instance());
-        add_health_routes(router, HealthSource{.version = "test",
-                                               .clock = &SystemClock::instance(),
-                                               .started = SystemClock::instance().steady_now(),
-                                               .registers = {}});
-        add_business_routes(router, *service_);
-        add_qr_routes(router, *service_);
-        add_openapi_route(router);
+        add_api_routes(router, *service_,
+                       HealthSource{.version = "test",
+                                    .clock = &SystemClock::instance(),
+                                    .started = SystemClock::instance().steady_now(),
+                                    .registers = {}});
     }
 
     ~KassadRoutes() {

@@ -1,0 +1,16 @@
+#include "api/routes.hpp"
+
+#include "api/handlers/business.hpp"
+#include "api/handlers/openapi.hpp"
+#include "api/handlers/qr.hpp"
+
+namespace kassa::api {
+
+void add_api_routes(Router& router, Service& service, HealthSource health) {
+    add_health_routes(router, std::move(health));
+    add_business_routes(router, service);
+    add_qr_routes(router, service);
+    add_openapi_route(router);
+}
+
+}  // namespace kassa::api
