@@ -218,7 +218,8 @@ TEST_P(ShtrihConformance, EveryScenarioReceipt) {
         ASSERT_TRUE(doc->calc_sign);
         EXPECT_EQ(*doc->calc_sign, receipt.sign);
         // The FN document carries the plan's tags: 1199 of every line, payment sums.
-        const auto* archived = sim_->fn_snapshot().find(r->fd_number);
+        const auto fn_1 = sim_->fn_snapshot();  // keep the snapshot alive: find() points into it
+        const auto* archived = fn_1.find(r->fd_number);
         ASSERT_NE(archived, nullptr);
         for (const auto& line : receipt.lines) {
             drivers::shtrih::Bytes vat;
@@ -242,7 +243,8 @@ TEST_P(ShtrihConformance, EReceiptContactReachesTheFn) {
     r.cashier_inn = "770123456789";
     auto res = device_->fiscalise(r);
     ASSERT_TRUE(res) << res.error().to_string();
-    const auto* doc = sim_->fn_snapshot().find(res->fd_number);
+    const auto fn_2 = sim_->fn_snapshot();  // keep the snapshot alive: find() points into it
+    const auto* doc = fn_2.find(res->fd_number);
     ASSERT_NE(doc, nullptr);
     EXPECT_NE(doc->tlv_hex.find("f0030c002b3739303031323334353637"), std::string::npos) << "tag 1008";
     drivers::shtrih::Bytes place;
@@ -261,7 +263,8 @@ TEST_P(ShtrihConformance, CorrectionReceipt) {
     auto doc = device_->document_by_number(res->fd_number);
     ASSERT_TRUE(doc);
     EXPECT_EQ(doc->type, 31);
-    const auto* archived = sim_->fn_snapshot().find(res->fd_number);
+    const auto fn_3 = sim_->fn_snapshot();  // keep the snapshot alive: find() points into it
+    const auto* archived = fn_3.find(res->fd_number);
     ASSERT_NE(archived, nullptr);
     EXPECT_NE(archived->tlv_hex.find("950401000"
                                      "1"),

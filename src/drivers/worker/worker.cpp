@@ -242,7 +242,8 @@ struct RegisterWorker::Impl {
     }
 
     bool connect() {
-        set_state(device ? WorkerState::Idle : WorkerState::Connecting);
+        // The state stays what it is while we try: "connecting" at start, "offline" after a
+        // failure (a register is offline until a connection succeeds, not on and off per attempt).
         auto made = factory();
         if (made) {
             auto status = (*made)->status();
