@@ -28,6 +28,10 @@ struct Uri {
 
 Result<Uri> parse_uri(std::string_view text);
 
+// Percent-encodes bytes for a URL query or path segment: RFC 3986 unreserved characters
+// (A-Z a-z 0-9 - . _ ~) stay, every other byte becomes %XX (upper-case hex).
+std::string url_encode(std::string_view bytes);
+
 // "127.0.0.1:8080" → host and port (port 0 allowed: the system picks one).
 struct HostPort {
     std::string host;

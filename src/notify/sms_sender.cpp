@@ -1,5 +1,7 @@
 #include "notify/sms_sender.hpp"
 
+#include "common/uri.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -114,23 +116,6 @@ std::string json_escape(std::string_view s) {
                 } else {
                     out += c;  // UTF-8 passes through: JSON text is UTF-8
                 }
-        }
-    }
-    return out;
-}
-
-std::string url_encode(std::string_view bytes) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(bytes.size() * 3);
-    for (char c : bytes) {
-        const auto u = static_cast<unsigned char>(c);
-        if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-            out += c;
-        } else {
-            out += '%';
-            out += kHex[u >> 4];
-            out += kHex[u & 0xF];
         }
     }
     return out;

@@ -42,7 +42,6 @@ std::string expand_template(std::string_view tmpl, std::string_view phone, std::
                             BodyEncoding escape);
 
 std::string json_escape(std::string_view utf8);  // string content without the quotes
-std::string url_encode(std::string_view bytes);  // RFC 3986 unreserved kept, the rest %XX
 
 // Phone in E.164: '+' and 8..15 digits (tag 1008 uses "+7XXXXXXXXXX").
 bool is_valid_phone(std::string_view phone);

@@ -1,5 +1,7 @@
 #include "qr/payment_payload.hpp"
 
+#include "common/uri.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -75,22 +77,6 @@ std::optional<std::string_view> query_value(std::string_view query, std::string_
         query.remove_prefix(amp + 1);
     }
     return std::nullopt;
-}
-
-std::string url_encode(std::string_view s) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out.push_back(c);
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[u >> 4]);
-            out.push_back(kHex[u & 0xF]);
-        }
-    }
-    return out;
 }
 
 bool is_nspk_host(std::string_view host) { return host == "nspk.ru" || host.ends_with(".nspk.ru"); }

@@ -48,6 +48,13 @@ TEST(Uri, RejectsMissingSchemeAndBadPort) {
     EXPECT_FALSE(uri->int_param("baud", 0));
 }
 
+TEST(UrlEncode, KeepsUnreservedAndEncodesTheRestAsUpperHex) {
+    EXPECT_EQ(url_encode("aZ09-._~"), "aZ09-._~");
+    EXPECT_EQ(url_encode("t=1&s=2 3"), "t%3D1%26s%3D2%203");
+    EXPECT_EQ(url_encode("\xD0\x90"), "%D0%90");  // "А" in UTF-8
+    EXPECT_EQ(url_encode(""), "");
+}
+
 TEST(HostPort, ParsesAndRejects) {
     auto hp = parse_host_port("127.0.0.1:8080");
     ASSERT_TRUE(hp);
