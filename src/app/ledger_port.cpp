@@ -5,13 +5,13 @@
 
 #include "common/log.hpp"
 #include "fiscal/check_qr.hpp"
+#include "notify/notification.hpp"
 
 namespace kassa::app {
 
 void LedgerPort::mark_sending(std::int64_t id) { ledger_.mark_sending(id); }
 
-void LedgerPort::mark_confirmed(std::int64_t id, const drivers::FiscalResult& r) {
-    const auto record = ledger_.receipt(id);
+void LedgerPort::mark_confirmed(std::int64_t id, const fiscal::Receipt& receipt, const drivers::FiscalResult& r) {
     ledger::FiscalResult result{.fd_number = r.fd_number,
                                 .fiscal_sign = r.fiscal_sign,
                                 .fn_number = r.fn_number,
@@ -19,28 +19,27 @@ void LedgerPort::mark_confirmed(std::int64_t id, const drivers::FiscalResult& r)
                                 .receipt_number = static_cast<std::uint32_t>(r.receipt_number),
                                 .time = r.date_time,
                                 .qr = {}};
-    if (record) {
-        // The device's clock is local wall time carried as if it were UTC (see the drivers), so
-        // its seconds since the epoch are the local components the QR string wants.
-        const auto local = std::chrono::duration_cast<std::chrono::seconds>(r.date_time.time_since_epoch()).count();
-        auto qr = fiscal::check_qr_string(fiscal::CheckQrData{.time = fiscal::DocumentTime::from_local_unix(local),
-                                                              .total = record->planned.receipt.total,
-                                                              .fn_serial = r.fn_number,
-                                                              .document_number = r.fd_number,
-                                                              .fiscal_sign = r.fiscal_sign,
-                                                              .sign = record->planned.receipt.sign});
-        if (qr)
-            result.qr = *qr;
-        else
-            log::get("ledger")->warn("receipt {}: no check QR: {}", id, qr.error().message);
-    }
+    // The device's clock is local wall time carried as if it were UTC (see the drivers), so its
+    // seconds since the epoch are the local components the QR string wants.
+    const auto local = std::chrono::duration_cast<std::chrono::seconds>(r.date_time.time_since_epoch()).count();
+    auto qr = fiscal::check_qr_string(fiscal::CheckQrData{.time = fiscal::DocumentTime::from_local_unix(local),
+                                                          .total = receipt.total,
+                                                          .fn_serial = r.fn_number,
+                                                          .document_number = r.fd_number,
+                                                          .fiscal_sign = r.fiscal_sign,
+                                                          .sign = receipt.sign});
+    if (qr)
+        result.qr = *qr;
+    else
+        log::get("ledger")->warn("receipt {}: no check QR: {}", id, qr.error().message);
+
     std::vector<ledger::OutboxDraft> drafts;
-    if (record && !record->planned.receipt.buyer_contact.empty()) {
-        const auto& contact = record->planned.receipt.buyer_contact;
-        const bool email = contact.find('@') != std::string::npos;
-        if ((email && email_) || (!email && sms_))
-            drafts.push_back(ledger::OutboxDraft{email ? "email" : "sms",
-                                                 boost::json::serialize(boost::json::object{{"to", contact}})});
+    if (!receipt.buyer_contact.empty()) {
+        const auto channel = notify::channel_for(receipt.buyer_contact);
+        if ((channel == notify::Channel::kEmail && email_) || (channel == notify::Channel::kSms && sms_))
+            drafts.push_back(
+                ledger::OutboxDraft{notify::outbox_kind(channel),
+                                    boost::json::serialize(boost::json::object{{"to", receipt.buyer_contact}})});
     }
     ledger_.mark_confirmed(id, result, drafts);
     on_settled_(id);

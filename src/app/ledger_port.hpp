@@ -22,7 +22,7 @@ class LedgerPort final : public drivers::ReceiptPort {
           on_outbox_(std::move(on_outbox)) {}
 
     void mark_sending(std::int64_t id) override;
-    void mark_confirmed(std::int64_t id, const drivers::FiscalResult& result) override;
+    void mark_confirmed(std::int64_t id, const fiscal::Receipt& receipt, const drivers::FiscalResult& result) override;
     void mark_failed(std::int64_t id, const std::string& why) override;
     void mark_uncertain(std::int64_t id, const std::string& why) override;
     bool document_claimed(const std::string& fn_number, std::uint32_t fd_number) override;

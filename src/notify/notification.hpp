@@ -4,12 +4,23 @@
 
 #include <expected>
 #include <string>
+#include <string_view>
 
 #include "common/result.hpp"
 
 namespace kassa::notify {
 
 enum class Channel { kEmail, kSms };
+
+// The channel for a buyer contact (tag 1008, already validated as a phone or an e-mail): an
+// address with '@' is e-mail, anything else a phone.
+inline Channel channel_for(std::string_view contact) {
+    return contact.find('@') != std::string_view::npos ? Channel::kEmail : Channel::kSms;
+}
+
+// How a channel is named in the ledger's outbox ("email", "sms"), and back.
+inline const char* outbox_kind(Channel channel) { return channel == Channel::kEmail ? "email" : "sms"; }
+inline Channel channel_of_kind(std::string_view kind) { return kind == "email" ? Channel::kEmail : Channel::kSms; }
 
 struct Notification {
     Channel kind = Channel::kEmail;

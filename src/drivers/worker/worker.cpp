@@ -425,7 +425,7 @@ struct RegisterWorker::Impl {
                         return requeue();
                     case Found::Fiscalised:
                         logger->info("receipt {} was fiscalised as document {}", job.id, found.fd_number);
-                        port.mark_confirmed(job.id, found);
+                        port.mark_confirmed(job.id, job.receipt, found);
                         return settled(job.id);
                     case Found::Absent:
                         logger->info("receipt {} is not on the device; sending it", job.id);
@@ -446,7 +446,7 @@ struct RegisterWorker::Impl {
                 if (done) {
                     logger->info("receipt {} fiscalised: document {}, shift {}", job.id, done->fd_number,
                                  done->shift_number);
-                    port.mark_confirmed(job.id, *done);
+                    port.mark_confirmed(job.id, job.receipt, *done);
                     backoff = 0ms;
                     return settled(job.id);
                 }

@@ -39,7 +39,8 @@ class ReceiptPort {
   public:
     virtual ~ReceiptPort() = default;
     virtual void mark_sending(std::int64_t id) = 0;
-    virtual void mark_confirmed(std::int64_t id, const FiscalResult& result) = 0;
+    // `receipt` is the one the device fiscalised (the job's), so the port need not read it back.
+    virtual void mark_confirmed(std::int64_t id, const fiscal::Receipt& receipt, const FiscalResult& result) = 0;
     virtual void mark_failed(std::int64_t id, const std::string& why) = 0;
     virtual void mark_uncertain(std::int64_t id, const std::string& why) = 0;
     // True when a confirmed receipt already holds this document: reconciliation must not give one

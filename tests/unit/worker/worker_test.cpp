@@ -27,7 +27,7 @@ using namespace std::chrono_literals;
 class RecordingPort : public ReceiptPort {
   public:
     void mark_sending(std::int64_t id) override { record(id, "sending"); }
-    void mark_confirmed(std::int64_t id, const FiscalResult& result) override {
+    void mark_confirmed(std::int64_t id, const fiscal::Receipt&, const FiscalResult& result) override {
         {
             std::lock_guard lock(mutex_);
             results_[id] = result;
