@@ -1,5 +1,7 @@
 #include "app/notifier.hpp"
 
+#include "common/uri.hpp"
+
 #include <spdlog/logger.h>
 #include <boost/json.hpp>
 
@@ -11,21 +13,6 @@ namespace kassa::app {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string url_encode(std::string_view s) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 0xF]);
-        }
-    }
-    return out;
-}
 
 std::string roubles(fiscal::Kopecks k) { return k.to_roubles_string(); }
 
@@ -65,10 +52,6 @@ std::string receipt_text(const ledger::ReceiptRecord& r) {
 }
 
 }  // namespace
-
-const char* outbox_kind_for(const std::string& contact) {
-    return contact.find('@') != std::string::npos ? "email" : "sms";
-}
 
 Notifier::Notifier(ledger::Ledger& ledger, notify::Sender& sender, NotifierOptions options, const Clock& clock)
     : ledger_(ledger), sender_(sender), options_(std::move(options)), clock_(clock) {}
@@ -139,7 +122,7 @@ void Notifier::deliver(const ledger::OutboxMessage& m) {
         return;
     }
     notify::Notification n;
-    n.kind = m.kind == "email" ? notify::Channel::kEmail : notify::Channel::kSms;
+    n.kind = notify::channel_of_kind(m.kind);
     n.to = to;
     n.id = "r" + std::to_string(*m.receipt) + "-m" + std::to_string(m.id);
     if (!options_.check_url.empty() && !record->fiscal->qr.empty()) {

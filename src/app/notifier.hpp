@@ -23,9 +23,6 @@ struct NotifierOptions {
     std::string check_url;  // "{qr}" is replaced by the URL-encoded check QR string; empty: no link
 };
 
-// The outbox kinds and who may receive them: "email" for an address, "sms" for +7XXXXXXXXXX.
-const char* outbox_kind_for(const std::string& contact);
-
 class Notifier {
   public:
     Notifier(ledger::Ledger& ledger, notify::Sender& sender, NotifierOptions options, const Clock& clock);

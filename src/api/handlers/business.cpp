@@ -14,6 +14,7 @@
 #include "api/service.hpp"
 #include "common/log.hpp"
 #include "fiscal/validate.hpp"
+#include "notify/notification.hpp"
 
 namespace kassa::api {
 
@@ -276,12 +277,13 @@ void add_business_routes(Router& router, Service& service) {
                        const auto& contact = r.planned.receipt.buyer_contact;
                        if (contact.empty())
                            throw ApiError(422, "no_contact", "the receipt has no buyer phone or e-mail (1008)");
-                       const bool email = contact.find('@') != std::string::npos;
+                       const auto channel = notify::channel_for(contact);
+                       const bool email = channel == notify::Channel::kEmail;
                        const auto& opts = service.options();
                        if ((email && !opts.email_enabled) || (!email && !opts.sms_enabled))
                            throw ApiError(422, "channel_not_configured",
                                           email ? "no SMTP server is configured" : "no SMS gateway is configured");
-                       service.ledger().outbox_enqueue(email ? "email" : "sms", id,
+                       service.ledger().outbox_enqueue(notify::outbox_kind(channel), id,
                                                        json::serialize(json::object{{"to", contact}}));
                        if (opts.on_outbox) opts.on_outbox();
                        return json_response(202, json::object{{"status", "queued"}});
