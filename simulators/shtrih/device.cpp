@@ -64,6 +64,8 @@ bool allowed_when_expired(std::uint16_t code) {
         case cmd::kBeginOpenShift:
         case cmd::kOpenShiftFn:
         case cmd::kXReport:
+        case cmd::kCashIn:
+        case cmd::kCashOut:
             return false;
         default:
             return true;
@@ -103,7 +105,54 @@ std::uint64_t vat_of(std::uint64_t amount, std::uint8_t code) {
 
 SimDevice::SimDevice(FnState state, std::string state_path, const Clock& clock, Faults faults)
     : fn_(std::move(state)), state_path_(std::move(state_path)), clock_(clock), faults_(std::move(faults)) {
-    if (faults_.paper_out_after && fn_.receipts_total >= *faults_.paper_out_after) fn_.paper = false;
+    // Paper is the printer's, not the FN's: a restart finds a full roll unless the fault script ran
+    // it out at the last receipt printed (faults.hpp).
+    if (faults_.paper_out_after && fn_.receipts_total == *faults_.paper_out_after) paper_ = Paper::Out;
+    if (!fn_.documents.empty()) last_document_ = "FD " + std::to_string(fn_.documents.back().number);
+}
+
+void SimDevice::load_paper() {
+    if (paper_ == Paper::Out) paper_ = Paper::Present;
+    if (paper_ == Paper::OutWhilePrinting) paper_ = Paper::AwaitingContinue;
+}
+
+// ECR flags (§1.7): the receipt roll is there; bit 7 = paper under the receipt sensor.
+std::uint16_t SimDevice::flags() const {
+    const bool paper = paper_ == Paper::Present || paper_ == Paper::AwaitingContinue;
+    return static_cast<std::uint16_t>(sh::flags::kReceiptRoll | (paper ? sh::flags::kReceiptOptical : 0));
+}
+
+std::optional<std::uint8_t> SimDevice::print_refused() const {
+    switch (paper_) {
+        case Paper::Present:
+            return std::nullopt;
+        case Paper::AwaitingContinue:
+            return err::kWaitContinuePrint;  // §1.7 sub-mode 3, §1.10 58h
+        default:
+            return err::kNoPaper;  // §1.7 sub-modes 1, 2; §1.10 6Bh
+    }
+}
+
+// 50h cash in / 51h cash out (commands.hpp CashRequest): a non-fiscal document that moves the
+// drawer sum; 46h when the drawer holds less than the payout (§1.10).
+Bytes SimDevice::cash(const sh::Request& req) {
+    const std::uint16_t code = req.code;
+    auto c = sh::CashRequest::decode(code, req.data);
+    if (!c) return answer(code, err::kBadLength);
+    if (receipt_) return answer(code, err::kReceiptOpen);
+    if (c->amount == 0 || c->amount > 9'999'999'999) return answer(code, err::kBadParameters);
+    if (auto e = print_refused()) return answer(code, *e);
+    const auto amount = static_cast<std::int64_t>(c->amount);
+    if (code == cmd::kCashOut && amount > fn_.cash_in_drawer) return answer(code, err::kNotEnoughCash);
+    fn_.cash_in_drawer += code == cmd::kCashIn ? amount : -amount;
+    ++fn_.kkt_documents;
+    if (!state_path_.empty()) (void)fn_.save(state_path_);
+    last_document_ = std::string(code == cmd::kCashIn ? "cash in " : "cash out ") + std::to_string(c->amount);
+    tape_.push_back(last_document_);
+    return answer(
+        code, 0,
+        sh::CashAnswer{*operator_of(*sh::decode_password(req.data)), static_cast<std::uint16_t>(fn_.kkt_documents)}
+            .encode());
 }
 
 std::int64_t SimDevice::now_unix() const {
@@ -150,6 +199,8 @@ const ArchivedDocument& SimDevice::write_document(std::uint8_t type, Bytes tlv, 
     d.total = total;
     d.tlv_hex = to_hex(tlv);
     fn_.documents.push_back(std::move(d));
+    ++fn_.kkt_documents;
+    last_document_ = "FD " + std::to_string(fn_.last_fd);
     if (!state_path_.empty()) (void)fn_.save(state_path_);
     return fn_.documents.back();
 }
@@ -177,9 +228,9 @@ Bytes SimDevice::dispatch(const sh::Request& req, bool& power_cut) {
         case cmd::kShortStatus: {
             sh::ShortStatus s;
             s.operator_number = *op_no;
-            s.flags = sh::flags::kReceiptRoll | (paper_ok() ? sh::flags::kReceiptOptical : 0);
+            s.flags = flags();
             s.mode = mode();
-            s.submode = paper_ok() ? 0 : 1;
+            s.submode = submode();
             s.receipt_operations = receipt_ ? static_cast<std::uint16_t>(receipt_->lines.size()) : 0;
             s.battery_voltage = 0x9C;
             s.power_voltage = 0xBC;
@@ -189,10 +240,10 @@ Bytes SimDevice::dispatch(const sh::Request& req, bool& power_cut) {
             sh::FullStatus s;
             s.operator_number = *op_no;
             s.firmware_build = 1;
-            s.document_number = static_cast<std::uint16_t>(fn_.last_fd);
-            s.flags = sh::flags::kReceiptRoll | (paper_ok() ? sh::flags::kReceiptOptical : 0);
+            s.document_number = static_cast<std::uint16_t>(fn_.kkt_documents);
+            s.flags = flags();
             s.mode = mode();
-            s.submode = paper_ok() ? 0 : 1;
+            s.submode = submode();
             const auto dt = sh::DateTime::from(clock_.now());
             const auto secs = now_unix() % 60;
             s.date = {static_cast<std::uint8_t>(dt.day), static_cast<std::uint8_t>(dt.month),
@@ -207,14 +258,14 @@ Bytes SimDevice::dispatch(const sh::Request& req, bool& power_cut) {
         case cmd::kPrintString: {
             auto p = sh::PrintStringRequest::decode(req.data);
             if (!p) return answer(code, err::kBadLength);
-            if (!paper_ok()) return answer(code, err::kNoPaper);
+            if (auto e = print_refused()) return answer(code, *e);
             tape_.push_back(p->text);
             return answer(code, 0, op_answer);
         }
         case cmd::kPrintFontString: {
             auto p = sh::PrintFontStringRequest::decode(req.data);
             if (!p) return answer(code, err::kBadLength);
-            if (!paper_ok()) return answer(code, err::kNoPaper);
+            if (auto e = print_refused()) return answer(code, *e);
             tape_.push_back(p->text);
             return answer(code, 0, op_answer);
         }
@@ -234,7 +285,7 @@ Bytes SimDevice::dispatch(const sh::Request& req, bool& power_cut) {
             const std::size_t from = b->first_block * sh::kDataBlock;
             if (b->type > 3 || b->alignment > 2 || b->length == 0 || from + b->length > barcode_data_.size())
                 return answer(code, err::kBadParameters);
-            if (!paper_ok()) return answer(code, err::kNoPaper);
+            if (auto e = print_refused()) return answer(code, *e);
             tape_.push_back("[2D " + std::to_string(b->type) + "] " +
                             std::string(barcode_data_.begin() + static_cast<std::ptrdiff_t>(from),
                                         barcode_data_.begin() + static_cast<std::ptrdiff_t>(from + b->length)));
@@ -247,11 +298,30 @@ Bytes SimDevice::dispatch(const sh::Request& req, bool& power_cut) {
             return answer(code, 0, op_answer);
         }
         case cmd::kContinuePrint:
+            // §1.7 sub-mode 3: paper is back after it ran out mid-document; B0h prints the rest.
+            // In sub-modes 1/2 there is still no paper (6Bh, §1.10); otherwise nothing to do.
+            if (paper_ == Paper::AwaitingContinue) {
+                tape_.push_back("continued: " + interrupted_);
+                interrupted_.clear();
+                paper_ = Paper::Present;
+            } else if (paper_ != Paper::Present) {
+                return answer(code, err::kNoPaper);
+            }
+            return answer(code, 0, op_answer);
+        case cmd::kCashIn:
+        case cmd::kCashOut:
+            return cash(req);
+        case cmd::kRepeatDocument:
+            // 8Ch repeat document: prints the last document again; 56h when there is none (§1.10).
+            if (receipt_) return answer(code, err::kReceiptOpen);
+            if (auto e = print_refused()) return answer(code, *e);
+            if (last_document_.empty()) return answer(code, err::kNoDocumentToRepeat);
+            tape_.push_back("copy: " + last_document_);
             return answer(code, 0, op_answer);
         case cmd::kXReport:
             if (!is_admin(*pwd)) return answer(code, err::kWrongPassword);
             if (receipt_) return answer(code, err::kReceiptOpen);
-            if (!paper_ok()) return answer(code, err::kNoPaper);
+            if (auto e = print_refused()) return answer(code, *e);
             tape_.push_back("X report, shift " + std::to_string(fn_.shift_number));
             return answer(code, 0, op_answer);
         case cmd::kOpenShift:
@@ -284,7 +354,7 @@ Bytes SimDevice::dispatch(const sh::Request& req, bool& power_cut) {
             if (type > 3 || (o->type & 0x70) != 0) return answer(code, err::kBadParameters);
             if (receipt_) return answer(code, err::kReceiptOpen);
             if (!fn_.shift_open) return answer(code, err::kFnWrongState);
-            if (!paper_ok()) return answer(code, err::kNoPaper);
+            if (auto e = print_refused()) return answer(code, *e);
             receipt_ = OpenReceipt{type, (o->type & 0x80) != 0, {}, {}, {}, 0};
             return answer(code, 0, op_answer);
         }
@@ -379,7 +449,7 @@ Bytes SimDevice::dispatch(const sh::Request& req, bool& power_cut) {
 Bytes SimDevice::open_shift(std::uint16_t code, const sh::Request& req, const Bytes& tags) {
     if (receipt_) return answer(code, err::kReceiptOpen);
     if (fn_.shift_open) return answer(code, err::kShiftOpen);
-    if (!paper_ok()) return answer(code, err::kNoPaper);
+    if (auto e = print_refused()) return answer(code, *e);
     shift_step_ = ShiftStep::None;
     fn_.shift_open = true;
     fn_.shift_number = static_cast<std::uint16_t>(fn_.shift_number + 1);
@@ -403,7 +473,7 @@ Bytes SimDevice::open_shift(std::uint16_t code, const sh::Request& req, const By
 Bytes SimDevice::close_shift(std::uint16_t code, const sh::Request& req, const Bytes& tags) {
     if (receipt_) return answer(code, err::kReceiptOpen);
     if (!fn_.shift_open) return answer(code, err::kFnWrongState);
-    if (!paper_ok()) return answer(code, err::kNoPaper);
+    if (auto e = print_refused()) return answer(code, *e);
     shift_step_ = ShiftStep::None;
     const std::uint32_t fd = ++fn_.last_fd;
     Bytes tlv;
@@ -430,7 +500,7 @@ Bytes SimDevice::operation(const sh::Request& req) {
     if (!receipt_) {
         // Models without 8Dh open the receipt with the first operation (§1.8.2 step 1).
         if (!fn_.shift_open) return answer(code, err::kFnWrongState);
-        if (!paper_ok()) return answer(code, err::kNoPaper);
+        if (auto e = print_refused()) return answer(code, *e);
         receipt_ = OpenReceipt{static_cast<std::uint8_t>(o->operation - 1), false, {}, {}, {}, 0};
     }
     if (o->operation != receipt_->type + 1) return answer(code, 0x49);  // operation of another receipt type
@@ -461,7 +531,7 @@ Bytes SimDevice::correction_v2(const sh::Request& req) {
     if (!c) return answer(code, err::kBadLength);
     if (receipt_) return answer(code, err::kReceiptOpen);
     if (!fn_.shift_open) return answer(code, err::kFnWrongState);
-    if (!paper_ok()) return answer(code, err::kNoPaper);
+    if (auto e = print_refused()) return answer(code, *e);
     const std::uint8_t ts = c->tax_system;
     if (c->correction_type > 1 || (c->calc_sign != 1 && c->calc_sign != 3) || ts == 0 || (ts & (ts - 1)) != 0 ||
         (ts & fn_.tax_systems) == 0)
@@ -500,7 +570,7 @@ Bytes SimDevice::close_receipt(const sh::Request& req, bool& power_cut) {
     auto c = sh::CloseReceiptV2::decode(req.data);
     if (!c) return answer(code, err::kBadLength);
     if (!receipt_) return answer(code, err::kReceiptClosed);
-    if (!paper_ok()) return answer(code, err::kNoPaper);
+    if (auto e = print_refused()) return answer(code, *e);
     if (receipt_->lines.empty() || receipt_->total == 0) return answer(code, err::kZeroTotal);
     // Tax system: exactly one bit, registered in the FN (1055 vs 1062).
     const std::uint8_t ts = c->tax_system;
@@ -553,13 +623,22 @@ Bytes SimDevice::close_receipt(const sh::Request& req, bool& power_cut) {
     fn_.receipts_in_shift = receipt_no;
     ++fn_.receipts_total;
     ++receipts_this_run_;
-    if (faults_.paper_out_after && fn_.receipts_total >= *faults_.paper_out_after) fn_.paper = false;
+    // The drawer holds the cash kept (sale, buy return) or paid out (sale return, buy).
+    const auto kept = static_cast<std::int64_t>(cash - change);
+    fn_.cash_in_drawer += receipt_->type == 0 || receipt_->type == 3 ? kept : -kept;
     const std::uint8_t type = receipt_->correction ? sh::doc_type::kCorrectionReceipt : sh::doc_type::kReceipt;
     const std::uint8_t op = static_cast<std::uint8_t>(receipt_->type + 1);
     const std::uint64_t total = receipt_->total;
     receipt_.reset();
     const auto& doc = write_document(type, std::move(tlv), op, total);
     tape_.push_back("receipt FD " + std::to_string(doc.number) + " FP " + std::to_string(doc.fiscal_sign));
+    if (faults_.paper_out_after && fn_.receipts_total == *faults_.paper_out_after) {
+        // The tape runs out while this receipt prints (faults.hpp): the FN has it, the paper has
+        // only part of it; sub-mode 2 until paper is loaded, then 3 until B0h (§1.7).
+        paper_ = Paper::OutWhilePrinting;
+        interrupted_ = tape_.back();
+        tape_.back() += " [paper out]";
+    }
     if (faults_.power_cut_after_receipt && receipts_this_run_ == *faults_.power_cut_after_receipt) power_cut = true;
     return answer(
         code, 0,

@@ -25,6 +25,10 @@ class SimDevice {
     // Executes one command. `power_cut` is set when the answer must never be sent (fault).
     Bytes handle(const Bytes& request_body, bool& power_cut);
 
+    // The operator loads a new roll (§1.7): a passive paper-out (sub-mode 1) ends at once; after an
+    // active one (sub-mode 2, the tape ran out mid-document) the device waits for B0h (sub-mode 3).
+    void load_paper();
+
     const FnState& fn() const { return fn_; }
     const std::vector<std::string>& tape() const { return tape_; }
 
@@ -47,7 +51,13 @@ class SimDevice {
     std::uint8_t mode() const;
     bool shift_expired() const;
     std::int64_t now_unix() const;
-    bool paper_ok() const { return fn_.paper; }
+    // Paper state = the Shtrih sub-mode number (§1.7).
+    enum class Paper : std::uint8_t { Present = 0, Out = 1, OutWhilePrinting = 2, AwaitingContinue = 3 };
+    std::uint8_t submode() const { return static_cast<std::uint8_t>(paper_); }
+    std::uint16_t flags() const;
+    // The error a print command gets in the current paper state (§1.7, §1.10: 6Bh, 58h), if any.
+    std::optional<std::uint8_t> print_refused() const;
+    Bytes cash(const drivers::shtrih::Request& req);
     std::uint32_t sign(const Bytes& tlv) const;
     // Appends a document to the archive, saves the state file; returns the archived entry.
     const ArchivedDocument& write_document(std::uint8_t type, Bytes tlv, std::uint8_t operation, std::uint64_t total);
@@ -69,6 +79,9 @@ class SimDevice {
     std::uint64_t receipts_this_run_ = 0;
     std::vector<std::string> tape_;
     Bytes barcode_data_;  // DDh blocks for DEh
+    Paper paper_ = Paper::Present;
+    std::string interrupted_;    // what was printing when the tape ran out (sub-modes 2, 3)
+    std::string last_document_;  // what 8Ch prints again
 };
 
 }  // namespace kassa::sim

@@ -1,6 +1,6 @@
 // The emulated fiscal storage (ФН) of the Shtrih simulator, kept in a JSON state file so that it
 // survives restarts: registration, counters, shift, the archive of every fiscal document with its
-// fiscal sign, and the paper state.
+// fiscal sign, and the register's cash drawer sum.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +38,8 @@ struct FnState {
     std::int64_t shift_opened_at = 0;
     std::uint16_t receipts_in_shift = 0;
     std::uint64_t receipts_total = 0;  // every receipt ever printed (paper-out fault counts these)
-    bool paper = true;
+    std::int64_t cash_in_drawer = 0;   // kopecks: cash receipts, 50h in, 51h out, cash refunds
+    std::uint32_t kkt_documents = 0;   // the KKT's through-number: every document printed
     std::vector<ArchivedDocument> documents;
 
     const ArchivedDocument* find(std::uint32_t number) const;

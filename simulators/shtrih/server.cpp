@@ -255,6 +255,11 @@ void ShtrihSimulator::stop() {
     m.done_cv.notify_all();
 }
 
+void ShtrihSimulator::load_paper() {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->device) impl_->device->load_paper();
+}
+
 std::vector<std::string> ShtrihSimulator::tape_snapshot() const {
     std::lock_guard lock(impl_->mutex);
     return impl_->device ? impl_->device->tape() : std::vector<std::string>{};

@@ -56,6 +56,8 @@ class ShtrihSimulator {
     void wait();
     // A copy of the FN as it is now.
     FnState fn_snapshot() const;
+    // The operator loads a paper roll (SimDevice::load_paper; kassa-sim: SIGUSR1). Thread-safe.
+    void load_paper();
     // What the register has printed so far (service text, barcodes, document summaries).
     std::vector<std::string> tape_snapshot() const;
 

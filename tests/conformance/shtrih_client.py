@@ -5,6 +5,7 @@ shift, one sale through 8Dh/FF46h/FF45h, close shift. Every request frame it bui
 against the worked examples of §1.12 byte for byte."""
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -340,6 +341,41 @@ class PowerCutAndClockOfTheBinary(unittest.TestCase):
             self.assertEqual(parse_answer(link.exchange(z_report(30)), False)[0], 0)
             err, data = parse_answer(link.exchange(short_status(30)), False)
             self.assertEqual(data[3] & 0x0F, 4)
+        finally:
+            link.close()
+            proc.terminate()
+            self.assertEqual(proc.wait(timeout=10), 0)
+
+
+class PaperLoadedBySignal(unittest.TestCase):
+    """SIGUSR1 tells kassa-sim the operator loaded paper (§1.7): the receipt whose printing stopped
+    when the tape ran out waits for B0h (sub-mode 3, other print commands get 58h), then goes on."""
+
+    def test_paper_out_mid_receipt_then_sigusr1_then_b0(self):
+        tmp = tempfile.mkdtemp(dir=os.path.join(os.environ.get("KASSA_BINARY_DIR", "."), "test-tmp"))
+        faults = os.path.join(tmp, "faults.txt")
+        with open(faults, "w") as f:
+            f.write("paper_out_after 1\n")
+        proc, link = start_sim("--faults", faults)
+        try:
+            self.assertEqual(parse_answer(link.exchange(open_shift(30)), False)[0], 0)
+            self.assertEqual(parse_answer(link.exchange(operation_v2(30, 1, 1_000_000, 10000, "Товар")), True)[0], 0)
+            self.assertEqual(parse_answer(link.exchange(close_receipt_v2(30, cash=10000)), True)[0], 0)
+            err, data = parse_answer(link.exchange(short_status(30)), False)
+            self.assertEqual(data[4], 2)  # active paper-out
+            self.assertFalse((data[1] | data[2] << 8) & 0x80)
+            self.assertEqual(parse_answer(link.exchange(open_receipt(30, 0)), False)[0], 0x6B)
+
+            proc.send_signal(signal.SIGUSR1)
+            self.assertEqual(proc.stdout.readline().strip(), "kassa-sim paper loaded")
+            err, data = parse_answer(link.exchange(short_status(30)), False)
+            self.assertEqual(data[4], 3)  # waiting for B0h
+            self.assertEqual(parse_answer(link.exchange(open_receipt(30, 0)), False)[0], 0x58)
+            err, data = parse_answer(link.exchange(frame(b"\xb0" + pwd(30))), False)
+            self.assertEqual((err, data[0]), (0, 30))
+            err, data = parse_answer(link.exchange(short_status(30)), False)
+            self.assertEqual(data[4], 0)
+            self.assertEqual(parse_answer(link.exchange(open_receipt(30, 0)), False)[0], 0)
         finally:
             link.close()
             proc.terminate()

@@ -3,6 +3,7 @@
 // expiry, paper out, each injected fault, and recovery after a power cut mid-receipt.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
@@ -338,6 +339,49 @@ TEST_P(ShtrihConformance, PaperOut) {
     EXPECT_EQ(res.error().outcome, Outcome::NeedsOperator);
     EXPECT_EQ(res.error().device_code, 0x6B);
     EXPECT_FALSE(res.error().maybe_executed);
+    ASSERT_FALSE(device_->continue_print()) << "no paper yet";
+
+    // Paper loaded: the interrupted receipt waits for "continue printing" (§1.7 sub-mode 3).
+    sim_->load_paper();
+    st = device_->status();
+    ASSERT_TRUE(st);
+    EXPECT_FALSE(st->paper_ok);
+    EXPECT_TRUE(st->awaiting_continue_print);
+    res = device_->fiscalise(simple_sale());
+    ASSERT_FALSE(res);
+    EXPECT_EQ(res.error().outcome, Outcome::NeedsOperator);
+    EXPECT_EQ(res.error().device_code, 0x58);
+    ASSERT_TRUE(device_->continue_print());
+    st = device_->status();
+    ASSERT_TRUE(st);
+    EXPECT_TRUE(st->paper_ok);
+    EXPECT_FALSE(st->awaiting_continue_print);
+    EXPECT_TRUE(device_->continue_print()) << "nothing to continue is not an error";
+    ASSERT_TRUE(device_->fiscalise(simple_sale()));
+    const auto tape = sim_->tape_snapshot();
+    EXPECT_NE(std::find_if(tape.begin(), tape.end(), [](const std::string& l) { return l.starts_with("continued: "); }),
+              tape.end());
+
+    // Paper-out is the printer's: a restart without the fault finds paper.
+    start();
+    st = device_->status();
+    ASSERT_TRUE(st);
+    EXPECT_TRUE(st->paper_ok);
+}
+
+TEST_P(ShtrihConformance, CashInOutAndRepeat) {
+    start();
+    open_shift();
+    ASSERT_TRUE(device_->cash_in(Kopecks{150000}, "Кассир Иванов"));
+    auto out = device_->cash_out(Kopecks{150001}, "Кассир Иванов");
+    ASSERT_FALSE(out);
+    EXPECT_EQ(out.error().outcome, Outcome::Rejected);
+    EXPECT_EQ(out.error().device_code, 0x46);
+    EXPECT_FALSE(device_->cash_out(Kopecks{0}, ""));
+    ASSERT_TRUE(device_->cash_out(Kopecks{50000}, "Кассир Иванов"));
+    EXPECT_EQ(sim_->fn_snapshot().cash_in_drawer, 100000);
+    ASSERT_TRUE(device_->repeat_document());
+    EXPECT_EQ(sim_->tape_snapshot().back(), "copy: cash out 50000");
 }
 
 TEST_P(ShtrihConformance, PrintTextAndCut) {

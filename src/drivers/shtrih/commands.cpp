@@ -178,6 +178,32 @@ Result<OpenReceiptRequest> OpenReceiptRequest::decode(std::span<const std::uint8
     return OpenReceiptRequest{static_cast<std::uint32_t>(p), t};
 }
 
+Request CashRequest::request() const {
+    Request r = with_password(code, password);
+    Writer(r.data).le(amount, 5);
+    return r;
+}
+
+Result<CashRequest> CashRequest::decode(std::uint16_t code, std::span<const std::uint8_t> data) {
+    Reader r(data);
+    KASSA_TRY_READ(p, r.le(4));
+    KASSA_TRY_READ(a, r.le(5));
+    return CashRequest{code, static_cast<std::uint32_t>(p), a};
+}
+
+Bytes CashAnswer::encode() const {
+    Bytes out;
+    Writer(out).u8(operator_number).le(document_number, 2);
+    return out;
+}
+
+Result<CashAnswer> CashAnswer::decode(std::span<const std::uint8_t> data) {
+    Reader r(data);
+    KASSA_TRY_READ(op, r.u8());
+    KASSA_TRY_READ(n, r.le(2));
+    return CashAnswer{op, static_cast<std::uint16_t>(n)};
+}
+
 Request PrintStringRequest::request() const {
     Request r = with_password(cmd::kPrintString, password);
     Writer(r.data).u8(flags).text_fixed(text, 40);

@@ -25,7 +25,10 @@ inline constexpr std::uint16_t kCut = 0x25;
 inline constexpr std::uint16_t kPrintFontString = 0x2F;
 inline constexpr std::uint16_t kXReport = 0x40;
 inline constexpr std::uint16_t kZReport = 0x41;
+inline constexpr std::uint16_t kCashIn = 0x50;
+inline constexpr std::uint16_t kCashOut = 0x51;
 inline constexpr std::uint16_t kCancelReceipt = 0x88;
+inline constexpr std::uint16_t kRepeatDocument = 0x8C;
 inline constexpr std::uint16_t kOpenReceipt = 0x8D;
 inline constexpr std::uint16_t kContinuePrint = 0xB0;
 inline constexpr std::uint16_t kLoadData = 0xDD;
@@ -138,6 +141,24 @@ struct OpenReceiptRequest {
     std::uint8_t type = 0;
     Request request() const;
     static Result<OpenReceiptRequest> decode(std::span<const std::uint8_t> data);
+};
+
+// 50h cash in / 51h cash out: pwd op 4; sum 5 (kopecks, §1.4). Answer: op_no 1; document
+// through-number 2. Not in the §1.8 table; the layout is the one public clients send and parse
+// (pyshtrih "Внесение"/"Выплата"); §1.10 gives 46h "not enough cash in the register".
+struct CashRequest {
+    std::uint16_t code = cmd::kCashIn;
+    std::uint32_t password = 0;
+    std::uint64_t amount = 0;
+    Request request() const;
+    static Result<CashRequest> decode(std::uint16_t code, std::span<const std::uint8_t> data);
+};
+
+struct CashAnswer {
+    std::uint8_t operator_number = 0;
+    std::uint16_t document_number = 0;  // the KKT's through-number of documents
+    Bytes encode() const;
+    static Result<CashAnswer> decode(std::span<const std::uint8_t> data);
 };
 
 // 17h print string: flags bit0 control tape, bit1 receipt tape; 40 bytes of CP1251 text.

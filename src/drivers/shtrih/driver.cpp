@@ -240,6 +240,7 @@ DeviceResult<DeviceStatus> ShtrihDevice::status() {
     st.receipt_open = st.mode == 8;
     st.shift_expired = st.mode == 3;
     st.paper_ok = (s->flags & flags::kReceiptOptical) != 0 && (st.submode < 1 || st.submode > 3);
+    st.awaiting_continue_print = st.submode == 3;  // §1.7: paper loaded after an active paper-out
 
     // 11h carries the INN (6 bytes LE; all FF = not registered), §1.8.1.
     auto full = execute(password_request(cmd::kFullStatus, options_.password), "full status");
@@ -543,6 +544,48 @@ DeviceStatusResult ShtrihDevice::cut() {
     if (!r) return std::unexpected(r.error());
     return {};
 }
+
+DeviceStatusResult ShtrihDevice::simple(std::uint16_t code, const char* what) {
+    auto r = execute(password_request(code, options_.password), what);
+    if (!r) return std::unexpected(r.error());
+    return {};
+}
+
+DeviceStatusResult ShtrihDevice::continue_print() {
+    // §1.7: only sub-mode 3 waits for B0h; elsewhere there is nothing to continue.
+    auto s = execute(password_request(cmd::kShortStatus, options_.password), "short status");
+    if (!s) return std::unexpected(s.error());
+    auto st = ShortStatus::decode(*s);
+    if (!st) return device_error(Outcome::RetryLater, "short status: " + st.error().message);
+    if (st->submode != 3) {
+        if (st->submode == 1 || st->submode == 2)
+            return std::unexpected(DeviceError{Outcome::NeedsOperator, err::kNoPaper,
+                                               std::string(error_text(err::kNoPaper)), "continue printing", false});
+        return {};
+    }
+    return simple(cmd::kContinuePrint, "continue printing");
+}
+
+DeviceStatusResult ShtrihDevice::cash(std::uint16_t code, fiscal::Kopecks amount, const std::string& cashier,
+                                      const char* what) {
+    if (!amount.is_positive() || amount.value() > 9'999'999'999)
+        return device_error(Outcome::Rejected, std::string(what) + ": the sum must be 0.01 .. 99 999 999.99");
+    // 50h/51h carry no cashier name: the document names the operator of the password (§1.6).
+    if (!cashier.empty()) log_->debug("{} {} by {}", what, amount.to_roubles_string(), cashier);
+    auto r = execute(CashRequest{code, options_.password, static_cast<std::uint64_t>(amount.value())}.request(), what);
+    if (!r) return std::unexpected(r.error());
+    return {};
+}
+
+DeviceStatusResult ShtrihDevice::cash_in(fiscal::Kopecks amount, const std::string& cashier) {
+    return cash(cmd::kCashIn, amount, cashier, "cash in");
+}
+
+DeviceStatusResult ShtrihDevice::cash_out(fiscal::Kopecks amount, const std::string& cashier) {
+    return cash(cmd::kCashOut, amount, cashier, "cash out");
+}
+
+DeviceStatusResult ShtrihDevice::repeat_document() { return simple(cmd::kRepeatDocument, "repeat document"); }
 
 Result<std::unique_ptr<FiscalDevice>> make_shtrih_device(const Uri& uri) {
     auto transport = make_transport(uri);

@@ -55,6 +55,10 @@ class ShtrihDevice final : public FiscalDevice {
     DeviceStatusResult print_text(const std::vector<std::string>& lines) override;
     DeviceStatusResult print_qr(const std::string& payload) override;
     DeviceStatusResult cut() override;
+    DeviceStatusResult continue_print() override;
+    DeviceStatusResult cash_in(fiscal::Kopecks amount, const std::string& cashier) override;
+    DeviceStatusResult cash_out(fiscal::Kopecks amount, const std::string& cashier) override;
+    DeviceStatusResult repeat_document() override;
 
     // One command: the answer's data, or a DeviceError (device code → outcome; link → retry_later).
     DeviceResult<Bytes> execute(const Request& request, const char* what);
@@ -66,6 +70,8 @@ class ShtrihDevice final : public FiscalDevice {
     DeviceStatusResult send_tlvs(std::uint16_t code, const Bytes& tlvs, const char* what);
     DeviceResult<std::string> fn_number();
     DeviceResult<FiscalResult> fiscalise_open(const fiscal::Receipt& receipt);
+    DeviceStatusResult cash(std::uint16_t code, fiscal::Kopecks amount, const std::string& cashier, const char* what);
+    DeviceStatusResult simple(std::uint16_t code, const char* what);
 
     std::unique_ptr<Transport> transport_;
     DriverOptions options_;

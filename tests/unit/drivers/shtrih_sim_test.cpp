@@ -153,17 +153,94 @@ TEST(ShtrihSimDevice, ArchiveAndUnknownCommands) {
     EXPECT_EQ(to_hex(rig.call(sh::Request{0x9A, hex("1E 00 00 00")}).body()), "9A 37");
 }
 
-TEST(ShtrihSimDevice, PaperOutAfterNReceipts) {
+std::uint8_t submode(Rig& rig) {
+    return sh::ShortStatus::decode(rig.call(sh::password_request(sh::cmd::kShortStatus, 30)).data)->submode;
+}
+
+TEST(ShtrihSimDevice, PaperRunsOutWhileTheNthReceiptPrints) {
+    Faults f;
+    f.paper_out_after = 1;
+    Rig rig(f);
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
+    ASSERT_EQ(rig.error(line(100).request()), 0);
+    ASSERT_EQ(rig.error(pay_cash(100).request()), 0) << "the FN has the receipt";
+    auto st = sh::ShortStatus::decode(rig.call(sh::password_request(sh::cmd::kShortStatus, 30)).data);
+    EXPECT_EQ(st->submode, 2);  // §1.7 active paper-out
+    EXPECT_EQ(st->flags & sh::flags::kReceiptOptical, 0);
+    EXPECT_EQ(rig.error(sh::OpenReceiptRequest{30, 0}.request()), sh::err::kNoPaper);
+    EXPECT_EQ(rig.error(sh::password_request(sh::cmd::kContinuePrint, 30)), sh::err::kNoPaper);
+    EXPECT_EQ(rig.device.tape().back(),
+              "receipt FD 2 FP " + std::to_string(rig.device.fn().find(2)->fiscal_sign) + " [paper out]");
+
+    rig.device.load_paper();
+    EXPECT_EQ(submode(rig), 3);  // paper back, waiting for B0h
+    EXPECT_EQ(rig.error(sh::OpenReceiptRequest{30, 0}.request()), sh::err::kWaitContinuePrint);
+    EXPECT_EQ(rig.error(sh::PrintStringRequest{30, 0x02, "x"}.request()), sh::err::kWaitContinuePrint);
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kContinuePrint, 30)), 0);
+    EXPECT_EQ(submode(rig), 0);
+    EXPECT_EQ(rig.device.tape().back().rfind("continued: receipt FD 2", 0), 0u);
+    // Only the Nth receipt runs the tape out.
+    ASSERT_EQ(rig.error(line(100).request()), 0);
+    ASSERT_EQ(rig.error(pay_cash(100).request()), 0);
+    EXPECT_EQ(submode(rig), 0);
+}
+
+TEST(ShtrihSimDevice, PaperStateIsThePrintersNotTheFns) {
     Faults f;
     f.paper_out_after = 1;
     Rig rig(f);
     ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
     ASSERT_EQ(rig.error(line(100).request()), 0);
     ASSERT_EQ(rig.error(pay_cash(100).request()), 0);
-    auto st = sh::ShortStatus::decode(rig.call(sh::password_request(sh::cmd::kShortStatus, 30)).data);
-    EXPECT_EQ(st->submode, 1);
-    EXPECT_EQ(st->flags & sh::flags::kReceiptOptical, 0);
-    EXPECT_EQ(rig.error(sh::OpenReceiptRequest{30, 0}.request()), sh::err::kNoPaper);
+    ASSERT_EQ(submode(rig), 2);
+    ManualClock clock;
+    // A restart with the same fault script: the tape is still empty (passive, sub-mode 1); loading
+    // paper ends it without B0h.
+    SimDevice again(rig.device.fn(), "", clock, f);
+    bool cut = false;
+    auto status = [&](SimDevice& d) {
+        return sh::ShortStatus::decode(
+                   sh::Answer::parse(d.handle(sh::password_request(sh::cmd::kShortStatus, 30).body(), cut),
+                                     sh::cmd::kShortStatus)
+                       ->data)
+            ->submode;
+    };
+    EXPECT_EQ(status(again), 1);
+    again.load_paper();
+    EXPECT_EQ(status(again), 0);
+    // Without the fault, a restart finds paper.
+    SimDevice clean(rig.device.fn(), "", clock, {});
+    EXPECT_EQ(status(clean), 0);
+}
+
+TEST(ShtrihSimDevice, CashInOutMovesTheDrawer) {
+    Rig rig;
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
+    auto in = rig.call(sh::CashRequest{sh::cmd::kCashIn, 1, 50000}.request());
+    ASSERT_EQ(in.error, 0);
+    auto a = sh::CashAnswer::decode(in.data);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->operator_number, 1);
+    EXPECT_EQ(a->document_number, 2);  // shift-open report, then this
+    EXPECT_EQ(rig.device.fn().cash_in_drawer, 50000);
+    ASSERT_EQ(rig.error(line(10000).request()), 0);
+    ASSERT_EQ(rig.error(pay_cash(20000).request()), 0);  // 10 000 kept, 10 000 change
+    EXPECT_EQ(rig.device.fn().cash_in_drawer, 60000);
+    EXPECT_EQ(rig.error(sh::CashRequest{sh::cmd::kCashOut, 1, 60001}.request()), sh::err::kNotEnoughCash);
+    EXPECT_EQ(rig.error(sh::CashRequest{sh::cmd::kCashOut, 1, 0}.request()), sh::err::kBadParameters);
+    EXPECT_EQ(rig.error(sh::CashRequest{sh::cmd::kCashOut, 1, 60000}.request()), 0);
+    EXPECT_EQ(rig.device.fn().cash_in_drawer, 0);
+    EXPECT_EQ(rig.device.tape().back(), "cash out 60000");
+}
+
+TEST(ShtrihSimDevice, RepeatDocumentPrintsTheLastOneAgain) {
+    Rig rig;
+    EXPECT_EQ(rig.error(sh::password_request(sh::cmd::kRepeatDocument, 30)), sh::err::kNoDocumentToRepeat);
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
+    ASSERT_EQ(rig.error(line(100).request()), 0);
+    ASSERT_EQ(rig.error(pay_cash(100).request()), 0);
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kRepeatDocument, 30)), 0);
+    EXPECT_EQ(rig.device.tape().back(), "copy: FD 2");
 }
 
 // ---- link side ----
