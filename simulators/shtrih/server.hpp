@@ -14,8 +14,8 @@
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "simulators/fn/state.hpp"
 #include "simulators/shtrih/faults.hpp"
-#include "simulators/shtrih/fn_state.hpp"
 
 namespace kassa::sim {
 

@@ -73,6 +73,10 @@ def send_tlv(p, tlv: bytes):
     return frame(b"\xff\x0c" + pwd(p) + tlv)
 
 
+def send_line_tlv(p, tlv: bytes):
+    return frame(b"\xff\x4d" + pwd(p) + tlv)
+
+
 def tlv_string(tag: int, text: str) -> bytes:
     v = text.encode("cp866")
     return le(tag, 2) + le(len(v), 2) + v
@@ -228,6 +232,12 @@ class ShtrihClientAgainstSimulator(unittest.TestCase):
         self.assertEqual(data[3], 0x08)  # mode 8, status 0: sale receipt open
         err, _ = parse_answer(link.exchange(send_tlv(30, tlv_string(1008, "+79001234567"))), True)
         self.assertEqual(err, 0)
+        # FFD 1.2 mandatory tags the FN checks (format-logical control): 2108 per line (FF4Dh),
+        # 1009 and 1187 for the receipt.
+        err, _ = parse_answer(link.exchange(send_line_tlv(30, le(2108, 2) + le(1, 2) + b"\x00")), True)
+        self.assertEqual(err, 0)
+        err, _ = parse_answer(link.exchange(send_tlv(30, tlv_string(1009, "г. Москва") + tlv_string(1187, "Офис"))), True)
+        self.assertEqual(err, 0)
         # Paying less than the total is refused with 45h (§1.8.3), and the receipt stays open.
         err, _ = parse_answer(link.exchange(close_receipt_v2(30, cash=5000)), True)
         self.assertEqual(err, 0x45)
@@ -262,6 +272,13 @@ class ShtrihClientAgainstSimulator(unittest.TestCase):
     def test_unknown_commands_answer_37(self):
         self.assertEqual(self.link.exchange(frame(b"\xff\x7e" + pwd(30))), hx("FF 7E 37"))
         self.assertEqual(self.link.exchange(frame(b"\x9a" + pwd(30))), hx("9A 37"))
+
+
+def send_mandatory_tags(test, link):
+    """What the FN's format-logical control requires beyond FF46h: 2108 for the line, 1009/1187."""
+    test.assertEqual(parse_answer(link.exchange(send_line_tlv(30, le(2108, 2) + le(1, 2) + b"\x00")), True)[0], 0)
+    tags = tlv_string(1009, "г. Москва") + tlv_string(1187, "Офис")
+    test.assertEqual(parse_answer(link.exchange(send_tlv(30, tags)), True)[0], 0)
 
 
 def start_sim(*args):
@@ -306,6 +323,7 @@ class PowerCutAndClockOfTheBinary(unittest.TestCase):
         try:
             self.assertEqual(parse_answer(link.exchange(open_shift(30)), False)[0], 0)
             self.assertEqual(parse_answer(link.exchange(operation_v2(30, 1, 2_000_000, 2500, "Хлеб")), True)[0], 0)
+            send_mandatory_tags(self, link)
             # No answer: silence, or a hung-up pty once the process is gone.
             with self.assertRaises((TimeoutError, serial.SerialException)):
                 link.port.write(bytes([ENQ]))
@@ -360,6 +378,7 @@ class PaperLoadedBySignal(unittest.TestCase):
         try:
             self.assertEqual(parse_answer(link.exchange(open_shift(30)), False)[0], 0)
             self.assertEqual(parse_answer(link.exchange(operation_v2(30, 1, 1_000_000, 10000, "Товар")), True)[0], 0)
+            send_mandatory_tags(self, link)
             self.assertEqual(parse_answer(link.exchange(close_receipt_v2(30, cash=10000)), True)[0], 0)
             err, data = parse_answer(link.exchange(short_status(30)), False)
             self.assertEqual(data[4], 2)  # active paper-out

@@ -69,6 +69,8 @@ std::vector<NamedReceipt> scenario_receipts() {
             rec.payments.provision = Kopecks{r.at("tag1217").to_number<std::int64_t>()};
             rec.total = Kopecks{r.at("total").to_number<std::int64_t>()};
             rec.cashier = "Кассир Иванов";
+            rec.settlement_address = "г. Москва, ул. Примерная, д. 1";
+            rec.settlement_place = "Офис";
             out.push_back({json::value_to<std::string>(s.at("id")) + "#" + std::to_string(i++), rec});
         }
     }
@@ -88,6 +90,8 @@ Receipt simple_sale(std::int64_t kopecks = 10000) {
     r.payments.cash = Kopecks{kopecks};
     r.total = Kopecks{kopecks};
     r.cashier = "Кассир";
+    r.settlement_address = "г. Москва, ул. Примерная, д. 1";
+    r.settlement_place = "Офис";
     return r;
 }
 
