@@ -7,6 +7,7 @@
 
 #include "common/log.hpp"
 #include "drivers/shtrih/errors.hpp"
+#include "fiscal/tlv.hpp"
 
 namespace kassa::drivers::shtrih {
 
@@ -187,11 +188,12 @@ DeviceResult<Bytes> ShtrihDevice::execute(const Request& request, const char* wh
     }
     redact_ = false;
     if (request.code == cmd::kSendTlv || request.code == cmd::kSendLineTlv) {
-        if (auto tlvs = parse_tlvs(std::span(request.data).subspan(std::min<std::size_t>(4, request.data.size())))) {
+        const auto tlv = std::span(request.data).subspan(std::min<std::size_t>(4, request.data.size()));
+        if (auto tlvs = fiscal::decode_tlvs(tlv)) {
             for (const auto& t : *tlvs) {
-                if (t.tag == 1008) {
+                if (t.tag == fiscal::tag::kBuyerContact) {
                     redact_ = true;
-                    redacted_contact_ = from_cp866(t.value);
+                    redacted_contact_ = fiscal::decode_string(t.value);
                 }
             }
         }
@@ -293,10 +295,10 @@ DeviceResult<DeviceStatus> ShtrihDevice::status() {
     return st;
 }
 
-DeviceStatusResult ShtrihDevice::send_tlvs(std::uint16_t code, const Bytes& tlvs, const char* what) {
-    // Pack whole TLVs into commands of at most 250 bytes (§1.8.4).
-    auto parsed = parse_tlvs(tlvs);
-    if (!parsed) return device_error(Outcome::Rejected, std::string(what) + ": " + parsed.error().message);
+DeviceStatusResult ShtrihDevice::send_tlvs(std::uint16_t code, std::span<const std::uint8_t> buffer,
+                                           std::span<const fiscal::TagSpan> spans, const char* what) {
+    // Whole TLVs, packed into commands of at most 250 bytes (§1.8.4), cut at the encoder's tag
+    // boundaries: nothing is parsed again here.
     TlvRequest req{code, options_.password, {}};
     auto flush = [&]() -> DeviceStatusResult {
         if (req.tlv.empty()) return {};
@@ -305,17 +307,28 @@ DeviceStatusResult ShtrihDevice::send_tlvs(std::uint16_t code, const Bytes& tlvs
         if (!r) return std::unexpected(r.error());
         return {};
     };
-    for (const auto& t : *parsed) {
-        Bytes one;
-        put_tlv(one, t.tag, t.value);
-        if (one.size() > kMaxTlvPerCommand)
-            return device_error(Outcome::Rejected, std::string(what) + ": tag " + std::to_string(t.tag) + " too long");
-        if (req.tlv.size() + one.size() > kMaxTlvPerCommand) {
+    for (const auto& sp : spans) {
+        if (sp.size > kMaxTlvPerCommand)
+            return device_error(Outcome::Rejected, std::string(what) + ": tag " + std::to_string(sp.tag) + " too long");
+        if (req.tlv.size() + sp.size > kMaxTlvPerCommand) {
             if (auto r = flush(); !r) return r;
         }
+        const auto one = buffer.subspan(sp.offset, sp.size);
         req.tlv.insert(req.tlv.end(), one.begin(), one.end());
     }
     return flush();
+}
+
+DeviceStatusResult ShtrihDevice::send_cashier(const std::string& cashier, const std::string& cashier_inn,
+                                              const char* what) {
+    fiscal::TlvWriter w;
+    if (auto st = w.put_string(fiscal::tag::kCashier, cashier); !st)
+        return device_error(Outcome::Rejected, std::string(what) + ": " + st.error().message);
+    if (!cashier_inn.empty()) {
+        if (auto st = w.put_string(fiscal::tag::kCashierInn, cashier_inn); !st)
+            return device_error(Outcome::Rejected, std::string(what) + ": " + st.error().message);
+    }
+    return send_tlvs(cmd::kSendTlv, w.bytes(), w.spans(), what);
 }
 
 DeviceStatusResult ShtrihDevice::open_shift(const std::string& cashier, const std::string& cashier_inn) {
@@ -327,10 +340,7 @@ DeviceStatusResult ShtrihDevice::open_shift(const std::string& cashier, const st
     // With a cashier: the low-level steps FF41h, FF0Ch (1021, 1203), FF0Bh (§1.9).
     if (auto r = execute(password_request(cmd::kBeginOpenShift, options_.password), "begin opening shift"); !r)
         return std::unexpected(r.error());
-    Bytes tlvs;
-    put_tlv_string(tlvs, 1021, cashier);
-    if (!cashier_inn.empty()) put_tlv_string_fixed(tlvs, 1203, cashier_inn, 12);
-    if (auto r = send_tlvs(cmd::kSendTlv, tlvs, "shift-open cashier tags"); !r) return r;
+    if (auto r = send_cashier(cashier, cashier_inn, "shift-open cashier tags"); !r) return r;
     auto r = execute(password_request(cmd::kOpenShiftFn, options_.password), "open shift in FN");
     if (!r) return std::unexpected(r.error());
     return {};
@@ -345,10 +355,7 @@ DeviceStatusResult ShtrihDevice::close_shift(const std::string& cashier, const s
     // With a cashier: FF42h, FF0Ch (1021, 1203), FF43h (§1.9).
     if (auto r = execute(password_request(cmd::kBeginCloseShift, options_.password), "begin closing shift"); !r)
         return std::unexpected(r.error());
-    Bytes tlvs;
-    put_tlv_string(tlvs, 1021, cashier);
-    if (!cashier_inn.empty()) put_tlv_string_fixed(tlvs, 1203, cashier_inn, 12);
-    if (auto r = send_tlvs(cmd::kSendTlv, tlvs, "shift-close cashier tags"); !r) return r;
+    if (auto r = send_cashier(cashier, cashier_inn, "shift-close cashier tags"); !r) return r;
     auto r = execute(password_request(cmd::kCloseShiftFn, options_.password), "close shift in FN");
     if (!r) return std::unexpected(r.error());
     return {};
@@ -361,19 +368,17 @@ DeviceStatusResult ShtrihDevice::x_report() {
 }
 
 DeviceResult<FiscalResult> ShtrihDevice::fiscalise(const fiscal::Receipt& receipt) {
+    // Sums are validated once, upstream in src/fiscal (and again by the device); here only what is
+    // Shtrih's: every line's 1199 needs a row of the FF46 tax table (§1.8.2).
     if (receipt.lines.empty()) return device_error(Outcome::Rejected, "receipt without lines");
     for (const auto& line : receipt.lines) {
         if (!tax_byte_for_1199(line.vat_code))
             return device_error(Outcome::Rejected, "line '" + line.name + "': no Shtrih tax row for tag 1199 = " +
                                                        std::to_string(line.vat_code));
-        if (line.amount.is_negative() || line.price.is_negative() || !line.quantity.is_positive())
-            return device_error(Outcome::Rejected, "line '" + line.name + "': negative sum or quantity");
     }
-    fiscal::Kopecks lines_total{};
-    for (const auto& line : receipt.lines) lines_total += line.amount;
-    if (lines_total != receipt.total)
-        return device_error(Outcome::Rejected, "the lines add up to " + lines_total.to_roubles_string() +
-                                                   ", not the receipt total " + receipt.total.to_roubles_string());
+    // The one FFD encoder (src/fiscal): the driver forwards its tags and cuts at its boundaries.
+    auto encoded = fiscal::encode_receipt(receipt);
+    if (!encoded) return device_error(Outcome::Rejected, "receipt: " + encoded.error().message);
     // 8Dh open receipt: type = 1054 − 1, +0x80 for a correction receipt (§1.8, §1.9).
     OpenReceiptRequest open{options_.password, static_cast<std::uint8_t>((static_cast<int>(receipt.sign) - 1) |
                                                                          (receipt.is_correction() ? 0x80 : 0x00))};
@@ -387,7 +392,7 @@ DeviceResult<FiscalResult> ShtrihDevice::fiscalise(const fiscal::Receipt& receip
     }
     if (!opened && opened.error().device_code != err::kNotSupported) return std::unexpected(opened.error());
 
-    auto result = fiscalise_open(receipt);
+    auto result = fiscalise_open(receipt, *encoded);
     if (!result && result.error().device_code >= 0) {
         // The device refused part of the receipt: nothing was fiscalised; leave it clean.
         if (auto c = execute(password_request(cmd::kCancelReceipt, options_.password), "cancel receipt"); !c)
@@ -396,29 +401,52 @@ DeviceResult<FiscalResult> ShtrihDevice::fiscalise(const fiscal::Receipt& receip
     return result;
 }
 
-DeviceResult<FiscalResult> ShtrihDevice::fiscalise_open(const fiscal::Receipt& receipt) {
-    // Receipt-level tags via FF0Ch (§1.8.2 typical sequence step 2; strings CP866, §1.4).
-    Bytes doc;
-    if (!receipt.buyer_contact.empty()) put_tlv_string(doc, 1008, receipt.buyer_contact);
-    if (!receipt.cashier.empty()) put_tlv_string(doc, 1021, receipt.cashier);
-    if (!receipt.cashier_inn.empty()) put_tlv_string_fixed(doc, 1203, receipt.cashier_inn, 12);
-    if (!receipt.settlement_address.empty()) put_tlv_string(doc, 1009, receipt.settlement_address);
-    if (!receipt.settlement_place.empty()) put_tlv_string(doc, 1187, receipt.settlement_place);
-    if (!receipt.additional_attribute.empty()) put_tlv_string(doc, 1192, receipt.additional_attribute);
-    if (receipt.correction) {
-        // 1173 type; 1174 STLV {1178 date, 1179 order number}: FFD 1.2 has no 1177 (§1.9).
-        put_tlv_byte(doc, 1173, receipt.correction->type);
-        Bytes basis;
-        put_tlv_u32(basis, 1178, static_cast<std::uint32_t>(receipt.correction->date_unix));
-        if (!receipt.correction->order_number.empty()) put_tlv_string(basis, 1179, receipt.correction->order_number);
-        put_tlv(doc, 1174, basis);
+namespace {
+
+// What FF46h and FF45h already carry as command fields (§1.8.2, §1.8.3): not sent again as TLVs.
+bool carried_by_commands(std::uint16_t tag) {
+    switch (tag) {
+        case fiscal::tag::kCalcSign:
+        case fiscal::tag::kTaxSystem:
+        case fiscal::tag::kCash:
+        case fiscal::tag::kElectronic:
+        case fiscal::tag::kPrepayment:
+        case fiscal::tag::kCredit:
+        case fiscal::tag::kProvision:
+        case fiscal::tag::kTotal:
+        case fiscal::tag::kItemName:
+        case fiscal::tag::kPrice:
+        case fiscal::tag::kQuantity:
+        case fiscal::tag::kItemAmount:
+        case fiscal::tag::kVatCode:
+        case fiscal::tag::kVatSum:
+        case fiscal::tag::kPaymentMethod:
+        case fiscal::tag::kSubject:
+            return true;
+        default:
+            return false;
     }
-    if (!doc.empty()) {
-        if (auto r = send_tlvs(cmd::kSendTlv, doc, "receipt tags"); !r) return std::unexpected(r.error());
-    }
+}
+
+std::vector<fiscal::TagSpan> tags_to_send(const std::vector<fiscal::TagSpan>& spans) {
+    std::vector<fiscal::TagSpan> out;
+    for (const auto& sp : spans)
+        if (!carried_by_commands(sp.tag)) out.push_back(sp);
+    return out;
+}
+
+}  // namespace
+
+DeviceResult<FiscalResult> ShtrihDevice::fiscalise_open(const fiscal::Receipt& receipt,
+                                                        const fiscal::EncodedReceipt& encoded) {
+    // Receipt-level tags via FF0Ch (§1.8.2 typical sequence step 2; strings CP866, §1.4): 1008,
+    // 1021, 1203, 1009, 1187, 1192, 1173/1174 as the encoder wrote them.
+    if (auto r = send_tlvs(cmd::kSendTlv, encoded.document, tags_to_send(encoded.document_tags), "receipt tags"); !r)
+        return std::unexpected(r.error());
 
     std::array<std::uint64_t, 6> taxes{};
-    for (const auto& line : receipt.lines) {
+    for (std::size_t i = 0; i < receipt.lines.size(); ++i) {
+        const auto& line = receipt.lines[i];
         OperationV2 op;
         op.password = options_.password;
         op.operation = static_cast<std::uint8_t>(receipt.sign);
@@ -432,15 +460,16 @@ DeviceResult<FiscalResult> ShtrihDevice::fiscalise_open(const fiscal::Receipt& r
         op.subject = line.subject;
         op.name = line.name;
         if (auto slot = tax_slot(op.tax)) taxes[*slot] += op.tax_amount;
-        // Item tags for the line just registered: 2108 measure is mandatory in FFD 1.2.
-        Bytes item;
-        put_tlv_byte(item, 2108, line.unit);
+        // The line's other tags (2108 measure, mandatory in FFD 1.2) go with FF4Dh.
+        const auto item = tags_to_send(encoded.line_tags[i]);
         if (options_.tlv_before_operation) {
-            if (auto r = send_tlvs(cmd::kSendLineTlv, item, "line tags"); !r) return std::unexpected(r.error());
+            if (auto r = send_tlvs(cmd::kSendLineTlv, encoded.lines[i], item, "line tags"); !r)
+                return std::unexpected(r.error());
         }
         if (auto r = execute(op.request(), "receipt line"); !r) return std::unexpected(r.error());
         if (!options_.tlv_before_operation) {
-            if (auto r = send_tlvs(cmd::kSendLineTlv, item, "line tags"); !r) return std::unexpected(r.error());
+            if (auto r = send_tlvs(cmd::kSendLineTlv, encoded.lines[i], item, "line tags"); !r)
+                return std::unexpected(r.error());
         }
     }
 

@@ -19,6 +19,7 @@
 #include "drivers/shtrih/commands.hpp"
 #include "drivers/shtrih/session.hpp"
 #include "drivers/transport/transport.hpp"
+#include "fiscal/tlv.hpp"
 
 namespace spdlog {
 class logger;
@@ -67,9 +68,11 @@ class ShtrihDevice final : public FiscalDevice {
 
   private:
     DeviceResult<Bytes> run(SessionActions actions, const char* what);
-    DeviceStatusResult send_tlvs(std::uint16_t code, const Bytes& tlvs, const char* what);
+    DeviceStatusResult send_tlvs(std::uint16_t code, std::span<const std::uint8_t> buffer,
+                                 std::span<const fiscal::TagSpan> spans, const char* what);
+    DeviceStatusResult send_cashier(const std::string& cashier, const std::string& cashier_inn, const char* what);
     DeviceResult<std::string> fn_number();
-    DeviceResult<FiscalResult> fiscalise_open(const fiscal::Receipt& receipt);
+    DeviceResult<FiscalResult> fiscalise_open(const fiscal::Receipt& receipt, const fiscal::EncodedReceipt& encoded);
     DeviceStatusResult cash(std::uint16_t code, fiscal::Kopecks amount, const std::string& cashier, const char* what);
     DeviceStatusResult simple(std::uint16_t code, const char* what);
 
