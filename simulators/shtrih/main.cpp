@@ -1,9 +1,11 @@
 // kassa-sim: a simulated Shtrih-M register on a pty or a loopback TCP port.
 //
 //   kassa-sim --pty [--link PATH] | --tcp HOST:PORT
-//             [--state FILE] [--faults FILE] [--baud N] [--clock-file FILE]
+//             [--state FILE] [--faults FILE] [--baud N] [--latency-ms N] [--clock-file FILE]
 //             [--inn DIGITS] [--rnm DIGITS] [--fn-serial 16CHARS] [--tax-systems MASK]
 // (registration options apply when the state file is created.)
+// --baud N models an 8N1 line of N baud both ways; --latency-ms N: the device takes N ms to answer
+// every command (real registers: a few ms for status, more for printing).
 //
 // When it serves, it prints one line on stdout, e.g. "kassa-sim ready tcp 127.0.0.1:40123" or
 // "kassa-sim ready pty /dev/pts/5", so callers await that line instead of sleeping.
@@ -48,7 +50,7 @@ class OffsetClock final : public kassa::Clock {
 
 int usage() {
     std::cerr << "usage: kassa-sim --pty [--link PATH] | --tcp HOST:PORT [--state FILE] [--faults FILE] "
-                 "[--baud N] [--clock-file FILE] [--inn DIGITS] [--rnm DIGITS] [--fn-serial 16CHARS] "
+                 "[--baud N] [--latency-ms N] [--clock-file FILE] [--inn DIGITS] [--rnm DIGITS] [--fn-serial 16CHARS] "
                  "[--tax-systems MASK]\n";
     return 2;
 }
@@ -107,6 +109,10 @@ int main(int argc, char** argv) {
             const char* v = value();
             if (!v) return usage();
             config.baud = static_cast<unsigned>(std::stoul(v));
+        } else if (a == "--latency-ms") {
+            const char* v = value();
+            if (!v) return usage();
+            config.answer_latency = std::chrono::milliseconds{std::stoul(v)};
         } else if (a == "--inn" || a == "--rnm" || a == "--fn-serial" || a == "--tax-systems") {
             const char* v = value();
             if (!v) return usage();

@@ -303,6 +303,17 @@ class PacedLine(unittest.TestCase):
             # NAK + ACK + a 19-byte answer frame = 21 bytes ≈ 21.9 ms at 9600 baud (a lower bound).
             self.assertEqual(len(body), 16)
             self.assertGreaterEqual(elapsed, 21 * 10 / 9600 * 0.9)
+
+            # The host's bytes are paced too: a 38-byte FF46h frame is ACKed only after it crossed.
+            request = operation_v2(30, 1, 1_000_000, 10000, "Товар")
+            link.port.write(bytes([ENQ]))
+            self.assertEqual(link.control(), NAK)
+            start = time.monotonic()
+            link.port.write(request)
+            self.assertEqual(link.control(), ACK)
+            elapsed = time.monotonic() - start
+            self.assertGreaterEqual(elapsed, len(request) * 10 / 9600 * 0.9)
+            link.read_answer()
         finally:
             link.close()
             proc.terminate()

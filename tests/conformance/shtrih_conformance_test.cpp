@@ -15,6 +15,7 @@
 #include "common/clock.hpp"
 #include "drivers/registry.hpp"
 #include "drivers/shtrih/codec.hpp"
+#include "drivers/shtrih/driver.hpp"
 #include "fiscal/receipt.hpp"
 #include "fiscal/tlv.hpp"
 #include "simulators/shtrih/server.hpp"
@@ -410,6 +411,36 @@ TEST_P(ShtrihConformance, CashInOutAndRepeat) {
     EXPECT_EQ(sim_->fn_snapshot().cash_in_drawer, 100000);
     ASSERT_TRUE(device_->repeat_document());
     EXPECT_EQ(sim_->tape_snapshot().back(), "copy: cash out 50000");
+}
+
+TEST_P(ShtrihConformance, FreshStatusIsNotReadAgain) {
+    start();
+    ASSERT_TRUE(device_->status());
+    auto frames = [&] { return sim_->line_stats().frames_in; };
+    const auto before = frames();
+    auto st = device_->status();  // fresh: only the short status goes to the device
+    ASSERT_TRUE(st);
+    EXPECT_EQ(frames() - before, 1u);
+    EXPECT_FALSE(st->shift_open);
+    open_shift();  // a shift change ends the cached state
+    const auto opened = frames();
+    st = device_->status();
+    ASSERT_TRUE(st);
+    EXPECT_GT(frames() - opened, 1u);
+    EXPECT_TRUE(st->shift_open);
+    EXPECT_EQ(st->shift_number, 1);
+    auto r = device_->fiscalise(simple_sale());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->receipt_number, 1);
+    st = device_->status();
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->last_fd_number, r->fd_number) << "the cache follows the driver's own receipts";
+    r = device_->fiscalise(simple_sale());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->receipt_number, 2);
+    auto* shtrih = dynamic_cast<drivers::shtrih::ShtrihDevice*>(device_.get());
+    ASSERT_NE(shtrih, nullptr);
+    EXPECT_GT(shtrih->status_reads_skipped(), 0u);
 }
 
 TEST_P(ShtrihConformance, PrintTextAndCut) {

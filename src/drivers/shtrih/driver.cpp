@@ -112,6 +112,9 @@ Result<DriverOptions> options_from_uri(const Uri& uri) {
     if (!max_enq) return std::unexpected(max_enq.error());
     o.session.max_enq = static_cast<int>(*max_enq);
     o.tlv_before_operation = uri.param("tlv_first") == "1";
+    auto cache = uri.int_param("status_cache_ms", o.status_cache.count());
+    if (!cache || *cache < 0) return fail("invalid_uri", "status_cache_ms must be ≥ 0");
+    o.status_cache = std::chrono::milliseconds{*cache};
     auto font = uri.int_param("font", 0);
     if (!font || *font < 0 || *font > 255) return fail("invalid_uri", "font must be 0..255");
     o.font = static_cast<std::uint8_t>(*font);
@@ -134,6 +137,7 @@ DeviceResult<Bytes> ShtrihDevice::run(SessionActions actions, const char* what) 
     std::optional<Clock::time_point> deadline;
     std::array<std::uint8_t, 512> buffer{};
     auto link_failed = [&](const std::string& why) {
+        cached_status_.reset();  // the device may have changed behind a broken link
         const bool sent = session_.frame_sent();
         session_.abort();
         transport_->close();
@@ -232,6 +236,40 @@ DeviceResult<std::string> ShtrihDevice::fn_number() {
 }
 
 DeviceResult<DeviceStatus> ShtrihDevice::status() {
+    const auto now = std::chrono::steady_clock::now();
+    if (cached_status_ && options_.status_cache.count() > 0 && now - cached_at_ < options_.status_cache) {
+        // Fresh: only 10h, for what the operator or the printer can change (mode, paper, §1.7).
+        auto shrt = execute(password_request(cmd::kShortStatus, options_.password), "short status");
+        if (!shrt) return std::unexpected(shrt.error());
+        auto s = ShortStatus::decode(*shrt);
+        if (!s) return device_error(Outcome::RetryLater, "short status: " + s.error().message);
+        const int mode = s->mode & 0x0F;
+        const bool shift_open = mode == 2 || mode == 3 || mode == 8;
+        if (shift_open == cached_status_->shift_open) {
+            DeviceStatus st = *cached_status_;
+            st.mode = mode;
+            st.submode = s->submode;
+            st.receipt_open = mode == 8;
+            st.shift_expired = mode == 3;
+            st.paper_ok = (s->flags & flags::kReceiptOptical) != 0 && (st.submode < 1 || st.submode > 3);
+            st.awaiting_continue_print = st.submode == 3;
+            constexpr int kSkipped = 6;  // 11h, FF01h, FF40h, FF03h, FF39h, FF0Ah
+            status_reads_skipped_ += kSkipped;
+            log_->debug("status: cached state is fresh; skipped 11h, FF01h, FF40h, FF03h, FF39h, FF0Ah");
+            return st;
+        }
+    }
+    auto st = full_status();
+    if (st) {
+        cached_status_ = *st;
+        cached_at_ = now;
+    } else {
+        cached_status_.reset();
+    }
+    return st;
+}
+
+DeviceResult<DeviceStatus> ShtrihDevice::full_status() {
     DeviceStatus st;
     auto shrt = execute(password_request(cmd::kShortStatus, options_.password), "short status");
     if (!shrt) return std::unexpected(shrt.error());
@@ -263,6 +301,7 @@ DeviceResult<DeviceStatus> ShtrihDevice::status() {
     if (!p) return device_error(Outcome::RetryLater, "shift parameters: " + p.error().message);
     st.shift_open = p->open;
     st.shift_number = p->shift_number;
+    cached_receipt_number_ = p->receipt_number;
 
     if (auto exp = execute(password_request(cmd::kFnExpiry, options_.password), "FN expiry")) {
         if (auto e = FnExpiry::decode(*exp)) st.fn_expiry = DateTime{e->year, e->month, e->day, 0, 0}.to_time_point();
@@ -332,6 +371,7 @@ DeviceStatusResult ShtrihDevice::send_cashier(const std::string& cashier, const 
 }
 
 DeviceStatusResult ShtrihDevice::open_shift(const std::string& cashier, const std::string& cashier_inn) {
+    cached_status_.reset();  // a new shift: number and opening time change
     if (cashier.empty()) {
         auto r = execute(password_request(cmd::kOpenShift, options_.password), "open shift");
         if (!r) return std::unexpected(r.error());
@@ -347,6 +387,7 @@ DeviceStatusResult ShtrihDevice::open_shift(const std::string& cashier, const st
 }
 
 DeviceStatusResult ShtrihDevice::close_shift(const std::string& cashier, const std::string& cashier_inn) {
+    cached_status_.reset();
     if (cashier.empty()) {
         auto r = execute(password_request(cmd::kZReport, options_.password), "close shift (Z report)");
         if (!r) return std::unexpected(r.error());
@@ -495,6 +536,12 @@ DeviceResult<FiscalResult> ShtrihDevice::fiscalise_open(const fiscal::Receipt& r
 
     FiscalResult out;
     out.fd_number = answer->fd_number;
+    if (cached_status_) {
+        // What this receipt changed in the FN, so the cached status stays true (status_cache_ms).
+        cached_status_->last_fd_number = answer->fd_number;
+        if (cached_status_->ofd_unsent++ == 0 && answer->date_time)
+            cached_status_->ofd_oldest_unsent = answer->date_time->to_time_point();
+    }
     out.fiscal_sign = answer->fiscal_sign;
     if (answer->date_time) {
         out.date_time = answer->date_time->to_time_point();
@@ -502,11 +549,19 @@ DeviceResult<FiscalResult> ShtrihDevice::fiscalise_open(const fiscal::Receipt& r
         out.date_time = d->date_time;
     }
     if (auto num = fn_number()) out.fn_number = *num;
+    if (cached_status_ && std::chrono::steady_clock::now() - cached_at_ < options_.status_cache) {
+        // The shift and its receipt count are known while the cached state is fresh: no FF40h.
+        out.shift_number = cached_status_->shift_number;
+        out.receipt_number = ++cached_receipt_number_;
+        ++status_reads_skipped_;
+        return out;
+    }
     auto shift = execute(password_request(cmd::kShiftParams, options_.password), "shift parameters");
     if (shift) {
         if (auto p = ShiftParams::decode(*shift)) {
             out.shift_number = p->shift_number;
             out.receipt_number = p->receipt_number;
+            cached_receipt_number_ = p->receipt_number;
         }
     }
     return out;
