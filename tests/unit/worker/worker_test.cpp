@@ -83,6 +83,8 @@ fiscal::Receipt sale(std::int64_t kopecks) {
     r.payments.cash = fiscal::Kopecks{kopecks};
     r.total = fiscal::Kopecks{kopecks};
     r.cashier = "Кассир Иванов";
+    r.settlement_address = "г. Москва, ул. Примерная, д. 1";  // 1009, 1187: the FN requires them
+    r.settlement_place = "Офис";
     return r;
 }
 
