@@ -111,14 +111,18 @@ void Router::dispatch(HttpRequest& req, Responder::Send send, Responder::Post po
     auto once = std::make_shared<std::atomic<bool>>(false);
     auto answer = [this, seen, once, send = std::move(send)](HttpResponse res) {
         if (once->exchange(true)) return;  // a second answer would be a bug: ignore it
-        if (observer_) {
-            try {
-                observer_(*seen, res);
-            } catch (const std::exception& e) {
-                log::get("api")->error("request observer failed: {}", e.what());
-            }
+        if (!observer_) return send(std::move(res));
+        auto shared = std::make_shared<HttpResponse>(std::move(res));
+        auto sent = std::make_shared<std::atomic<bool>>(false);
+        auto then = [send, shared, sent] {
+            if (!sent->exchange(true)) send(std::move(*shared));
+        };
+        try {
+            observer_(*seen, *shared, then);
+        } catch (const std::exception& e) {
+            log::get("api")->error("request observer failed: {}", e.what());
+            then();
         }
-        send(std::move(res));
     };
     req.responder = std::make_shared<Responder>(answer, std::move(post));
     HttpResponse res = route(req, [&] {

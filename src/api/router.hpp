@@ -31,10 +31,10 @@ class Router {
     void add(std::string method, std::string pattern, std::string summary, std::vector<std::string> roles,
              Handler handler);
     void set_guard(Guard guard) { guard_ = std::move(guard); }
-    // Called after every routed request with its answer (the audit log).
-    void set_observer(std::function<void(const HttpRequest&, const HttpResponse&)> observer) {
-        observer_ = std::move(observer);
-    }
+    // Called after every routed request with its answer (the audit log); the answer is sent when
+    // the observer calls `then` (from any thread), so what it records is durable first.
+    using Observer = std::function<void(const HttpRequest&, const HttpResponse&, std::function<void()> then)>;
+    void set_observer(Observer observer) { observer_ = std::move(observer); }
     // Fills req.params and runs the handler; handler exceptions become 500 JSON errors. A deferred
     // handler's answer comes through req.responder (see dispatch).
     HttpResponse route(HttpRequest& req) const;
@@ -59,7 +59,7 @@ class Router {
     };
     std::vector<Route> routes_;
     Guard guard_;
-    std::function<void(const HttpRequest&, const HttpResponse&)> observer_;
+    Observer observer_;
 };
 
 }  // namespace kassa::api

@@ -245,10 +245,11 @@ Status App::start() {
     // Every authenticated call goes into the audit log with the token's name (open routes such as
     // /v1/health do not: load balancers poll them). Contacts never appear: only method and path.
     // Requests that made receipts wrote their audit row with the plan, in the same transaction.
-    s.router.set_observer([&s](const api::HttpRequest& req, const api::HttpResponse& res) {
+    s.router.set_observer([&s](const api::HttpRequest& req, const api::HttpResponse& res, std::function<void()> then) {
         const bool refused = res.status == 401 || res.status == 403;
-        if ((!req.principal && !refused) || res.audited) return;
-        s.ledger->audit_async(ledger::AuditRecord{
+        if ((!req.principal && !refused) || res.audited) return then();
+        // The answer leaves once its audit row is committed; no thread waits for that.
+        s.ledger->audit_then(std::move(then), ledger::AuditRecord{
             .actor = req.principal ? req.principal->name + " (" + std::string(api::role_name(req.principal->role)) + ")"
                                    : std::string("unauthenticated"),
             .action = req.method + " " + req.path,

@@ -1010,16 +1010,18 @@ void Ledger::audit(const AuditRecord& r) {
     impl_->write([this, r](Db& db) { insert_audit(db, r, impl_->now_ms()); }).get();
 }
 
-void Ledger::audit_async(AuditRecord r) {
+void Ledger::audit_then(std::function<void()> then, AuditRecord r) {
     if (r.actor.empty() || r.action.empty()) throw LedgerError(errc::kInvalidArgument, "audit needs actor and action");
     impl_->queue->submit([this, r = std::move(r)](Db& db) { insert_audit(db, r, impl_->now_ms()); },
-                         [this](std::exception_ptr e) {
-                             if (!e) return;
-                             try {
-                                 std::rethrow_exception(e);
-                             } catch (const std::exception& x) {
-                                 impl_->log->error("audit row lost: {}", x.what());
+                         [this, then = std::move(then)](std::exception_ptr e) {
+                             if (e) {
+                                 try {
+                                     std::rethrow_exception(e);
+                                 } catch (const std::exception& x) {
+                                     impl_->log->error("audit row lost: {}", x.what());
+                                 }
                              }
+                             then();
                          });
 }
 

@@ -306,9 +306,9 @@ class Ledger {
 
     // ---- audit ------------------------------------------------------------------------------
     void audit(const AuditRecord& record);  // id and `at` are assigned
-    // The same without waiting for the commit (reads and refusals: nothing else depends on it);
-    // a failure is logged.
-    void audit_async(AuditRecord record);
+    // The same without waiting here: `then` runs on the writer thread once the row is committed
+    // (or after a failure, which is logged). Keep `then` quick.
+    void audit_then(std::function<void()> then, AuditRecord record);
     std::vector<AuditRecord> audit_log(std::size_t limit = 100) const;  // newest first
 
     // ---- maintenance ------------------------------------------------------------------------
