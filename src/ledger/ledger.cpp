@@ -622,6 +622,47 @@ std::optional<Customer> Ledger::customer(const std::string& id) const {
     });
 }
 
+namespace {
+
+// What may change in an order that exists (issue 11): nothing once it is closed; its legal entity
+// and customer not once any receipt names it (the money is on that entity's FN and that customer's
+// account); its lines not while a receipt of it is in flight (the facts are about to move), nor so
+// that the total drops below what is prepaid.
+void check_order_change(Db& db, const fiscal::OrderFacts& before, const fiscal::Order& order) {
+    if (before.state != OrderState::Open) {
+        Stmt s(db, "SELECT state FROM orders WHERE id = ?");
+        s.bind(1, order.id);
+        s.step();
+        throw LedgerError(errc::kOrderClosed, "order " + order.id + " is " + s.get_text(0));
+    }
+    const auto receipts_in = [&](const char* states) {
+        Stmt s(db, std::string("SELECT COUNT(*) FROM receipt_orders o JOIN receipts r ON r.id = o.receipt_id "
+                               "WHERE o.order_id = ?") +
+                       states);
+        s.bind(1, order.id);
+        s.step();
+        return s.get_int(0);
+    };
+    if ((before.order.customer != order.customer || before.order.entity_inn != order.entity_inn) && receipts_in("") > 0)
+        throw LedgerError(errc::kOrderHasReceipts, "order " + order.id +
+                                                       " has receipts: its legal entity and customer can no "
+                                                       "longer change");
+    if (before.order.lines == order.lines) return;
+    if (receipts_in(" AND r.state IN ('planned', 'sending', 'uncertain')") > 0)
+        throw LedgerError(errc::kOrderBusy, "order " + order.id + " has receipts being printed; change it later");
+    Kopecks total;
+    for (const auto& l : order.lines) {
+        const auto amount = fiscal::line_amount(l.price, l.quantity);
+        if (!amount) throw LedgerError(errc::kInvalidArgument, "order line amount overflows");
+        total += *amount;
+    }
+    if (total < before.prepaid)
+        throw LedgerError(errc::kBelowPrepaid, "order " + order.id + " would total " + total.to_roubles_string() +
+                                                   " but " + before.prepaid.to_roubles_string() + " is prepaid");
+}
+
+}  // namespace
+
 void Ledger::upsert_order(const fiscal::Order& order) {
     if (order.id.empty() || order.customer.empty()) {
         throw LedgerError(errc::kInvalidArgument, "an order needs an id and a customer");
@@ -631,13 +672,7 @@ void Ledger::upsert_order(const fiscal::Order& order) {
     }
     impl_
         ->write([this, order](Db& db) {
-            {
-                Stmt s(db, "SELECT state FROM orders WHERE id = ?");
-                s.bind(1, order.id);
-                if (s.step() && s.get_text(0) != "open") {
-                    throw LedgerError(errc::kOrderClosed, "order " + order.id + " is " + s.get_text(0));
-                }
-            }
+            if (auto before = load_order_facts(db, order.id)) check_order_change(db, *before, order);
             ensure_customer(db, order.customer);
             const auto now = impl_->now_ms();
             Stmt s(db,
@@ -815,6 +850,18 @@ OrderView Ledger::order_view(const std::string& order_id) const {
                 break;
         }
         return v;
+    });
+}
+
+std::vector<std::string> Ledger::customer_entities(const std::string& customer_id) const {
+    return impl_->read([&](Db& db) {
+        Stmt s(db,
+               "SELECT entity_inn FROM orders WHERE customer = ? UNION "
+               "SELECT g.entity_inn FROM receipts r JOIN registers g ON g.id = r.register_id WHERE r.customer = ?");
+        s.bind(1, customer_id).bind(2, customer_id);
+        std::vector<std::string> out;
+        while (s.step()) out.push_back(s.get_text(0));
+        return out;
     });
 }
 
