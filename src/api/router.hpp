@@ -35,8 +35,13 @@ class Router {
     void set_observer(std::function<void(const HttpRequest&, const HttpResponse&)> observer) {
         observer_ = std::move(observer);
     }
-    // Fills req.params and runs the handler; handler exceptions become 500 JSON errors.
+    // Fills req.params and runs the handler; handler exceptions become 500 JSON errors. Path
+    // parameters outside the safe id set (http.hpp) are 400 invalid_id.
     HttpResponse route(HttpRequest& req) const;
+    // What route() would refuse before its handler runs (404, 405, 400 invalid_id, the guard's 401
+    // or 403), decided from the method, path and headers alone: the server calls it before it reads
+    // a body, so strangers cannot make it hold their bodies. A refusal is also observed (audited).
+    std::optional<HttpResponse> precheck(HttpRequest& req) const;
     // route() and then the observer.
     HttpResponse handle(HttpRequest& req) const;
     // Every route, for the OpenAPI document and its drift test.
@@ -48,6 +53,8 @@ class Router {
         std::vector<std::string> segments;
         Handler handler;
     };
+    // The route for req (params filled, guard passed), or nullptr with the refusal to send.
+    const Route* resolve(HttpRequest& req, std::optional<HttpResponse>& refusal) const;
     std::vector<Route> routes_;
     Guard guard_;
     std::function<void(const HttpRequest&, const HttpResponse&)> observer_;

@@ -109,7 +109,7 @@ Submitted Service::submit(const Principal& who, const std::string& key, const st
             throw ApiError(403, "forbidden", "this token may not use register '" + register_id + "'");
     } else {
         auto picked = pool_.pick(ent->inn, who.registers);
-        if (!picked) throw ApiError(503, picked.error().code, picked.error().message);
+        if (!picked) throw_api_error(picked.error());  // no register this caller may use: its mistake
         register_id = *picked;
     }
 

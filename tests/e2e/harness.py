@@ -26,10 +26,11 @@ def temp_dir(prefix):
 class Kassad:
     """A kassad process. Use as a context manager; stop() sends SIGTERM and returns the exit code."""
 
-    def __init__(self, args=(), config_text=None, data_dir=None, ready_timeout=30):
+    def __init__(self, args=(), config_text=None, data_dir=None, ready_timeout=30, wrapper=()):
+        """`wrapper` runs kassad through another command, e.g. ("prlimit", "--nofile=64")."""
         self.dir = temp_dir("kassad-")
         self.data_dir = data_dir or os.path.join(self.dir, "var")
-        cmd = [KASSAD, "--listen", "127.0.0.1:0", "--data-dir", self.data_dir]
+        cmd = list(wrapper) + [KASSAD, "--listen", "127.0.0.1:0", "--data-dir", self.data_dir]
         if config_text is not None:
             path = os.path.join(self.dir, "kassa.toml")
             with open(path, "w", encoding="utf-8") as f:

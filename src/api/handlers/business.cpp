@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <map>
 
 #include "api/auth.hpp"
 #include "api/errors.hpp"
@@ -139,7 +140,7 @@ json::object register_to_json(const drivers::RegisterWorker& worker, const std::
 drivers::RegisterWorker& register_for(Service& service, const HttpRequest& req) {
     const auto& id = req.params.at("id");
     auto* worker = service.pool().find(id);
-    if (!worker || !principal_of(req).may_use_register(id))
+    if (!worker || !scope_of(service, req).register_id(id))
         throw ApiError(404, "not_found", "register '" + id + "' is not known");
     return *worker;
 }
@@ -176,8 +177,17 @@ void add_business_routes(Router& router, Service& service) {
             if (!service.entity(order.entity_inn))
                 throw ApiError(422, "unknown_entity", "legal entity '" + order.entity_inn + "' is not configured",
                                "entity_inn");
-            if (!principal_of(req).may_use_entity(order.entity_inn))
+            const auto scope = scope_of(service, req);
+            if (!scope.entity(order.entity_inn))
                 throw ApiError(403, "forbidden", "this token may not work for legal entity " + order.entity_inn);
+            // Replacing an order needs its CURRENT entity in reach (404 as if it did not exist);
+            // moving it to another entity or customer is the ledger's rule (order_has_receipts).
+            try {
+                if (!scope.order(service.ledger().order_facts(order.id).order))
+                    throw ApiError(404, "not_found", "order '" + order.id + "' is not known");
+            } catch (const ledger::LedgerError& e) {
+                if (e.code() != ledger::errc::kNotFound) throw;
+            }
             if (auto valid = fiscal::validate_order(order); !valid)
                 throw ApiError(422, valid.error().code, valid.error().message);
             service.ledger().upsert_order(order);
@@ -195,9 +205,8 @@ void add_business_routes(Router& router, Service& service) {
     router.add("GET", "/v1/orders/{id}", "An order with its receipts and what is prepaid, delivered, returned, owed",
                field, [&service](HttpRequest& req) {
                    return guarded([&] {
-                       const auto view = service.ledger().order_view(req.params.at("id"));
-                       if (!principal_of(req).may_use_entity(view.facts.order.entity_inn))
-                           throw ApiError(404, "not_found", "order '" + req.params.at("id") + "' is not known");
+                       const auto view = visible_order(service, req, req.params.at("id"));
+                       const auto scope = scope_of(service, req);
                        json::object out = order_to_json(view.facts.order);
                        out["state"] = view.facts.state == fiscal::OrderState::Open        ? "open"
                                       : view.facts.state == fiscal::OrderState::Delivered ? "delivered"
@@ -210,7 +219,7 @@ void add_business_routes(Router& router, Service& service) {
                        out["credit_owed"] = view.facts.credit_owed.value();
                        json::array receipts;
                        for (const auto& r : view.receipts)
-                           if (may_see(principal_of(req), r)) receipts.push_back(record_to_json(r));
+                           if (scope.receipt(r)) receipts.push_back(record_to_json(r));
                        out["receipts"] = std::move(receipts);
                        return json_response(200, out);
                    });
@@ -316,25 +325,48 @@ void add_business_routes(Router& router, Service& service) {
                        }
                        const auto& who = principal_of(req);
                        if (who.role == Role::Courier) q.created_by = who.name;
+                       const auto scope = scope_of(service, req);
                        json::array out;
                        for (const auto& r : service.ledger().receipts(q))
-                           if (may_see(who, r)) out.push_back(record_to_json(r));
+                           if (scope.receipt(r)) out.push_back(record_to_json(r));
                        return json_response(200, json::object{{"receipts", std::move(out)}});
                    });
                });
     router.add("GET", "/v1/customers/{id}", "A customer's advance balance and its history", office,
                [&service](HttpRequest& req) {
                    return guarded([&] {
-                       const auto view = service.ledger().customer_view(req.params.at("id"));
+                       const auto& id = req.params.at("id");
+                       const auto scope = scope_of(service, req);
+                       if (!scope.unrestricted() && !scope.customer(service.ledger().customer_entities(id)))
+                           throw ApiError(404, "not_found", "customer '" + id + "' is not known");
+                       const auto view = service.ledger().customer_view(id);
+                       // A bound token sees the history of receipts in its reach, and the advance
+                       // balance made of that history (authz.hpp).
+                       auto balance = view.facts.advance_balance;
+                       std::map<ledger::ReceiptId, bool> visible;
+                       const auto in_reach = [&](ledger::ReceiptId rid) {
+                           if (scope.unrestricted()) return true;
+                           auto [it, fresh] = visible.try_emplace(rid, false);
+                           if (fresh) {
+                               const auto r = service.ledger().receipt(rid);
+                               it->second = r && scope.receipt(*r);
+                           }
+                           return it->second;
+                       };
+                       if (!scope.unrestricted()) balance = fiscal::Kopecks{0};
                        json::array history;
-                       for (const auto& e : view.history)
+                       for (const auto& e : view.history) {
+                           if (!in_reach(e.receipt)) continue;
+                           if (!scope.unrestricted() && e.account == fiscal::Account::CustomerAdvance && e.owner == id)
+                               balance += e.delta;
                            history.push_back(json::object{{"receipt", e.receipt},
                                                           {"account", static_cast<int>(e.account)},
                                                           {"owner", e.owner},
                                                           {"delta", e.delta.value()},
                                                           {"at", iso_time(e.at)}});
+                       }
                        return json_response(200, json::object{{"id", view.facts.id},
-                                                              {"advance_balance", view.facts.advance_balance.value()},
+                                                              {"advance_balance", balance.value()},
                                                               {"history", std::move(history)}});
                    });
                });
@@ -342,6 +374,8 @@ void add_business_routes(Router& router, Service& service) {
     router.add("GET", "/v1/audit", "The audit log, newest first (?limit=N, at most 1000)", {"admin"},
                [&service](HttpRequest& req) {
                    return guarded([&] {
+                       if (!scope_of(service, req).audit())
+                           throw ApiError(404, "not_found", "the audit log is for tokens without bindings");
                        std::size_t limit = 100;
                        if (auto it = req.query.find("limit"); it != req.query.end()) {
                            try {
@@ -366,9 +400,10 @@ void add_business_routes(Router& router, Service& service) {
     // ---- registers -------------------------------------------------------------------------------
     router.add("GET", "/v1/registers", "Registers with shift, FN, OFD backlog, paper and queue depth", field,
                [&service](HttpRequest& req) {
+                   const auto scope = scope_of(service, req);
                    json::array out;
                    for (auto* w : service.pool().workers())
-                       if (principal_of(req).may_use_register(w->register_id()))
+                       if (scope.register_id(w->register_id()))
                            out.push_back(register_to_json(*w, service.pool().entity_of(w->register_id())));
                    return json_response(200, json::object{{"registers", std::move(out)}});
                });

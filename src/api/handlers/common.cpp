@@ -10,19 +10,21 @@
 namespace kassa::api {
 
 HttpResponse ledger_error(const ledger::LedgerError& e) {
-    const std::string& code = e.code();
-    if (code == ledger::errc::kNotFound) return error_response(404, code, e.what());
-    if (code == ledger::errc::kIdempotencyConflict)
-        return error_response(409, code, "this Idempotency-Key was used with a different request");
-    if (code == ledger::errc::kOrderClosed) return error_response(409, code, e.what());
-    if (code == ledger::errc::kUnknownOrder) return error_response(404, code, e.what());
-    if (code == ledger::errc::kInvalidArgument) return error_response(422, code, e.what());
+    const int status = status_for(e.code());
+    if (status < 500) {
+        if (e.code() == ledger::errc::kIdempotencyConflict)
+            return error_response(status, e.code(), "this Idempotency-Key was used with a different request");
+        return error_response(status, e.code(), e.what());
+    }
     log::get("api")->error("ledger: {}", e.what());
     return error_response(500, "ledger_error", "the ledger failed; the request was not applied");
 }
 
-bool may_see(const Principal& who, const ledger::ReceiptRecord& r) {
-    return who.role != Role::Courier || r.created_by == who.name;
+Scope scope_of(Service& service, const HttpRequest& req) {
+    std::vector<std::string> registers;
+    for (auto* w : service.pool().workers()) registers.push_back(w->register_id());
+    auto& pool = service.pool();
+    return Scope(principal_of(req), registers, [&pool](const std::string& id) { return pool.entity_of(id); });
 }
 
 ledger::ReceiptId receipt_id_of(const HttpRequest& req) {
@@ -38,8 +40,22 @@ ledger::ReceiptId receipt_id_of(const HttpRequest& req) {
 
 ledger::ReceiptRecord visible_receipt(Service& service, const HttpRequest& req, ledger::ReceiptId id) {
     auto r = service.ledger().receipt(id);
-    if (!r || !may_see(principal_of(req), *r)) throw ApiError(404, "not_found", "no receipt " + std::to_string(id));
+    if (!r || !scope_of(service, req).receipt(*r)) throw ApiError(404, "not_found", "no receipt " + std::to_string(id));
     return *r;
+}
+
+ledger::OrderView visible_order(Service& service, const HttpRequest& req, const std::string& id) {
+    auto view = [&] {
+        try {
+            return service.ledger().order_view(id);
+        } catch (const ledger::LedgerError& e) {
+            if (e.code() != ledger::errc::kNotFound) throw;
+            throw ApiError(404, "not_found", "order '" + id + "' is not known");
+        }
+    }();
+    if (!scope_of(service, req).order(view.facts.order))
+        throw ApiError(404, "not_found", "order '" + id + "' is not known");
+    return view;
 }
 
 }  // namespace kassa::api
