@@ -10,6 +10,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import unittest
 
 BINARY_DIR = os.environ["KASSA_BINARY_DIR"]
 KASSAD = os.path.join(BINARY_DIR, "src", "app", "kassad")
@@ -136,6 +137,20 @@ def office_config(extra=""):
         digest = hashlib.sha256(token.encode()).hexdigest()
         parts.append(f'[[tokens]]\nname = "{name}"\nrole = "{role}"\nsha256 = "{digest}"\n')
     return "\n".join(parts) + extra
+
+
+class SharedKassad(unittest.TestCase):
+    """A test case whose tests share one kassad on office_config(CONFIG_EXTRA)."""
+
+    CONFIG_EXTRA = ""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.k = Kassad(config_text=office_config(cls.CONFIG_EXTRA))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.k.__exit__(None, None, None)
 
 
 def auth(name):

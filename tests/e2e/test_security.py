@@ -14,7 +14,8 @@ import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import ENTITY_A, ENTITY_B, Kassad, auth, office_config, sim_archives, temp_dir  # noqa: E402
+from harness import (ENTITY_A, ENTITY_B, Kassad, SharedKassad, auth, office_config, sim_archives,  # noqa: E402
+                     temp_dir)
 
 BOUND = {
     # name: (role, token, entities, registers)
@@ -88,12 +89,14 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-class Bindings(unittest.TestCase):
+class Bindings(SharedKassad):
     """Items 1 and 2: cross-entity money movement and bindings on reads and register commands."""
+
+    CONFIG_EXTRA = bound_tokens()
 
     @classmethod
     def setUpClass(cls):
-        cls.k = Kassad(config_text=office_config(bound_tokens()))
+        super().setUpClass()
         k = cls.k
         # Entity B's order OB2, 100.00 prepaid by card and confirmed.
         status, answer, _ = k.request("PUT", "/v1/orders/OB2", {"customer": "CB", "entity_inn": ENTITY_B,
@@ -111,10 +114,6 @@ class Bindings(unittest.TestCase):
                                           {"customer": "CS", "cash": cash, "entity_inn": inn},
                                           headers("cashier", key))
             assert status == 200, answer
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.k.__exit__(None, None, None)
 
     def call(self, method, path, body=None, who="cashier-a", key=None):
         return self.k.request(method, path, body, headers(who, key))
@@ -214,16 +213,8 @@ class Bindings(unittest.TestCase):
         self.assertEqual(ledger_rows(self.k.data_dir), before)
 
 
-class Inputs(unittest.TestCase):
+class Inputs(SharedKassad):
     """Item 7: edge inputs are refused with a clear 4xx and write nothing; item 8: files."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.k = Kassad(config_text=office_config())
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.k.__exit__(None, None, None)
 
     def call(self, method, path, body=None, key=None):
         h = dict(auth("cashier"))

@@ -22,6 +22,14 @@ std::pair<int, std::string> refusal(F f) {
     return {0, "accepted"};
 }
 
+HttpRequest get(std::string target) {
+    HttpRequest req;
+    req.method = "GET";
+    req.target = std::move(target);
+    split_target(req.target, req.path, req.query);
+    return req;
+}
+
 TEST(SafeId, AcceptsTheDocumentedSetOnly) {
     EXPECT_TRUE(is_safe_id("A-z_0.9:x"));
     EXPECT_TRUE(is_safe_id(std::string(64, 'a')));
@@ -72,28 +80,19 @@ TEST(ReadCorrection, DatesMustBeDaysOfTheCalendar) {
 TEST(Router, PathParametersOutsideTheSafeSetAre400) {
     Router router;
     router.add("GET", "/v1/orders/{id}", "", [](HttpRequest&) { return HttpResponse{}; });
-    HttpRequest req;
-    req.method = "GET";
-    req.target = "/v1/orders/%FF%FE";
-    split_target(req.target, req.path, req.query);
+    auto req = get("/v1/orders/%FF%FE");
     auto res = router.route(req);
     EXPECT_EQ(res.status, 400);
     EXPECT_EQ(boost::json::parse(res.body).as_object().at("code"), "invalid_id");
     // The refusal is decided before any body: precheck says the same.
-    HttpRequest again;
-    again.method = "GET";
-    again.target = "/v1/orders/%FF%FE";
-    split_target(again.target, again.path, again.query);
+    auto again = get("/v1/orders/%FF%FE");
     ASSERT_TRUE(router.precheck(again).has_value());
     EXPECT_EQ(router.precheck(again)->status, 400);
 }
 
 TEST(Router, AnUnknownPathWithBadBytesStillAnswersValidJson) {
     Router router;
-    HttpRequest req;
-    req.method = "GET";
-    req.target = "/v1/%FF%FE";
-    split_target(req.target, req.path, req.query);
+    auto req = get("/v1/%FF%FE");
     const auto res = router.route(req);
     EXPECT_EQ(res.status, 404);
     boost::system::error_code ec;
