@@ -76,7 +76,8 @@ struct Server::Impl {
 
     // Accept errors (EMFILE, ENFILE, ...) back off 10 ms doubling to 1 s and are logged at most
     // once a second, so a full descriptor table neither spins a core nor floods the log.
-    std::optional<asio::steady_timer> accept_timer;
+    asio::strand<asio::io_context::executor_type> accept_strand{asio::make_strand(ioc)};
+    asio::steady_timer accept_timer{accept_strand};
     std::chrono::milliseconds accept_backoff{0};
     std::chrono::steady_clock::time_point accept_logged{};
     std::uint64_t accept_failures = 0;  // since the last log line
@@ -215,7 +216,13 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
         // The check may write the audit log (a refusal is audited): off the I/O threads.
         beast::get_lowest_layer(stream_).expires_never();
         asio::post(*server_.handlers, [self = this->shared_from_this()] {
-            auto refused = self->server_.router.precheck(self->request_);
+            std::optional<HttpResponse> refused;
+            try {
+                refused = self->server_.router.precheck(self->request_);
+            } catch (const std::exception& e) {  // nothing may escape into the pool
+                log::get("api")->error("checking a request failed: {}", e.what());
+                refused = error_response(500, "internal_error", "the server failed to check the request");
+            }
             asio::post(self->stream_.get_executor(),
                        [self, refused = std::move(refused)]() mutable { self->after_precheck(std::move(refused)); });
         });
@@ -345,27 +352,28 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
 }  // namespace
 
 void Server::Impl::do_accept() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted || stopping) return;
-        if (ec) return on_accept_error(ec);
-        accept_backoff = std::chrono::milliseconds(0);
-        std::shared_ptr<Connection> connection;
-        if (tls) {
-            auto session = std::make_shared<Session<TlsStream>>(std::move(socket), *this, *tls);
-            session->start();
-            connection = session;
-        } else {
-            auto session = std::make_shared<Session<PlainStream>>(std::move(socket), *this);
-            session->start();
-            connection = session;
-        }
-        {
-            std::lock_guard lock(mutex);
-            std::erase_if(sessions, [](const auto& w) { return w.expired(); });
-            sessions.push_back(connection);
-        }
-        do_accept();
-    });
+    acceptor.async_accept(asio::make_strand(ioc),
+                          asio::bind_executor(accept_strand, [this](beast::error_code ec, tcp::socket socket) {
+                              if (ec == asio::error::operation_aborted || stopping) return;
+                              if (ec) return on_accept_error(ec);
+                              accept_backoff = std::chrono::milliseconds(0);
+                              std::shared_ptr<Connection> connection;
+                              if (tls) {
+                                  auto session = std::make_shared<Session<TlsStream>>(std::move(socket), *this, *tls);
+                                  session->start();
+                                  connection = session;
+                              } else {
+                                  auto session = std::make_shared<Session<PlainStream>>(std::move(socket), *this);
+                                  session->start();
+                                  connection = session;
+                              }
+                              {
+                                  std::lock_guard lock(mutex);
+                                  std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+                                  sessions.push_back(connection);
+                              }
+                              do_accept();
+                          }));
 }
 
 void Server::Impl::on_accept_error(const beast::error_code& ec) {
@@ -379,13 +387,13 @@ void Server::Impl::on_accept_error(const beast::error_code& ec) {
         accept_logged = now;
         accept_failures = 0;
     }
-    // The accept handler and this timer run one at a time (one accept is outstanding), so the
+    // The accept handlers, this timer and shutdown's close all run on accept_strand, so the
     // members above need no lock.
-    accept_timer.emplace(ioc, accept_backoff);
-    accept_timer->async_wait([this](beast::error_code wait_ec) {
+    accept_timer.expires_after(accept_backoff);
+    accept_timer.async_wait(asio::bind_executor(accept_strand, [this](beast::error_code wait_ec) {
         if (wait_ec || stopping) return;
         do_accept();
-    });
+    }));
 }
 
 Server::Server(ServerOptions options, const Router& router)
@@ -443,10 +451,10 @@ void Server::shutdown(std::chrono::milliseconds grace) {
     if (s.stopped) return;
     s.stopped = true;
     s.stopping = true;
-    asio::post(s.ioc, [&s] {
+    asio::post(s.accept_strand, [&s] {
         beast::error_code ec;
         s.acceptor.close(ec);
-        if (s.accept_timer) s.accept_timer->cancel();
+        s.accept_timer.cancel();
     });
     std::vector<std::shared_ptr<Connection>> live;
     {
