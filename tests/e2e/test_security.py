@@ -141,6 +141,10 @@ class Bindings(SharedKassad):
                                       key="sec-pay-ob2-a"), 404, "not_found")
         self.assert_refused(self.call("POST", "/v1/customers/CB/refunds", {"cash": 100}, key="sec-refund-cb"),
                             404, "not_found")
+        raw = {"receipt": {"tag1054": 2, "lines": [{"name": "Товар А", "qty": "1", "price": 100, "amount": 100,
+                                                    "tag1214": 4, "tag1199": 1, "vat": 18}],
+                           "tag1031": 100, "total": 100}, "orders": ["OB2"]}
+        self.assert_refused(self.call("POST", "/v1/receipts", raw, key="sec-raw-ob2"), 404, "not_found")
         # An unbound cashier may not move it either once a receipt exists: B's money is on B's FN.
         self.assert_refused(self.call("PUT", "/v1/orders/OB2", moved, who="cashier"), 409, "order_has_receipts")
         self.assert_refused(self.call("PUT", "/v1/orders/OB2", {"customer": "CX", "entity_inn": ENTITY_B,

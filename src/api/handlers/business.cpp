@@ -269,11 +269,19 @@ void add_business_routes(Router& router, Service& service) {
                    return read_balance_refund(b, r.params.at("id"));
                }));
     router.add("POST", "/v1/corrections", "Correction receipt (own initiative or by order)", office,
-               event_route(service, "correction",
-                           [](const json::object& b, const HttpRequest&) { return read_correction(b); }));
+               event_route(service, "correction", [&service](const json::object& b, const HttpRequest& r) {
+                   auto request = read_correction(b);
+                   for (const auto& o : std::get<fiscal::CorrectionEvent>(request.event).orders)
+                       check_order_reach(service, r, o);
+                   return request;
+               }));
     router.add("POST", "/v1/receipts", "A raw receipt computed by the caller (validated, then printed)", office,
-               event_route(service, "receipt.raw",
-                           [](const json::object& b, const HttpRequest&) { return read_raw_receipt(b); }));
+               event_route(service, "receipt.raw", [&service](const json::object& b, const HttpRequest& r) {
+                   auto request = read_raw_receipt(b);
+                   for (const auto& o : std::get<fiscal::RawReceiptEvent>(request.event).orders)
+                       check_order_reach(service, r, o);
+                   return request;
+               }));
 
     // ---- receipts and customers --------------------------------------------------------------
     router.add(
