@@ -1,9 +1,13 @@
 #include "ledger/ledger.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <set>
 #include <utility>
@@ -537,7 +541,27 @@ struct Ledger::Impl {
 Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Ledger::~Ledger() = default;
 
+namespace {
+
+// The ledger holds buyers' phones and e-mails: its file is the owner's only (0600), whatever the
+// umask. SQLite gives the -wal and -shm files the database file's mode; ones an older version left
+// with another mode are set too.
+void restrict_to_owner(const std::string& path) {
+    if (path.empty() || path.front() == ':' || path.starts_with("file:")) return;  // in memory or a URI
+    if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0) {
+        (void)::fchmod(fd, 0600);
+        ::close(fd);
+    }
+    std::error_code ec;
+    for (const char* suffix : {"-wal", "-shm"})
+        std::filesystem::permissions(path + suffix,
+                                     std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+}
+
+}  // namespace
+
 std::unique_ptr<Ledger> Ledger::open(const std::string& path, Clock& clock, LedgerOptions options) {
+    restrict_to_owner(path);
     auto impl = std::make_unique<Impl>(path, clock, options);
     auto& db = impl->writer_db.emplace(path, Db::Mode::ReadWriteCreate, options.busy_timeout_ms);
     // WAL: readers keep a snapshot and never block the single writer. synchronous=FULL: a commit

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "ledger/detail/sqlite.hpp"
@@ -398,6 +399,16 @@ TEST_F(LedgerTest, CustomerEntitiesComeFromOrdersAndReceipts) {
     EXPECT_TRUE(ledger_->customer_entities("nobody").empty());
     store("adv", {advance("C9", 100)});
     EXPECT_EQ(ledger_->customer_entities("C9"), std::vector<std::string>{"7700000000"});
+}
+
+TEST_F(LedgerTest, TheFilesAreTheOwnersOnly) {
+    ledger_->audit(AuditRecord{.actor = "t", .action = "write", .subject = "", .address = "", .detail = ""});
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        const auto perms = std::filesystem::status(file_.path() + suffix).permissions();
+        EXPECT_EQ(perms & std::filesystem::perms::all,
+                  std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
+            << suffix;
+    }
 }
 
 TEST_F(LedgerTest, ReceiptsAreListedByStateRegisterOrderAndTime) {
