@@ -9,6 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -62,38 +63,57 @@ struct ShtrihSimulator::Impl {
     std::string pty_path;
     std::uint16_t bound_port = 0;
     std::atomic<bool> stopping{false};
+    ShtrihSimulator::LineStats stats;                 // guarded by mutex
+    std::chrono::steady_clock::time_point tx_free{};  // the device's side of the line is busy until then
+    std::chrono::steady_clock::time_point rx_free{};  // the host's bytes have all arrived by then
+
+    // Line time of n bytes on an 8N1 line (10 bits a byte); zero without --baud.
+    std::chrono::nanoseconds line_time(std::size_t n) const {
+        if (config.baud == 0) return std::chrono::nanoseconds{0};
+        return std::chrono::nanoseconds{static_cast<std::int64_t>(n) * 10'000'000'000LL / config.baud};
+    }
 
     void send(int fd, const Bytes& bytes) {
         if (bytes.empty() || fd < 0) return;
-        if (config.baud == 0) {
-            write_all(fd, bytes.data(), bytes.size());
-            return;
+        {
+            std::lock_guard lock(mutex);
+            stats.bytes_out += bytes.size();
         }
-        // 10 bits per byte on an 8N1 line.
-        const auto per_byte = std::chrono::microseconds{10'000'000 / config.baud};
-        for (const auto b : bytes) {
-            write_all(fd, &b, 1);
-            std::this_thread::sleep_for(per_byte);
+        if (config.baud > 0) {
+            // The bytes leave one after another at the line rate, after the host's bytes that
+            // caused them have arrived: the host holds the last of them only when the line has
+            // carried them all. (The device's own wait: it models the wire.) One wait per answer.
+            tx_free = std::max({std::chrono::steady_clock::now(), tx_free, rx_free}) + line_time(bytes.size());
+            std::this_thread::sleep_until(tx_free);
         }
+        write_all(fd, bytes.data(), bytes.size());
     }
 
     void serve(std::atomic<bool>& powered_off) {
         std::array<std::uint8_t, 1024> buf{};
+        // A failed accept (no descriptor left) leaves the connection pending, so the listener stays
+        // readable: it is left out of poll for a while (10 ms doubling to 1 s) instead of spinning.
+        std::chrono::milliseconds accept_backoff{0};
+        std::chrono::steady_clock::time_point accept_paused_until{};
         while (!stopping.load()) {
             std::array<pollfd, 3> fds{};
             nfds_t n = 0;
             fds[n++] = pollfd{wake[0], POLLIN, 0};
             const int data_fd = config.endpoint == SimulatorConfig::Endpoint::Pty ? master : client;
             if (data_fd >= 0) fds[n++] = pollfd{data_fd, POLLIN, 0};
-            if (listener >= 0) fds[n++] = pollfd{listener, POLLIN, 0};
+            const auto now = std::chrono::steady_clock::now();
+            if (listener >= 0 && now >= accept_paused_until) fds[n++] = pollfd{listener, POLLIN, 0};
             int timeout_ms = 1000;
+            if (now < accept_paused_until)
+                timeout_ms = static_cast<int>(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(accept_paused_until - now).count() + 1);
             {
                 std::lock_guard lock(mutex);
                 if (auto d = link->next_deadline()) {
                     const auto left =
                         std::chrono::duration_cast<std::chrono::milliseconds>(*d - std::chrono::steady_clock::now());
-                    timeout_ms =
-                        static_cast<int>(std::max<std::int64_t>(0, std::min<std::int64_t>(left.count() + 1, 1000)));
+                    timeout_ms = static_cast<int>(
+                        std::max<std::int64_t>(0, std::min<std::int64_t>(left.count() + 1, timeout_ms)));
                 }
             }
             const int r = ::poll(fds.data(), n, timeout_ms);
@@ -103,7 +123,12 @@ struct ShtrihSimulator::Impl {
                 if (fds[i].revents == 0) continue;
                 if (fds[i].fd == listener) {
                     const int c = ::accept(listener, nullptr, nullptr);
-                    if (c >= 0) {
+                    if (c < 0 && errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) {
+                        accept_backoff = std::clamp<std::chrono::milliseconds>(
+                            accept_backoff * 2, std::chrono::milliseconds(10), std::chrono::seconds(1));
+                        accept_paused_until = std::chrono::steady_clock::now() + accept_backoff;
+                    } else if (c >= 0) {
+                        accept_backoff = std::chrono::milliseconds(0);
                         // One host at a time: a new connection replaces the old one.
                         close_fd(client);
                         client = c;
@@ -119,11 +144,20 @@ struct ShtrihSimulator::Impl {
                     if (config.endpoint == SimulatorConfig::Endpoint::Tcp) close_fd(client);
                     continue;
                 }
+                auto arrived = std::chrono::steady_clock::now();
+                if (config.baud > 0) {
+                    // The host's bytes cross the line at its rate too: the last of them is here
+                    // only one line time after the line became free for them; the device acts on them
+                    // then (send() waits for that before the answer goes out).
+                    rx_free = std::max(arrived, rx_free) + line_time(static_cast<std::size_t>(got));
+                    arrived = rx_free;
+                }
                 Bytes out;
                 {
                     std::lock_guard lock(mutex);
-                    out = link->on_bytes(std::span(buf.data(), static_cast<std::size_t>(got)),
-                                         std::chrono::steady_clock::now());
+                    stats.bytes_in += static_cast<std::uint64_t>(got);
+                    out = link->on_bytes(std::span(buf.data(), static_cast<std::size_t>(got)), arrived);
+                    stats.frames_in = link->frames_received();
                 }
                 send(fds[i].fd, out);
             }
@@ -190,6 +224,7 @@ Result<std::string> ShtrihSimulator::start() {
     if (state.fn_serial.size() != 16) return fail("sim_start_failed", "FN serial must be 16 characters");
     m.device = std::make_unique<SimDevice>(std::move(state), m.config.state_file, clock, m.config.faults);
     m.link = std::make_unique<SimLink>(*m.device, m.config.faults, m.config.endpoint == SimulatorConfig::Endpoint::Tcp);
+    m.link->set_answer_latency(m.config.answer_latency);
     if (::pipe2(m.wake, O_CLOEXEC | O_NONBLOCK) != 0)
         return fail("sim_start_failed", "pipe: " + std::string(std::strerror(errno)));
 
@@ -253,6 +288,16 @@ void ShtrihSimulator::stop() {
     std::lock_guard lock(m.mutex);
     m.done = true;
     m.done_cv.notify_all();
+}
+
+ShtrihSimulator::LineStats ShtrihSimulator::line_stats() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->stats;
+}
+
+void ShtrihSimulator::load_paper() {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->device) impl_->device->load_paper();
 }
 
 std::vector<std::string> ShtrihSimulator::tape_snapshot() const {

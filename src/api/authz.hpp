@@ -8,8 +8,8 @@
 //   orders     those whose CURRENT legal entity is in reach.
 //   receipts   those printed (or to be printed) on a register in reach; couriers: only their own.
 //   customers  shared by every entity in the ledger. A bound token sees a customer only when the
-//              customer has an order or a receipt of an entity in reach, and then only the history
-//              (and the advance balance made of it) of receipts it may see.
+//              customer has an order or a receipt of an entity in reach, and then only what the
+//              entities in reach hold and did for it: their advance balances and journal entries.
 //   audit      only tokens without bindings (the log mixes every entity).
 // Anything out of reach is answered 404, exactly like something that does not exist, so a token
 // cannot learn what other entities have.

@@ -54,9 +54,20 @@ int status_for(std::string_view code) {
         {"duplicate_payment", 409},
         // the register pool: no register of the entity is allowed to this caller (its bindings)
         {"no_register", 422},
+        // the planner: what exists, and when
+        {"unknown_sku", 404},
+        {"order_not_open", 409},
+        {"order_not_delivered", 409},
+        {"busy", 409},
+        {"entity_changed", 409},
     };
     if (auto it = kStatus.find(code); it != kStatus.end()) return it->second;
     return 500;
+}
+
+int planner_status(std::string_view code) {
+    const int status = status_for(code);
+    return status == 500 ? 422 : status;
 }
 
 int status_for(const Error& error) { return status_for(error.code); }

@@ -36,6 +36,9 @@ HttpResponse error_response(int status, const std::string& code, const std::stri
 // own generic codes; unknown codes are ours: 500.
 int status_for(std::string_view code);
 int status_for(const Error& error);
+// The status of a planner refusal (fiscal::plan_event's codes): the caller's mistake about what
+// exists (404) or when (409), else about sums (422). From the same table.
+int planner_status(std::string_view code);
 HttpResponse error_response(const Error& error);
 
 // Throws the ApiError for a lower module's error (its status from status_for).

@@ -213,19 +213,18 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
         if (!ep_ec) request_.remote = ep.address().to_string();
         keep_alive_ = msg.keep_alive();
         version_ = msg.version();
-        // The check may write the audit log (a refusal is audited): off the I/O threads.
-        beast::get_lowest_layer(stream_).expires_never();
-        asio::post(*server_.handlers, [self = this->shared_from_this()] {
-            std::optional<HttpResponse> refused;
-            try {
-                refused = self->server_.router.precheck(self->request_);
-            } catch (const std::exception& e) {  // nothing may escape into the pool
-                log::get("api")->error("checking a request failed: {}", e.what());
-                refused = error_response(500, "internal_error", "the server failed to check the request");
-            }
-            asio::post(self->stream_.get_executor(),
-                       [self, refused = std::move(refused)]() mutable { self->after_precheck(std::move(refused)); });
-        });
+        // Cheap and never blocking (a token's digest and a lookup; refusals are audited
+        // asynchronously), so it runs right here: strangers take no handler thread.
+        after_precheck(precheck());
+    }
+
+    std::optional<HttpResponse> precheck() {
+        try {
+            return server_.router.precheck(request_);
+        } catch (const std::exception& e) {  // nothing may escape into Asio
+            log::get("api")->error("checking a request failed: {}", e.what());
+            return error_response(500, "internal_error", "the server failed to check the request");
+        }
     }
 
     void after_precheck(std::optional<HttpResponse> refused) {
@@ -288,12 +287,19 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
         busy_ = true;
         server_.request_started();
         beast::get_lowest_layer(stream_).expires_never();
-        // Handlers may block (long polls, the ledger); they run on the handler pool and the answer
-        // comes back to this connection's strand.
-        asio::post(*server_.handlers, [self = this->shared_from_this(), req = std::move(req)]() mutable {
-            HttpResponse res = self->server_.router.handle(req);
+        // The answer comes back to this connection's strand from whichever thread has it: a
+        // handler thread, or later the ledger's writer, a register's worker or a timer (deferred
+        // handlers hold no thread while they wait). Open routes (health) are quick and answered on
+        // the I/O thread, so they never queue behind business requests.
+        auto send = [self = this->shared_from_this()](HttpResponse res) {
             asio::post(self->stream_.get_executor(),
                        [self, res = std::move(res)]() mutable { self->write(std::move(res), false); });
+        };
+        auto post = [&pool = *server_.handlers](std::function<void()> work) { asio::post(pool, std::move(work)); };
+        if (server_.router.is_open(req)) return server_.router.dispatch(req, std::move(send), std::move(post));
+        asio::post(*server_.handlers, [self = this->shared_from_this(), req = std::move(req), send = std::move(send),
+                                       post = std::move(post)]() mutable {
+            self->server_.router.dispatch(req, std::move(send), std::move(post));
         });
     }
 

@@ -9,15 +9,45 @@
 
 namespace kassa::api {
 
+namespace {
+
+// The ledger's own codes; anything else a LedgerError carries came from the planner.
+bool is_ledger_code(const std::string& code) {
+    namespace e = ledger::errc;
+    for (const char* c : {e::kNotFound, e::kIllegalTransition, e::kIdempotencyConflict, e::kInvalidArgument,
+                          e::kUnknownOrder, e::kUnknownRegister, e::kOrderClosed, e::kOrderHasReceipts, e::kOrderBusy,
+                          e::kBelowPrepaid, e::kDuplicatePayment, e::kSchemaTooNew, e::kStorage, e::kClosed})
+        if (code == c) return true;
+    return false;
+}
+
+}  // namespace
+
 HttpResponse ledger_error(const ledger::LedgerError& e) {
-    const int status = status_for(e.code());
-    if (status < 500) {
-        if (e.code() == ledger::errc::kIdempotencyConflict)
-            return error_response(status, e.code(), "this Idempotency-Key was used with a different request");
-        return error_response(status, e.code(), e.what());
+    const std::string& code = e.code();
+    if (!is_ledger_code(code)) {
+        auto res = error_response(planner_status(code), code, e.what());
+        // Receipts of the same orders or customer are still being printed: not our fault, not a
+        // queue either; the caller tries again shortly (DESIGN.md §1: nothing waits for a device).
+        if (code == "busy") res.headers["Retry-After"] = "1";
+        return res;
+    }
+    if (const int status = status_for(code); status < 500) {
+        if (code == ledger::errc::kIdempotencyConflict)
+            return error_response(status, code, "this Idempotency-Key was used with a different request");
+        return error_response(status, code, e.what());
     }
     log::get("api")->error("ledger: {}", e.what());
     return error_response(500, "ledger_error", "the ledger failed; the request was not applied");
+}
+
+HttpResponse error_from(std::exception_ptr error) {
+    try {
+        return guarded([&]() -> HttpResponse { std::rethrow_exception(error); });
+    } catch (const std::exception& e) {
+        log::get("api")->error("request failed: {}", e.what());
+        return error_response(500, "internal_error", "the server failed to handle the request");
+    }
 }
 
 Scope scope_of(Service& service, const HttpRequest& req) {

@@ -2,6 +2,8 @@
 // and who may see which receipt or order.
 #pragma once
 
+#include <exception>
+
 #include "api/authz.hpp"
 #include "api/http.hpp"
 #include "api/json_io.hpp"
@@ -29,6 +31,10 @@ HttpResponse guarded(F&& body) {
 
 // The caller's reach (api/authz.hpp) over the configured registers.
 Scope scope_of(Service& service, const HttpRequest& req);
+
+// The answer for an error handed over as an exception_ptr (deferred handlers); other exceptions
+// are rethrown.
+HttpResponse error_from(std::exception_ptr error);
 
 // The {id} of a receipt route; 404 when it is not a number.
 ledger::ReceiptId receipt_id_of(const HttpRequest& req);
