@@ -121,7 +121,7 @@ void Service::submit(const Principal& who, const std::string& key, const std::st
             throw ApiError(403, "forbidden", "this token may not use register '" + register_id + "'");
     } else {
         auto picked = pool_.pick(ent->inn, who.registers);
-        if (!picked) throw ApiError(503, picked.error().code, picked.error().message);
+        if (!picked) throw_api_error(picked.error());  // no register this caller may use: its mistake
         register_id = *picked;
         reserved = true;  // counted as the register's load until its receipts are queued
     }

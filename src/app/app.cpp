@@ -92,6 +92,15 @@ Status App::start() {
     std::error_code ec;
     std::filesystem::create_directories(data_dir, ec);
     if (ec) return fail("data_dir_unavailable", "cannot create data dir '" + data_dir.string() + "': " + ec.message());
+    // The ledger holds buyers' phones and e-mails: the directory is the owner's alone (0700), and so
+    // is every file in it (main sets the umask to 077; files an older version made are fixed below).
+    std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, ec);
+    if (ec)
+        return fail("data_dir_unavailable", "cannot make data dir '" + data_dir.string() + "' 0700: " + ec.message());
+    for (const auto& entry : std::filesystem::directory_iterator(data_dir, ec))
+        if (entry.is_regular_file(ec))
+            std::filesystem::permissions(entry.path(),
+                                         std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
 
     // ---- tokens ---------------------------------------------------------------------------
     for (const auto& t : s.config.tokens) {
@@ -270,6 +279,7 @@ Status App::start() {
                                .port = listen->port,
                                .body_limit_bytes = s.config.server.body_limit_bytes,
                                .header_limit_bytes = s.config.server.header_limit_bytes,
+                               .inflight_body_limit_bytes = s.config.server.inflight_body_limit_bytes,
                                .read_timeout = s.config.server.read_timeout,
                                .io_threads = s.config.server.io_threads,
                                .handler_threads = s.config.server.handler_threads,

@@ -223,8 +223,13 @@ class Ledger {
     void upsert_customer(const Customer& customer);
     std::optional<Customer> customer(const std::string& id) const;
     // Creates or replaces an order and its lines (customer created when unknown). Refused with
-    // order_closed once the order is delivered or cancelled.
+    // order_closed once the order is delivered or cancelled; order_has_receipts when its legal
+    // entity or customer would change and a receipt names it; order_busy when its lines would change
+    // while one of its receipts is in flight; below_prepaid when the new total is below what is
+    // prepaid.
     void upsert_order(const fiscal::Order& order);
+    // The legal entities (INN) of a customer's orders and of the registers of its receipts.
+    std::vector<std::string> customer_entities(const std::string& customer_id) const;
 
     // Whose an order is (customer, legal entity); nullopt when unknown. A light read for routing.
     struct OrderOwner {
