@@ -1,4 +1,5 @@
 #include "simulators/shtrih/server.hpp"
+#include "common/thread_name.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -266,7 +267,10 @@ Result<std::string> ShtrihSimulator::start() {
         m.bound_port = ntohs(addr.sin_port);
         ready = "tcp " + m.config.host + ":" + std::to_string(m.bound_port);
     }
-    m.thread = std::thread([this] { impl_->serve(powered_off_); });
+    m.thread = std::thread([this] {
+        name_this_thread("sim");
+        impl_->serve(powered_off_);
+    });
     return ready;
 }
 
