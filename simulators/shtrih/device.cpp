@@ -421,6 +421,32 @@ Bytes SimDevice::dispatch(const sh::Request& req, bool& power_cut) {
             s.last_fd_number = fn().last_fd;
             return answer(code, 0, s.encode());
         }
+        case cmd::kBeginSettlementReport:  // FF37h, FF0Ch tags, FF38h (§1.8)
+            if (receipt_) return answer(code, err::kReceiptOpen);
+            shift_step_ = ShiftStep::Settlement;
+            shift_tags_.clear();
+            return answer(code, 0);
+        case cmd::kSettlementReport: {  // FF38h: the FN's report on the state of settlements
+            if (shift_step_ != ShiftStep::Settlement) return answer(code, err::kFnWrongState);
+            if (auto e = print_refused()) return answer(code, *e);
+            shift_step_ = ShiftStep::None;
+            Bytes tags = shift_tags_;
+            add_operator_name(tags, *op_no);
+            sh::SettlementReportAnswer a;  // the same counts as the report's 1097/1098
+            a.unconfirmed = static_cast<std::uint32_t>(fn().ofd_unsent());
+            a.first_unconfirmed = sh::FnExpiry{2000, 0, 0};
+            if (const auto* first = fn().ofd_oldest_unsent()) {
+                const auto dt = date_time_of(first->unix_time);
+                a.first_unconfirmed = sh::FnExpiry{dt.year, dt.month, dt.day};
+            }
+            auto doc = fn_.settlement_report(tags);
+            if (!doc) return answer(code, doc.error().code);
+            printed("settlement report FD " + std::to_string((*doc)->number));
+            a.fd_number = (*doc)->number;
+            a.fiscal_sign = (*doc)->fiscal_sign;
+            a.date_time = date_time_of((*doc)->unix_time);
+            return answer(code, 0, a.encode());
+        }
         case cmd::kCancelFnDocument:  // FF08h cancel the document open in the FN (§1.8.2 step 5)
             if (!receipt_) return answer(code, err::kFnWrongState);
             receipt_.reset();

@@ -1,6 +1,8 @@
 // The simulator's device rules (SimDevice) and its link side with faults (SimLink), without I/O.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "common/clock.hpp"
 #include "drivers/shtrih/commands.hpp"
 #include "drivers/shtrih/errors.hpp"
@@ -312,6 +314,26 @@ TEST(ShtrihSimDevice, RegisteredPlaceFillsInAndNoneRegisteredIsRefused) {
     ASSERT_TRUE(receipt);
     EXPECT_EQ(receipt->settlement_address, rig.device.fn().settlement_address);
     EXPECT_EQ(receipt->settlement_place, "Офис");
+}
+
+TEST(ShtrihSimDevice, SettlementReportCountsWhatWaitsForTheOfd) {
+    Rig rig;
+    EXPECT_EQ(rig.error(sh::password_request(sh::cmd::kSettlementReport, 30)), sh::err::kFnWrongState);
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kBeginSettlementReport, 30)), 0);
+    auto a = rig.call(sh::password_request(sh::cmd::kSettlementReport, 30));
+    ASSERT_EQ(a.error, 0);
+    auto report = sh::SettlementReportAnswer::decode(a.data);
+    ASSERT_TRUE(report);
+    EXPECT_EQ(report->fd_number, 2u);
+    EXPECT_EQ(report->unconfirmed, 1u);  // the shift-open report waits for its ticket
+    const auto* doc = rig.device.fn().find(2);
+    ASSERT_NE(doc, nullptr);
+    EXPECT_EQ(doc->type, 21);
+    auto tlvs = fiscal::decode_tlvs(hex(doc->tlv_hex));
+    ASSERT_TRUE(tlvs);
+    EXPECT_NE(std::find_if(tlvs->begin(), tlvs->end(), [](const fiscal::Tlv& t) { return t.tag == 1097; }),
+              tlvs->end());
 }
 
 TEST(ShtrihSimDevice, DeviceTypeNeedsNoPassword) {
