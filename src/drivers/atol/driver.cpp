@@ -210,6 +210,11 @@ DeviceResult<Bytes> AtolDevice::execute(const Request& request, const char* what
     return std::move(answer->data);
 }
 
+DeviceStatusResult AtolDevice::command(const Request& request, const char* what) {
+    if (auto r = execute(request, what); !r) return std::unexpected(r.error());
+    return {};
+}
+
 DeviceResult<std::optional<Bytes>> AtolDevice::recover_pending() {
     if (auto st = ensure_open(); !st) return std::unexpected(st.error());
     auto body = run(session_->start_recovery(), "recover pending result");
@@ -218,18 +223,23 @@ DeviceResult<std::optional<Bytes>> AtolDevice::recover_pending() {
     return std::unexpected(body.error());
 }
 
+DeviceResult<StatusAnswer> AtolDevice::read_status() {
+    auto raw = execute(simple_request(cmd::kStatus), "status");
+    if (!raw) return std::unexpected(raw.error());
+    auto s = StatusAnswer::decode(*raw);
+    if (!s) return device_error(Outcome::RetryLater, "status: " + s.error().message);
+    mode_ = static_cast<std::uint8_t>(s->mode & 0x0F);
+    return *s;
+}
+
 DeviceStatusResult AtolDevice::enter_mode(std::uint8_t mode) {
     if (!mode_) {
-        auto st = execute(simple_request(cmd::kStatus), "status");
-        if (!st) return std::unexpected(st.error());
-        auto s = StatusAnswer::decode(*st);
-        if (!s) return device_error(Outcome::RetryLater, "status: " + s.error().message);
-        mode_ = static_cast<std::uint8_t>(s->mode & 0x0F);
+        if (auto s = read_status(); !s) return std::unexpected(s.error());
     }
     if (*mode_ == mode) return {};
     // §2.2: a mode is left with 48h before another is entered.
     if (*mode_ != mode::kSelect) {
-        if (auto r = execute(simple_request(cmd::kExitMode), "leave mode"); !r) return std::unexpected(r.error());
+        if (auto r = command(simple_request(cmd::kExitMode), "leave mode"); !r) return std::unexpected(r.error());
         mode_ = mode::kSelect;
     }
     if (auto r = execute(EnterModeRequest{mode, options_.password}.request(), "enter mode"); !r)
@@ -238,15 +248,17 @@ DeviceStatusResult AtolDevice::enter_mode(std::uint8_t mode) {
     return {};
 }
 
-DeviceStatusResult AtolDevice::write_tags(std::span<const std::uint8_t> tlvs, std::uint8_t flags, const char* what) {
+DeviceStatusResult AtolDevice::write_tags(std::span<const std::uint8_t> tlvs, std::uint8_t flags, TagFilter skip,
+                                          const char* what) {
     auto parsed = fiscal::decode_tlvs(tlvs);
     if (!parsed) return rejected(std::string(what) + ": " + parsed.error().message);
     for (const auto& t : *parsed) {
+        if (skip && skip(t.tag)) continue;
         WriteTagRequest req{flags, tlv_bytes(t.tag, t.value)};
         if (req.tlv.size() > assume::kMaxTagBytes)
             return rejected(std::string(what) + ": tag " + std::to_string(t.tag) + " too long for one command");
         if (t.tag == fiscal::tag::kBuyerContact) redacted_contact_ = fiscal::decode_string(t.value);
-        if (auto r = execute(req.request(), what); !r) return std::unexpected(r.error());
+        if (auto r = command(req.request(), what); !r) return std::unexpected(r.error());
     }
     return {};
 }
@@ -264,7 +276,7 @@ DeviceStatusResult AtolDevice::cashier_tags(const std::string& cashier, const st
                         std::span(reinterpret_cast<const std::uint8_t*>(cashier_inn.data()), cashier_inn.size()));
     }
     if (w.bytes().empty()) return {};
-    return write_tags(w.bytes(), 0, "cashier tags");
+    return write_tags(w.bytes(), 0, nullptr, "cashier tags");
 }
 
 DeviceResult<FnStatusAnswer> AtolDevice::fn_status() {
@@ -277,13 +289,10 @@ DeviceResult<FnStatusAnswer> AtolDevice::fn_status() {
 
 DeviceResult<DeviceStatus> AtolDevice::status() {
     DeviceStatus st;
-    auto raw = execute(simple_request(cmd::kStatus), "status");
-    if (!raw) return std::unexpected(raw.error());
-    auto s = StatusAnswer::decode(*raw);
-    if (!s) return device_error(Outcome::RetryLater, "status: " + s.error().message);
+    auto s = read_status();
+    if (!s) return std::unexpected(s.error());
     st.mode = s->mode & 0x0F;
     st.submode = s->mode >> 4;
-    mode_ = static_cast<std::uint8_t>(st.mode);
     st.receipt_open = s->receipt_state != 0;
     st.paper_ok = (s->flags & assume::kStatusFlagPaperPresent) != 0;
 
@@ -338,8 +347,7 @@ DeviceResult<DeviceStatus> AtolDevice::status() {
 DeviceStatusResult AtolDevice::open_shift(const std::string& cashier, const std::string& cashier_inn) {
     if (auto r = enter_mode(mode::kRegistration); !r) return r;
     if (auto r = cashier_tags(cashier, cashier_inn); !r) return r;
-    if (auto r = execute(open_shift_request(), "open shift"); !r) return std::unexpected(r.error());
-    return {};
+    return command(open_shift_request(), "open shift");
 }
 
 DeviceStatusResult AtolDevice::close_shift(const std::string& cashier, const std::string& cashier_inn) {
@@ -354,8 +362,7 @@ DeviceStatusResult AtolDevice::close_shift(const std::string& cashier, const std
 
 DeviceStatusResult AtolDevice::x_report() {
     if (auto r = enter_mode(mode::kXReports); !r) return r;
-    if (auto r = execute(report_request(1), "X report"); !r) return std::unexpected(r.error());
-    return {};
+    return command(report_request(1), "X report");
 }
 
 DeviceResult<FiscalResult> AtolDevice::fiscalise(const fiscal::Receipt& receipt) {
@@ -396,31 +403,17 @@ DeviceResult<FiscalResult> AtolDevice::fiscalise_open(const fiscal::Receipt& rec
     // as E8h requisites.
     auto encoded = fiscal::encode_receipt(receipt);
     if (!encoded) return rejected(encoded.error().message);
-    auto doc = fiscal::decode_tlvs(encoded->document);
-    if (!doc) return rejected(doc.error().message);
-    Bytes doc_tags;
-    for (const auto& t : *doc) {
-        if (sent_by_commands(t.tag)) continue;
-        const auto b = tlv_bytes(t.tag, t.value);
-        doc_tags.insert(doc_tags.end(), b.begin(), b.end());
-    }
-    if (auto r = write_tags(doc_tags, 0, "receipt tags"); !r) return std::unexpected(r.error());
+    if (auto r = write_tags(encoded->document, 0, &sent_by_commands, "receipt tags"); !r)
+        return std::unexpected(r.error());
 
     for (std::size_t i = 0; i < receipt.lines.size(); ++i) {
         const auto& line = receipt.lines[i];
-        if (auto r = execute(begin_item_request(), "begin item"); !r) return std::unexpected(r.error());
+        if (auto r = command(begin_item_request(), "begin item"); !r) return std::unexpected(r.error());
         // The line's own tags that EBh does not hold (2108 measure, …), between EAh and EBh.
         auto outer = fiscal::decode_tlvs(encoded->lines[i]);
         if (!outer || outer->size() != 1) return rejected("line " + std::to_string(i + 1) + ": bad 1059 encoding");
-        auto inner = fiscal::decode_tlvs(outer->front().value);
-        if (!inner) return rejected(inner.error().message);
-        Bytes item_tags;
-        for (const auto& t : *inner) {
-            if (sent_by_end_item(t.tag)) continue;
-            const auto b = tlv_bytes(t.tag, t.value);
-            item_tags.insert(item_tags.end(), b.begin(), b.end());
-        }
-        if (auto r = write_tags(item_tags, assume::kWriteTagItem, "line tags"); !r) return std::unexpected(r.error());
+        if (auto r = write_tags(outer->front().value, assume::kWriteTagItem, &sent_by_end_item, "line tags"); !r)
+            return std::unexpected(r.error());
         EndItemRequest end;
         end.price = static_cast<std::uint64_t>(line.price.value());
         end.quantity_milli =
@@ -433,7 +426,7 @@ DeviceResult<FiscalResult> AtolDevice::fiscalise_open(const fiscal::Receipt& rec
         end.name = line.name;
         auto req = end.request();
         if (!req) return rejected("line '" + line.name + "': " + req.error().message);
-        if (auto r = execute(*req, "end item"); !r) return std::unexpected(r.error());
+        if (auto r = command(*req, "end item"); !r) return std::unexpected(r.error());
     }
 
     const std::array<std::pair<std::uint8_t, fiscal::Kopecks>, 5> payments{{
@@ -447,7 +440,7 @@ DeviceResult<FiscalResult> AtolDevice::fiscalise_open(const fiscal::Receipt& rec
         if (sum.is_zero()) continue;
         auto req = MoneyRequest{cmd::kPayment, 0, type, static_cast<std::uint64_t>(sum.value())}.request();
         if (!req) return rejected("payment: " + req.error().message);
-        if (auto r = execute(*req, "payment"); !r) return std::unexpected(r.error());
+        if (auto r = command(*req, "payment"); !r) return std::unexpected(r.error());
     }
 
     // 4Ah with a zero cash sum: everything was paid by 99h above.
@@ -483,15 +476,11 @@ DeviceResult<FiscalResult> AtolDevice::fiscalise_open(const fiscal::Receipt& rec
 }
 
 DeviceStatusResult AtolDevice::cancel_receipt() {
-    auto raw = execute(simple_request(cmd::kStatus), "status");
-    if (!raw) return std::unexpected(raw.error());
-    auto s = StatusAnswer::decode(*raw);
-    if (!s) return device_error(Outcome::RetryLater, "status: " + s.error().message);
-    mode_ = static_cast<std::uint8_t>(s->mode & 0x0F);
+    auto s = read_status();
+    if (!s) return std::unexpected(s.error());
     if (s->receipt_state == 0) return {};
     if (auto r = enter_mode(mode::kRegistration); !r) return r;
-    if (auto r = execute(simple_request(cmd::kCancelReceipt), "cancel receipt"); !r) return std::unexpected(r.error());
-    return {};
+    return command(simple_request(cmd::kCancelReceipt), "cancel receipt");
 }
 
 DeviceResult<FiscalDocumentInfo> AtolDevice::last_document() {
@@ -513,7 +502,7 @@ DeviceStatusResult AtolDevice::print_text(const std::vector<std::string>& lines)
     for (const auto& line : lines) {
         auto req = print_string_request(line);
         if (!req) return rejected("print_text: " + req.error().message);
-        if (auto r = execute(*req, "print text"); !r) return std::unexpected(r.error());
+        if (auto r = command(*req, "print text"); !r) return std::unexpected(r.error());
     }
     return {};
 }
@@ -526,14 +515,10 @@ DeviceStatusResult AtolDevice::print_qr(const std::string& payload) {
     qr.type = assume::kBarcodeQr;
     qr.alignment = assume::kAlignCentre;
     qr.data.assign(payload.begin(), payload.end());
-    if (auto r = execute(qr.request(), "print QR code"); !r) return std::unexpected(r.error());
-    return {};
+    return command(qr.request(), "print QR code");
 }
 
-DeviceStatusResult AtolDevice::cut() {
-    if (auto r = execute(cut_request(0), "cut"); !r) return std::unexpected(r.error());
-    return {};
-}
+DeviceStatusResult AtolDevice::cut() { return command(cut_request(0), "cut"); }
 
 DeviceStatusResult AtolDevice::continue_print() {
     // No public "continue printing" command (assume A13): the register resumes once paper is in.
@@ -554,8 +539,7 @@ DeviceStatusResult AtolDevice::cash(std::uint8_t code, fiscal::Kopecks amount, c
     if (!req) return rejected(std::string(what) + ": " + req.error().message);
     if (auto r = enter_mode(mode::kRegistration); !r) return r;
     if (auto r = cashier_tags(cashier, {}); !r) return r;
-    if (auto r = execute(*req, what); !r) return std::unexpected(r.error());
-    return {};
+    return command(*req, what);
 }
 
 DeviceStatusResult AtolDevice::cash_in(fiscal::Kopecks amount, const std::string& cashier) {
@@ -567,8 +551,7 @@ DeviceStatusResult AtolDevice::cash_out(fiscal::Kopecks amount, const std::strin
 }
 
 DeviceStatusResult AtolDevice::repeat_document() {
-    if (auto r = execute(simple_request(cmd::kReprintLast), "repeat document"); !r) return std::unexpected(r.error());
-    return {};
+    return command(simple_request(cmd::kReprintLast), "repeat document");
 }
 
 Result<std::unique_ptr<FiscalDevice>> make_atol_device(const Uri& uri) {

@@ -65,8 +65,15 @@ class AtolDevice final : public FiscalDevice {
   private:
     DeviceResult<Bytes> run(SessionActions actions, const char* what);
     DeviceStatusResult ensure_open();
+    // 3Fh; remembers the mode it reports.
+    DeviceResult<StatusAnswer> read_status();
     DeviceStatusResult enter_mode(std::uint8_t mode);
-    DeviceStatusResult write_tags(std::span<const std::uint8_t> tlvs, std::uint8_t flags, const char* what);
+    // One command whose answer carries nothing we need.
+    DeviceStatusResult command(const Request& request, const char* what);
+    // Each TLV of `tlvs` as one E8h command, except those `skip` says another command carries.
+    using TagFilter = bool (*)(std::uint16_t tag);
+    DeviceStatusResult write_tags(std::span<const std::uint8_t> tlvs, std::uint8_t flags, TagFilter skip,
+                                  const char* what);
     DeviceStatusResult cashier_tags(const std::string& cashier, const std::string& cashier_inn);
     DeviceStatusResult cash(std::uint8_t code, fiscal::Kopecks amount, const std::string& cashier, const char* what);
     DeviceResult<FiscalResult> fiscalise_open(const fiscal::Receipt& receipt);

@@ -22,6 +22,17 @@ std::vector<V3Event> drain(V3Decoder& d) {
     return out;
 }
 
+// Feeds `bytes` one at a time: nothing may come out before the last byte; returns what comes then.
+template <class Decoder>
+auto feed_byte_by_byte(Decoder& d, const Bytes& bytes) {
+    for (std::size_t i = 0; i + 1 < bytes.size(); ++i) {
+        d.feed(std::span(bytes).subspan(i, 1));
+        EXPECT_FALSE(d.next().has_value()) << "event before byte " << i + 1;
+    }
+    d.feed(std::span(bytes).subspan(bytes.size() - 1));
+    return drain(d);
+}
+
 // ---- v2 ----
 
 TEST(AtolFrameV2, EncodesWorkedExamplesByteForByte) {
@@ -61,13 +72,7 @@ TEST(AtolFrameV2, DecodesWholeFrame) {
 
 TEST(AtolFrameV2, DecodesFrameSplitAcrossReads) {
     V2Decoder d;
-    const auto bytes = hex("02 1F 00 FF 10 10 02 10 03 1A 03 E8");
-    for (std::size_t i = 0; i + 1 < bytes.size(); ++i) {
-        d.feed(std::span(bytes).subspan(i, 1));
-        EXPECT_FALSE(d.next().has_value()) << "event before byte " << i + 1;
-    }
-    d.feed(std::span(bytes).subspan(bytes.size() - 1));
-    auto events = drain(d);
+    auto events = feed_byte_by_byte(d, hex("02 1F 00 FF 10 10 02 10 03 1A 03 E8"));
     ASSERT_EQ(events.size(), 1u);
     EXPECT_EQ(to_hex(events[0].data), "1F 00 FF 10 02 03 1A");
 }
@@ -213,13 +218,7 @@ TEST(AtolFrameV3, DecodesWholePacket) {
 
 TEST(AtolFrameV3, DecodesPacketSplitAcrossReads) {
     V3Decoder d;
-    const auto bytes = hex("FE 08 00 10 C1 01 05 00 00 4C FD EE FD ED E4");
-    for (std::size_t i = 0; i + 1 < bytes.size(); ++i) {
-        d.feed(std::span(bytes).subspan(i, 1));
-        EXPECT_FALSE(d.next().has_value()) << "event before byte " << i + 1;
-    }
-    d.feed(std::span(bytes).subspan(bytes.size() - 1));
-    auto events = drain(d);
+    auto events = feed_byte_by_byte(d, hex("FE 08 00 10 C1 01 05 00 00 4C FD EE FD ED E4"));
     ASSERT_EQ(events.size(), 1u);
     EXPECT_EQ(events[0].kind, V3Event::Kind::Packet);
     EXPECT_EQ(to_hex(events[0].packet.data), "C1 01 05 00 00 4C FE FD");
