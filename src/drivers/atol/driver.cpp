@@ -127,7 +127,6 @@ AtolDevice::~AtolDevice() {
 DeviceStatusResult AtolDevice::ensure_open() {
     if (transport_->is_open()) return {};
     if (auto st = transport_->open(); !st) return device_error(Outcome::RetryLater, st.error().message);
-    mode_.reset();
     // v3: clear tasks a previous connection left behind (§2.4.3 step 1). The answer has an id the
     // session is not waiting for, so it is dropped when it arrives.
     if (auto hello = session_->greeting(); !hello.empty()) {
@@ -148,7 +147,6 @@ DeviceResult<Bytes> AtolDevice::run(SessionActions actions, const char* what) {
         const bool sent = session_->request_sent();
         session_->abort();
         transport_->close();
-        mode_.reset();
         return device_error(Outcome::RetryLater, std::string(what) + ": " + why, sent);
     };
     for (;;) {
@@ -171,7 +169,6 @@ DeviceResult<Bytes> AtolDevice::run(SessionActions actions, const char* what) {
                         return std::unexpected(DeviceError{Outcome::Done, -1, {}, "nothing_pending", false});
                     log_->warn("{}: {}", what, a.result.error().message);
                     if (a.result.error().code == "link_lost" || a.result.error().code == "no_connection") {
-                        mode_.reset();
                         return device_error(Outcome::RetryLater, std::string(what) + ": " + a.result.error().message,
                                             a.result.error().code == "link_lost");
                     }
@@ -228,24 +225,22 @@ DeviceResult<StatusAnswer> AtolDevice::read_status() {
     if (!raw) return std::unexpected(raw.error());
     auto s = StatusAnswer::decode(*raw);
     if (!s) return device_error(Outcome::RetryLater, "status: " + s.error().message);
-    mode_ = static_cast<std::uint8_t>(s->mode & 0x0F);
     return *s;
 }
 
 DeviceStatusResult AtolDevice::enter_mode(std::uint8_t mode) {
-    if (!mode_) {
-        if (auto s = read_status(); !s) return std::unexpected(s.error());
-    }
-    if (*mode_ == mode) return {};
+    // The mode is read every time rather than remembered: a register restarted by its owner (or
+    // by a power cut) is back in mode 0, and a stale guess would turn into "not in this mode"
+    // refusals of a receipt that could have been printed. One 3Fh per operation is cheap.
+    auto s = read_status();
+    if (!s) return std::unexpected(s.error());
+    const std::uint8_t current = s->mode & 0x0F;
+    if (current == mode) return {};
     // §2.2: a mode is left with 48h before another is entered.
-    if (*mode_ != mode::kSelect) {
-        if (auto r = command(simple_request(cmd::kExitMode), "leave mode"); !r) return std::unexpected(r.error());
-        mode_ = mode::kSelect;
+    if (current != mode::kSelect) {
+        if (auto r = command(simple_request(cmd::kExitMode), "leave mode"); !r) return r;
     }
-    if (auto r = execute(EnterModeRequest{mode, options_.password}.request(), "enter mode"); !r)
-        return std::unexpected(r.error());
-    mode_ = mode;
-    return {};
+    return command(EnterModeRequest{mode, options_.password}.request(), "enter mode");
 }
 
 DeviceStatusResult AtolDevice::write_tags(std::span<const std::uint8_t> tlvs, std::uint8_t flags, TagFilter skip,
@@ -353,11 +348,7 @@ DeviceStatusResult AtolDevice::open_shift(const std::string& cashier, const std:
 DeviceStatusResult AtolDevice::close_shift(const std::string& cashier, const std::string& cashier_inn) {
     if (auto r = enter_mode(mode::kZReports); !r) return r;
     if (auto r = cashier_tags(cashier, cashier_inn); !r) return r;
-    auto r = execute(simple_request(cmd::kZReport), "close shift (Z report)");
-    // After a Z report the device may change its mode by itself: look again next time.
-    mode_.reset();
-    if (!r) return std::unexpected(r.error());
-    return {};
+    return command(simple_request(cmd::kZReport), "close shift (Z report)");
 }
 
 DeviceStatusResult AtolDevice::x_report() {

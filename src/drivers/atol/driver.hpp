@@ -65,7 +65,6 @@ class AtolDevice final : public FiscalDevice {
   private:
     DeviceResult<Bytes> run(SessionActions actions, const char* what);
     DeviceStatusResult ensure_open();
-    // 3Fh; remembers the mode it reports.
     DeviceResult<StatusAnswer> read_status();
     DeviceStatusResult enter_mode(std::uint8_t mode);
     // One command whose answer carries nothing we need.
@@ -82,7 +81,6 @@ class AtolDevice final : public FiscalDevice {
     std::unique_ptr<Transport> transport_;
     DriverOptions options_;
     std::unique_ptr<Session> session_;
-    std::optional<std::uint8_t> mode_;  // the device's mode as last seen; nullopt = ask with 3Fh
     std::shared_ptr<spdlog::logger> log_;
     std::string redacted_contact_;  // the frame in flight carries tag 1008: log it masked
 };

@@ -313,11 +313,15 @@ TEST(AtolDriver, ModeChangesLeaveTheOldModeFirst) {
     EXPECT_EQ(f.line->codes(), (std::vector<std::string>{"3F", "48", "56 03", "E8 00", "5A"}));
     f.line->requests.clear();
     ASSERT_TRUE(f.device->x_report());
-    // After Z the mode is read again.
     EXPECT_EQ(f.line->codes(), (std::vector<std::string>{"3F", "48", "56 02", "67"}));
     f.line->requests.clear();
     ASSERT_TRUE(f.device->x_report());
-    EXPECT_EQ(f.line->codes(), (std::vector<std::string>{"67"}));
+    EXPECT_EQ(f.line->codes(), (std::vector<std::string>{"3F", "67"}));
+    // A register restarted behind our back is in mode 0 again: the mode is entered anew.
+    f.reg.mode = mode::kSelect;
+    f.line->requests.clear();
+    ASSERT_TRUE(f.device->x_report());
+    EXPECT_EQ(f.line->codes(), (std::vector<std::string>{"3F", "56 02", "67"}));
 }
 
 TEST(AtolDriver, RefusedItemCancelsTheReceipt) {
@@ -402,9 +406,9 @@ TEST(AtolDriver, CashInAndOut) {
     Fixture f;
     ASSERT_TRUE(f.device->cash_in(fiscal::Kopecks{50000}, "Иванов"));
     ASSERT_TRUE(f.device->cash_out(fiscal::Kopecks{12345}, ""));
-    EXPECT_EQ(f.line->codes(), (std::vector<std::string>{"3F", "56 01", "E8 00", "49", "4F"}));
+    EXPECT_EQ(f.line->codes(), (std::vector<std::string>{"3F", "56 01", "E8 00", "49", "3F", "4F"}));
     EXPECT_EQ(to_hex(f.line->requests[3].params), "00 00 00 05 00 00");
-    EXPECT_EQ(to_hex(f.line->requests[4].params), "00 00 00 01 23 45");
+    EXPECT_EQ(to_hex(f.line->requests[5].params), "00 00 00 01 23 45");
 }
 
 TEST(AtolDriver, StatusReadsModesShiftAndFn) {
