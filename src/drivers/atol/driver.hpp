@@ -51,11 +51,10 @@ class AtolDevice final : public FiscalDevice {
     DeviceStatusResult print_text(const std::vector<std::string>& lines) override;
     DeviceStatusResult print_qr(const std::string& payload) override;
     DeviceStatusResult cut() override;
-    // The calls the device core adds to FiscalDevice (issue 12); overrides once it lands.
-    DeviceStatusResult continue_print();
-    DeviceStatusResult cash_in(fiscal::Kopecks amount, const std::string& cashier);
-    DeviceStatusResult cash_out(fiscal::Kopecks amount, const std::string& cashier);
-    DeviceStatusResult repeat_document();
+    DeviceStatusResult continue_print() override;
+    DeviceStatusResult cash_in(fiscal::Kopecks amount, const std::string& cashier) override;
+    DeviceStatusResult cash_out(fiscal::Kopecks amount, const std::string& cashier) override;
+    DeviceStatusResult repeat_document() override;
 
     // One command: the answer's data, or a DeviceError (device code → outcome; link → RetryLater).
     DeviceResult<Bytes> execute(const Request& request, const char* what);

@@ -20,6 +20,9 @@ namespace kassa::drivers::atol {
 
 using Bytes = std::vector<std::uint8_t>;
 
+// The link layer a register speaks; its device profile says which (driver_query link=v2|v3).
+enum class LinkVersion : std::uint8_t { V2 = 2, V3 = 3 };
+
 // ---- v2 (§2.3) ----
 
 inline constexpr std::uint8_t kStx = 0x02;

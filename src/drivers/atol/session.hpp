@@ -151,8 +151,6 @@ class V3Session final : public Session {
     int polls_ = 0;
 };
 
-enum class LinkVersion : std::uint8_t { V2 = 2, V3 = 3 };
-
 std::unique_ptr<Session> make_session(LinkVersion version, SessionConfig config = {});
 
 }  // namespace kassa::drivers::atol
