@@ -264,6 +264,7 @@ Bytes AtolSimDevice::close_receipt(const at::Request& req) {
     const auto kept = static_cast<std::int64_t>(r.paid[0] - change);
     fn_.registers().cash_in_drawer += (r.sign == 1 || r.sign == 4) ? kept : -kept;
     fn_.save();
+    ++receipts_this_run_;
     printed("receipt " + std::to_string((*archived)->number) + " total " + std::to_string(r.total));
     receipt_.reset();
     return answer(code, 0);

@@ -34,6 +34,7 @@ class AtolSimDevice {
     void load_paper() { paper_.load(); }
     const FnState& fn() const { return fn_.state(); }
     const std::vector<std::string>& tape() const { return tape_; }
+    std::uint64_t receipts_this_run() const { return receipts_this_run_; }
 
   private:
     struct OpenReceipt {
@@ -65,6 +66,7 @@ class AtolSimDevice {
     Bytes pending_tags_;  // E8h outside a receipt: for the next shift report or cash document
     std::vector<std::string> tape_;
     std::string last_document_;
+    std::uint64_t receipts_this_run_ = 0;
 };
 
 }  // namespace kassa::sim::atol
