@@ -24,8 +24,9 @@ at::FnDateTime date_time_of(std::int64_t unix_time) {
 
 }  // namespace
 
-AtolSimDevice::AtolSimDevice(FnState state, std::string state_path, const Clock& clock)
-    : fn_(std::move(state), std::move(state_path), clock), clock_(clock) {}
+AtolSimDevice::AtolSimDevice(FnState state, std::string state_path, const Clock& clock,
+                             std::optional<std::uint64_t> paper_out_after)
+    : fn_(std::move(state), std::move(state_path), clock), clock_(clock), paper_out_after_(paper_out_after) {}
 
 std::uint8_t AtolSimDevice::fn_error(std::uint8_t fn_code) {
     switch (fn_code) {
@@ -267,6 +268,7 @@ Bytes AtolSimDevice::close_receipt(const at::Request& req) {
     ++receipts_this_run_;
     printed("receipt " + std::to_string((*archived)->number) + " total " + std::to_string(r.total));
     receipt_.reset();
+    if (paper_out_after_ && receipts_this_run_ == *paper_out_after_) paper_.run_out();
     return answer(code, 0);
 }
 

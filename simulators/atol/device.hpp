@@ -25,7 +25,9 @@ using drivers::atol::Bytes;
 class AtolSimDevice {
   public:
     // `state_path` empty = keep the FN in memory only.
-    AtolSimDevice(FnState state, std::string state_path, const Clock& clock);
+    // `paper_out_after`: the roll runs out right after the Nth receipt of this run (fault script).
+    AtolSimDevice(FnState state, std::string state_path, const Clock& clock,
+                  std::optional<std::uint64_t> paper_out_after = std::nullopt);
 
     // Executes one application request (password, command, parameters) and returns its answer.
     Bytes handle(std::span<const std::uint8_t> request);
@@ -67,6 +69,7 @@ class AtolSimDevice {
     std::vector<std::string> tape_;
     std::string last_document_;
     std::uint64_t receipts_this_run_ = 0;
+    std::optional<std::uint64_t> paper_out_after_;
 };
 
 }  // namespace kassa::sim::atol

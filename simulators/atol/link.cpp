@@ -18,7 +18,15 @@ Bytes reply(std::uint8_t status, Bytes answer = {}) {
 
 }  // namespace
 
-AtolSimLink::AtolSimLink(AtolSimDevice& device, at::LinkVersion version) : device_(device), version_(version) {}
+AtolSimLink::AtolSimLink(AtolSimDevice& device, at::LinkVersion version, AtolFaults faults)
+    : device_(device), version_(version), faults_(std::move(faults)) {}
+
+void AtolSimLink::emit(Bytes answer, Bytes& out) {
+    ++answers_;
+    if (faults_.drop_answers.contains(answers_)) return;
+    if (faults_.corrupt_answers.contains(answers_) && !answer.empty()) answer.back() ^= 0xFF;
+    out.insert(out.end(), answer.begin(), answer.end());
+}
 
 void AtolSimLink::reset_line() {
     v3_.reset();
@@ -107,9 +115,9 @@ void AtolSimLink::v3_packet(const at::V3Packet& p, Bytes& out) {
     last_id_ = p.id;
     last_packet_ = p.data;
     last_reply_ = answer;
-    const auto packet = at::encode_v3_packet(p.id, answer);
-    out.insert(out.end(), packet.begin(), packet.end());
-    out.insert(out.end(), push.begin(), push.end());
+    auto whole = at::encode_v3_packet(p.id, answer);
+    whole.insert(whole.end(), push.begin(), push.end());
+    emit(std::move(whole), out);
 }
 
 void AtolSimLink::v2_event(const at::V2Event& e, Bytes& out) {
@@ -123,10 +131,7 @@ void AtolSimLink::v2_event(const at::V2Event& e, Bytes& out) {
         v2_state_ = V2State::Executed;
         return;
     }
-    const auto frame = [&] {
-        const auto f = at::encode_v2_frame(v2_answer_);
-        out.insert(out.end(), f.begin(), f.end());
-    };
+    const auto frame = [&] { emit(at::encode_v2_frame(v2_answer_), out); };
     switch (e.control) {
         case at::kEnq:
             // The host asks for the line: granted when we hold nothing for it.

@@ -7,6 +7,7 @@
 //       packet from the host, or a corrupt one, is answered by resending the last answer.
 //   v2: ENQ → ACK; frame → ACK and execution; EOT → ENQ; ACK → the answer frame; ACK → EOT; NAK →
 //       the answer frame again. A corrupt frame → NAK.
+// Faults (faults.hpp) act on the answers as they leave.
 #pragma once
 
 #include <cstdint>
@@ -16,12 +17,13 @@
 
 #include "drivers/atol/frame.hpp"
 #include "simulators/atol/device.hpp"
+#include "simulators/atol/faults.hpp"
 
 namespace kassa::sim::atol {
 
 class AtolSimLink {
   public:
-    AtolSimLink(AtolSimDevice& device, drivers::atol::LinkVersion version);
+    AtolSimLink(AtolSimDevice& device, drivers::atol::LinkVersion version, AtolFaults faults = {});
 
     // Bytes from the host; returns the bytes to send back.
     Bytes on_bytes(std::span<const std::uint8_t> bytes);
@@ -33,6 +35,8 @@ class AtolSimLink {
     void v3_packet(const drivers::atol::V3Packet& p, Bytes& out);
     void v2_event(const drivers::atol::V2Event& e, Bytes& out);
     Bytes run(std::span<const std::uint8_t> request);
+    // One answer leaves the device: the fault script may drop it or flip its last byte.
+    void emit(Bytes answer, Bytes& out);
 
     AtolSimDevice& device_;
     drivers::atol::LinkVersion version_;
@@ -53,6 +57,8 @@ class AtolSimLink {
     V2State v2_state_ = V2State::Idle;
     Bytes v2_answer_;
     std::uint64_t requests_run_ = 0;
+    AtolFaults faults_;
+    std::uint64_t answers_ = 0;
 };
 
 }  // namespace kassa::sim::atol

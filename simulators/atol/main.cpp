@@ -2,7 +2,7 @@
 // kassa-sim; a second binary keeps each family's options its own).
 //
 //   kassa-sim-atol --pty [--link PATH] | --tcp HOST:PORT
-//                  [--protocol v3|v2] [--state FILE] [--power-cut-after-receipt N]
+//                  [--protocol v3|v2] [--state FILE] [--faults FILE]   (faults.hpp: the script)
 //
 // When it serves, it prints one line on stdout, e.g. "kassa-sim-atol ready tcp 127.0.0.1:40123" or
 // "kassa-sim-atol ready pty /dev/pts/5", so callers await that line instead of sleeping.
@@ -25,7 +25,7 @@ namespace {
 
 int usage() {
     std::cerr << "usage: kassa-sim-atol --pty [--link PATH] | --tcp HOST:PORT [--protocol v3|v2] [--state FILE] "
-                 "[--power-cut-after-receipt N]\n";
+                 "[--faults FILE]\n";
     return 2;
 }
 
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
             config.host = hp->host;
             config.port = hp->port;
             endpoint_given = true;
-        } else if (a == "--link" || a == "--state" || a == "--protocol" || a == "--power-cut-after-receipt") {
+        } else if (a == "--link" || a == "--state" || a == "--protocol" || a == "--faults") {
             const char* v = value();
             if (!v) return usage();
             const std::string s = v;
@@ -72,7 +72,14 @@ int main(int argc, char** argv) {
                 if (s != "v2" && s != "v3") return usage();
                 config.link = s == "v2" ? kassa::drivers::atol::LinkVersion::V2 : kassa::drivers::atol::LinkVersion::V3;
             }
-            if (a == "--power-cut-after-receipt") config.power_cut_after_receipt = std::stoull(s);
+            if (a == "--faults") {
+                auto f = kassa::sim::atol::AtolFaults::load(s);
+                if (!f) {
+                    std::cerr << "kassa-sim-atol: " << f.error().message << "\n";
+                    return 2;
+                }
+                config.faults = std::move(*f);
+            }
         } else {
             return usage();
         }

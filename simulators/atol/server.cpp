@@ -103,8 +103,8 @@ struct AtolSimulator::Impl {
                 {
                     std::lock_guard lock(mutex);
                     out = link->on_bytes(std::span(buf.data(), static_cast<std::size_t>(got)));
-                    cut = config.power_cut_after_receipt &&
-                          device->receipts_this_run() >= *config.power_cut_after_receipt;
+                    cut = config.faults.power_cut_after_receipt &&
+                          device->receipts_this_run() >= *config.faults.power_cut_after_receipt;
                 }
                 if (cut) {
                     // The receipt is in the FN and its state file; the answer never leaves.
@@ -144,8 +144,9 @@ Result<std::string> AtolSimulator::start() {
     } else {
         return std::unexpected(loaded.error());
     }
-    m.device = std::make_unique<AtolSimDevice>(std::move(state), m.config.state_file, clock);
-    m.link = std::make_unique<AtolSimLink>(*m.device, m.config.link);
+    m.device =
+        std::make_unique<AtolSimDevice>(std::move(state), m.config.state_file, clock, m.config.faults.paper_out_after);
+    m.link = std::make_unique<AtolSimLink>(*m.device, m.config.link, m.config.faults);
     if (::pipe2(m.wake, O_CLOEXEC | O_NONBLOCK) != 0)
         return fail("sim_start_failed", "pipe: " + std::string(std::strerror(errno)));
 

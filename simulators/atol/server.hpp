@@ -12,6 +12,7 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "drivers/atol/frame.hpp"
+#include "simulators/atol/faults.hpp"
 #include "simulators/fn/state.hpp"
 
 namespace kassa::sim::atol {
@@ -24,9 +25,7 @@ struct AtolSimulatorConfig {
     std::string pty_link;            // pty: optional symlink to the slave path
     std::string state_file;          // empty = FN in memory only; created when missing
     drivers::atol::LinkVersion link = drivers::atol::LinkVersion::V3;
-    // After this many receipts of this run are in the FN (state saved), the device stops answering
-    // for good: the answer to the close never leaves it (a power cut mid-receipt).
-    std::optional<std::uint64_t> power_cut_after_receipt;
+    AtolFaults faults;             // the fault script (faults.hpp)
     const Clock* clock = nullptr;  // the register's wall clock; default system
 };
 

@@ -106,14 +106,16 @@ class AtolConformance : public ::testing::TestWithParam<Endpoint> {
         if (sim_) sim_->stop();
     }
 
-    void start(std::optional<std::uint64_t> power_cut_after_receipt = std::nullopt) {
+    void start(const std::string& fault_script = "") {
         device_.reset();
         if (sim_) sim_->stop();
         AtolSimulatorConfig cfg;
         cfg.endpoint = GetParam().endpoint;
         cfg.link = GetParam().link;
         cfg.state_file = state_file_.string();
-        cfg.power_cut_after_receipt = power_cut_after_receipt;
+        auto faults = sim::atol::AtolFaults::parse(fault_script);
+        ASSERT_TRUE(faults) << faults.error().message;
+        cfg.faults = std::move(*faults);
         cfg.clock = &clock_;
         sim_ = std::make_unique<AtolSimulator>(std::move(cfg));
         auto ready = sim_->start();
@@ -196,7 +198,7 @@ TEST_P(AtolConformance, CashInOutAndPaperOut) {
 TEST_P(AtolConformance, PowerCutMidReceiptIsFoundInTheFnAfterRestart) {
     start();
     ASSERT_TRUE(device_->open_shift("Кассир Иванов", ""));
-    start(1);  // the first receipt of this run cuts the power once it is in the FN
+    start("power_cut_after_receipt 1");  // the first receipt of this run cuts the power once it is in the FN
     const auto sent = receipts()[0].second;
     auto cut = device_->fiscalise(sent);
     ASSERT_FALSE(cut);
@@ -210,6 +212,42 @@ TEST_P(AtolConformance, PowerCutMidReceiptIsFoundInTheFnAfterRestart) {
     EXPECT_EQ(last->calc_sign, sent.sign);
     expect_archived(last->number, sent);
     ASSERT_TRUE(device_->cancel_receipt());  // nothing is left open
+}
+
+TEST_P(AtolConformance, CorruptAnswersAreAskedAgain) {
+    // Bad CRCs on answers spread over the shift opening and the sale: v2 answers NAK, v3 an empty
+    // packet or a Req poll; every one is repaired and the sale is fiscalised once.
+    start("corrupt_answer 2\ncorrupt_answer 5\ncorrupt_answer 9\ncorrupt_answer 14\ncorrupt_answer 20");
+    ASSERT_TRUE(device_->open_shift("Кассир Иванов", ""));
+    const auto sent = receipts()[0].second;
+    auto r = device_->fiscalise(sent);
+    ASSERT_TRUE(r) << r.error().to_string();
+    expect_archived(r->fd_number, sent);
+    EXPECT_EQ(sim_->fn_snapshot().receipts_total, 1u);
+}
+
+TEST_P(AtolConformance, LostAnswersOnV3AreRepairedWithoutADuplicate) {
+    if (GetParam().link != LinkVersion::V3) GTEST_SKIP() << "v2 has no way to ask for a lost answer (§2.3)";
+    start("drop_answer 3\ndrop_answer 7\ndrop_answer 11\ndrop_answer 15\ndrop_answer 19");
+    ASSERT_TRUE(device_->open_shift("Кассир Иванов", ""));
+    const auto sent = receipts()[0].second;
+    auto r = device_->fiscalise(sent);
+    ASSERT_TRUE(r) << r.error().to_string();
+    expect_archived(r->fd_number, sent);
+    const auto fn = sim_->fn_snapshot();
+    EXPECT_EQ(fn.receipts_total, 1u);
+    EXPECT_EQ(fn.documents.size(), 2u);  // the shift-open report and one receipt: nothing ran twice
+}
+
+TEST_P(AtolConformance, PaperRunsOutAfterAReceipt) {
+    start("paper_out_after 1");
+    ASSERT_TRUE(device_->open_shift("Кассир Иванов", ""));
+    ASSERT_TRUE(device_->fiscalise(receipts()[0].second));
+    auto next = device_->fiscalise(receipts()[1].second);
+    ASSERT_FALSE(next);
+    EXPECT_EQ(next.error().outcome, Outcome::NeedsOperator);
+    sim_->load_paper();
+    ASSERT_TRUE(device_->fiscalise(receipts()[1].second));
 }
 
 INSTANTIATE_TEST_SUITE_P(Links, AtolConformance,
