@@ -250,6 +250,21 @@ TEST_P(AtolConformance, PaperRunsOutAfterAReceipt) {
     ASSERT_TRUE(device_->fiscalise(receipts()[1].second));
 }
 
+TEST_P(AtolConformance, ShiftOlderThan24HoursNeedsTheOperatorUntilClosed) {
+    start();
+    ASSERT_TRUE(device_->open_shift("Кассир Иванов", ""));
+    clock_.advance(std::chrono::hours{25});
+    auto st = device_->status();
+    ASSERT_TRUE(st) << st.error().to_string();
+    EXPECT_TRUE(st->shift_expired);
+    auto late = device_->fiscalise(receipts()[0].second);
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error().outcome, Outcome::NeedsOperator);
+    ASSERT_TRUE(device_->close_shift("Кассир Иванов", ""));  // closing is still allowed
+    ASSERT_TRUE(device_->open_shift("Кассир Иванов", ""));
+    ASSERT_TRUE(device_->fiscalise(receipts()[0].second));
+}
+
 INSTANTIATE_TEST_SUITE_P(Links, AtolConformance,
                          ::testing::Values(Endpoint{AtolSimulatorConfig::Endpoint::Pty, LinkVersion::V3},
                                            Endpoint{AtolSimulatorConfig::Endpoint::Tcp, LinkVersion::V3},

@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <deque>
+#include <set>
 
 #include "common/clock.hpp"
 #include "drivers/atol/driver.hpp"
 #include "drivers/atol/errors.hpp"
 #include "fiscal/tlv.hpp"
 #include "simulators/atol/device.hpp"
+#include "simulators/atol/faults.hpp"
 #include "simulators/atol/link.hpp"
 
 namespace kassa::drivers::atol {
@@ -258,6 +260,21 @@ TEST(AtolSimV3, LostAnswerIsRepairedWithoutRunningAnythingTwice) {
         EXPECT_EQ(lossy.receipts, clean.receipts) << std::hex << int{lose};
         EXPECT_EQ(lossy.commands, clean.commands) << std::hex << int{lose};  // nothing ran twice
         EXPECT_EQ(lossy.result->fd_number, clean.result->fd_number);
+    }
+}
+
+TEST(AtolSimFaults, ScriptParsesAndRefusesNonsense) {
+    auto f =
+        sim::atol::AtolFaults::parse("# a comment\ndrop_answer 3\ncorrupt_answer 4 # trailing\n\npaper_out_after 2\n");
+    ASSERT_TRUE(f) << f.error().message;
+    EXPECT_EQ(f->drop_answers, (std::set<std::uint64_t>{3}));
+    EXPECT_EQ(f->corrupt_answers, (std::set<std::uint64_t>{4}));
+    EXPECT_EQ(f->paper_out_after, 2u);
+    EXPECT_FALSE(f->power_cut_after_receipt);
+    for (const char* bad : {"drop_answer", "drop_answer 0", "stall 3 100", "corrupt_answer x"}) {
+        auto r = sim::atol::AtolFaults::parse(bad);
+        ASSERT_FALSE(r) << bad;
+        EXPECT_EQ(r.error().code, "bad_fault_script");
     }
 }
 
