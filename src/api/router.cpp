@@ -112,17 +112,30 @@ HttpResponse Router::route(HttpRequest& req, const std::function<void()>& author
     }
 }
 
-std::optional<HttpResponse> Router::precheck(HttpRequest& req) const {
+void Router::precheck(HttpRequest& req, std::function<void(std::optional<HttpResponse>)> done) const {
     std::optional<HttpResponse> refusal;
     resolve(req, refusal);
-    if (refusal && observer_) {
-        try {
-            observer_(req, *refusal);
-        } catch (const std::exception& e) {
-            log::get("api")->error("request observer failed: {}", e.what());
-        }
+    if (!refusal) return done(std::nullopt);
+    if (!observer_) return done(std::move(refusal));
+    // A refusal is audited like any answer: it leaves once its row is committed.
+    auto shared = std::make_shared<HttpResponse>(std::move(*refusal));
+    auto once = std::make_shared<std::atomic<bool>>(false);
+    auto then = [shared, once, done = std::move(done)] {
+        if (!once->exchange(true)) done(std::move(*shared));
+    };
+    try {
+        observer_(req, *shared, then);
+    } catch (const std::exception& e) {
+        log::get("api")->error("request observer failed: {}", e.what());
+        then();
     }
-    return refusal;
+}
+
+std::optional<HttpResponse> Router::precheck(HttpRequest& req) const {
+    std::promise<std::optional<HttpResponse>> promise;
+    auto future = promise.get_future();
+    precheck(req, [&promise](std::optional<HttpResponse> r) { promise.set_value(std::move(r)); });
+    return future.get();
 }
 
 void Responder::send(HttpResponse res) const { send_(std::move(res)); }

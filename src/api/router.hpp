@@ -42,6 +42,8 @@ class Router {
     // What route() would refuse before its handler runs (404, 405, 400 invalid_id, the guard's 401
     // or 403), decided from the method, path and headers alone: the server calls it before it reads
     // a body, so strangers cannot make it hold their bodies. A refusal is also observed (audited).
+    // The same, answering through `done` (now, or once a refusal's audit row is committed).
+    void precheck(HttpRequest& req, std::function<void(std::optional<HttpResponse>)> done) const;
     std::optional<HttpResponse> precheck(HttpRequest& req) const;
     // Runs the route and answers through `send` exactly once, now or later (a deferred handler),
     // then the observer sees the answer. `post` runs work on a handler thread.

@@ -213,17 +213,23 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
         if (!ep_ec) request_.remote = ep.address().to_string();
         keep_alive_ = msg.keep_alive();
         version_ = msg.version();
-        // Cheap and never blocking (a token's digest and a lookup; refusals are audited
-        // asynchronously), so it runs right here: strangers take no handler thread.
-        after_precheck(precheck());
+        // Cheap and never blocking (a token's digest and a lookup; a refusal's audit row is
+        // committed without a thread waiting), so it runs right here: strangers take no handler thread.
+        precheck();
     }
 
-    std::optional<HttpResponse> precheck() {
+    void precheck() {
+        auto done = [self = this->shared_from_this()](std::optional<HttpResponse> refused) {
+            // Now (on this strand), or from the ledger's writer once a refusal's audit row is in.
+            asio::dispatch(self->stream_.get_executor(), [self, refused = std::move(refused)]() mutable {
+                self->after_precheck(std::move(refused));
+            });
+        };
         try {
-            return server_.router.precheck(request_);
+            server_.router.precheck(request_, done);
         } catch (const std::exception& e) {  // nothing may escape into Asio
             log::get("api")->error("checking a request failed: {}", e.what());
-            return error_response(500, "internal_error", "the server failed to check the request");
+            done(error_response(500, "internal_error", "the server failed to check the request"));
         }
     }
 

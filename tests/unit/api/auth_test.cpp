@@ -81,7 +81,10 @@ TEST_F(AuthTest, WrongRoleIs403AndAdminPassesEverything) {
 
 TEST_F(AuthTest, PrecheckDecidesFromTheHeadersAloneAndAuditsTheRefusal) {
     std::vector<int> observed;
-    router.set_observer([&](const HttpRequest&, const HttpResponse& res) { observed.push_back(res.status); });
+    router.set_observer([&](const HttpRequest&, const HttpResponse& res, std::function<void()> then) {
+        observed.push_back(res.status);
+        then();
+    });
     auto stranger = with_token("POST", "/v1/deliveries", "guess");
     const auto refused = router.precheck(stranger);
     ASSERT_TRUE(refused.has_value());
