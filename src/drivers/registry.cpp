@@ -3,6 +3,7 @@
 #include <array>
 #include <string>
 
+#include "drivers/atol/driver.hpp"
 #include "drivers/shtrih/driver.hpp"
 
 namespace kassa::drivers {
@@ -11,6 +12,7 @@ namespace {
 
 constexpr std::array kFamilies{
     FamilyEntry{"shtrih", &shtrih::make_shtrih_device, &shtrih::check_options},
+    FamilyEntry{"atol", &atol::make_atol_device, &atol::check_options},
 };
 
 }  // namespace
