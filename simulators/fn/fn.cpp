@@ -181,6 +181,7 @@ void EmulatedFn::ofd_deliver(std::size_t count) {
         d.ofd_ticket = true;
         ++done;
     }
+    state_.archive_changed();
     if (done > 0) save();
 }
 

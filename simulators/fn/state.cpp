@@ -118,8 +118,10 @@ Status FnState::save(const std::string& path) const {
     o["cash_in_drawer"] = cash_in_drawer;
     o["kkt_documents"] = kkt_documents;
     o["documents_in_shift"] = documents_in_shift;
-    json::array docs;
-    for (const auto& d : documents) {
+    if (serialized_documents_ > documents.size()) serialized_documents_ = 0;
+    if (serialized_documents_ == 0) documents_json_.clear();
+    for (std::size_t i = serialized_documents_; i < documents.size(); ++i) {
+        const auto& d = documents[i];
         json::object j;
         j["number"] = d.number;
         j["type"] = d.type;
@@ -129,14 +131,20 @@ Status FnState::save(const std::string& path) const {
         j["total"] = d.total;
         j["tlv"] = d.tlv_hex;
         j["ofd_ticket"] = d.ofd_ticket;
-        docs.push_back(std::move(j));
+        if (!documents_json_.empty()) documents_json_ += ',';
+        documents_json_ += json::serialize(j);
     }
-    o["documents"] = std::move(docs);
+    serialized_documents_ = documents.size();
+    o["documents"] = json::array{};
+    // The header's last member is the empty archive: splice the kept text into it.
+    std::string text = json::serialize(o);
+    const std::string empty = "\"documents\":[]";
+    text.insert(text.rfind(empty) + empty.size() - 1, documents_json_);
     const std::string tmp = path + ".tmp";
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         if (!out) return fail("state_write_failed", "cannot write " + tmp);
-        out << json::serialize(o) << '\n';
+        out << text << '\n';
         out.flush();
         if (!out) return fail("state_write_failed", "cannot write " + tmp);
     }

@@ -55,8 +55,16 @@ struct FnState {
     // A fresh, registered FN with a random secret, expiring three years after `now_unix`.
     static FnState fresh(std::int64_t now_unix);
     static Result<FnState> load(const std::string& path);
-    // Write-then-rename, so a crash never leaves half a file.
+    // Write-then-rename, so a crash never leaves half a file. The archive's JSON is kept between
+    // saves and only new documents are serialised, so a save after every document costs little
+    // more than the write itself as the archive grows.
     Status save(const std::string& path) const;
+    // A document already in the archive changed (the OFD's ticket): serialise them all again.
+    void archive_changed() const { serialized_documents_ = 0; }
+
+  private:
+    mutable std::string documents_json_;  // "{…},{…}" of documents[0, serialized_documents_)
+    mutable std::size_t serialized_documents_ = 0;
 };
 
 }  // namespace kassa::sim
