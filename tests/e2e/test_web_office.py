@@ -1,0 +1,103 @@
+"""The office dashboard against the real kassad: the pages served by kassad itself (types, caching,
+no path traversal, the start-up line), then the browser test web/tests/browser/office.mjs in
+Debian's Chromium, whose QR screenshot is decoded here with zbarimg. Screenshots are kept under
+<build>/web-artifacts/ (not committed)."""
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import ENTITY_A, TOKENS, Kassad, auth, office_config  # noqa: E402
+
+WEB_DIR = os.environ.get("KASSA_WEB_DIR") or os.path.join(os.environ["KASSA_SOURCE_DIR"], "web")
+ARTIFACTS = os.path.join(os.environ["KASSA_BINARY_DIR"], "web-artifacts", "office")
+
+
+def raw_get(kassad, target):
+    """GET with the target sent as is (http.client does not normalise '..')."""
+    conn = http.client.HTTPConnection(kassad.host, kassad.port, timeout=30)
+    try:
+        conn.putrequest("GET", target, skip_accept_encoding=True)
+        conn.endheaders()
+        res = conn.getresponse()
+        return res.status, res.read(), res
+    finally:
+        conn.close()
+
+
+class WebOffice(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.kassad = Kassad(config_text=office_config())
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.kassad.__exit__(None, None, None)
+
+    def test_1_kassad_serves_the_pages(self):
+        status, body, res = raw_get(self.kassad, "/office/")
+        self.assertEqual(status, 200)
+        self.assertEqual(res.getheader("Content-Type"), "text/html; charset=utf-8")
+        self.assertEqual(res.getheader("Cache-Control"), "no-cache")
+        self.assertIn(b'lang="ru"', body)
+        # The page's own bundles, content-hashed and cached for a year.
+        script = body.split(b'src="', 1)[1].split(b'"', 1)[0].decode()
+        self.assertTrue(script.startswith("/assets/"), script)
+        status, _, res = raw_get(self.kassad, script)
+        self.assertEqual(status, 200)
+        self.assertEqual(res.getheader("Content-Type"), "text/javascript; charset=utf-8")
+        self.assertIn("immutable", res.getheader("Cache-Control"))
+        status, _, res = raw_get(self.kassad, "/")
+        self.assertEqual((status, res.getheader("Location")), (302, "/office/"))
+        status, _, _ = raw_get(self.kassad, "/courier/")
+        self.assertEqual(status, 200)
+        # No token needed for the pages; still needed for the data.
+        status, _, _ = raw_get(self.kassad, "/v1/registers")
+        self.assertEqual(status, 401)
+
+    def test_2_no_path_leaves_the_web_root(self):
+        for target in ("/assets/../../../../etc/passwd", "/assets/..%2f..%2f..%2fetc%2fpasswd",
+                       "/office/%2e%2e/%2e%2e/CMakeCache.txt", "/assets/%2e%2e", "/office/..%5c..%5cCMakeCache.txt",
+                       "/courier/.hidden", "/assets/nope.js"):
+            status, body, _ = raw_get(self.kassad, target)
+            self.assertEqual(status, 404, target)
+            self.assertNotIn(b"root:", body, target)
+
+    def test_3_startup_line_says_where_the_pages_are(self):
+        lines = self.kassad.await_stdout("  stop:")
+        self.assertIn(f"office: http://{self.kassad.host}:{self.kassad.port}/office/", lines)
+        # This config lists tokens, so there is no admin-token file to point at.
+        self.assertIn("a cashier or admin token", lines)
+
+    def test_4_office_dashboard_in_chromium(self):
+        env = dict(os.environ,
+                   KASSA_URL=f"http://{self.kassad.host}:{self.kassad.port}",
+                   KASSA_TOKEN=TOKENS["cashier"][1],
+                   KASSA_ENTITY=ENTITY_A,
+                   KASSA_REGISTER="a-tcp",
+                   KASSA_ARTIFACTS=ARTIFACTS)
+        proc = subprocess.run(["node", "tests/browser/office.mjs"], cwd=WEB_DIR, env=env, capture_output=True,
+                              text=True, timeout=540)
+        sys.stdout.write(proc.stdout)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr + "".join(self.kassad.stderr_lines[-30:]))
+        with open(os.path.join(ARTIFACTS, "result.json"), encoding="utf-8") as f:
+            result = json.load(f)
+        # The QR the page shows is the receipt's check QR, as the register fiscalised it.
+        status, receipt, _ = self.kassad.request("GET", f"/v1/receipts/{result['journal_receipt']}",
+                                                 headers=auth("cashier"))
+        self.assertEqual(status, 200)
+        decoded = subprocess.run(["zbarimg", "--raw", "-q", result["qr_png"]], capture_output=True, text=True)
+        self.assertEqual(decoded.stdout.strip(), receipt["fiscal"]["qr"])
+        # The wizard's return made as many receipts as the same return over the API, each confirmed.
+        self.assertEqual(len(result["wizard_receipts"]), len(result["api_receipts"]))
+        for rid in result["wizard_receipts"]:
+            status, r, _ = self.kassad.request("GET", f"/v1/receipts/{rid}", headers=auth("cashier"))
+            self.assertEqual((status, r["state"]), (200, "confirmed"))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,417 @@
+// Wizards over the planner's routes (never raw receipts). Each prepares its action (the
+// Idempotency-Key is made and stored first), then sends it and shows the receipts it made.
+import { useState } from 'preact/hooks';
+import { ApiError } from '../api/client';
+import type { PendingAction } from '../api/keys';
+import { formatQuantity, formatRub, lineAmount, parseQuantity, parseRub } from '../api/money';
+import type { OrderView, ReceiptsEnvelope, Register, VatClass } from '../api/types';
+import { useOffice } from './context';
+import { METHOD_WORDS, RECEIPT_STATE_WORDS, SIGN_WORDS } from './logic';
+
+type Method = 'cash' | 'electronic' | 'to_balance';
+const METHOD_LABEL: Record<Method, string> = { cash: 'наличными', electronic: 'на карту', to_balance: 'на авансовый баланс' };
+
+function useSender() {
+  const { api, openReceipt } = useOffice();
+  const [result, setResult] = useState<ReceiptsEnvelope | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const send = async (action: PendingAction) => {
+    setBusy(true);
+    setError(null);
+    setResult(null);
+    try {
+      setResult(await api.send(action));
+    } catch (e) {
+      const err = e as ApiError;
+      setError(
+        err.unanswered || err.status === 503 || err.status === 504
+          ? `${err.message}. Ответа нет: нажмите «Отправить» ещё раз — второй чек не появится (ключ ${action.key}).`
+          : `${err.message}${err.details?.field ? ` (поле ${err.details.field})` : ''}`,
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+  const view = (
+    <>
+      {error && <p class="error" role="alert">{error}</p>}
+      {result && (
+        <div class="result" data-test="wizard-result">
+          <p>{result.replayed ? 'Уже было сделано раньше (тот же ключ): новых чеков нет.' : `Чеков: ${result.receipts.length}`}</p>
+          <ul>
+            {result.receipts.map((r) => (
+              <li key={r.id} data-result-receipt={r.id}>
+                <button type="button" class="link" onClick={() => openReceipt(r.id)}>
+                  № {r.id}
+                </button>{' '}
+                {SIGN_WORDS[r.receipt.tag1054]} · {METHOD_WORDS[r.receipt.lines[0]?.tag1214] ?? ''} ·{' '}
+                {formatRub(r.receipt.total)} · {RECEIPT_STATE_WORDS[r.state]}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </>
+  );
+  return { send, busy, view };
+}
+
+function MethodPicker({ value, onChange, allowBalance }: { value: Method; onChange: (m: Method) => void; allowBalance: boolean }) {
+  const methods: Method[] = allowBalance ? ['cash', 'electronic', 'to_balance'] : ['cash', 'electronic'];
+  return (
+    <fieldset class="methods">
+      <legend>Как вернуть деньги</legend>
+      {methods.map((m) => (
+        <label key={m}>
+          <input type="radio" name="method" value={m} checked={value === m} onChange={() => onChange(m)} /> {METHOD_LABEL[m]}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+export function ReturnWizard() {
+  const { api } = useOffice();
+  const [orderId, setOrderId] = useState('');
+  const [order, setOrder] = useState<OrderView | null>(null);
+  const [qty, setQty] = useState<Record<string, string>>({});
+  const [method, setMethod] = useState<Method>('cash');
+  const [contact, setContact] = useState('');
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const { send, busy, view } = useSender();
+
+  const load = async (e: Event) => {
+    e.preventDefault();
+    setLoadError(null);
+    try {
+      const o = await api.order(orderId.trim());
+      setOrder(o);
+      setQty(Object.fromEntries(o.lines.map((l) => [l.sku, '0'])));
+    } catch (err) {
+      setOrder(null);
+      setLoadError((err as Error).message);
+    }
+  };
+  const chosen = order
+    ? order.lines
+        .map((l) => ({ line: l, micro: parseQuantity(qty[l.sku] ?? '0') }))
+        .filter((x) => x.micro !== null && x.micro > 0n)
+    : [];
+  const invalid = order ? order.lines.some((l) => parseQuantity(qty[l.sku] ?? '0') === null) : false;
+  const sum = chosen.reduce((n, x) => n + lineAmount(x.line.price, x.micro!), 0);
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (!order || chosen.length === 0 || invalid) return;
+    const body = {
+      lines: chosen.map((x) => ({ sku: x.line.sku, qty: formatQuantity(x.micro!) })),
+      refund: { [method]: sum },
+      ...(contact.trim() ? { buyer_contact: contact.trim() } : {}),
+    };
+    void send(api.returnGoods(order.id, body));
+  };
+
+  return (
+    <section aria-label="Возврат товара">
+      <form onSubmit={(e) => void load(e)} class="row">
+        <label>
+          Номер заказа
+          <input name="return-order" value={orderId} onInput={(e) => setOrderId((e.target as HTMLInputElement).value)} required />
+        </label>
+        <button type="submit">Найти заказ</button>
+      </form>
+      {loadError && <p class="error">{loadError}</p>}
+      {order && (
+        <form onSubmit={submit}>
+          <p>
+            Заказ {order.id}, покупатель {order.customer}: сумма {formatRub(order.total)}
+            {order.state === 'delivered' ? `, передан на ${formatRub(order.delivered)}` : `, предоплата ${formatRub(order.prepaid)}`}, уже
+            возвращено {formatRub(order.returned)}
+            {order.credit_owed > 0 ? `, долг по кредиту ${formatRub(order.credit_owed)}` : ''}.
+          </p>
+          {order.state !== 'delivered' && <p class="warn-box">Заказ ещё не передан покупателю: вернуть можно только переданный товар (или отменить заказ).</p>}
+          <table class="table compact">
+            <thead>
+              <tr>
+                <th>Товар</th>
+                <th>Продано</th>
+                <th>Цена</th>
+                <th>Вернуть</th>
+              </tr>
+            </thead>
+            <tbody>
+              {order.lines.map((l) => (
+                <tr key={l.sku}>
+                  <td>{l.name}</td>
+                  <td class="num">{l.qty}</td>
+                  <td class="num">{formatRub(l.price)}</td>
+                  <td>
+                    <input
+                      class="qty"
+                      inputMode="decimal"
+                      aria-label={`Вернуть: ${l.name}`}
+                      value={qty[l.sku]}
+                      onInput={(e) => setQty({ ...qty, [l.sku]: (e.target as HTMLInputElement).value })}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <button type="button" onClick={() => setQty(Object.fromEntries(order.lines.map((l) => [l.sku, l.qty])))}>
+            Весь заказ
+          </button>
+          <MethodPicker value={method} onChange={setMethod} allowBalance={true} />
+          <label>
+            Телефон или e-mail для электронного чека (необязательно)
+            <input value={contact} onInput={(e) => setContact((e.target as HTMLInputElement).value)} />
+          </label>
+          <p class="big" data-test="return-sum">
+            К возврату: {formatRub(sum)} {METHOD_LABEL[method]}
+          </p>
+          <button type="submit" class="primary" disabled={busy || chosen.length === 0 || invalid}>
+            {busy ? 'Пробиваю…' : 'Оформить возврат'}
+          </button>
+        </form>
+      )}
+      {view}
+    </section>
+  );
+}
+
+function MoneyForm({ kind, registers }: { kind: 'advance' | 'credit'; registers: Register[] }) {
+  const { api } = useOffice();
+  const [subject, setSubject] = useState('');
+  const [info, setInfo] = useState<string | null>(null);
+  const [amount, setAmount] = useState('');
+  const [method, setMethod] = useState<Method>('cash');
+  const [inn, setInn] = useState('');
+  const [contact, setContact] = useState('');
+  const { send, busy, view } = useSender();
+  const entities = [...new Set(registers.map((r) => r.entity_inn))];
+  const kopecks = parseRub(amount);
+
+  const look = async () => {
+    try {
+      if (kind === 'advance') {
+        const c = await api.customer(subject.trim());
+        setInfo(`Авансовый баланс: ${formatRub(c.advance_balance)}`);
+      } else {
+        const o = await api.order(subject.trim());
+        setInfo(`Долг по кредиту: ${formatRub(o.credit_owed)}`);
+      }
+    } catch (e) {
+      setInfo((e as Error).message);
+    }
+  };
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (!kopecks || !subject.trim()) return;
+    const body = {
+      [method]: kopecks,
+      ...(kind === 'advance' && (inn || entities[0]) ? { entity_inn: inn || entities[0] } : {}),
+      ...(contact.trim() ? { buyer_contact: contact.trim() } : {}),
+    };
+    void send(kind === 'advance' ? api.refundAdvance(subject.trim(), body) : api.repayCredit(subject.trim(), body));
+  };
+  return (
+    <form onSubmit={submit} aria-label={kind === 'advance' ? 'Возврат аванса' : 'Погашение кредита'}>
+      <div class="row">
+        <label>
+          {kind === 'advance' ? 'Покупатель' : 'Номер заказа'}
+          <input value={subject} onInput={(e) => setSubject((e.target as HTMLInputElement).value)} onBlur={() => subject.trim() && void look()} required />
+        </label>
+        {info && <span class="muted">{info}</span>}
+      </div>
+      {kind === 'advance' && entities.length > 1 && (
+        <label>
+          Юрлицо (ИНН)
+          <select value={inn || entities[0]} onChange={(e) => setInn((e.target as HTMLSelectElement).value)}>
+            {entities.map((x) => (
+              <option key={x}>{x}</option>
+            ))}
+          </select>
+        </label>
+      )}
+      <label>
+        Сумма, ₽
+        <input inputMode="decimal" value={amount} onInput={(e) => setAmount((e.target as HTMLInputElement).value)} required />
+      </label>
+      {amount && kopecks === null && <p class="error">Сумма: рубли и не больше двух знаков копеек, например 1 234,50</p>}
+      {kind === 'advance' ? (
+        <MethodPicker value={method} onChange={setMethod} allowBalance={false} />
+      ) : (
+        <fieldset class="methods">
+          <legend>Как получены деньги</legend>
+          {(['cash', 'electronic'] as const).map((m) => (
+            <label key={m}>
+              <input type="radio" name="credit-method" checked={method === m} onChange={() => setMethod(m)} /> {m === 'cash' ? 'наличными' : 'картой'}
+            </label>
+          ))}
+        </fieldset>
+      )}
+      <label>
+        Телефон или e-mail для электронного чека (необязательно)
+        <input value={contact} onInput={(e) => setContact((e.target as HTMLInputElement).value)} />
+      </label>
+      <button type="submit" class="primary" disabled={busy || !kopecks}>
+        {busy ? 'Пробиваю…' : kind === 'advance' ? 'Вернуть аванс' : 'Принять оплату кредита'}
+      </button>
+      {view}
+    </form>
+  );
+}
+
+const VATS: VatClass[] = ['vat22', 'vat20', 'vat10', 'vat7', 'vat5', 'vat0', 'none'];
+
+export function CorrectionWizard({ registers }: { registers: Register[] }) {
+  const { api } = useOffice();
+  const entities = [...new Set(registers.map((r) => r.entity_inn))];
+  const [type, setType] = useState<'self' | 'by_order'>('self');
+  const [date, setDate] = useState('');
+  const [orderNumber, setOrderNumber] = useState('');
+  const [sign, setSign] = useState(1);
+  const [name, setName] = useState('');
+  const [qty, setQty] = useState('1');
+  const [price, setPrice] = useState('');
+  const [vat, setVat] = useState<VatClass>('vat22');
+  const [method, setMethod] = useState<'cash' | 'electronic'>('cash');
+  const [inn, setInn] = useState('');
+  const [fiscalSign, setFiscalSign] = useState('');
+  const { send, busy, view } = useSender();
+  const kopecks = parseRub(price);
+  const micro = parseQuantity(qty);
+  const total = kopecks !== null && micro !== null ? lineAmount(kopecks, micro) : null;
+  const ready = !!date && !!name.trim() && total !== null && total > 0 && (type === 'self' || !!orderNumber.trim());
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (!ready || total === null || micro === null || kopecks === null) return;
+    void send(
+      api.correction({
+        correction: { type, date, ...(type === 'by_order' ? { order_number: orderNumber.trim() } : {}) },
+        correct: {
+          tag1054: sign,
+          lines: [{ name: name.trim(), qty: formatQuantity(micro), price: kopecks, tag1214: 4, vat_class: vat }],
+          ...(method === 'cash' ? { tag1031: total } : { tag1081: total }),
+          total,
+        },
+        ...(fiscalSign.trim() ? { corrected_fiscal_sign: fiscalSign.trim() } : {}),
+        ...(inn || entities[0] ? { entity_inn: inn || entities[0] } : {}),
+      }),
+    );
+  };
+  return (
+    <form onSubmit={submit} aria-label="Чек коррекции">
+      <fieldset class="methods">
+        <legend>Основание (1173)</legend>
+        <label>
+          <input type="radio" name="ctype" checked={type === 'self'} onChange={() => setType('self')} /> самостоятельно
+        </label>
+        <label>
+          <input type="radio" name="ctype" checked={type === 'by_order'} onChange={() => setType('by_order')} /> по предписанию налоговой
+        </label>
+      </fieldset>
+      <div class="row">
+        <label>
+          Дата расчёта (1178)
+          <input type="date" value={date} onInput={(e) => setDate((e.target as HTMLInputElement).value)} required />
+        </label>
+        {type === 'by_order' && (
+          <label>
+            Номер предписания (1179)
+            <input value={orderNumber} onInput={(e) => setOrderNumber((e.target as HTMLInputElement).value)} required />
+          </label>
+        )}
+        <label>
+          ФП исправляемого чека (если был)
+          <input value={fiscalSign} onInput={(e) => setFiscalSign((e.target as HTMLInputElement).value)} />
+        </label>
+      </div>
+      {entities.length > 1 && (
+        <label>
+          Юрлицо (ИНН)
+          <select value={inn || entities[0]} onChange={(e) => setInn((e.target as HTMLSelectElement).value)}>
+            {entities.map((x) => (
+              <option key={x}>{x}</option>
+            ))}
+          </select>
+        </label>
+      )}
+      <label>
+        Признак расчёта
+        <select value={sign} onChange={(e) => setSign(Number((e.target as HTMLSelectElement).value))}>
+          {Object.entries(SIGN_WORDS).map(([k, v]) => (
+            <option key={k} value={k}>
+              {v}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div class="row">
+        <label>
+          Товар
+          <input value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} required />
+        </label>
+        <label>
+          Кол-во
+          <input class="qty" inputMode="decimal" value={qty} onInput={(e) => setQty((e.target as HTMLInputElement).value)} />
+        </label>
+        <label>
+          Цена, ₽
+          <input inputMode="decimal" value={price} onInput={(e) => setPrice((e.target as HTMLInputElement).value)} />
+        </label>
+        <label>
+          НДС
+          <select value={vat} onChange={(e) => setVat((e.target as HTMLSelectElement).value as VatClass)}>
+            {VATS.map((v) => (
+              <option key={v} value={v}>
+                {v === 'none' ? 'без НДС' : v.replace('vat', 'НДС ') + '%'}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Оплата
+          <select value={method} onChange={(e) => setMethod((e.target as HTMLSelectElement).value as 'cash' | 'electronic')}>
+            <option value="cash">наличными</option>
+            <option value="electronic">безналичными</option>
+          </select>
+        </label>
+      </div>
+      <p class="big">
+        Должно было быть: {SIGN_WORDS[sign]}, {total === null ? '—' : formatRub(total)}
+      </p>
+      <button type="submit" class="primary" disabled={busy || !ready}>
+        {busy ? 'Пробиваю…' : 'Пробить чек коррекции'}
+      </button>
+      {view}
+    </form>
+  );
+}
+
+export function Wizards({ registers }: { registers: Register[] }) {
+  const [which, setWhich] = useState<'return' | 'advance' | 'credit' | 'correction'>('return');
+  const tabs = [
+    ['return', 'Возврат товара'],
+    ['advance', 'Возврат аванса'],
+    ['credit', 'Погашение кредита'],
+    ['correction', 'Коррекция'],
+  ] as const;
+  return (
+    <section>
+      <div class="subtabs" role="tablist">
+        {tabs.map(([k, label]) => (
+          <button type="button" role="tab" aria-selected={which === k} key={k} onClick={() => setWhich(k)}>
+            {label}
+          </button>
+        ))}
+      </div>
+      {which === 'return' && <ReturnWizard />}
+      {which === 'advance' && <MoneyForm kind="advance" registers={registers} key="advance" />}
+      {which === 'credit' && <MoneyForm kind="credit" registers={registers} key="credit" />}
+      {which === 'correction' && <CorrectionWizard registers={registers} />}
+    </section>
+  );
+}

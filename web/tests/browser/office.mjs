@@ -1,0 +1,183 @@
+// The office dashboard in Debian's Chromium (playwright-core) against a real kassad, started by
+// tests/e2e/test_web_office.py. Env: KASSA_URL, KASSA_TOKEN (a cashier's), KASSA_ENTITY (an INN
+// with registers KASSA_REGISTER…), KASSA_ARTIFACTS (screenshots and result.json go there).
+// Waits are on what the page shows (Playwright's auto-waiting), never on a clock.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.KASSA_URL;
+const TOKEN = process.env.KASSA_TOKEN;
+const ENTITY = process.env.KASSA_ENTITY;
+const REGISTER = process.env.KASSA_REGISTER;
+const OUT = process.env.KASSA_ARTIFACTS;
+assert.ok(BASE && TOKEN && ENTITY && REGISTER && OUT, 'KASSA_URL, KASSA_TOKEN, KASSA_ENTITY, KASSA_REGISTER, KASSA_ARTIFACTS');
+mkdirSync(OUT, { recursive: true });
+const result = {};
+let step = 0;
+
+async function api(method, path, body, key) {
+  const headers = { Authorization: `Bearer ${TOKEN}` };
+  if (body) headers['Content-Type'] = 'application/json';
+  if (key) headers['Idempotency-Key'] = key;
+  const res = await fetch(BASE + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function shot(page, name) {
+  const file = join(OUT, `${String(++step).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`screenshot ${file}`);
+}
+
+// What the planner puts on a receipt, without ids, times or fiscal results.
+function essence(r) {
+  const x = r.receipt;
+  return {
+    tag1054: x.tag1054,
+    lines: x.lines.map((l) => [l.name, l.qty, l.price, l.amount, l.tag1214, l.tag1199, l.vat]),
+    pay: [x.tag1031, x.tag1081, x.tag1215, x.tag1216, x.tag1217, x.total],
+  };
+}
+
+const order = (id, lines) => api('PUT', `/v1/orders/${id}`, { customer: `cust-${id}`, entity_inn: ENTITY, lines });
+const LINES = [
+  { sku: 'A', name: 'Чайник', qty: '2', price: 150000, vat: 'vat22' },
+  { sku: 'B', name: 'Плита', qty: '1', price: 700000, vat: 'vat22' },
+];
+async function prepaidDelivered(id) {
+  await order(id, LINES);
+  await api('POST', '/v1/payments?wait=30', { customer: `cust-${id}`, electronic: 1000000, allocate: [{ order: id, amount: 1000000 }] }, `pay-${id}`);
+  await api('POST', `/v1/orders/${id}/delivery?wait=30`, {}, `deliver-${id}`);
+}
+
+const profile = mkdtempSync(join(tmpdir(), 'kassa-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1366, height: 900 },
+  locale: 'ru-RU',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+context.setDefaultTimeout(45_000);
+const page = context.pages()[0] ?? (await context.newPage());
+const consoleErrors = [];
+page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+try {
+  // ---- sign in: a wrong token is refused, the right one (typed, Enter) opens the dashboard ----
+  await page.goto(`${BASE}/office/`);
+  await page.getByLabel('Токен доступа').waitFor();
+  await shot(page, 'signin');
+  await page.getByLabel('Токен доступа').fill('not-a-token');
+  await page.keyboard.press('Enter');
+  await page.getByRole('alert').filter({ hasText: 'Токен не принят' }).waitFor();
+  await page.getByLabel('Токен доступа').focus();
+  await page.keyboard.type(TOKEN);
+  await page.keyboard.press('Enter');
+
+  // ---- registers strip ----
+  const card = page.locator(`[data-register="${REGISTER}"]`);
+  await card.waitFor();
+  await card.getByText('готова').waitFor();
+  assert.match(await card.textContent(), new RegExp(ENTITY));
+  await shot(page, 'registers');
+
+  // ---- shifts: open, X report ----
+  await page.locator('[data-tab="shifts"]').click();
+  const row = page.locator(`[data-shift-row="${REGISTER}"]`);
+  await row.getByRole('button', { name: 'Открыть смену' }).click();
+  await page.getByRole('status').filter({ hasText: `Касса ${REGISTER}: смена открыта` }).waitFor();
+  await card.locator('[data-fact="shift"]').filter({ hasText: /открыта.*осталось/ }).waitFor();
+  await row.getByRole('button', { name: 'X-отчёт' }).click();
+  await page.getByRole('status').filter({ hasText: 'X-отчёт напечатан' }).waitFor();
+  await shot(page, 'shifts');
+  // The close dialog runs its pre-checks; cancelled here (the shift stays open for the receipts).
+  await row.getByRole('button', { name: 'Закрыть смену (Z)' }).click();
+  await page.getByRole('dialog').getByText(/Чеков в работе нет|Не передано в ОФД/).waitFor();
+  await shot(page, 'close-shift-checks');
+  await page.getByRole('dialog').getByRole('button', { name: 'Отмена' }).click();
+
+  // ---- a receipt made through the API shows in the journal with its QR ----
+  await order('web-1', [{ sku: 'K', name: 'Кофе', qty: '1', price: 25050, vat: 'vat22' }]);
+  const paid = await api('POST', '/v1/payments?wait=30', { customer: 'cust-web-1', cash: 25050, allocate: [{ order: 'web-1', amount: 25050 }] }, 'pay-web-1');
+  const receiptId = paid.receipts[0].id;
+  result.journal_receipt = receiptId;
+  await page.locator('[data-tab="journal"]').click();
+  await page.locator('input[name="order"]').fill('web-1');
+  await page.getByRole('button', { name: 'Найти' }).click();
+  const jrow = page.locator(`[data-receipt="${receiptId}"]`);
+  await jrow.waitFor();
+  assert.match(await jrow.textContent(), /250,50\s₽/);
+  await shot(page, 'journal');
+  await jrow.getByRole('button', { name: String(receiptId) }).click();
+  const detail = page.locator('[data-test="receipt-detail"]');
+  await detail.locator('[data-fact="fd"]').waitFor();
+  const qr = detail.locator('[data-test="receipt-qr"]');
+  await qr.waitFor();
+  await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await qr.elementHandle());
+  result.qr_png = join(OUT, 'receipt-qr.png');
+  await qr.screenshot({ path: result.qr_png });
+  await shot(page, 'receipt');
+  await detail.getByRole('button', { name: 'Закрыть' }).click();
+
+  // ---- a partial return to the advance balance through the wizard ----
+  await prepaidDelivered('web-2');
+  await page.locator('[data-tab="wizards"]').click();
+  await page.locator('input[name="return-order"]').fill('web-2');
+  await page.getByRole('button', { name: 'Найти заказ' }).click();
+  await page.getByLabel('Вернуть: Чайник').fill('1');
+  await page.getByLabel('на авансовый баланс').check();
+  await page.locator('[data-test="return-sum"]').filter({ hasText: /1\s500,00\s₽ на авансовый баланс/ }).waitFor();
+  await shot(page, 'return-wizard');
+  await page.getByRole('button', { name: 'Оформить возврат' }).click();
+  const done = page.locator('[data-test="wizard-result"]');
+  await done.waitFor();
+  const wizardIds = await done.locator('[data-result-receipt]').evaluateAll((els) => els.map((e) => Number(e.dataset.resultReceipt)));
+  assert.ok(wizardIds.length > 0, 'the wizard made receipts');
+  await shot(page, 'return-done');
+
+  // The same return through the API on a twin order gives the same receipts.
+  await prepaidDelivered('web-3');
+  const twin = await api('POST', '/v1/orders/web-3/returns?wait=30', { lines: [{ sku: 'A', qty: '1' }], refund: { to_balance: 150000 } }, 'return-web-3');
+  const viaWizard = await Promise.all(wizardIds.map((id) => api('GET', `/v1/receipts/${id}`)));
+  assert.deepEqual(viaWizard.map(essence), twin.receipts.map(essence));
+  result.wizard_receipts = wizardIds;
+  result.api_receipts = twin.receipts.map((r) => r.id);
+  const balance = await api('GET', '/v1/customers/cust-web-2');
+  assert.equal(balance.advance_balance, 150000);
+
+  // ---- needs attention (nothing wrong here) and the tablet viewport ----
+  await page.locator('[data-tab="attention"]').click();
+  await page.locator('[data-test="attention-empty"]').waitFor();
+  await shot(page, 'attention');
+  await page.setViewportSize({ width: 800, height: 1180 });
+  await shot(page, 'tablet');
+
+  // ---- the courier placeholder is served from the same stack ----
+  await page.goto(`${BASE}/courier/`);
+  await page.getByRole('heading', { name: 'Касса · курьер' }).waitFor();
+
+  assert.deepEqual(consoleErrors.filter((e) => !e.includes('401')), [], 'no errors in the page console');
+  writeFileSync(join(OUT, 'result.json'), JSON.stringify(result, null, 2));
+  console.log('office browser test: all steps passed');
+} catch (e) {
+  await shot(page, 'failure').catch(() => {});
+  throw e;
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
