@@ -3,9 +3,11 @@ no path traversal, the start-up line), then the browser test web/tests/browser/o
 Debian's Chromium, whose QR screenshot is decoded here with zbarimg. Screenshots are kept under
 <build>/web-artifacts/ (not committed)."""
 
+import gzip
 import http.client
 import json
 import os
+import re
 import subprocess
 import sys
 import unittest
@@ -58,6 +60,19 @@ class WebOffice(unittest.TestCase):
         # No token needed for the pages; still needed for the data.
         status, _, _ = raw_get(self.kassad, "/v1/registers")
         self.assertEqual(status, 401)
+
+    def test_1b_courier_first_load_within_150_kb_gzip(self):
+        """The courier page's budget (issue #14): its HTML and every script, style and preload it
+        names, gzip-compressed, at most 150 KB. Measured on what kassad serves."""
+        status, html, _ = raw_get(self.kassad, "/courier/")
+        self.assertEqual(status, 200)
+        total = len(gzip.compress(html))
+        for url in set(re.findall(rb'(?:src|href)="(/assets/[^"]+)"', html)):
+            status, body, _ = raw_get(self.kassad, url.decode())
+            self.assertEqual(status, 200, url)
+            total += len(gzip.compress(body))
+        print(f"courier first load: {total} bytes gzip")
+        self.assertLessEqual(total, 150 * 1024)
 
     def test_2_no_path_leaves_the_web_root(self):
         for target in ("/assets/../../../../etc/passwd", "/assets/..%2f..%2f..%2fetc%2fpasswd",
