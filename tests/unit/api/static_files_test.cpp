@@ -19,6 +19,14 @@ void write(const fs::path& path, const std::string& text) {
     std::ofstream(path, std::ios::binary) << text;
 }
 
+HttpResponse get(const Router& router, const std::string& target) {
+    HttpRequest req;
+    req.method = "GET";
+    req.target = target;
+    split_target(req.target, req.path, req.query);
+    return router.route(req);
+}
+
 class StaticFiles : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -38,13 +46,7 @@ class StaticFiles : public ::testing::Test {
     }
     void TearDown() override { fs::remove_all(base_); }
 
-    HttpResponse get(const std::string& target) {
-        HttpRequest req;
-        req.method = "GET";
-        req.target = target;
-        split_target(req.target, req.path, req.query);
-        return router_.route(req);
-    }
+    HttpResponse get(const std::string& target) const { return api::get(router_, target); }
 
     fs::path base_;
     fs::path root_;
@@ -98,11 +100,7 @@ TEST_F(StaticFiles, NothingOutsideTheRootIsReachable) {
 TEST_F(StaticFiles, AMissingRootSaysTheyAreNotBuilt) {
     Router router;
     add_static_routes(router, base_ / "nowhere");
-    HttpRequest req;
-    req.method = "GET";
-    req.target = "/office/";
-    split_target(req.target, req.path, req.query);
-    const auto res = router.route(req);
+    const auto res = api::get(router, "/office/");
     EXPECT_EQ(res.status, 404);
     EXPECT_NE(res.body.find("\"web_not_built\""), std::string::npos) << res.body;
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatRub } from '../api/money';
 import type { ReceiptQuery, ReceiptRecord, Register } from '../api/types';
 import { useOffice } from './context';
@@ -147,6 +147,15 @@ export function ReceiptDetail({ id, onClose }: { id: number; onClose: () => void
   const [qr, setQr] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  // Keyboard: the panel takes the focus when it opens and Escape closes it.
+  const closeRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    closeRef.current?.focus();
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [id]);
+
   const load = () =>
     api
       .receipt(id)
@@ -186,7 +195,7 @@ export function ReceiptDetail({ id, onClose }: { id: number; onClose: () => void
     <aside class="panel" role="dialog" aria-label={`Чек № ${id}`} data-test="receipt-detail">
       <div class="panel-head">
         <h2>Чек № {id}</h2>
-        <button type="button" onClick={onClose} aria-label="Закрыть">
+        <button type="button" ref={closeRef} onClick={onClose} aria-label="Закрыть">
           ✕
         </button>
       </div>

@@ -92,7 +92,13 @@ export function Shifts({ registers, now, onDone, closing, setClosing }: {
                         ))}
                       </ul>
                     )}
-                    <button type="button" class="primary" disabled={checks === null || busy !== null} onClick={() => void run(r.id, 'close')}>
+                    <button
+                      type="button"
+                      class="primary"
+                      autoFocus
+                      disabled={checks === null || busy !== null}
+                      onClick={() => void run(r.id, 'close')}
+                    >
                       Закрыть смену
                     </button>
                     <button type="button" onClick={() => setClosing(null)}>

@@ -180,6 +180,21 @@ export function ReturnWizard() {
   );
 }
 
+/** Which legal entity an event not tied to an order belongs to (shown when there are several). */
+function EntityPicker({ entities, value, onChange }: { entities: string[]; value: string; onChange: (inn: string) => void }) {
+  if (entities.length < 2) return null;
+  return (
+    <label>
+      Юрлицо (ИНН)
+      <select value={value || entities[0]} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
+        {entities.map((x) => (
+          <option key={x}>{x}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function MoneyForm({ kind, registers }: { kind: 'advance' | 'credit'; registers: Register[] }) {
   const { api } = useOffice();
   const [subject, setSubject] = useState('');
@@ -224,16 +239,7 @@ function MoneyForm({ kind, registers }: { kind: 'advance' | 'credit'; registers:
         </label>
         {info && <span class="muted">{info}</span>}
       </div>
-      {kind === 'advance' && entities.length > 1 && (
-        <label>
-          Юрлицо (ИНН)
-          <select value={inn || entities[0]} onChange={(e) => setInn((e.target as HTMLSelectElement).value)}>
-            {entities.map((x) => (
-              <option key={x}>{x}</option>
-            ))}
-          </select>
-        </label>
-      )}
+      {kind === 'advance' && <EntityPicker entities={entities} value={inn} onChange={setInn} />}
       <label>
         Сумма, ₽
         <input inputMode="decimal" value={amount} onInput={(e) => setAmount((e.target as HTMLInputElement).value)} required />
@@ -329,16 +335,7 @@ export function CorrectionWizard({ registers }: { registers: Register[] }) {
           <input value={fiscalSign} onInput={(e) => setFiscalSign((e.target as HTMLInputElement).value)} />
         </label>
       </div>
-      {entities.length > 1 && (
-        <label>
-          Юрлицо (ИНН)
-          <select value={inn || entities[0]} onChange={(e) => setInn((e.target as HTMLSelectElement).value)}>
-            {entities.map((x) => (
-              <option key={x}>{x}</option>
-            ))}
-          </select>
-        </label>
-      )}
+      <EntityPicker entities={entities} value={inn} onChange={setInn} />
       <label>
         Признак расчёта
         <select value={sign} onChange={(e) => setSign(Number((e.target as HTMLSelectElement).value))}>

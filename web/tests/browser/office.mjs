@@ -132,7 +132,8 @@ try {
   result.qr_png = join(OUT, 'receipt-qr.png');
   await qr.screenshot({ path: result.qr_png });
   await shot(page, 'receipt');
-  await detail.getByRole('button', { name: 'Закрыть' }).click();
+  await page.keyboard.press('Escape'); // keyboard: Escape closes the receipt
+  await detail.waitFor({ state: 'detached' });
 
   // ---- a partial return to the advance balance through the wizard ----
   await prepaidDelivered('web-2');
