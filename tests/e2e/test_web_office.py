@@ -4,6 +4,7 @@ Debian's Chromium, whose QR screenshot is decoded here with zbarimg. Screenshots
 <build>/web-artifacts/ (not committed)."""
 
 import gzip
+import hashlib
 import http.client
 import json
 import os
@@ -13,10 +14,19 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import ENTITY_A, TOKENS, Kassad, auth, office_config  # noqa: E402
+from harness import BINARY_DIR, ENTITY_A, TOKENS, Kassad, auth, office_config, temp_dir  # noqa: E402
 
 WEB_DIR = os.environ.get("KASSA_WEB_DIR") or os.path.join(os.environ["KASSA_SOURCE_DIR"], "web")
 ARTIFACTS = os.path.join(os.environ["KASSA_BINARY_DIR"], "web-artifacts", "office")
+KASSA_SIM = os.path.join(BINARY_DIR, "simulators", "shtrih", "kassa-sim")
+
+
+def run_browser(script, **env):
+    """Runs web/tests/browser/<script> with the given environment; returns (exit code, output)."""
+    proc = subprocess.run(["node", f"tests/browser/{script}"], cwd=WEB_DIR, env=dict(os.environ, **env),
+                          capture_output=True, text=True, timeout=540)
+    sys.stdout.write(proc.stdout)
+    return proc.returncode, proc.stdout + proc.stderr
 
 
 def raw_get(kassad, target):
@@ -89,16 +99,13 @@ class WebOffice(unittest.TestCase):
         self.assertIn("a cashier or admin token", lines)
 
     def test_4_office_dashboard_in_chromium(self):
-        env = dict(os.environ,
-                   KASSA_URL=f"http://{self.kassad.host}:{self.kassad.port}",
+        env = dict(KASSA_URL=f"http://{self.kassad.host}:{self.kassad.port}",
                    KASSA_TOKEN=TOKENS["cashier"][1],
                    KASSA_ENTITY=ENTITY_A,
                    KASSA_REGISTER="a-tcp",
                    KASSA_ARTIFACTS=ARTIFACTS)
-        proc = subprocess.run(["node", "tests/browser/office.mjs"], cwd=WEB_DIR, env=env, capture_output=True,
-                              text=True, timeout=540)
-        sys.stdout.write(proc.stdout)
-        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr + "".join(self.kassad.stderr_lines[-30:]))
+        code, output = run_browser("office.mjs", **env)
+        self.assertEqual(code, 0, output + "".join(self.kassad.stderr_lines[-30:]))
         with open(os.path.join(ARTIFACTS, "result.json"), encoding="utf-8") as f:
             result = json.load(f)
         # The QR the page shows is the receipt's check QR, as the register fiscalised it.
@@ -112,6 +119,50 @@ class WebOffice(unittest.TestCase):
         for rid in result["wizard_receipts"]:
             status, r, _ = self.kassad.request("GET", f"/v1/receipts/{rid}", headers=auth("cashier"))
             self.assertEqual((status, r["state"]), (200, "confirmed"))
+
+
+class WebAttention(unittest.TestCase):
+    """A register whose tape runs out (an external kassa-sim with a fault script) shows in the
+    attention queue with its one action, "Продолжить"."""
+
+    def test_paper_out_register_needs_the_operator(self):
+        work = temp_dir("web-paper-")
+        faults = os.path.join(work, "faults")
+        with open(faults, "w", encoding="utf-8") as f:
+            f.write("paper_out_after 1\n")
+        sim = subprocess.Popen([KASSA_SIM, "--tcp", "127.0.0.1:0", "--state", os.path.join(work, "fn.json"),
+                                "--faults", faults, "--inn", ENTITY_A, "--fn-serial", "9999078900000099"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            ready = sim.stdout.readline()  # "kassa-sim ready tcp 127.0.0.1:PORT" (EOF if it failed)
+            self.assertIn("kassa-sim ready tcp", ready)
+            address = ready.split()[-1]
+            cashier = TOKENS["cashier"][1]
+            config = (f'[[entities]]\ninn = "{ENTITY_A}"\nname = "ООО «Альфа»"\n\n'
+                      f'[[registers]]\nid = "paper"\nuri = "tcp://{address}"\nentity_inn = "{ENTITY_A}"\n\n'
+                      f'[[tokens]]\nname = "cashier"\nrole = "cashier"\n'
+                      f'sha256 = "{hashlib.sha256(cashier.encode()).hexdigest()}"\n')
+            with Kassad(config_text=config) as kassad:
+                order = {"customer": "P1", "lines": [{"sku": "A", "name": "Бумага", "qty": "1", "price": 10000,
+                                                      "vat": "vat22"}]}
+                for n in (1, 2):  # the first receipt uses the last of the tape, the second finds none
+                    status, _, _ = kassad.request("PUT", f"/v1/orders/p{n}", order, headers=auth("cashier"))
+                    self.assertEqual(status, 200)
+                    status, answer, _ = kassad.request(
+                        "POST", "/v1/payments" + ("?wait=30" if n == 1 else ""),
+                        {"customer": "P1", "cash": 10000, "allocate": [{"order": f"p{n}", "amount": 10000}]},
+                        headers={**auth("cashier"), "Idempotency-Key": f"paper-{n}"})
+                    self.assertIn(status, (200, 202), answer)
+                status, doc, _ = kassad.request("GET", "/v1/openapi.json")
+                has_resume = "/v1/registers/{id}/resume" in doc["paths"]
+                code, output = run_browser("attention.mjs",
+                                           KASSA_URL=f"http://{kassad.host}:{kassad.port}", KASSA_TOKEN=cashier,
+                                           KASSA_REGISTER="paper", KASSA_RESUME_ROUTE="1" if has_resume else "0",
+                                           KASSA_ARTIFACTS=os.path.join(ARTIFACTS, "..", "attention"))
+                self.assertEqual(code, 0, output + "".join(kassad.stderr_lines[-30:]))
+        finally:
+            sim.terminate()
+            sim.wait(30)
 
 
 if __name__ == "__main__":
