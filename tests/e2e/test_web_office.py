@@ -163,6 +163,7 @@ class WebAttention(unittest.TestCase):
         finally:
             sim.terminate()
             sim.wait(30)
+            sim.stdout.close()
 
 
 if __name__ == "__main__":

@@ -164,7 +164,11 @@ export interface ReceiptLineInput {
   name: string;
   qty: string;
   price: number;
+  amount?: number;
   tag1214?: number;
+  tag1212?: number;
+  tag1199?: number;
+  vat?: number;
   vat_class?: VatClass;
 }
 
@@ -173,6 +177,9 @@ export interface ReceiptInput {
   lines: ReceiptLineInput[];
   tag1031?: number;
   tag1081?: number;
+  tag1215?: number;
+  tag1216?: number;
+  tag1217?: number;
   total: number;
 }
 

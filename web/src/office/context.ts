@@ -7,6 +7,7 @@ export interface Office {
   api: Api;
   pending: PendingStore;
   openReceipt: (id: number) => void;
+  correctReceipt: (id: number) => void; // opens the correction wizard on this receipt
   notify: (text: string, level?: 'ok' | 'bad') => void;
 }
 

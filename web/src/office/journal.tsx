@@ -142,7 +142,7 @@ export function Journal({ registers }: { registers: Register[] }) {
 }
 
 export function ReceiptDetail({ id, onClose }: { id: number; onClose: () => void }) {
-  const { api, notify } = useOffice();
+  const { api, notify, correctReceipt } = useOffice();
   const [r, setR] = useState<ReceiptRecord | null>(null);
   const [qr, setQr] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -276,6 +276,11 @@ export function ReceiptDetail({ id, onClose }: { id: number; onClose: () => void
               ))}
             </ul>
           )}
+          {r.state === 'confirmed' && (
+            <button type="button" onClick={() => correctReceipt(id)}>
+              Исправить чеком коррекции
+            </button>
+          )}{' '}
           {r.state === 'confirmed' && r.receipt.buyer_contact && (
             <button type="button" onClick={() => void resend()}>
               Отправить электронный чек снова

@@ -2,7 +2,7 @@
 // what needs attention, and the journal filters the API does not have.
 
 import { formatRub, parseRub } from '../api/money';
-import type { ReceiptRecord, Register } from '../api/types';
+import type { ReceiptInput, ReceiptRecord, Register, VatClass } from '../api/types';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -242,5 +242,37 @@ export function closeShiftChecks(r: Register, inFlight: number): string[] {
   if (r.queue_depth > 0) out.push(`В очереди кассы ${r.queue_depth} задач.`);
   if (r.device && r.device.ofd_unsent > 0)
     out.push(`Не передано в ОФД: ${r.device.ofd_unsent} док. Закрыть смену можно; проверьте связь с ОФД.`);
+  return out;
+}
+
+// ---- corrections ---------------------------------------------------------------------------
+
+/** The VAT class behind a line's rate code (1199), to start the corrected receipt from the wrong one. */
+export function vatClassOf1199(code: number): VatClass {
+  const map: Record<number, VatClass> = {
+    1: 'vat20', 3: 'vat20', 2: 'vat10', 4: 'vat10', 5: 'vat0', 6: 'none',
+    7: 'vat5', 9: 'vat5', 8: 'vat7', 10: 'vat7', 11: 'vat22', 12: 'vat22',
+  };
+  return map[code] ?? 'vat22';
+}
+
+/** A confirmed receipt as it was printed, for `erroneous` of a correction (reversed by the planner). */
+export function asPrinted(r: ReceiptRecord): ReceiptInput {
+  const x = r.receipt;
+  const out: ReceiptInput = {
+    tag1054: x.tag1054,
+    lines: x.lines.map((l) => ({
+      name: l.name,
+      qty: l.qty,
+      price: l.price,
+      amount: l.amount,
+      tag1214: l.tag1214,
+      tag1212: l.tag1212,
+      tag1199: l.tag1199,
+      vat: l.vat,
+    })),
+    total: x.total,
+  };
+  for (const k of ['tag1031', 'tag1081', 'tag1215', 'tag1216', 'tag1217'] as const) if (x[k] > 0) out[k] = x[k];
   return out;
 }

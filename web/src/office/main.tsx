@@ -62,6 +62,7 @@ function Dashboard({ api, pending, onSignOut }: { api: Api; pending: PendingStor
   const [tab, setTab] = useState<Tab>('attention');
   const [receipt, setReceipt] = useState<number | null>(null);
   const [closing, setClosing] = useState<string | null>(null);
+  const [correctionOf, setCorrectionOf] = useState<number | undefined>(undefined);
   const [toast, setToast] = useState<{ text: string; level: 'ok' | 'bad' } | null>(null);
 
   const guard = <T,>(p: Promise<T>) =>
@@ -94,6 +95,11 @@ function Dashboard({ api, pending, onSignOut }: { api: Api; pending: PendingStor
       api,
       pending,
       openReceipt: (id: number) => setReceipt(id),
+      correctReceipt: (id: number) => {
+        setReceipt(null);
+        setCorrectionOf(id);
+        setTab('wizards');
+      },
       notify: (text: string, level: 'ok' | 'bad' = 'ok') => setToast({ text, level }),
     }),
     [api, pending],
@@ -153,7 +159,7 @@ function Dashboard({ api, pending, onSignOut }: { api: Api; pending: PendingStor
         )}
         {tab === 'shifts' && <Shifts registers={registers} now={now} onDone={regs.refresh} closing={closing} setClosing={setClosing} />}
         {tab === 'journal' && <Journal registers={registers} />}
-        {tab === 'wizards' && <Wizards registers={registers} />}
+        {tab === 'wizards' && <Wizards registers={registers} correctionOf={correctionOf} key={correctionOf ?? 'none'} />}
         <section class="disabled-note muted">
           Пока нет в API и потому не показано: внесение и выемка наличных, сдача наличных курьерами, выдача токенов, события в
           реальном времени (страница опрашивает сервер раз в несколько секунд).

@@ -1,12 +1,12 @@
 // Wizards over the planner's routes (never raw receipts). Each prepares its action (the
 // Idempotency-Key is made and stored first), then sends it and shows the receipts it made.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api/client';
 import type { PendingAction } from '../api/keys';
 import { formatQuantity, formatRub, lineAmount, parseQuantity, parseRub } from '../api/money';
-import type { OrderView, ReceiptsEnvelope, Register, VatClass } from '../api/types';
+import type { OrderView, ReceiptInput, ReceiptRecord, ReceiptsEnvelope, Register, VatClass } from '../api/types';
 import { useOffice } from './context';
-import { METHOD_WORDS, RECEIPT_STATE_WORDS, SIGN_WORDS } from './logic';
+import { asPrinted, METHOD_WORDS, RECEIPT_STATE_WORDS, SIGN_WORDS, vatClassOf1199 } from './logic';
 
 type Method = 'cash' | 'electronic' | 'to_balance';
 const METHOD_LABEL: Record<Method, string> = { cash: 'наличными', electronic: 'на карту', to_balance: 'на авансовый баланс' };
@@ -270,40 +270,128 @@ function MoneyForm({ kind, registers }: { kind: 'advance' | 'credit'; registers:
 }
 
 const VATS: VatClass[] = ['vat22', 'vat20', 'vat10', 'vat7', 'vat5', 'vat0', 'none'];
+const PAYMENTS = [
+  ['tag1031', 'Наличными'],
+  ['tag1081', 'Безналичными'],
+  ['tag1215', 'Зачёт предоплаты'],
+  ['tag1216', 'В кредит'],
+] as const;
+type PaymentTag = (typeof PAYMENTS)[number][0];
 
-export function CorrectionWizard({ registers }: { registers: Register[] }) {
+interface DraftLine {
+  name: string;
+  qty: string;
+  price: string; // roubles as typed
+  method: number; // 1214
+  vat: VatClass;
+}
+
+function localDate(iso: string): string {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+function ReceiptSummary({ title, receipt }: { title: string; receipt: ReceiptInput }) {
+  return (
+    <div class="summary" data-test={title === 'Было' ? 'correction-before' : 'correction-after'}>
+      <h3>{title}</h3>
+      <p>{SIGN_WORDS[receipt.tag1054 ?? 1]}</p>
+      <ul>
+        {receipt.lines.map((l, i) => (
+          <li key={i}>
+            {l.name}: {l.qty} × {formatRub(l.price)} · {METHOD_WORDS[l.tag1214 ?? 4]}
+          </li>
+        ))}
+      </ul>
+      <p>
+        {PAYMENTS.filter(([k]) => (receipt[k] ?? 0) > 0).map(([k, label]) => `${label} ${formatRub(receipt[k]!)}`).join(', ')} · итого{' '}
+        {formatRub(receipt.total)}
+      </p>
+    </div>
+  );
+}
+
+/**
+ * A correction receipt: on the seller's own initiative or by the tax office's order. Optionally
+ * names the wrong receipt (by its number in the journal): the planner then prints its reversal and
+ * the correct one, and the wizard shows both side by side (Было / Стало).
+ */
+export function CorrectionWizard({ registers, wrongId }: { registers: Register[]; wrongId?: number }) {
   const { api } = useOffice();
   const entities = [...new Set(registers.map((r) => r.entity_inn))];
   const [type, setType] = useState<'self' | 'by_order'>('self');
   const [date, setDate] = useState('');
   const [orderNumber, setOrderNumber] = useState('');
-  const [sign, setSign] = useState(1);
-  const [name, setName] = useState('');
-  const [qty, setQty] = useState('1');
-  const [price, setPrice] = useState('');
-  const [vat, setVat] = useState<VatClass>('vat22');
-  const [method, setMethod] = useState<'cash' | 'electronic'>('cash');
   const [inn, setInn] = useState('');
-  const [fiscalSign, setFiscalSign] = useState('');
+  const [wrongText, setWrongText] = useState(wrongId ? String(wrongId) : '');
+  const [wrong, setWrong] = useState<ReceiptRecord | null>(null);
+  const [wrongError, setWrongError] = useState<string | null>(null);
+  const [sign, setSign] = useState(1);
+  const [lines, setLines] = useState<DraftLine[]>([{ name: '', qty: '1', price: '', method: 4, vat: 'vat22' }]);
+  const [pay, setPay] = useState<Record<PaymentTag, string>>({ tag1031: '', tag1081: '', tag1215: '', tag1216: '' });
   const { send, busy, view } = useSender();
-  const kopecks = parseRub(price);
-  const micro = parseQuantity(qty);
-  const total = kopecks !== null && micro !== null ? lineAmount(kopecks, micro) : null;
-  const ready = !!date && !!name.trim() && total !== null && total > 0 && (type === 'self' || !!orderNumber.trim());
+
+  const loadWrong = async (id: number) => {
+    setWrongError(null);
+    try {
+      const r = await api.receipt(id);
+      if (r.state !== 'confirmed' || !r.fiscal) throw new Error(`чек № ${id} не пробит: исправлять нечего`);
+      setWrong(r);
+      setDate(localDate(r.fiscal.time));
+      setSign(r.receipt.tag1054);
+      setLines(
+        r.receipt.lines.map((l) => ({
+          name: l.name,
+          qty: l.qty,
+          price: formatRub(l.price, false),
+          method: l.tag1214,
+          vat: vatClassOf1199(l.tag1199),
+        })),
+      );
+      setPay(Object.fromEntries(PAYMENTS.map(([k]) => [k, r.receipt[k] > 0 ? formatRub(r.receipt[k], false) : ''])) as Record<PaymentTag, string>);
+      if (r.register) setInn(registers.find((x) => x.id === r.register)?.entity_inn ?? '');
+    } catch (e) {
+      setWrong(null);
+      setWrongError((e as Error).message);
+    }
+  };
+  useEffect(() => {
+    if (wrongId) void loadWrong(wrongId);
+  }, [wrongId]);
+
+  // The corrected receipt as it should have been; null while something typed is not valid.
+  const parsed = lines.map((l) => ({ l, price: parseRub(l.price), qty: parseQuantity(l.qty) }));
+  const linesOk = parsed.every((x) => x.l.name.trim() && x.price !== null && x.qty !== null && x.qty > 0n);
+  const total = linesOk ? parsed.reduce((n, x) => n + lineAmount(x.price!, x.qty!), 0) : null;
+  const payments = PAYMENTS.map(([k]) => [k, pay[k].trim() ? parseRub(pay[k]) : 0] as const);
+  const paymentsOk = payments.every(([, v]) => v !== null);
+  const paid = payments.reduce((n, [, v]) => n + (v ?? 0), 0);
+  const correct: ReceiptInput | null =
+    total !== null && total > 0 && paymentsOk
+      ? {
+          tag1054: sign,
+          lines: parsed.map((x) => ({
+            name: x.l.name.trim(),
+            qty: formatQuantity(x.qty!),
+            price: x.price!,
+            tag1214: x.l.method,
+            vat_class: x.l.vat,
+          })),
+          ...Object.fromEntries(payments.filter(([, v]) => (v ?? 0) > 0)),
+          total,
+        }
+      : null;
+  const ready = !!correct && paid === total && !!date && (type === 'self' || !!orderNumber.trim());
+  const setLine = (i: number, patch: Partial<DraftLine>) => setLines(lines.map((l, j) => (i === j ? { ...l, ...patch } : l)));
 
   const submit = (e: Event) => {
     e.preventDefault();
-    if (!ready || total === null || micro === null || kopecks === null) return;
+    if (!ready || !correct) return;
     void send(
       api.correction({
         correction: { type, date, ...(type === 'by_order' ? { order_number: orderNumber.trim() } : {}) },
-        correct: {
-          tag1054: sign,
-          lines: [{ name: name.trim(), qty: formatQuantity(micro), price: kopecks, tag1214: 4, vat_class: vat }],
-          ...(method === 'cash' ? { tag1031: total } : { tag1081: total }),
-          total,
-        },
-        ...(fiscalSign.trim() ? { corrected_fiscal_sign: fiscalSign.trim() } : {}),
+        correct,
+        ...(wrong ? { erroneous: asPrinted(wrong), corrected_fiscal_sign: String(wrong.fiscal!.fiscal_sign) } : {}),
         ...(inn || entities[0] ? { entity_inn: inn || entities[0] } : {}),
       }),
     );
@@ -321,8 +409,15 @@ export function CorrectionWizard({ registers }: { registers: Register[] }) {
       </fieldset>
       <div class="row">
         <label>
+          Неверный чек (№ в журнале, если был)
+          <input name="wrong-receipt" inputMode="numeric" value={wrongText} onInput={(e) => setWrongText((e.target as HTMLInputElement).value)} />
+        </label>
+        <button type="button" disabled={!/^\d+$/.test(wrongText.trim())} onClick={() => void loadWrong(Number(wrongText.trim()))}>
+          Загрузить
+        </button>
+        <label>
           Дата расчёта (1178)
-          <input type="date" value={date} onInput={(e) => setDate((e.target as HTMLInputElement).value)} required />
+          <input type="date" name="correction-date" value={date} onInput={(e) => setDate((e.target as HTMLInputElement).value)} required />
         </label>
         {type === 'by_order' && (
           <label>
@@ -330,11 +425,8 @@ export function CorrectionWizard({ registers }: { registers: Register[] }) {
             <input value={orderNumber} onInput={(e) => setOrderNumber((e.target as HTMLInputElement).value)} required />
           </label>
         )}
-        <label>
-          ФП исправляемого чека (если был)
-          <input value={fiscalSign} onInput={(e) => setFiscalSign((e.target as HTMLInputElement).value)} />
-        </label>
       </div>
+      {wrongError && <p class="error">{wrongError}</p>}
       <EntityPicker entities={entities} value={inn} onChange={setInn} />
       <label>
         Признак расчёта
@@ -346,40 +438,77 @@ export function CorrectionWizard({ registers }: { registers: Register[] }) {
           ))}
         </select>
       </label>
+      <table class="table compact" aria-label="Как должно было быть">
+        <thead>
+          <tr>
+            <th>Товар</th>
+            <th>Кол-во</th>
+            <th>Цена, ₽</th>
+            <th>Способ расчёта</th>
+            <th>НДС</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {lines.map((l, i) => (
+            <tr key={i}>
+              <td>
+                <input aria-label={`Товар ${i + 1}`} value={l.name} onInput={(e) => setLine(i, { name: (e.target as HTMLInputElement).value })} />
+              </td>
+              <td>
+                <input class="qty" aria-label={`Кол-во ${i + 1}`} inputMode="decimal" value={l.qty} onInput={(e) => setLine(i, { qty: (e.target as HTMLInputElement).value })} />
+              </td>
+              <td>
+                <input class="qty" aria-label={`Цена ${i + 1}`} inputMode="decimal" value={l.price} onInput={(e) => setLine(i, { price: (e.target as HTMLInputElement).value })} />
+              </td>
+              <td>
+                <select aria-label={`Способ расчёта ${i + 1}`} value={l.method} onChange={(e) => setLine(i, { method: Number((e.target as HTMLSelectElement).value) })}>
+                  {Object.entries(METHOD_WORDS).map(([k, v]) => (
+                    <option key={k} value={k}>
+                      {v}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td>
+                <select aria-label={`НДС ${i + 1}`} value={l.vat} onChange={(e) => setLine(i, { vat: (e.target as HTMLSelectElement).value as VatClass })}>
+                  {VATS.map((v) => (
+                    <option key={v} value={v}>
+                      {v === 'none' ? 'без НДС' : v.replace('vat', 'НДС ') + '%'}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td>
+                <button type="button" disabled={lines.length === 1} onClick={() => setLines(lines.filter((_, j) => j !== i))} aria-label={`Убрать строку ${i + 1}`}>
+                  −
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <button type="button" onClick={() => setLines([...lines, { name: '', qty: '1', price: '', method: 4, vat: 'vat22' }])}>
+        + строка
+      </button>
       <div class="row">
-        <label>
-          Товар
-          <input value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} required />
-        </label>
-        <label>
-          Кол-во
-          <input class="qty" inputMode="decimal" value={qty} onInput={(e) => setQty((e.target as HTMLInputElement).value)} />
-        </label>
-        <label>
-          Цена, ₽
-          <input inputMode="decimal" value={price} onInput={(e) => setPrice((e.target as HTMLInputElement).value)} />
-        </label>
-        <label>
-          НДС
-          <select value={vat} onChange={(e) => setVat((e.target as HTMLSelectElement).value as VatClass)}>
-            {VATS.map((v) => (
-              <option key={v} value={v}>
-                {v === 'none' ? 'без НДС' : v.replace('vat', 'НДС ') + '%'}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Оплата
-          <select value={method} onChange={(e) => setMethod((e.target as HTMLSelectElement).value as 'cash' | 'electronic')}>
-            <option value="cash">наличными</option>
-            <option value="electronic">безналичными</option>
-          </select>
-        </label>
+        {PAYMENTS.map(([k, label]) => (
+          <label key={k}>
+            {label}, ₽
+            <input class="qty" inputMode="decimal" value={pay[k]} onInput={(e) => setPay({ ...pay, [k]: (e.target as HTMLInputElement).value })} />
+          </label>
+        ))}
       </div>
-      <p class="big">
-        Должно было быть: {SIGN_WORDS[sign]}, {total === null ? '—' : formatRub(total)}
-      </p>
+      {total !== null && paymentsOk && paid !== total && (
+        <p class="error">
+          Оплаты ({formatRub(paid)}) должны сложиться в сумму чека ({formatRub(total)}).
+        </p>
+      )}
+      <div class="before-after">
+        {wrong && <ReceiptSummary title="Было" receipt={asPrinted(wrong)} />}
+        {correct && <ReceiptSummary title="Стало" receipt={correct} />}
+      </div>
+      {wrong && <p class="muted">Касса пробьёт два чека коррекции: обратный к неверному и верный.</p>}
       <button type="submit" class="primary" disabled={busy || !ready}>
         {busy ? 'Пробиваю…' : 'Пробить чек коррекции'}
       </button>
@@ -388,8 +517,8 @@ export function CorrectionWizard({ registers }: { registers: Register[] }) {
   );
 }
 
-export function Wizards({ registers }: { registers: Register[] }) {
-  const [which, setWhich] = useState<'return' | 'advance' | 'credit' | 'correction'>('return');
+export function Wizards({ registers, correctionOf }: { registers: Register[]; correctionOf?: number }) {
+  const [which, setWhich] = useState<'return' | 'advance' | 'credit' | 'correction'>(correctionOf ? 'correction' : 'return');
   const tabs = [
     ['return', 'Возврат товара'],
     ['advance', 'Возврат аванса'],
@@ -408,7 +537,7 @@ export function Wizards({ registers }: { registers: Register[] }) {
       {which === 'return' && <ReturnWizard />}
       {which === 'advance' && <MoneyForm kind="advance" registers={registers} key="advance" />}
       {which === 'credit' && <MoneyForm kind="credit" registers={registers} key="credit" />}
-      {which === 'correction' && <CorrectionWizard registers={registers} />}
+      {which === 'correction' && <CorrectionWizard registers={registers} wrongId={correctionOf} key={correctionOf ?? 0} />}
     </section>
   );
 }

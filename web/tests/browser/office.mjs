@@ -122,6 +122,44 @@ const consoleErrors = await withBrowser(OUT, async (page, shot) => {
   const balance = await api('GET', '/v1/customers/cust-web-2');
   assert.equal(balance.advance_balance, 150000);
 
+  // ---- advance refund: the 1 500,00 just returned to the balance goes back in cash ----
+  await page.getByRole('tab', { name: 'Возврат аванса' }).click();
+  await page.getByLabel('Покупатель').fill('cust-web-2');
+  await page.getByLabel('Покупатель').blur();
+  await page.getByText('Авансовый баланс: 1 500,00 ₽').waitFor();
+  await page.getByLabel('Сумма, ₽').fill('1 500');
+  await page.getByRole('button', { name: 'Вернуть аванс' }).click();
+  await page.locator('[data-test="wizard-result"]').getByText('пробит').waitFor();
+  assert.equal((await api('GET', '/v1/customers/cust-web-2')).advance_balance, 0);
+  await shot('advance-refund');
+
+  // ---- correction: the coffee paid "in cash" was really paid by card (Было / Стало) ----
+  await page.locator('[data-tab="journal"]').click();
+  await page.locator('input[name="order"]').fill('web-1');
+  await page.getByRole('button', { name: 'Найти' }).click();
+  await page.locator(`[data-receipt="${receiptId}"]`).getByRole('button', { name: String(receiptId) }).click();
+  await page.getByRole('button', { name: 'Исправить чеком коррекции' }).click();
+  await page.locator('[data-test="correction-before"]').getByText('Наличными 250,50 ₽').waitFor();
+  await page.getByLabel('Наличными, ₽', { exact: true }).fill('');
+  await page.getByLabel('Безналичными, ₽', { exact: true }).fill('250,50');
+  await page.locator('[data-test="correction-after"]').getByText('Безналичными 250,50 ₽').waitFor();
+  await shot('correction');
+  await page.getByRole('button', { name: 'Пробить чек коррекции' }).click();
+  const corrected = page.locator('[data-test="wizard-result"]');
+  await corrected.waitFor();
+  const correctionIds = await corrected.locator('[data-result-receipt]').evaluateAll((els) => els.map((e) => Number(e.dataset.resultReceipt)));
+  const pair = await Promise.all(correctionIds.map((id) => api('GET', `/v1/receipts/${id}`)));
+  const original = await api('GET', `/v1/receipts/${receiptId}`);
+  // The reversal of what was printed, then the right receipt; both name the wrong one's fiscal sign.
+  assert.deepEqual(
+    pair.map((r) => [r.state, r.receipt.tag1054, r.receipt.tag1031, r.receipt.tag1081, r.receipt.correction?.type, r.receipt.tag1192]),
+    [
+      ['confirmed', 2, 25050, 0, 'self', String(original.fiscal.fiscal_sign)],
+      ['confirmed', 1, 0, 25050, 'self', String(original.fiscal.fiscal_sign)],
+    ],
+  );
+  await shot('correction-done');
+
   // ---- needs attention (nothing wrong here) and the tablet viewport ----
   await page.locator('[data-tab="attention"]').click();
   await page.locator('[data-test="attention-empty"]').waitFor();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReceiptRecord, Register } from '../../src/api/types';
 import {
+  asPrinted,
   closeShiftChecks,
   deliveryAttention,
   fnDaysLeft,
@@ -11,6 +12,7 @@ import {
   receiptAttention,
   registerAttention,
   shiftView,
+  vatClassOf1199,
 } from '../../src/office/logic';
 
 const NOW = new Date('2026-12-02T12:00:00Z');
@@ -159,5 +161,22 @@ describe('close shift pre-checks', () => {
     const checks = closeShiftChecks(reg({ queue_depth: 2 }, { ofd_unsent: 3 }), 1);
     expect(checks).toHaveLength(3);
     expect(checks[0]).toContain('Чеков в работе на этой кассе: 1');
+  });
+});
+
+describe('corrections', () => {
+  it('maps rate codes back to VAT classes, the calculated forms too', () => {
+    expect([11, 12, 1, 3, 2, 4, 5, 6, 7, 9, 8, 10].map(vatClassOf1199)).toEqual([
+      'vat22', 'vat22', 'vat20', 'vat20', 'vat10', 'vat10', 'vat0', 'none', 'vat5', 'vat5', 'vat7', 'vat7',
+    ]);
+  });
+  it('gives the printed receipt with its own tags and only the payments it had', () => {
+    const printed = asPrinted(rec());
+    expect(printed).toEqual({
+      tag1054: 1,
+      lines: [{ name: 'Товар А', qty: '2', price: 150000, amount: 300000, tag1214: 4, tag1212: 1, tag1199: 1, vat: 0 }],
+      tag1031: 300000,
+      total: 300000,
+    });
   });
 });
