@@ -141,9 +141,26 @@ function Dashboard({ api, pending, onSignOut }: { api: Api; pending: PendingStor
       )}
       <RegistersStrip registers={registers} now={now} />
       {unanswered.length > 0 && (
-        <div class="warn-box">
-          Без ответа сервера остались: {unanswered.map((a) => a.label).join('; ')}. Откройте мастер и отправьте ещё раз — будет
-          использован тот же ключ, второго чека не будет.
+        <div class="warn-box" data-test="unanswered">
+          <p>Сервер не ответил на эти действия. Отправьте их ещё раз: с тем же ключом второго чека не будет.</p>
+          <ul>
+            {unanswered.map((a) => (
+              <li key={a.key}>
+                {a.label} ({new Date(a.created).toLocaleString('ru-RU')}){' '}
+                <button
+                  type="button"
+                  onClick={() =>
+                    api
+                      .send(a)
+                      .then((r) => office.notify(`${a.label}: ${r.replayed ? 'уже было сделано' : `чеков ${r.receipts.length}`}`))
+                      .catch((e: Error) => office.notify(`${a.label}: ${e.message}`, 'bad'))
+                  }
+                >
+                  Отправить ещё раз
+                </button>
+              </li>
+            ))}
+          </ul>
         </div>
       )}
       <main>

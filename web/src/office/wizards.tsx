@@ -26,7 +26,7 @@ function useSender() {
       const err = e as ApiError;
       setError(
         err.unanswered || err.status === 503 || err.status === 504
-          ? `${err.message}. Ответа нет: нажмите «Отправить» ещё раз — второй чек не появится (ключ ${action.key}).`
+          ? `${err.message}. Ответа нет: отправьте ещё раз (здесь или кнопкой «Отправить ещё раз» вверху) — второй чек не появится (ключ ${action.key}).`
           : `${err.message}${err.details?.field ? ` (поле ${err.details.field})` : ''}`,
       );
     } finally {
