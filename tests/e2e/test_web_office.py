@@ -14,10 +14,11 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BINARY_DIR, ENTITY_A, TOKENS, Kassad, auth, office_config, temp_dir  # noqa: E402
+from harness import BINARY_DIR, ENTITY_A, ENTITY_B, TOKENS, Kassad, auth, office_config, temp_dir  # noqa: E402
 
 WEB_DIR = os.environ.get("KASSA_WEB_DIR") or os.path.join(os.environ["KASSA_SOURCE_DIR"], "web")
 ARTIFACTS = os.path.join(os.environ["KASSA_BINARY_DIR"], "web-artifacts", "office")
+BOUND_TOKEN = "cashier-b-token-0123456789abcdef0123456"  # a cashier of entity B only
 KASSA_SIM = os.path.join(BINARY_DIR, "simulators", "shtrih", "kassa-sim")
 
 
@@ -44,7 +45,9 @@ def raw_get(kassad, target):
 class WebOffice(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.kassad = Kassad(config_text=office_config())
+        bound = hashlib.sha256(BOUND_TOKEN.encode()).hexdigest()
+        cls.kassad = Kassad(config_text=office_config(
+            f'\n[[tokens]]\nname = "cashier-b"\nrole = "cashier"\nsha256 = "{bound}"\nentities = ["{ENTITY_B}"]\n'))
 
     @classmethod
     def tearDownClass(cls):
@@ -119,6 +122,19 @@ class WebOffice(unittest.TestCase):
         for rid in result["wizard_receipts"]:
             status, r, _ = self.kassad.request("GET", f"/v1/receipts/{rid}", headers=auth("cashier"))
             self.assertEqual((status, r["state"]), (200, "confirmed"))
+
+
+    # Known server gap, not the page's: GET /v1/registers and the receipt routes filter by a token's
+    # register bindings (Principal::may_use_register) but not by its `entities`, so a cashier bound to
+    # entity B still gets entity A's registers and receipts. DESIGN.md §4 says such a token sees only
+    # its own. When the server filters, this test passes and the marker must go.
+    @unittest.expectedFailure
+    def test_5_a_cashier_bound_to_one_entity_sees_only_it(self):
+        # After test_4, whose receipts are all entity A's: none of them may show.
+        code, output = run_browser("bound.mjs", KASSA_URL=f"http://{self.kassad.host}:{self.kassad.port}",
+                                   KASSA_TOKEN=BOUND_TOKEN, KASSA_REGISTERS="b-pty,b-tcp",
+                                   KASSA_ARTIFACTS=os.path.join(ARTIFACTS, "..", "bound"))
+        self.assertEqual(code, 0, output)
 
 
 class WebAttention(unittest.TestCase):
