@@ -5,7 +5,10 @@
 //   stall N MS            execute the Nth command frame MS milliseconds late (ENQ meanwhile → ACK)
 //   power_cut_after_receipt N   after the Nth receipt of this run is written to the FN (state file
 //                         saved), stop answering for good: the answer never leaves the device
-//   paper_out_after N     the receipt tape runs out after N receipts in total
+//   paper_out_after N     the receipt tape runs out while the Nth receipt (in total) prints: the
+//                         receipt is fiscalised, its printing stops (sub-mode 2, §1.7); a
+//                         restart after that finds the tape still empty (sub-mode 1). Loading
+//                         paper (load_paper(), kassa-sim's SIGUSR1) clears it.
 // '#' starts a comment; blank lines are ignored.
 #pragma once
 

@@ -32,6 +32,10 @@ void SimLink::execute(const Bytes& body, TimePoint now, Bytes& out) {
         answer_due_ = now + stall->second;
         return;
     }
+    if (latency_.count() > 0) {
+        answer_due_ = now + latency_;
+        return;
+    }
     const Bytes e = emit(answer_frame_);
     out.insert(out.end(), e.begin(), e.end());
 }

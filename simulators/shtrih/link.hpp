@@ -28,6 +28,10 @@ class SimLink {
     Bytes on_tick(TimePoint now);
     std::optional<TimePoint> next_deadline() const;
     bool powered_off() const { return powered_off_; }
+    // A device that takes this long to answer every command (ACK at once, the answer later; ENQ
+    // meanwhile gets ACK, §1.3). Zero = at once.
+    void set_answer_latency(std::chrono::microseconds latency) { latency_ = latency; }
+    std::uint64_t frames_received() const { return frames_received_; }
     // A new host connection (TCP accept): a half-received frame is dropped.
     void reset_line() { decoder_.reset(); }
 
@@ -49,6 +53,7 @@ class SimLink {
     std::uint64_t bytes_sent_ = 0;
     std::uint64_t frames_received_ = 0;
     bool powered_off_ = false;
+    std::chrono::microseconds latency_{0};
 };
 
 }  // namespace kassa::sim

@@ -1,15 +1,24 @@
 // kassa-sim: a simulated Shtrih-M register on a pty or a loopback TCP port.
 //
 //   kassa-sim --pty [--link PATH] | --tcp HOST:PORT
-//             [--state FILE] [--faults FILE] [--baud N] [--clock-file FILE]
+//             [--state FILE] [--faults FILE] [--baud N] [--latency-ms N] [--clock-file FILE]
 //             [--inn DIGITS] [--rnm DIGITS] [--fn-serial 16CHARS] [--tax-systems MASK]
 // (registration options apply when the state file is created.)
+// --baud N models an 8N1 line of N baud both ways; --latency-ms N: the device takes N ms to answer
+// every command (real registers: a few ms for status, more for printing).
 //
 // When it serves, it prints one line on stdout, e.g. "kassa-sim ready tcp 127.0.0.1:40123" or
 // "kassa-sim ready pty /dev/pts/5", so callers await that line instead of sleeping.
 // --clock-file holds a number of seconds added to the system clock (re-read on every command):
 // tests move the register's clock with it (24 h shift expiry). SIGINT/SIGTERM stop it (exit 0);
 // a "power cut" fault stops it with exit code 3, after the FN state file was written.
+// SIGUSR1 = "the operator loaded paper" (spec §1.7: sub-mode 1 → 0, or 2 → 3 awaiting B0h); it
+// answers with the line "kassa-sim paper loaded" once done, so callers await that line.
+// Signals only write their number into a pipe (self-pipe); the main thread does the work.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -41,13 +50,19 @@ class OffsetClock final : public kassa::Clock {
 
 int usage() {
     std::cerr << "usage: kassa-sim --pty [--link PATH] | --tcp HOST:PORT [--state FILE] [--faults FILE] "
-                 "[--baud N] [--clock-file FILE] [--inn DIGITS] [--rnm DIGITS] [--fn-serial 16CHARS] "
+                 "[--baud N] [--latency-ms N] [--clock-file FILE] [--inn DIGITS] [--rnm DIGITS] [--fn-serial 16CHARS] "
                  "[--tax-systems MASK]\n";
     return 2;
 }
 
-kassa::sim::ShtrihSimulator* g_sim = nullptr;
-volatile std::sig_atomic_t g_signal = 0;
+int g_signal_pipe[2] = {-1, -1};
+
+extern "C" void on_signal(int signo) {
+    const int saved = errno;
+    const auto b = static_cast<unsigned char>(signo);
+    (void)!::write(g_signal_pipe[1], &b, 1);
+    errno = saved;
+}
 
 }  // namespace
 
@@ -94,6 +109,10 @@ int main(int argc, char** argv) {
             const char* v = value();
             if (!v) return usage();
             config.baud = static_cast<unsigned>(std::stoul(v));
+        } else if (a == "--latency-ms") {
+            const char* v = value();
+            if (!v) return usage();
+            config.answer_latency = std::chrono::milliseconds{std::stoul(v)};
         } else if (a == "--inn" || a == "--rnm" || a == "--fn-serial" || a == "--tax-systems") {
             const char* v = value();
             if (!v) return usage();
@@ -122,17 +141,35 @@ int main(int argc, char** argv) {
         std::cerr << "kassa-sim: " << ready.error().message << "\n";
         return 1;
     }
-    g_sim = &sim;
-    std::signal(SIGINT, [](int s) { g_signal = s; });
-    std::signal(SIGTERM, [](int s) { g_signal = s; });
+    if (::pipe2(g_signal_pipe, O_CLOEXEC) != 0) {
+        std::cerr << "kassa-sim: pipe failed\n";
+        return 1;
+    }
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (const int s : {SIGINT, SIGTERM, SIGUSR1}) ::sigaction(s, &sa, nullptr);
     std::cout << "kassa-sim ready " << *ready << std::endl;
 
-    // Wait for a signal or a power cut; the signal handler only sets a flag.
-    std::thread waiter([&] { sim.wait(); });
-    while (g_signal == 0 && !sim.powered_off()) std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    // A power cut ends the simulator's serve loop: it wakes the main thread through the same pipe.
+    std::thread waiter([&] {
+        sim.wait();
+        on_signal(0);
+    });
+    for (;;) {
+        unsigned char signo = 0;
+        const ssize_t n = ::read(g_signal_pipe[0], &signo, 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 1 && signo == SIGUSR1) {
+            sim.load_paper();
+            std::cout << "kassa-sim paper loaded" << std::endl;
+            continue;
+        }
+        break;  // SIGINT, SIGTERM, power cut, or a broken pipe
+    }
     const bool cut = sim.powered_off();
     sim.stop();
     waiter.join();
-    g_sim = nullptr;
     return cut ? 3 : 0;
 }

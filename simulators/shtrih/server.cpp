@@ -9,6 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -62,19 +63,30 @@ struct ShtrihSimulator::Impl {
     std::string pty_path;
     std::uint16_t bound_port = 0;
     std::atomic<bool> stopping{false};
+    ShtrihSimulator::LineStats stats;                 // guarded by mutex
+    std::chrono::steady_clock::time_point tx_free{};  // the device's side of the line is busy until then
+    std::chrono::steady_clock::time_point rx_free{};  // the host's bytes have all arrived by then
+
+    // Line time of n bytes on an 8N1 line (10 bits a byte); zero without --baud.
+    std::chrono::nanoseconds line_time(std::size_t n) const {
+        if (config.baud == 0) return std::chrono::nanoseconds{0};
+        return std::chrono::nanoseconds{static_cast<std::int64_t>(n) * 10'000'000'000LL / config.baud};
+    }
 
     void send(int fd, const Bytes& bytes) {
         if (bytes.empty() || fd < 0) return;
-        if (config.baud == 0) {
-            write_all(fd, bytes.data(), bytes.size());
-            return;
+        {
+            std::lock_guard lock(mutex);
+            stats.bytes_out += bytes.size();
         }
-        // 10 bits per byte on an 8N1 line.
-        const auto per_byte = std::chrono::microseconds{10'000'000 / config.baud};
-        for (const auto b : bytes) {
-            write_all(fd, &b, 1);
-            std::this_thread::sleep_for(per_byte);
+        if (config.baud > 0) {
+            // The bytes leave one after another at the line rate, after the host's bytes that
+            // caused them have arrived: the host holds the last of them only when the line has
+            // carried them all. (The device's own wait: it models the wire.) One wait per answer.
+            tx_free = std::max({std::chrono::steady_clock::now(), tx_free, rx_free}) + line_time(bytes.size());
+            std::this_thread::sleep_until(tx_free);
         }
+        write_all(fd, bytes.data(), bytes.size());
     }
 
     void serve(std::atomic<bool>& powered_off) {
@@ -119,11 +131,20 @@ struct ShtrihSimulator::Impl {
                     if (config.endpoint == SimulatorConfig::Endpoint::Tcp) close_fd(client);
                     continue;
                 }
+                auto arrived = std::chrono::steady_clock::now();
+                if (config.baud > 0) {
+                    // The host's bytes cross the line at its rate too: the last of them is here
+                    // only one line time after the line became free for them; the device acts on them
+                    // then (send() waits for that before the answer goes out).
+                    rx_free = std::max(arrived, rx_free) + line_time(static_cast<std::size_t>(got));
+                    arrived = rx_free;
+                }
                 Bytes out;
                 {
                     std::lock_guard lock(mutex);
-                    out = link->on_bytes(std::span(buf.data(), static_cast<std::size_t>(got)),
-                                         std::chrono::steady_clock::now());
+                    stats.bytes_in += static_cast<std::uint64_t>(got);
+                    out = link->on_bytes(std::span(buf.data(), static_cast<std::size_t>(got)), arrived);
+                    stats.frames_in = link->frames_received();
                 }
                 send(fds[i].fd, out);
             }
@@ -190,6 +211,7 @@ Result<std::string> ShtrihSimulator::start() {
     if (state.fn_serial.size() != 16) return fail("sim_start_failed", "FN serial must be 16 characters");
     m.device = std::make_unique<SimDevice>(std::move(state), m.config.state_file, clock, m.config.faults);
     m.link = std::make_unique<SimLink>(*m.device, m.config.faults, m.config.endpoint == SimulatorConfig::Endpoint::Tcp);
+    m.link->set_answer_latency(m.config.answer_latency);
     if (::pipe2(m.wake, O_CLOEXEC | O_NONBLOCK) != 0)
         return fail("sim_start_failed", "pipe: " + std::string(std::strerror(errno)));
 
@@ -253,6 +275,16 @@ void ShtrihSimulator::stop() {
     std::lock_guard lock(m.mutex);
     m.done = true;
     m.done_cv.notify_all();
+}
+
+ShtrihSimulator::LineStats ShtrihSimulator::line_stats() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->stats;
+}
+
+void ShtrihSimulator::load_paper() {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->device) impl_->device->load_paper();
 }
 
 std::vector<std::string> ShtrihSimulator::tape_snapshot() const {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -14,8 +15,8 @@
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "simulators/fn/state.hpp"
 #include "simulators/shtrih/faults.hpp"
-#include "simulators/shtrih/fn_state.hpp"
 
 namespace kassa::sim {
 
@@ -27,8 +28,11 @@ struct SimulatorConfig {
     std::string pty_link;            // pty: optional symlink to the slave path
     std::string state_file;          // empty = FN in memory only; created when missing
     Faults faults;
-    unsigned baud = 0;             // > 0: pace outgoing bytes at this line rate (10 bits/byte)
-    const Clock* clock = nullptr;  // wall clock of the register (shift expiry); default system
+    unsigned baud = 0;  // > 0: model an 8N1 line of this rate (10 bits a byte) in both directions: a
+                        // byte the host sends is seen one byte time later, the device's bytes leave
+                        // no faster than the line carries them
+    std::chrono::microseconds answer_latency{0};  // the device's own time to answer every command
+    const Clock* clock = nullptr;                 // wall clock of the register (shift expiry); default system
     // Registration of a fresh FN (ignored when the state file exists): empty = defaults of FnState.
     std::string inn;
     std::string rnm;
@@ -54,8 +58,17 @@ class ShtrihSimulator {
     bool powered_off() const { return powered_off_.load(); }
     // Blocks until stop() or a power cut.
     void wait();
+    // What crossed the line so far (for benchmarks): bytes each way and command frames.
+    struct LineStats {
+        std::uint64_t bytes_in = 0;
+        std::uint64_t bytes_out = 0;
+        std::uint64_t frames_in = 0;
+    };
+    LineStats line_stats() const;
     // A copy of the FN as it is now.
     FnState fn_snapshot() const;
+    // The operator loads a paper roll (SimDevice::load_paper; kassa-sim: SIGUSR1). Thread-safe.
+    void load_paper();
     // What the register has printed so far (service text, barcodes, document summaries).
     std::vector<std::string> tape_snapshot() const;
 

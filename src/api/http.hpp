@@ -2,6 +2,7 @@
 // are cheap to include and easy to test without a socket.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -10,6 +11,25 @@
 namespace kassa::api {
 
 struct Principal;  // api/auth.hpp
+struct HttpResponse;
+
+// How a handler answers later without holding a thread: it keeps the request's Responder, returns
+// HttpResponse::later(), and calls send() once, from any thread (the ledger's writer, a worker, a
+// timer). send_built() runs `build` on a handler thread first, for callers that must stay quick.
+class Responder {
+  public:
+    using Send = std::function<void(HttpResponse)>;
+    using Post = std::function<void(std::function<void()>)>;
+    Responder(Send send, Post post) : send_(std::move(send)), post_(std::move(post)) {}
+    void send(HttpResponse res) const;
+    void send_built(std::function<HttpResponse()> build) const;
+    // Runs `work` on a handler thread (it answers later through this responder).
+    void post(std::function<void()> work) const { post_(std::move(work)); }
+
+  private:
+    Send send_;
+    Post post_;
+};
 
 struct HttpRequest {
     std::string method;  // upper case: GET, POST, ...
@@ -21,6 +41,7 @@ struct HttpRequest {
     std::string remote;                          // peer address, for the audit log
     std::map<std::string, std::string> params;   // path parameters filled by the router
     std::shared_ptr<const Principal> principal;  // set by the auth guard on non-open routes
+    std::shared_ptr<const Responder> responder;  // set by the router: answers a deferred request
 
     std::string header(const std::string& lower_name) const {
         auto it = headers.find(lower_name);
@@ -33,6 +54,14 @@ struct HttpResponse {
     std::string content_type = "application/json";
     std::string body;
     std::map<std::string, std::string> headers;
+    bool deferred = false;  // the handler answers through req.responder
+    bool audited = false;   // the handler wrote the audit row itself (with the request's own write)
+
+    static HttpResponse later() {
+        HttpResponse r;
+        r.deferred = true;
+        return r;
+    }
 };
 
 // Splits "/a/b?x=1&y=2" into path and decoded query parameters.

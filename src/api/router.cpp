@@ -1,6 +1,8 @@
 #include "api/router.hpp"
 
+#include <atomic>
 #include <exception>
+#include <future>
 
 #include "api/errors.hpp"
 #include "common/log.hpp"
@@ -54,7 +56,9 @@ void Router::add(std::string method, std::string pattern, std::string summary, s
     routes_.back().info.roles = std::move(roles);
 }
 
-HttpResponse Router::route(HttpRequest& req) const {
+HttpResponse Router::route(HttpRequest& req) const { return route(req, {}); }
+
+HttpResponse Router::route(HttpRequest& req, const std::function<void()>& authorised) const {
     const auto path = split_path(req.path);
     std::string allowed;
     for (const auto& route : routes_) {
@@ -66,6 +70,7 @@ HttpResponse Router::route(HttpRequest& req) const {
         matches(route.segments, path, &req.params);
         if (guard_)
             if (auto refused = guard_(req, route.info)) return *refused;
+        if (authorised) authorised();
         try {
             return route.handler(req);
         } catch (const std::exception& e) {
@@ -81,16 +86,65 @@ HttpResponse Router::route(HttpRequest& req) const {
     return error_response(404, "not_found", "no route for " + req.path);
 }
 
-HttpResponse Router::handle(HttpRequest& req) const {
-    HttpResponse res = route(req);
-    if (observer_) {
+void Responder::send(HttpResponse res) const { send_(std::move(res)); }
+
+void Responder::send_built(std::function<HttpResponse()> build) const {
+    post_([send = send_, build = std::move(build)] {
+        HttpResponse res;
         try {
-            observer_(req, res);
+            res = build();
         } catch (const std::exception& e) {
-            log::get("api")->error("request observer failed: {}", e.what());
+            log::get("api")->error("building a deferred answer failed: {}", e.what());
+            res = error_response(500, "internal_error", "the server failed to handle the request");
         }
-    }
-    return res;
+        send(std::move(res));
+    });
+}
+
+void Router::dispatch(HttpRequest& req, Responder::Send send, Responder::Post post) const {
+    // The observer needs what the request was after the handler has moved on: keep a copy of the
+    // parts it reads, not the body.
+    auto seen = std::make_shared<HttpRequest>();
+    seen->method = req.method;
+    seen->path = req.path;
+    seen->remote = req.remote;
+    auto once = std::make_shared<std::atomic<bool>>(false);
+    auto answer = [this, seen, once, send = std::move(send)](HttpResponse res) {
+        if (once->exchange(true)) return;  // a second answer would be a bug: ignore it
+        if (observer_) {
+            try {
+                observer_(*seen, res);
+            } catch (const std::exception& e) {
+                log::get("api")->error("request observer failed: {}", e.what());
+            }
+        }
+        send(std::move(res));
+    };
+    req.responder = std::make_shared<Responder>(answer, std::move(post));
+    HttpResponse res = route(req, [&] {
+        seen->principal = req.principal;
+        seen->params = req.params;
+    });
+    if (res.deferred) return;
+    // Answered here: the guard may have refused it after saying who the caller is.
+    seen->principal = req.principal;
+    answer(std::move(res));
+}
+
+HttpResponse Router::handle(HttpRequest& req) const {
+    std::promise<HttpResponse> promise;
+    auto future = promise.get_future();
+    dispatch(
+        req, [&promise](HttpResponse res) { promise.set_value(std::move(res)); },
+        [](std::function<void()> work) { work(); });
+    return future.get();
+}
+
+bool Router::is_open(const HttpRequest& req) const {
+    const auto path = split_path(req.path);
+    for (const auto& route : routes_)
+        if (route.info.method == req.method && matches(route.segments, path, nullptr)) return route.info.open;
+    return false;
 }
 
 std::vector<RouteInfo> Router::routes() const {

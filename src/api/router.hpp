@@ -35,14 +35,23 @@ class Router {
     void set_observer(std::function<void(const HttpRequest&, const HttpResponse&)> observer) {
         observer_ = std::move(observer);
     }
-    // Fills req.params and runs the handler; handler exceptions become 500 JSON errors.
+    // Fills req.params and runs the handler; handler exceptions become 500 JSON errors. A deferred
+    // handler's answer comes through req.responder (see dispatch).
     HttpResponse route(HttpRequest& req) const;
-    // route() and then the observer.
+    // Runs the route and answers through `send` exactly once, now or later (a deferred handler),
+    // then the observer sees the answer. `post` runs work on a handler thread.
+    void dispatch(HttpRequest& req, Responder::Send send, Responder::Post post) const;
+    // dispatch() for callers that want the answer here (tests): blocks until it is sent.
     HttpResponse handle(HttpRequest& req) const;
+    // True for open routes (health, the OpenAPI document): quick, never blocking, so the server
+    // answers them on its I/O threads and they never queue behind business requests.
+    bool is_open(const HttpRequest& req) const;
     // Every route, for the OpenAPI document and its drift test.
     std::vector<RouteInfo> routes() const;
 
   private:
+    // route(), calling `authorised` once the guard let the request through.
+    HttpResponse route(HttpRequest& req, const std::function<void()>& authorised) const;
     struct Route {
         RouteInfo info;
         std::vector<std::string> segments;

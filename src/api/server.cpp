@@ -168,12 +168,19 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
         busy_ = true;
         server_.request_started();
         beast::get_lowest_layer(stream_).expires_never();
-        // Handlers may block (long polls, the ledger); they run on the handler pool and the answer
-        // comes back to this connection's strand.
-        asio::post(*server_.handlers, [self = this->shared_from_this(), req = std::move(req)]() mutable {
-            HttpResponse res = self->server_.router.handle(req);
+        // The answer comes back to this connection's strand from whichever thread has it: a
+        // handler thread, or later the ledger's writer, a register's worker or a timer (deferred
+        // handlers hold no thread while they wait). Open routes (health) are quick and answered on
+        // the I/O thread, so they never queue behind business requests.
+        auto send = [self = this->shared_from_this()](HttpResponse res) {
             asio::post(self->stream_.get_executor(),
                        [self, res = std::move(res)]() mutable { self->write(std::move(res), false); });
+        };
+        auto post = [&pool = *server_.handlers](std::function<void()> work) { asio::post(pool, std::move(work)); };
+        if (server_.router.is_open(req)) return server_.router.dispatch(req, std::move(send), std::move(post));
+        asio::post(*server_.handlers, [self = this->shared_from_this(), req = std::move(req), send = std::move(send),
+                                       post = std::move(post)]() mutable {
+            self->server_.router.dispatch(req, std::move(send), std::move(post));
         });
     }
 

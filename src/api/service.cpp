@@ -2,6 +2,9 @@
 
 #include <spdlog/logger.h>
 
+#include <algorithm>
+#include <future>
+
 #include "common/log.hpp"
 #include "fiscal/planner.hpp"
 
@@ -9,25 +12,13 @@ namespace kassa::api {
 
 namespace {
 
-// Planner codes that are the caller's mistake about what exists, not about sums.
-int planner_status(const std::string& code) {
-    if (code == "unknown_order" || code == "unknown_sku") return 404;
-    if (code == "order_not_open" || code == "order_not_delivered") return 409;
-    return 422;
-}
+// The orders and the customer an event concerns.
+struct Involved {
+    std::set<std::string> orders;
+    std::string customer;
+};
 
-}  // namespace
-
-Service::Service(ServiceOptions options, ledger::Ledger& ledger, drivers::RegisterPool& pool, const Clock& clock)
-    : options_(std::move(options)), ledger_(ledger), pool_(pool), clock_(clock) {}
-
-const EntityInfo* Service::entity(const std::string& inn) const {
-    for (const auto& e : options_.entities)
-        if (e.inn == inn) return &e;
-    return nullptr;
-}
-
-Service::Involved Service::involved(const fiscal::Event& event) const {
+Involved involved(const fiscal::Event& event) {
     Involved inv;
     std::visit(
         [&](const auto& e) {
@@ -49,44 +40,64 @@ Service::Involved Service::involved(const fiscal::Event& event) const {
     return inv;
 }
 
-bool Service::busy_locked(const Involved& inv) const {
-    for (const auto& [id, p] : pending_) {
-        if (!inv.customer.empty() && p.customer == inv.customer) return true;
-        for (const auto& o : inv.orders)
-            if (p.orders.contains(o)) return true;
-    }
-    return false;
+// What the writer transaction hands back besides the stored ids.
+struct Planned {
+    std::vector<fiscal::Receipt> receipts;
+    fiscal::Kopecks change;
+};
+
+}  // namespace
+
+struct Service::Waiter {
+    std::set<ledger::ReceiptId> pending;
+    std::function<void(bool)> done;
+    std::chrono::steady_clock::time_point deadline;
+    bool fired = false;
+};
+
+Service::Service(ServiceOptions options, ledger::Ledger& ledger, drivers::RegisterPool& pool, const Clock& clock)
+    : options_(std::move(options)), ledger_(ledger), pool_(pool), clock_(clock) {
+    timer_ = std::thread([this] { timer_loop(); });
 }
 
-Submitted Service::submit(const Principal& who, const std::string& key, const std::string& request_hash,
-                          EventRequest request, const std::string& action, const std::string& remote) {
+Service::~Service() {
+    release_waiters();
+    {
+        std::lock_guard lock(wait_mutex_);
+        stopping_ = true;
+    }
+    wait_cv_.notify_all();
+    if (timer_.joinable()) timer_.join();
+}
+
+const EntityInfo* Service::entity(const std::string& inn) const {
+    for (const auto& e : options_.entities)
+        if (e.inn == inn) return &e;
+    return nullptr;
+}
+
+void Service::submit(const Principal& who, const std::string& key, const std::string& request_hash,
+                     EventRequest request, const std::string& action, const std::string& remote, SubmitDone done) {
+    // A replay is answered from a read, before anything else: it must not be planned again on facts
+    // its first run changed, and it costs no write.
     if (auto replay = ledger_.find_idempotent(key, request_hash))
-        return Submitted{replay->receipts, true, fiscal::Kopecks{0}};
+        return done(Submitted{replay->receipts, true, fiscal::Kopecks{0}}, nullptr);
 
-    std::lock_guard plan_lock(plan_mutex_);
     Involved inv = involved(request.event);
-
-    // Facts: the orders the event names, and whose customer it is.
-    fiscal::Facts facts;
+    // Whose the orders are decides the legal entity and so the register; the writer transaction
+    // checks again that no order moved to another entity meanwhile.
     std::string entity_inn = request.entity_inn;
     for (const auto& id : inv.orders) {
-        fiscal::OrderFacts order;
-        try {
-            order = ledger_.order_facts(id);
-        } catch (const ledger::LedgerError& e) {
-            if (e.code() == ledger::errc::kNotFound)
-                throw ApiError(404, "unknown_order", "order '" + id + "' is not known", "order");
-            throw;
-        }
-        if (inv.customer.empty()) inv.customer = order.order.customer;
-        if (!order.order.entity_inn.empty()) {
-            if (!entity_inn.empty() && entity_inn != order.order.entity_inn)
-                throw ApiError(
-                    422, "entity_mismatch",
-                    "order '" + id + "' belongs to legal entity " + order.order.entity_inn + ", not " + entity_inn);
-            entity_inn = order.order.entity_inn;
-        }
-        facts.orders.push_back(std::move(order));
+        auto owner = ledger_.order_owner(id);
+        if (!owner) throw ApiError(404, "unknown_order", "order '" + id + "' is not known", "order");
+        if (inv.customer.empty()) inv.customer = owner->customer;
+        if (owner->entity_inn.empty()) continue;
+        if (!who.may_use_entity(owner->entity_inn))
+            throw ApiError(404, "unknown_order", "order '" + id + "' is not known", "order");
+        if (!entity_inn.empty() && entity_inn != owner->entity_inn)
+            throw ApiError(422, "entity_mismatch",
+                           "order '" + id + "' belongs to legal entity " + owner->entity_inn + ", not " + entity_inn);
+        entity_inn = owner->entity_inn;
     }
     if (entity_inn.empty() && options_.entities.size() == 1) entity_inn = options_.entities.front().inn;
     const EntityInfo* ent = entity(entity_inn);
@@ -113,17 +124,6 @@ Submitted Service::submit(const Principal& who, const std::string& key, const st
         register_id = *picked;
     }
 
-    // Earlier receipts of the same orders or customer must settle first: the planner works on
-    // confirmed facts only.
-    {
-        std::unique_lock lock(pending_mutex_);
-        if (!settled_cv_.wait_for(lock, options_.busy_wait, [&] { return !busy_locked(inv); }))
-            throw ApiError(409, "busy", "earlier receipts for these orders are still being printed; try again");
-    }
-    // Re-read the facts: they may have moved while we waited.
-    for (auto& f : facts.orders) f = ledger_.order_facts(f.order.id);
-    if (!inv.customer.empty()) facts.customers.push_back(ledger_.customer_facts(inv.customer));
-
     fiscal::ReceiptContext context = request.context;
     if (!request.tax_system_given) context.tax_system = ent->tax_system;
     if (context.cashier.empty()) {
@@ -133,37 +133,78 @@ Submitted Service::submit(const Principal& who, const std::string& key, const st
     if (context.settlement_address.empty()) context.settlement_address = ent->settlement_address;
     if (context.settlement_place.empty()) context.settlement_place = ent->settlement_place;
 
-    auto plan = fiscal::plan_event(request.event, facts, context, options_.policy);
-    if (!plan) throw ApiError(planner_status(plan.error().code), plan.error().code, plan.error().message);
-
-    ledger::StorePlanRequest store{.idempotency_key = key,
-                                   .request_hash = request_hash,
-                                   .register_id = register_id,
-                                   .plan = *plan,
-                                   .payment = std::nullopt,
-                                   .created_by = who.name};
+    ledger::PlanRequest plan_request{
+        .idempotency_key = key,
+        .request_hash = request_hash,
+        .register_id = register_id,
+        .orders = {inv.orders.begin(), inv.orders.end()},
+        .customers = {},
+        .payment = std::nullopt,
+        .entity_inn = ent->inn,
+        .created_by = who.name,
+        .audit = ledger::AuditRecord{.actor = who.name + " (" + std::string(role_name(who.role)) + ")",
+                                     .action = action,
+                                     .subject = inv.orders.empty() ? inv.customer : *inv.orders.begin(),
+                                     .address = remote,
+                                     .detail = "on " + register_id}};
+    if (!inv.customer.empty()) plan_request.customers.push_back(inv.customer);
     if (const auto* pay = std::get_if<fiscal::PaymentEvent>(&request.event)) {
         ledger::IncomingPayment payment{
             .id = key, .customer = pay->customer, .cash = pay->cash, .electronic = pay->electronic, .allocations = {}};
         for (const auto& a : pay->allocate) payment.allocations.emplace_back(a.order, a.amount);
-        store.payment = std::move(payment);
+        plan_request.payment = std::move(payment);
     }
-    const auto stored = ledger_.store_plan(store);
-    if (stored.replayed) return Submitted{stored.receipts, true, fiscal::Kopecks{0}};
 
-    ledger_.audit(
-        ledger::AuditRecord{.actor = who.name + " (" + std::string(role_name(who.role)) + ")",
-                            .action = action,
-                            .subject = inv.orders.empty() ? inv.customer : *inv.orders.begin(),
-                            .address = remote,
-                            .detail = std::to_string(stored.receipts.size()) + " receipt(s) on " + register_id});
-    {
-        std::lock_guard lock(pending_mutex_);
-        for (auto id : stored.receipts) pending_[id] = inv;
-    }
-    for (std::size_t i = 0; i < stored.receipts.size(); ++i)
-        queue(stored.receipts[i], register_id, plan->receipts[i].receipt, drivers::JobLedgerState::Planned, {});
-    return Submitted{stored.receipts, false, plan->change};
+    auto planned = std::make_shared<Planned>();
+    // Runs on the ledger's writer thread, inside the transaction: pure and quick.
+    ledger::Planner planner = [planned, event = std::move(request.event), context = std::move(context),
+                               policy = options_.policy,
+                               entity = ent->inn](const ledger::PlanningFacts& f) -> Result<fiscal::Plan> {
+        if (!f.in_flight.empty()) {
+            std::string ids;
+            for (auto id : f.in_flight) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+            return fail("busy", "receipts " + ids +
+                                    " of these orders or this customer are still being printed; try again once "
+                                    "they are confirmed");
+        }
+        fiscal::Facts facts;
+        for (const auto& [id, o] : f.orders) {
+            if (!o.order.entity_inn.empty() && o.order.entity_inn != entity)
+                return fail("entity_changed", "order '" + id + "' moved to another legal entity; try again");
+            facts.orders.push_back(o);
+        }
+        for (const auto& [id, c] : f.customers) facts.customers.push_back(c);
+        auto plan = fiscal::plan_event(event, facts, context, policy);
+        if (plan) {
+            for (const auto& r : plan->receipts) planned->receipts.push_back(r.receipt);
+            planned->change = plan->change;
+        }
+        return plan;
+    };
+    ledger_.plan_and_store_then(
+        std::move(plan_request), std::move(planner),
+        [this, planned, register_id, done = std::move(done)](std::optional<ledger::StoredPlan> stored,
+                                                             std::exception_ptr error) {
+            if (error) return done(std::nullopt, error);
+            if (stored->replayed) return done(Submitted{stored->receipts, true, fiscal::Kopecks{0}}, nullptr);
+            for (std::size_t i = 0; i < stored->receipts.size() && i < planned->receipts.size(); ++i)
+                queue(stored->receipts[i], register_id, planned->receipts[i], drivers::JobLedgerState::Planned, {});
+            done(Submitted{stored->receipts, false, planned->change}, nullptr);
+        });
+}
+
+Submitted Service::submit_and_wait(const Principal& who, const std::string& key, const std::string& request_hash,
+                                   EventRequest request, const std::string& action, const std::string& remote) {
+    std::promise<Submitted> promise;
+    auto future = promise.get_future();
+    submit(who, key, request_hash, std::move(request), action, remote,
+           [&promise](std::optional<Submitted> s, std::exception_ptr e) {
+               if (e)
+                   promise.set_exception(e);
+               else
+                   promise.set_value(std::move(*s));
+           });
+    return future.get();
 }
 
 void Service::queue(ledger::ReceiptId id, const std::string& register_id, const fiscal::Receipt& receipt,
@@ -176,58 +217,109 @@ void Service::queue(ledger::ReceiptId id, const std::string& register_id, const 
     worker->submit(drivers::ReceiptJob{.id = id, .receipt = receipt, .ledger_state = state, .sent_at = sent_at});
 }
 
-void Service::settled(ledger::ReceiptId id) {
+void Service::when_settled(const std::vector<ledger::ReceiptId>& ids, std::chrono::milliseconds timeout,
+                           std::function<void(bool)> done) {
+    auto waiter = std::make_shared<Waiter>();
+    waiter->pending.insert(ids.begin(), ids.end());
+    waiter->done = std::move(done);
+    waiter->deadline = std::chrono::steady_clock::now() + timeout;
     {
-        std::lock_guard lock(pending_mutex_);
-        pending_.erase(id);
+        // Registered before the ledger is read: a settlement after the read is seen by settled(),
+        // one before it by the read.
+        std::lock_guard lock(wait_mutex_);
+        if (closing_) {
+            waiter->fired = true;
+            return waiter->done(false);  // shutting down: answer with what there is
+        }
+        for (auto id : waiter->pending) waiting_.emplace(id, waiter);
+        deadlines_.emplace(waiter->deadline, waiter);
     }
-    settled_cv_.notify_all();
+    wait_cv_.notify_all();
+    std::vector<ledger::ReceiptId> final_already;
+    for (auto id : ids) {
+        auto r = ledger_.receipt(id);
+        if (!r || ledger::is_final(r->state)) final_already.push_back(id);
+    }
+    bool all = false;
+    {
+        std::lock_guard lock(wait_mutex_);
+        for (auto id : final_already) waiter->pending.erase(id);
+        all = waiter->pending.empty() && !waiter->fired;
+    }
+    if (all) fire(waiter, true);
 }
 
-bool Service::wait_settled(const std::vector<ledger::ReceiptId>& ids, std::chrono::milliseconds timeout) {
-    const auto all_final = [&] {
-        for (auto id : ids) {
-            auto r = ledger_.receipt(id);
-            if (r && !ledger::is_final(r->state)) return false;
+void Service::fire(const std::shared_ptr<Waiter>& waiter, bool settled) {
+    {
+        std::lock_guard lock(wait_mutex_);
+        if (waiter->fired) return;
+        waiter->fired = true;
+        for (auto it = waiting_.begin(); it != waiting_.end();)
+            it = it->second == waiter ? waiting_.erase(it) : std::next(it);
+        auto [from, to] = deadlines_.equal_range(waiter->deadline);
+        for (auto it = from; it != to; ++it)
+            if (it->second == waiter) {
+                deadlines_.erase(it);
+                break;
+            }
+    }
+    waiter->done(settled);
+}
+
+void Service::settled(ledger::ReceiptId id) {
+    std::vector<std::shared_ptr<Waiter>> ready;
+    {
+        std::lock_guard lock(wait_mutex_);
+        auto [from, to] = waiting_.equal_range(id);
+        for (auto it = from; it != to; ++it) {
+            it->second->pending.erase(id);
+            if (it->second->pending.empty() && !it->second->fired) ready.push_back(it->second);
         }
-        return true;
-    };
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::unique_lock lock(pending_mutex_);
-    while (true) {
+    }
+    for (auto& w : ready) fire(w, true);
+}
+
+void Service::release_waiters() {
+    std::vector<std::shared_ptr<Waiter>> all;
+    {
+        std::lock_guard lock(wait_mutex_);
+        closing_ = true;
+        for (auto& [at, w] : deadlines_) all.push_back(w);
+    }
+    for (auto& w : all) fire(w, false);
+}
+
+void Service::timer_loop() {
+    std::unique_lock lock(wait_mutex_);
+    while (!stopping_) {
+        if (deadlines_.empty()) {
+            wait_cv_.wait(lock);
+            continue;
+        }
+        const auto next = deadlines_.begin()->first;
+        if (std::chrono::steady_clock::now() < next) {
+            wait_cv_.wait_until(lock, next);
+            continue;
+        }
+        auto waiter = deadlines_.begin()->second;
         lock.unlock();
-        const bool done = all_final();
+        fire(waiter, false);
         lock.lock();
-        if (done) return true;
-        // Woken by every settlement; the ledger is the truth, so re-check it each time.
-        if (settled_cv_.wait_until(lock, deadline) == std::cv_status::timeout) {
-            lock.unlock();
-            return all_final();
-        }
     }
 }
 
 void Service::recover() {
     // In-doubt receipts first (DESIGN.md §2), then the planned ones in the order they were made.
     for (const auto& [register_id, records] : ledger_.receipts_to_reconcile()) {
-        for (const auto& r : records) {
-            {
-                std::lock_guard lock(pending_mutex_);
-                pending_[r.id] = Involved{{r.planned.orders.begin(), r.planned.orders.end()}, r.planned.customer};
-            }
+        for (const auto& r : records)
             queue(r.id, register_id, r.planned.receipt,
                   r.state == ledger::ReceiptState::Uncertain ? drivers::JobLedgerState::Uncertain
                                                              : drivers::JobLedgerState::Sending,
                   r.updated);
-        }
     }
-    for (const auto& r : ledger_.receipts(ledger::ReceiptQuery{.state = ledger::ReceiptState::Planned})) {
-        {
-            std::lock_guard lock(pending_mutex_);
-            pending_[r.id] = Involved{{r.planned.orders.begin(), r.planned.orders.end()}, r.planned.customer};
-        }
+    for (const auto& r :
+         ledger_.receipts(ledger::ReceiptQuery{.state = ledger::ReceiptState::Planned, .limit = 1'000'000'000}))
         queue(r.id, r.register_id, r.planned.receipt, drivers::JobLedgerState::Planned, {});
-    }
 }
 
 }  // namespace kassa::api

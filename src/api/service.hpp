@@ -1,17 +1,26 @@
 // The one place that joins the ledger, the planner and the register workers for the HTTP API:
-// replay of idempotent requests, routing to a register of the right legal entity, planning on
-// settled facts, storing the plan before any device I/O, and queueing its receipts.
-// Throws ApiError (api/json_io.hpp) for the caller's mistakes and LedgerError for the ledger's.
+// replay of idempotent requests, routing to a register of the right legal entity, planning inside
+// the ledger's writer transaction (facts, plan, receipts, payment, idempotency record and audit row
+// in one group-committed transaction), and queueing the receipts on their register.
+//
+// Nothing here holds a lock while a device prints or another request waits: events for unrelated
+// orders and customers never wait for each other, and an event whose orders or customer still have
+// receipts in flight is refused at once with 409 `busy` (Retry-After), never queued behind them.
+// Waiting for receipts (`?wait=N`) is a registration that holds no thread.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "api/auth.hpp"
@@ -39,9 +48,6 @@ struct EntityInfo {
 struct ServiceOptions {
     std::vector<EntityInfo> entities;
     fiscal::PlannerPolicy policy;
-    // How long a request waits for earlier receipts of the same orders or customer to settle
-    // before it is planned (facts come from confirmed receipts only).
-    std::chrono::milliseconds busy_wait{std::chrono::seconds(30)};
     // E-receipt channels that are configured, and a wake-up for the notifier (resend).
     bool email_enabled = false;
     bool sms_enabled = false;
@@ -57,14 +63,26 @@ struct Submitted {
 class Service {
   public:
     Service(ServiceOptions options, ledger::Ledger& ledger, drivers::RegisterPool& pool, const Clock& clock);
+    ~Service();
+    Service(const Service&) = delete;
+    Service& operator=(const Service&) = delete;
 
-    // Plans, stores and queues one business event. `key` is the Idempotency-Key, `request_hash`
-    // identifies the request (method, path, body); the same key and hash replay the first answer.
-    Submitted submit(const Principal& who, const std::string& key, const std::string& request_hash,
-                     EventRequest request, const std::string& action, const std::string& remote);
+    // Plans, stores and queues one business event. `key` is the Idempotency-Key; `request_hash`
+    // identifies the request AND its caller (so a key replays only for the principal that made it:
+    // anyone else gets idempotency_conflict). Checks that need no write (entity, permissions,
+    // register) throw ApiError here; the rest reaches `done` once the plan is durable (or refused),
+    // on the ledger's writer thread: keep `done` quick.
+    using SubmitDone = std::function<void(std::optional<Submitted> submitted, std::exception_ptr error)>;
+    void submit(const Principal& who, const std::string& key, const std::string& request_hash, EventRequest request,
+                const std::string& action, const std::string& remote, SubmitDone done);
+    // The same, waiting here for the result (tests, tools). Throws ApiError / LedgerError.
+    Submitted submit_and_wait(const Principal& who, const std::string& key, const std::string& request_hash,
+                              EventRequest request, const std::string& action, const std::string& remote);
 
-    // Waits until every receipt is confirmed or failed, or the timeout passes; true when settled.
-    bool wait_settled(const std::vector<ledger::ReceiptId>& ids, std::chrono::milliseconds timeout);
+    // Calls `done` once every receipt is confirmed or failed, or once `timeout` has passed
+    // (settled = false), from a worker's or the timer's thread. Holds no thread while it waits.
+    void when_settled(const std::vector<ledger::ReceiptId>& ids, std::chrono::milliseconds timeout,
+                      std::function<void(bool settled)> done);
 
     // At start: queue the ledger's planned, sending and uncertain receipts to their registers
     // (in-doubt ones first, so they are reconciled before new work).
@@ -73,32 +91,34 @@ class Service {
     // Called by the workers when a receipt is confirmed or failed.
     void settled(ledger::ReceiptId id);
 
+    // Answers every waiter now (settled = false): the server is stopping.
+    void release_waiters();
+
     const EntityInfo* entity(const std::string& inn) const;
     const ServiceOptions& options() const { return options_; }
     ledger::Ledger& ledger() { return ledger_; }
     drivers::RegisterPool& pool() { return pool_; }
 
   private:
-    struct Involved {
-        std::set<std::string> orders;
-        std::string customer;
-    };
-    Involved involved(const fiscal::Event& event) const;
-    bool busy_locked(const Involved& inv) const;
+    struct Waiter;
     void queue(ledger::ReceiptId id, const std::string& register_id, const fiscal::Receipt& receipt,
                drivers::JobLedgerState state, Clock::time_point sent_at);
+    void fire(const std::shared_ptr<Waiter>& waiter, bool settled);
+    void timer_loop();
 
     ServiceOptions options_;
     ledger::Ledger& ledger_;
     drivers::RegisterPool& pool_;
     const Clock& clock_;
 
-    // Planning is serialised; receipts stored and not yet settled keep their orders and customer
-    // busy so no event is planned on facts that are about to change.
-    std::mutex plan_mutex_;
-    std::mutex pending_mutex_;
-    std::condition_variable settled_cv_;
-    std::map<ledger::ReceiptId, Involved> pending_;
+    // Waiters for receipts to settle: by receipt, and by deadline for the one timer thread.
+    std::mutex wait_mutex_;
+    std::condition_variable wait_cv_;
+    std::unordered_multimap<ledger::ReceiptId, std::shared_ptr<Waiter>> waiting_;
+    std::multimap<std::chrono::steady_clock::time_point, std::shared_ptr<Waiter>> deadlines_;
+    bool closing_ = false;   // release_waiters() was called: new waiters answer at once
+    bool stopping_ = false;  // the timer thread ends
+    std::thread timer_;
 };
 
 }  // namespace kassa::api

@@ -246,10 +246,11 @@ Status App::start() {
         s.config.server.web_root);
     // Every authenticated call goes into the audit log with the token's name (open routes such as
     // /v1/health do not: load balancers poll them). Contacts never appear: only method and path.
+    // Requests that made receipts wrote their audit row with the plan, in the same transaction.
     s.router.set_observer([&s](const api::HttpRequest& req, const api::HttpResponse& res) {
         const bool refused = res.status == 401 || res.status == 403;
-        if (!req.principal && !refused) return;
-        s.ledger->audit(ledger::AuditRecord{
+        if ((!req.principal && !refused) || res.audited) return;
+        s.ledger->audit_async(ledger::AuditRecord{
             .actor = req.principal ? req.principal->name + " (" + std::string(api::role_name(req.principal->role)) + ")"
                                    : std::string("unauthenticated"),
             .action = req.method + " " + req.path,
@@ -292,6 +293,7 @@ void App::stop() {
     s.stopped = true;
     // Stop taking requests, let the ones in flight answer, then drain the registers (each
     // finishes its receipt in flight; queued ones stay in the ledger for the next start).
+    if (s.service) s.service->release_waiters();  // long-polls answer now, with what they have
     if (s.server) s.server->shutdown();
     s.pool.stop_all();
     if (s.notifier) s.notifier->stop();

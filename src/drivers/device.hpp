@@ -59,6 +59,9 @@ struct DeviceStatus {
     int ofd_unsent = 0;                  // documents waiting for the OFD ticket
     std::optional<TimePoint> ofd_oldest_unsent;
     bool paper_ok = true;
+    // Paper was loaded after it ran out while a document was printing: the device waits for
+    // continue_print() (Shtrih sub-mode 3, §1.7) and refuses print commands until then.
+    bool awaiting_continue_print = false;
     bool receipt_open = false;
 };
 
@@ -99,6 +102,15 @@ class FiscalDevice {
     virtual DeviceStatusResult print_text(const std::vector<std::string>& lines) = 0;
     virtual DeviceStatusResult print_qr(const std::string& payload) = 0;
     virtual DeviceStatusResult cut() = 0;
+    // Resumes a document whose printing stopped when the paper ran out, once paper is loaded
+    // (Shtrih B0h). Succeeds when nothing is waiting.
+    virtual DeviceStatusResult continue_print() = 0;
+    // Cash put into / taken out of the drawer (Shtrih 50h / 51h): a non-fiscal document. `amount`
+    // is positive; taking out more than the drawer holds is Rejected.
+    virtual DeviceStatusResult cash_in(fiscal::Kopecks amount, const std::string& cashier) = 0;
+    virtual DeviceStatusResult cash_out(fiscal::Kopecks amount, const std::string& cashier) = 0;
+    // Prints a copy of the last document again (Shtrih 8Ch); Rejected when there is none.
+    virtual DeviceStatusResult repeat_document() = 0;
 };
 
 }  // namespace kassa::drivers

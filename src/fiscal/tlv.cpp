@@ -20,6 +20,7 @@ Bytes vln_bytes(std::uint64_t v) {
 }  // namespace
 
 void TlvWriter::put_header(std::uint16_t tag, std::uint16_t length) {
+    spans_.push_back(TagSpan{tag, out_.size(), std::size_t{4} + length});
     out_.push_back(static_cast<std::uint8_t>(tag & 0xFF));
     out_.push_back(static_cast<std::uint8_t>(tag >> 8));
     out_.push_back(static_cast<std::uint8_t>(length & 0xFF));
@@ -82,7 +83,10 @@ Bytes EncodedReceipt::flat() const {
     return out;
 }
 
-Result<Bytes> encode_line(const ReceiptLine& line) {
+namespace {
+
+// A 1059 STLV and the spans of its inner TLVs (offsets into the whole 1059, header included).
+Result<std::pair<Bytes, std::vector<TagSpan>>> encode_line_spans(const ReceiptLine& line) {
     // The first seven in the order of protocols.md §3.6's worked 1059; then 2108 (mandatory in
     // FFD 1.2, §1.6) and 1200.
     TlvWriter in;
@@ -97,15 +101,26 @@ Result<Bytes> encode_line(const ReceiptLine& line) {
     if (auto s = in.put_vln(tag::kVatSum, line.vat.value()); !s) return std::unexpected(s.error());
     TlvWriter out;
     if (auto s = out.put_stlv(tag::kItem, in); !s) return std::unexpected(s.error());
-    return out.take();
+    std::vector<TagSpan> spans = in.spans();
+    for (auto& sp : spans) sp.offset += 4;  // behind the 1059 header
+    return std::pair{out.take(), std::move(spans)};
+}
+
+}  // namespace
+
+Result<Bytes> encode_line(const ReceiptLine& line) {
+    auto l = encode_line_spans(line);
+    if (!l) return std::unexpected(l.error());
+    return std::move(l->first);
 }
 
 Result<EncodedReceipt> encode_receipt(const Receipt& r) {
     EncodedReceipt enc;
     for (const auto& line : r.lines) {
-        auto b = encode_line(line);
+        auto b = encode_line_spans(line);
         if (!b) return std::unexpected(b.error());
-        enc.lines.push_back(std::move(*b));
+        enc.lines.push_back(std::move(b->first));
+        enc.line_tags.push_back(std::move(b->second));
     }
     TlvWriter w;
     auto text = [&](std::uint16_t t, const std::string& v) -> Status { return v.empty() ? ok() : w.put_string(t, v); };
@@ -143,6 +158,7 @@ Result<EncodedReceipt> encode_receipt(const Receipt& r) {
                         {tag::kTotal, r.total}}) {
         if (auto s = w.put_vln(t, v.value()); !s) return std::unexpected(s.error());
     }
+    enc.document_tags = w.spans();
     enc.document = w.take();
     return enc;
 }

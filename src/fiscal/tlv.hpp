@@ -50,6 +50,14 @@ inline constexpr std::uint16_t kProvision = 1217;
 inline constexpr std::uint16_t kUnit = 2108;
 }  // namespace tag
 
+// One whole TLV inside a buffer: where its header starts and its size with the header. Drivers cut
+// commands at these boundaries (Shtrih FF0Ch/FF4Dh ≤ 250 bytes) without parsing the bytes again.
+struct TagSpan {
+    std::uint16_t tag = 0;
+    std::size_t offset = 0;
+    std::size_t size = 0;
+};
+
 // Appends TLVs to a byte buffer. Errors (code "tlv_value"): a value longer than 65 535 bytes, a
 // negative or too large VLN, text that is not CP866.
 class TlvWriter {
@@ -68,17 +76,25 @@ class TlvWriter {
     Status put_stlv(std::uint16_t tag, const TlvWriter& inner) { return put_raw(tag, inner.bytes()); }
 
     const Bytes& bytes() const { return out_; }
-    Bytes take() { return std::move(out_); }
+    // Every TLV written so far, in order.
+    const std::vector<TagSpan>& spans() const { return spans_; }
+    Bytes take() {
+        spans_.clear();
+        return std::move(out_);
+    }
 
   private:
     void put_header(std::uint16_t tag, std::uint16_t length);
     Bytes out_;
+    std::vector<TagSpan> spans_;
 };
 
 // A receipt as TLVs: one 1059 STLV per line (in line order) and the document-level tags.
 struct EncodedReceipt {
-    std::vector<Bytes> lines;  // each is a whole 1059 TLV
-    Bytes document;            // 1054, 1055, 1021, 1203, 1008, 1009, 1187, 1192, 1173/1174, 1031..1217, 1020
+    std::vector<Bytes> lines;            // each is a whole 1059 TLV
+    Bytes document;                      // 1054, 1055, 1021, 1203, 1008, 1009, 1187, 1192, 1173/1174, 1031..1217, 1020
+    std::vector<TagSpan> document_tags;  // every TLV of `document`
+    std::vector<std::vector<TagSpan>> line_tags;  // the TLVs inside lines[i]'s 1059, offsets into lines[i]
 
     std::size_t size() const;
     Bytes flat() const;  // the lines, then the document tags

@@ -166,8 +166,21 @@ std::optional<fiscal::OrderFacts> load_order_facts(Db& db, const std::string& id
     return facts;
 }
 
-fiscal::CustomerFacts load_customer_facts(Db& db, const std::string& id) {
-    return fiscal::CustomerFacts{id, sum_account(db, Account::CustomerAdvance, id)};
+// The advance one legal entity holds for a customer; every entity's together when `entity_inn` is empty.
+fiscal::CustomerFacts load_customer_facts(Db& db, const std::string& id, const std::string& entity_inn) {
+    if (entity_inn.empty()) return fiscal::CustomerFacts{id, sum_account(db, Account::CustomerAdvance, id)};
+    Stmt s(db,
+           "SELECT COALESCE(SUM(delta), 0) FROM journal WHERE account = 'customer_advance' AND owner = ? AND "
+           "entity_inn = ?");
+    s.bind(1, id).bind(2, entity_inn);
+    s.step();
+    return fiscal::CustomerFacts{id, Kopecks{s.get_int(0)}};
+}
+
+void insert_audit(Db& db, const AuditRecord& r, std::int64_t now_ms) {
+    if (r.actor.empty() || r.action.empty()) throw LedgerError(errc::kInvalidArgument, "audit needs actor and action");
+    Stmt s(db, "INSERT INTO audit (at_ms, actor, action, subject, address, detail) VALUES (?, ?, ?, ?, ?, ?)");
+    s.bind(1, now_ms).bind(2, r.actor).bind(3, r.action).bind(4, r.subject).bind(5, r.address).bind(6, r.detail).run();
 }
 
 std::vector<JournalEntry> collect_journal(Stmt& s) {
@@ -181,6 +194,7 @@ std::vector<JournalEntry> collect_journal(Stmt& s) {
         e.customer = s.get_text(4);
         e.delta = Kopecks{s.get_int(5)};
         e.at = from_ms(s.get_int(6));
+        e.entity_inn = s.get_text(7);
         out.push_back(std::move(e));
     }
     return out;
@@ -265,7 +279,7 @@ PlanningFacts load_planning_facts(Db& db, const PlanRequest& req) {
         if (!facts) throw LedgerError(errc::kNotFound, "no order " + id);
         f.orders.emplace(id, std::move(*facts));
     }
-    for (const auto& id : customers) f.customers.emplace(id, load_customer_facts(db, id));
+    for (const auto& id : customers) f.customers.emplace(id, load_customer_facts(db, id, req.entity_inn));
     std::set<ReceiptId> in_flight;
     Stmt by_order(db,
                   "SELECT r.id FROM receipts r JOIN receipt_orders o ON o.receipt_id = r.id WHERE o.order_id = ? AND "
@@ -370,14 +384,21 @@ StoredPlan do_store_plan(Db& db, const StorePlanRequest& req, std::int64_t now_m
     }
     Stmt key(db, "INSERT INTO idempotency (key, request_hash, result, created_ms) VALUES (?, ?, ?, ?)");
     key.bind(1, req.idempotency_key).bind(2, req.request_hash).bind(3, join_ids(out.receipts)).bind(4, now_ms).run();
+    if (req.audit) insert_audit(db, *req.audit, now_ms);
     return out;
 }
 
 // The confirmed receipt's moves, journalled against it. Runs in the confirming transaction.
 void apply_moves(Db& db, ReceiptId id, const fiscal::PlannedReceipt& p, std::int64_t now_ms) {
+    std::string entity;  // whose FN took the money: the register's legal entity
+    if (!p.balance_moves.empty()) {
+        Stmt e(db, "SELECT g.entity_inn FROM receipts r JOIN registers g ON g.id = r.register_id WHERE r.id = ?");
+        e.bind(1, id);
+        if (e.step()) entity = e.get_text(0);
+    }
     Stmt journal(db,
-                 "INSERT INTO journal (receipt_id, account, owner, customer, delta, created_ms) VALUES (?, ?, ?, ?, ?, "
-                 "?)");
+                 "INSERT INTO journal (receipt_id, account, owner, customer, delta, created_ms, entity_inn) VALUES (?, "
+                 "?, ?, ?, ?, ?, ?)");
     for (const auto& m : p.balance_moves) {
         std::string customer = m.owner;
         if (m.account != Account::CustomerAdvance) {
@@ -393,6 +414,7 @@ void apply_moves(Db& db, ReceiptId id, const fiscal::PlannedReceipt& p, std::int
             .bind(4, customer)
             .bind(5, m.delta.value())
             .bind(6, now_ms)
+            .bind(7, entity)
             .run();
     }
     Stmt ret(db, "INSERT INTO returns (receipt_id, order_id, sku, qty_micro) VALUES (?, ?, ?, ?)");
@@ -668,14 +690,23 @@ void Ledger::upsert_order(const fiscal::Order& order) {
         .get();
 }
 
+std::optional<Ledger::OrderOwner> Ledger::order_owner(const std::string& order_id) const {
+    return impl_->read([&](Db& db) -> std::optional<OrderOwner> {
+        Stmt s(db, "SELECT customer, entity_inn FROM orders WHERE id = ?");
+        s.bind(1, order_id);
+        if (!s.step()) return std::nullopt;
+        return OrderOwner{s.get_text(0), s.get_text(1)};
+    });
+}
+
 fiscal::OrderFacts Ledger::order_facts(const std::string& order_id) const {
     auto facts = impl_->read([&](Db& db) { return load_order_facts(db, order_id); });
     if (!facts) throw LedgerError(errc::kNotFound, "no order " + order_id);
     return std::move(*facts);
 }
 
-fiscal::CustomerFacts Ledger::customer_facts(const std::string& customer_id) const {
-    return impl_->read([&](Db& db) { return load_customer_facts(db, customer_id); });
+fiscal::CustomerFacts Ledger::customer_facts(const std::string& customer_id, const std::string& entity_inn) const {
+    return impl_->read([&](Db& db) { return load_customer_facts(db, customer_id, entity_inn); });
 }
 
 std::future<StoredPlan> Ledger::store_plan_async(StorePlanRequest request) {
@@ -689,19 +720,40 @@ std::future<StoredPlan> Ledger::store_plan_async(StorePlanRequest request) {
 
 StoredPlan Ledger::store_plan(const StorePlanRequest& request) { return store_plan_async(request).get(); }
 
+namespace {
+
+StoredPlan plan_then_store(Db& db, PlanRequest& request, Planner& planner, std::int64_t now_ms) {
+    if (auto first = replay(db, request.idempotency_key, request.request_hash)) return std::move(*first);
+    auto plan = planner(load_planning_facts(db, request));
+    if (!plan) throw LedgerError(plan.error().code, plan.error().message);
+    const StorePlanRequest store{.idempotency_key = request.idempotency_key,
+                                 .request_hash = request.request_hash,
+                                 .register_id = request.register_id,
+                                 .plan = std::move(*plan),
+                                 .payment = std::move(request.payment),
+                                 .created_by = request.created_by,
+                                 .audit = std::move(request.audit)};
+    return do_store_plan(db, store, now_ms);
+}
+
+}  // namespace
+
 std::future<StoredPlan> Ledger::plan_and_store_async(PlanRequest request, Planner planner) {
     if (!planner) throw LedgerError(errc::kInvalidArgument, "no planner");
     return impl_->write([this, request = std::move(request), planner = std::move(planner)](Db& db) mutable {
-        if (auto first = replay(db, request.idempotency_key, request.request_hash)) return std::move(*first);
-        auto plan = planner(load_planning_facts(db, request));
-        if (!plan) throw LedgerError(plan.error().code, plan.error().message);
-        const StorePlanRequest store{request.idempotency_key, request.request_hash, request.register_id,
-                                     std::move(*plan), std::move(request.payment)};
-        auto stored = do_store_plan(db, store, impl_->now_ms());
-        impl_->log->debug("plan made and stored: {} receipt(s) for register {}", stored.receipts.size(),
-                          store.register_id);
-        return stored;
+        return plan_then_store(db, request, planner, impl_->now_ms());
     });
+}
+
+void Ledger::plan_and_store_then(PlanRequest request, Planner planner, PlanDone done) {
+    if (!planner) throw LedgerError(errc::kInvalidArgument, "no planner");
+    auto slot = std::make_shared<std::optional<StoredPlan>>();
+    impl_->queue->submit([this, slot, request = std::move(request), planner = std::move(planner)](
+                             Db& db) mutable { slot->emplace(plan_then_store(db, request, planner, impl_->now_ms())); },
+                         [slot, done = std::move(done)](std::exception_ptr e) mutable {
+                             if (e) return done(std::nullopt, std::move(e));
+                             done(std::move(*slot), nullptr);
+                         });
 }
 
 StoredPlan Ledger::plan_and_store(const PlanRequest& request, Planner planner) {
@@ -821,12 +873,14 @@ OrderView Ledger::order_view(const std::string& order_id) const {
 CustomerView Ledger::customer_view(const std::string& customer_id) const {
     return impl_->read([&](Db& db) {
         CustomerView v;
-        v.facts = load_customer_facts(db, customer_id);
+        v.facts = load_customer_facts(db, customer_id, {});
         Stmt s(db,
-               "SELECT id, receipt_id, account, owner, customer, delta, created_ms FROM journal WHERE customer = ? "
-               "ORDER BY id");
+               "SELECT id, receipt_id, account, owner, customer, delta, created_ms, entity_inn FROM journal WHERE "
+               "customer = ? ORDER BY id");
         s.bind(1, customer_id);
         v.history = collect_journal(s);
+        for (const auto& e : v.history)
+            if (e.account == Account::CustomerAdvance) v.advance_by_entity[e.entity_inn] += e.delta;
         return v;
     });
 }
@@ -842,7 +896,8 @@ ShiftJournal Ledger::shift_journal(const std::string& register_id, std::uint32_t
         s.bind(1, register_id).bind(2, std::int64_t{shift});
         j.receipts = collect_receipts(s);
         Stmt e(db,
-               "SELECT j.id, j.receipt_id, j.account, j.owner, j.customer, j.delta, j.created_ms FROM journal j "
+               "SELECT j.id, j.receipt_id, j.account, j.owner, j.customer, j.delta, j.created_ms, j.entity_inn FROM "
+               "journal j "
                "JOIN receipts r ON r.id = j.receipt_id WHERE r.register_id = ? AND r.shift = ? ORDER BY j.id");
         e.bind(1, register_id).bind(2, std::int64_t{shift});
         j.entries = collect_journal(e);
@@ -952,18 +1007,20 @@ bool Ledger::reassign(ReceiptId id, const std::string& register_id) {
 
 void Ledger::audit(const AuditRecord& r) {
     if (r.actor.empty() || r.action.empty()) throw LedgerError(errc::kInvalidArgument, "audit needs actor and action");
-    impl_
-        ->write([this, r](Db& db) {
-            Stmt s(db, "INSERT INTO audit (at_ms, actor, action, subject, address, detail) VALUES (?, ?, ?, ?, ?, ?)");
-            s.bind(1, impl_->now_ms())
-                .bind(2, r.actor)
-                .bind(3, r.action)
-                .bind(4, r.subject)
-                .bind(5, r.address)
-                .bind(6, r.detail)
-                .run();
-        })
-        .get();
+    impl_->write([this, r](Db& db) { insert_audit(db, r, impl_->now_ms()); }).get();
+}
+
+void Ledger::audit_async(AuditRecord r) {
+    if (r.actor.empty() || r.action.empty()) throw LedgerError(errc::kInvalidArgument, "audit needs actor and action");
+    impl_->queue->submit([this, r = std::move(r)](Db& db) { insert_audit(db, r, impl_->now_ms()); },
+                         [this](std::exception_ptr e) {
+                             if (!e) return;
+                             try {
+                                 std::rethrow_exception(e);
+                             } catch (const std::exception& x) {
+                                 impl_->log->error("audit row lost: {}", x.what());
+                             }
+                         });
 }
 
 std::vector<AuditRecord> Ledger::audit_log(std::size_t limit) const {

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <future>
 #include <map>
@@ -88,6 +89,16 @@ struct IncomingPayment {
     std::vector<std::pair<std::string, fiscal::Kopecks>> allocations;  // order id → amount
 };
 
+struct AuditRecord {
+    std::int64_t id = 0;
+    TimePoint at{};
+    std::string actor;    // token name / role
+    std::string action;   // e.g. "payment", "receipt.raw"
+    std::string subject;  // what it concerned: order id, receipt id
+    std::string address;  // the client's IP address
+    std::string detail;   // free text; never a raw contact
+};
+
 struct StorePlanRequest {
     std::string idempotency_key;  // required; the client's Idempotency-Key
     std::string request_hash;     // hash of the request body, compared on replay
@@ -95,13 +106,14 @@ struct StorePlanRequest {
     fiscal::Plan plan;
     std::optional<IncomingPayment> payment;  // stored in the same transaction when present
     std::string created_by;                  // the token's name (couriers see only their own)
+    std::optional<AuditRecord> audit;        // written in the same transaction (not on a replay)
 };
 
 // Facts read inside the writer's transaction for plan_and_store(): nothing can change them between
 // the planner reading them and the plan being stored.
 struct PlanningFacts {
     std::map<std::string, fiscal::OrderFacts> orders;        // by order id
-    std::map<std::string, fiscal::CustomerFacts> customers;  // by customer id
+    std::map<std::string, fiscal::CustomerFacts> customers;  // by customer id, balances of PlanRequest::entity_inn
     // Receipts not yet final (planned, sending, uncertain) that concern those orders or customers:
     // their moves are not in the facts yet. A planner may refuse to plan while they are in flight.
     std::vector<ReceiptId> in_flight;
@@ -118,6 +130,9 @@ struct PlanRequest {
     std::vector<std::string> orders;     // whose facts the planner needs (not_found if unknown)
     std::vector<std::string> customers;  // whose facts the planner needs (zero if unknown)
     std::optional<IncomingPayment> payment;
+    std::string entity_inn;  // whose advance balances the customers' facts carry (empty: all entities')
+    std::string created_by;
+    std::optional<AuditRecord> audit;  // written with the plan, in the same transaction
 };
 
 struct StoredPlan {
@@ -150,6 +165,7 @@ struct JournalEntry {
     std::string customer;
     fiscal::Kopecks delta;
     TimePoint at{};
+    std::string entity_inn;  // the legal entity whose register printed the receipt
 };
 
 struct OrderView {
@@ -162,7 +178,8 @@ struct OrderView {
 };
 
 struct CustomerView {
-    fiscal::CustomerFacts facts;
+    fiscal::CustomerFacts facts;                               // advance_balance: across every entity
+    std::map<std::string, fiscal::Kopecks> advance_by_entity;  // INN → advance held by that entity
     std::vector<JournalEntry> history;  // every journal entry concerning the customer, oldest first
 };
 
@@ -181,16 +198,6 @@ struct OutboxMessage {
     int attempts = 0;
     std::string last_error;
     std::string state;  // pending | claimed | sent | failed (outbox_for_receipt)
-};
-
-struct AuditRecord {
-    std::int64_t id = 0;
-    TimePoint at{};
-    std::string actor;    // token name / role
-    std::string action;   // e.g. "payment", "receipt.raw"
-    std::string subject;  // what it concerned: order id, receipt id
-    std::string address;  // the client's IP address
-    std::string detail;   // free text; never a raw contact
 };
 
 // Receipts left `sending` or `uncertain`, per register: the worker reconciles them (DESIGN.md §2)
@@ -219,9 +226,19 @@ class Ledger {
     // order_closed once the order is delivered or cancelled.
     void upsert_order(const fiscal::Order& order);
 
+    // Whose an order is (customer, legal entity); nullopt when unknown. A light read for routing.
+    struct OrderOwner {
+        std::string customer;
+        std::string entity_inn;
+    };
+    std::optional<OrderOwner> order_owner(const std::string& order_id) const;
+
     // ---- facts for the planner (confirmed receipts only) -----------------------------------
-    fiscal::OrderFacts order_facts(const std::string& order_id) const;           // not_found
-    fiscal::CustomerFacts customer_facts(const std::string& customer_id) const;  // zero if unknown
+    fiscal::OrderFacts order_facts(const std::string& order_id) const;  // not_found
+    // A customer's advance held by one legal entity (every entity's together when entity_inn is
+    // empty); zero if unknown. Advances are per (customer, entity): one entity's FN never offsets
+    // money another entity received.
+    fiscal::CustomerFacts customer_facts(const std::string& customer_id, const std::string& entity_inn = {}) const;
 
     // ---- receipts ---------------------------------------------------------------------------
     // Stores the plan's receipts as `planned`, with the idempotency key, atomically. The same key
@@ -237,11 +254,17 @@ class Ledger {
     bool has_fiscal_document(const std::string& fn_number, std::uint64_t fd_number) const;
     std::future<StoredPlan> store_plan_async(StorePlanRequest request);
 
-    // Reads the facts, runs `planner` and stores its plan in ONE transaction, so concurrent events
-    // for the same order or customer cannot both plan on the same balance. A replayed key returns
-    // the first result without calling the planner. Same errors as store_plan, plus the planner's.
+    // Reads the facts, runs `planner` and stores its plan (with the payment and the audit row) in ONE
+    // transaction that rides group commit, so concurrent events for the same order or customer
+    // cannot both plan on the same balance, and unrelated events never wait for each other. A
+    // replayed key returns the first result without calling the planner. Same errors as
+    // store_plan, plus the planner's.
     StoredPlan plan_and_store(const PlanRequest& request, Planner planner);
     std::future<StoredPlan> plan_and_store_async(PlanRequest request, Planner planner);
+    // The same, reporting on the writer thread once durable: exactly one of `stored` / `error` is
+    // set. Keep `done` quick (hand the work to another thread): it delays the next batch.
+    using PlanDone = std::move_only_function<void(std::optional<StoredPlan> stored, std::exception_ptr error)>;
+    void plan_and_store_then(PlanRequest request, Planner planner, PlanDone done);
 
     // Transitions; illegal_transition when the state machine refuses, not_found for a bad id.
     void mark_sending(ReceiptId id);
@@ -282,7 +305,10 @@ class Ledger {
     void outbox_mark_failed(std::int64_t id, const std::string& error, std::chrono::milliseconds retry_after);
 
     // ---- audit ------------------------------------------------------------------------------
-    void audit(const AuditRecord& record);                              // id and `at` are assigned
+    void audit(const AuditRecord& record);  // id and `at` are assigned
+    // The same without waiting for the commit (reads and refusals: nothing else depends on it);
+    // a failure is logged.
+    void audit_async(AuditRecord record);
     std::vector<AuditRecord> audit_log(std::size_t limit = 100) const;  // newest first
 
     // ---- maintenance ------------------------------------------------------------------------

@@ -4,7 +4,10 @@ no code shared with the C++ driver). It starts kassa-sim on a pty and runs: stat
 shift, one sale through 8Dh/FF46h/FF45h, close shift. Every request frame it builds is first checked
 against the worked examples of §1.12 byte for byte."""
 
+import datetime
+import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -70,6 +73,10 @@ def operation_v2(p, op, qty_micro, price, name, amount=None, tax_amount=None, ta
 
 def send_tlv(p, tlv: bytes):
     return frame(b"\xff\x0c" + pwd(p) + tlv)
+
+
+def send_line_tlv(p, tlv: bytes):
+    return frame(b"\xff\x4d" + pwd(p) + tlv)
 
 
 def tlv_string(tag: int, text: str) -> bytes:
@@ -227,6 +234,12 @@ class ShtrihClientAgainstSimulator(unittest.TestCase):
         self.assertEqual(data[3], 0x08)  # mode 8, status 0: sale receipt open
         err, _ = parse_answer(link.exchange(send_tlv(30, tlv_string(1008, "+79001234567"))), True)
         self.assertEqual(err, 0)
+        # FFD 1.2 mandatory tags the FN checks (format-logical control): 2108 per line (FF4Dh),
+        # 1009 and 1187 for the receipt.
+        err, _ = parse_answer(link.exchange(send_line_tlv(30, le(2108, 2) + le(1, 2) + b"\x00")), True)
+        self.assertEqual(err, 0)
+        err, _ = parse_answer(link.exchange(send_tlv(30, tlv_string(1009, "г. Москва") + tlv_string(1187, "Офис"))), True)
+        self.assertEqual(err, 0)
         # Paying less than the total is refused with 45h (§1.8.3), and the receipt stays open.
         err, _ = parse_answer(link.exchange(close_receipt_v2(30, cash=5000)), True)
         self.assertEqual(err, 0x45)
@@ -263,6 +276,13 @@ class ShtrihClientAgainstSimulator(unittest.TestCase):
         self.assertEqual(self.link.exchange(frame(b"\x9a" + pwd(30))), hx("9A 37"))
 
 
+def send_mandatory_tags(test, link):
+    """What the FN's format-logical control requires beyond FF46h: 2108 for the line, 1009/1187."""
+    test.assertEqual(parse_answer(link.exchange(send_line_tlv(30, le(2108, 2) + le(1, 2) + b"\x00")), True)[0], 0)
+    tags = tlv_string(1009, "г. Москва") + tlv_string(1187, "Офис")
+    test.assertEqual(parse_answer(link.exchange(send_tlv(30, tags)), True)[0], 0)
+
+
 def start_sim(*args):
     proc = subprocess.Popen([os.environ["KASSA_SIM"], "--pty", *args], stdout=subprocess.PIPE, text=True)
     ready = proc.stdout.readline().split()
@@ -283,6 +303,17 @@ class PacedLine(unittest.TestCase):
             # NAK + ACK + a 19-byte answer frame = 21 bytes ≈ 21.9 ms at 9600 baud (a lower bound).
             self.assertEqual(len(body), 16)
             self.assertGreaterEqual(elapsed, 21 * 10 / 9600 * 0.9)
+
+            # The host's bytes are paced too: a 38-byte FF46h frame is ACKed only after it crossed.
+            request = operation_v2(30, 1, 1_000_000, 10000, "Товар")
+            link.port.write(bytes([ENQ]))
+            self.assertEqual(link.control(), NAK)
+            start = time.monotonic()
+            link.port.write(request)
+            self.assertEqual(link.control(), ACK)
+            elapsed = time.monotonic() - start
+            self.assertGreaterEqual(elapsed, len(request) * 10 / 9600 * 0.9)
+            link.read_answer()
         finally:
             link.close()
             proc.terminate()
@@ -305,6 +336,7 @@ class PowerCutAndClockOfTheBinary(unittest.TestCase):
         try:
             self.assertEqual(parse_answer(link.exchange(open_shift(30)), False)[0], 0)
             self.assertEqual(parse_answer(link.exchange(operation_v2(30, 1, 2_000_000, 2500, "Хлеб")), True)[0], 0)
+            send_mandatory_tags(self, link)
             # No answer: silence, or a hung-up pty once the process is gone.
             with self.assertRaises((TimeoutError, serial.SerialException)):
                 link.port.write(bytes([ENQ]))
@@ -344,6 +376,137 @@ class PowerCutAndClockOfTheBinary(unittest.TestCase):
             link.close()
             proc.terminate()
             self.assertEqual(proc.wait(timeout=10), 0)
+
+
+class PaperLoadedBySignal(unittest.TestCase):
+    """SIGUSR1 tells kassa-sim the operator loaded paper (§1.7): the receipt whose printing stopped
+    when the tape ran out waits for B0h (sub-mode 3, other print commands get 58h), then goes on."""
+
+    def test_paper_out_mid_receipt_then_sigusr1_then_b0(self):
+        tmp = tempfile.mkdtemp(dir=os.path.join(os.environ.get("KASSA_BINARY_DIR", "."), "test-tmp"))
+        faults = os.path.join(tmp, "faults.txt")
+        with open(faults, "w") as f:
+            f.write("paper_out_after 1\n")
+        proc, link = start_sim("--faults", faults)
+        try:
+            self.assertEqual(parse_answer(link.exchange(open_shift(30)), False)[0], 0)
+            self.assertEqual(parse_answer(link.exchange(operation_v2(30, 1, 1_000_000, 10000, "Товар")), True)[0], 0)
+            send_mandatory_tags(self, link)
+            self.assertEqual(parse_answer(link.exchange(close_receipt_v2(30, cash=10000)), True)[0], 0)
+            err, data = parse_answer(link.exchange(short_status(30)), False)
+            self.assertEqual(data[4], 2)  # active paper-out
+            self.assertFalse((data[1] | data[2] << 8) & 0x80)
+            self.assertEqual(parse_answer(link.exchange(open_receipt(30, 0)), False)[0], 0x6B)
+
+            proc.send_signal(signal.SIGUSR1)
+            self.assertEqual(proc.stdout.readline().strip(), "kassa-sim paper loaded")
+            err, data = parse_answer(link.exchange(short_status(30)), False)
+            self.assertEqual(data[4], 3)  # waiting for B0h
+            self.assertEqual(parse_answer(link.exchange(open_receipt(30, 0)), False)[0], 0x58)
+            err, data = parse_answer(link.exchange(frame(b"\xb0" + pwd(30))), False)
+            self.assertEqual((err, data[0]), (0, 30))
+            err, data = parse_answer(link.exchange(short_status(30)), False)
+            self.assertEqual(data[4], 0)
+            self.assertEqual(parse_answer(link.exchange(open_receipt(30, 0)), False)[0], 0)
+        finally:
+            link.close()
+            proc.terminate()
+            self.assertEqual(proc.wait(timeout=10), 0)
+
+
+class EverydayCommandsOfAnOutsideClient(unittest.TestCase):
+    """The commands outside clients (written from Shtrih's documentation) use every day, in their
+    order: FCh connect (no password), 11h, 50h cash in, 80h sale + 85h close, 51h cash out, 8Ch
+    repeat, X report, Z report; then the shift-close document, decoded here from the FN state file,
+    carries the counters of FFD 1.2 (1118, 1111, 1097, 1098, 1050-1053)."""
+
+    def test_connect_sell_cash_reports(self):
+        tmp = tempfile.mkdtemp(dir=os.path.join(os.environ.get("KASSA_BINARY_DIR", "."), "test-tmp"))
+        state = os.path.join(tmp, "fn.json")
+        proc, link = start_sim("--state", state)
+        try:
+            # FCh: device type, no password (§1.8): LEN 8 + name; the name is WIN1251.
+            err, data = parse_answer(link.exchange(frame(b"\xfc")), False)
+            self.assertEqual(err, 0)
+            self.assertEqual(data[5], 0)  # language: Russian
+            self.assertEqual(data[6:].decode("cp1251"), "ШТРИХ-М-01Ф")
+
+            # 11h: firmware version "X.Y", build, and a date that parses (§1.8.1).
+            err, data = parse_answer(link.exchange(full_status(30)), False)
+            self.assertEqual(err, 0)
+            version = chr(data[1]) + "." + chr(data[2])
+            self.assertRegex(version, r"^[0-9A-Z]\.[0-9A-Z]$")
+            self.assertGreater(int.from_bytes(data[3:5], "little"), 0)
+            day, month, year = data[5], data[6], data[7]
+            datetime.date(2000 + year, month, day)  # raises on zeros
+            fp_day, fp_month, fp_year = data[20], data[21], data[22]
+            datetime.date(2000 + fp_year, fp_month, fp_day)
+
+            self.assertEqual(parse_answer(link.exchange(open_shift(1)), False)[0], 0)
+
+            # 50h cash in 1 000.00: op_no, document through-number (2 bytes).
+            err, data = parse_answer(link.exchange(frame(b"\x50" + pwd(1) + le(100000, 5))), False)
+            self.assertEqual((err, data[0], len(data)), (0, 1, 3))
+
+            # 80h sale 2 × 150.50 at tax row 2, then 85h close with 500.00 cash: change 199.00.
+            sale = b"\x80" + pwd(1) + le(2000, 5) + le(15050, 5) + b"\x01" + bytes([2, 0, 0, 0])
+            sale += "Хлеб".encode("cp1251").ljust(40, b"\x00")
+            self.assertEqual(parse_answer(link.exchange(frame(sale)), False)[0], 0)
+            tags = tlv_string(1009, "г. Москва") + tlv_string(1187, "Офис")
+            self.assertEqual(parse_answer(link.exchange(send_tlv(30, tags)), True)[0], 0)
+            close = b"\x85" + pwd(1) + le(50000, 5) + bytes(15) + le(0, 2) + bytes(4) + bytes(40)
+            err, data = parse_answer(link.exchange(frame(close)), False)
+            self.assertEqual(err, 0)
+            self.assertEqual(int.from_bytes(data[1:6], "little"), 50000 - 30100)
+
+            # 51h cash out more than the drawer holds: 46h; then 500.00: fine.
+            self.assertEqual(parse_answer(link.exchange(frame(b"\x51" + pwd(1) + le(10**7, 5))), False)[0], 0x46)
+            self.assertEqual(parse_answer(link.exchange(frame(b"\x51" + pwd(1) + le(50000, 5))), False)[0], 0)
+
+            # 8Ch repeat, 13h beep, 40h X report, 41h Z report.
+            self.assertEqual(parse_answer(link.exchange(frame(b"\x8c" + pwd(1))), False)[0], 0)
+            self.assertEqual(parse_answer(link.exchange(frame(b"\x13" + pwd(1))), False)[0], 0)
+            self.assertEqual(parse_answer(link.exchange(frame(b"\x40" + pwd(30))), False)[0], 0)
+            self.assertEqual(parse_answer(link.exchange(z_report(30)), False)[0], 0)
+            err, data = parse_answer(link.exchange(fn_status(30)), True)
+            last_fd = int.from_bytes(data[26:30], "little")
+            self.assertEqual(last_fd, 3)  # shift open, the sale, the shift close
+        finally:
+            link.close()
+            proc.terminate()
+            self.assertEqual(proc.wait(timeout=10), 0)
+
+        # The FN's archive: decode the documents independently (§3.1 TLV, little-endian).
+        with open(state) as f:
+            docs = {d["number"]: d for d in json.load(f)["documents"]}
+        receipt = tlvs(bytes.fromhex(docs[2]["tlv"]))
+        self.assertEqual(receipt[1054], b"\x01")
+        self.assertEqual(int.from_bytes(receipt[1020], "little"), 30100)
+        self.assertEqual(receipt[1021].decode("cp866"), "КАССИР 1")
+        self.assertEqual(int.from_bytes(receipt[1031], "little"), 30100)  # cash kept, net of change
+        line = tlvs(receipt[1059])
+        self.assertEqual(line[1030].decode("cp866"), "Хлеб")
+        self.assertEqual(line[1199], b"\x02")  # 10 %
+        self.assertEqual(line[2108], b"\x00")
+
+        z = tlvs(bytes.fromhex(docs[3]["tlv"]))
+        self.assertEqual(docs[3]["type"], 5)
+        self.assertEqual(int.from_bytes(z[1118], "little"), 1)  # receipts in the shift
+        self.assertEqual(int.from_bytes(z[1111], "little"), 3)  # fiscal documents in the shift
+        self.assertEqual(int.from_bytes(z[1097], "little"), 2)  # without an OFD ticket (none has one)
+        self.assertEqual(int.from_bytes(z[1098], "little"), docs[1]["time"])  # the oldest of them
+        for tag in (1050, 1051, 1052, 1053):
+            self.assertEqual(z[tag], b"\x00", tag)
+
+
+def tlvs(data: bytes) -> dict:
+    """Top-level TLVs of a document: {tag: value} (§3.1)."""
+    out, pos = {}, 0
+    while pos < len(data):
+        tag, length = int.from_bytes(data[pos:pos + 2], "little"), int.from_bytes(data[pos + 2:pos + 4], "little")
+        out[tag] = data[pos + 4:pos + 4 + length]
+        pos += 4 + length
+    return out
 
 
 if __name__ == "__main__":

@@ -91,8 +91,10 @@ HttpResponse receipts_response(Service& service, const std::vector<ledger::Recei
 
 using Reader = std::function<EventRequest(const json::object&, const HttpRequest&)>;
 
-// Every route that can make a receipt: Idempotency-Key required, the request hashed for replay,
-// ?wait=N answers once the receipts settle (or with 202 when the wait ends first).
+// Every route that can make a receipt: Idempotency-Key required, the request hashed for replay
+// together with its caller (a key replays only for the principal that made it), ?wait=N answers
+// once the receipts settle (or with 202 when the wait ends first). No thread is held while the
+// plan is committed or the receipts print: the answer is deferred.
 Handler event_route(Service& service, std::string action, Reader read) {
     return [&service, action = std::move(action), read = std::move(read)](HttpRequest& req) {
         return guarded([&] {
@@ -104,10 +106,27 @@ Handler event_route(Service& service, std::string action, Reader read) {
             const auto wait = wait_of(req);
             const auto body = parse_body(req);
             auto event = read(body, req);
-            const auto hash = sha256_hex(req.method + " " + req.path + "\n" + req.body);
-            auto submitted = service.submit(principal_of(req), key, hash, std::move(event), action, req.remote);
-            if (wait > 0ms) service.wait_settled(submitted.receipts, wait);
-            return receipts_response(service, submitted.receipts, submitted.replayed, submitted.change);
+            const auto& who = principal_of(req);
+            const auto hash = sha256_hex(who.name + "\n" + req.method + " " + req.path + "\n" + req.body);
+            auto responder = req.responder;
+            service.submit(who, key, hash, std::move(event), action, req.remote,
+                           [&service, responder, wait](std::optional<Submitted> submitted, std::exception_ptr error) {
+                               // On the ledger's writer thread: hand the rest to a handler thread at once.
+                               if (error) return responder->send(error_from(error));
+                               responder->post([&service, responder, wait, s = std::move(*submitted)] {
+                                   auto answer = [&service, responder, s] {
+                                       responder->send_built([&service, s] {
+                                           auto res = receipts_response(service, s.receipts, s.replayed, s.change);
+                                           res.audited = !s.replayed;  // its audit row went in with the plan
+                                           return res;
+                                       });
+                                   };
+                                   if (wait > 0ms && !s.receipts.empty())
+                                       return service.when_settled(s.receipts, wait, [answer](bool) { answer(); });
+                                   answer();
+                               });
+                           });
+            return HttpResponse::later();
         });
     };
 }
@@ -144,10 +163,7 @@ drivers::RegisterWorker& register_for(Service& service, const HttpRequest& req) 
     return *worker;
 }
 
-HttpResponse device_answer(std::future<drivers::DeviceStatusResult> done) {
-    if (done.wait_for(kMaxWait) != std::future_status::ready)
-        throw ApiError(504, "device_timeout", "the register did not finish in time");
-    auto result = done.get();
+HttpResponse device_answer(const drivers::DeviceStatusResult& result) {
     if (!result) {
         const auto& e = result.error();
         const int status = e.outcome == drivers::Outcome::Rejected ? 409 : 503;
@@ -156,6 +172,21 @@ HttpResponse device_answer(std::future<drivers::DeviceStatusResult> done) {
         return error_response(status, outcome.starts_with("device_") ? outcome : "device_" + outcome, e.to_string());
     }
     return json_response(200, json::object{{"status", "done"}});
+}
+
+// A register command: queued on the register's worker, answered when the device has done it,
+// holding no thread meanwhile.
+using DeviceCommand = void (drivers::RegisterWorker::*)(drivers::RegisterWorker::CommandDone);
+Handler device_route(Service& service, DeviceCommand command) {
+    return [&service, command](HttpRequest& req) {
+        return guarded([&] {
+            auto& worker = register_for(service, req);
+            (worker.*command)([responder = req.responder](const drivers::DeviceStatusResult& result) {
+                responder->send(device_answer(result));
+            });
+            return HttpResponse::later();
+        });
+    };
 }
 
 }  // namespace
@@ -180,9 +211,7 @@ void add_business_routes(Router& router, Service& service) {
                 throw ApiError(403, "forbidden", "this token may not work for legal entity " + order.entity_inn);
             if (auto valid = fiscal::validate_order(order); !valid)
                 throw ApiError(422, valid.error().code, valid.error().message);
-            service.ledger().upsert_order(order);
-            service.ledger().audit(ledger::AuditRecord{
-                .actor = principal_of(req).name, .action = "order.upsert", .subject = order.id, .address = req.remote});
+            service.ledger().upsert_order(order);  // audited by the router's observer, once
             auto res = json_response(200, order_to_json(order));
             res.headers["Location"] = "/v1/orders/" + order.id;
             return res;
@@ -248,25 +277,37 @@ void add_business_routes(Router& router, Service& service) {
                            [](const json::object& b, const HttpRequest&) { return read_raw_receipt(b); }));
 
     // ---- receipts and customers --------------------------------------------------------------
-    router.add(
-        "GET", "/v1/receipts/{id}", "One receipt with its state and fiscal results (?wait=N)", field,
-        [&service](HttpRequest& req) {
-            return guarded([&] {
-                const auto id = receipt_id_of(req);
-                auto r = visible_receipt(service, req, id);
-                if (const auto wait = wait_of(req); wait > 0ms && !ledger::is_final(r.state)) {
-                    service.wait_settled({id}, wait);
-                    r = visible_receipt(service, req, id);
-                }
-                auto out = record_to_json(r);
-                json::array deliveries;
-                for (const auto& m : service.ledger().outbox_for_receipt(id))
-                    deliveries.push_back(json::object{
-                        {"kind", m.kind}, {"state", m.state}, {"attempts", m.attempts}, {"last_error", m.last_error}});
-                out["deliveries"] = std::move(deliveries);
-                return json_response(200, out);
-            });
-        });
+    router.add("GET", "/v1/receipts/{id}", "One receipt with its state and fiscal results (?wait=N)", field,
+               [&service](HttpRequest& req) {
+                   return guarded([&] {
+                       const auto id = receipt_id_of(req);
+                       auto r = visible_receipt(service, req, id);
+                       auto answer = [&service, id](const ledger::ReceiptRecord& rec) {
+                           auto out = record_to_json(rec);
+                           json::array deliveries;
+                           for (const auto& m : service.ledger().outbox_for_receipt(id))
+                               deliveries.push_back(json::object{{"kind", m.kind},
+                                                                 {"state", m.state},
+                                                                 {"attempts", m.attempts},
+                                                                 {"last_error", m.last_error}});
+                           out["deliveries"] = std::move(deliveries);
+                           return json_response(200, out);
+                       };
+                       if (const auto wait = wait_of(req); wait > 0ms && !ledger::is_final(r.state)) {
+                           // A long-poll: registered, holding no thread until the receipt settles.
+                           service.when_settled({id}, wait, [&service, answer, id, responder = req.responder](bool) {
+                               responder->send_built([&service, answer, id] {
+                                   auto rec = service.ledger().receipt(id);
+                                   if (!rec)
+                                       return error_response(404, "not_found", "no receipt " + std::to_string(id));
+                                   return answer(*rec);
+                               });
+                           });
+                           return HttpResponse::later();
+                       }
+                       return answer(r);
+                   });
+               });
     router.add("POST", "/v1/receipts/{id}/resend", "Send the e-receipt again to the buyer's contact (1008)", office,
                [&service](HttpRequest& req) {
                    return guarded([&] {
@@ -378,16 +419,15 @@ void add_business_routes(Router& router, Service& service) {
             return json_response(200, register_to_json(w, service.pool().entity_of(w.register_id())));
         });
     });
-    router.add("POST", "/v1/registers/{id}/shift/open", "Open a shift", office, [&service](HttpRequest& req) {
-        return guarded([&] { return device_answer(register_for(service, req).open_shift()); });
-    });
+    router.add("POST", "/v1/registers/{id}/shift/open", "Open a shift", office,
+               device_route(service, &drivers::RegisterWorker::open_shift));
     router.add("POST", "/v1/registers/{id}/shift/close", "Close the shift (Z report)", office,
-               [&service](HttpRequest& req) {
-                   return guarded([&] { return device_answer(register_for(service, req).close_shift()); });
-               });
-    router.add("POST", "/v1/registers/{id}/x-report", "Print an X report", office, [&service](HttpRequest& req) {
-        return guarded([&] { return device_answer(register_for(service, req).x_report()); });
-    });
+               device_route(service, &drivers::RegisterWorker::close_shift));
+    router.add("POST", "/v1/registers/{id}/x-report", "Print an X report", office,
+               device_route(service, &drivers::RegisterWorker::x_report));
+    router.add("POST", "/v1/registers/{id}/resume",
+               "After the operator loaded paper (closed the cover, ...): continue printing and the register's queue",
+               office, device_route(service, &drivers::RegisterWorker::resume));
 }
 
 }  // namespace kassa::api

@@ -2,6 +2,8 @@
 // and who may see which receipt.
 #pragma once
 
+#include <exception>
+
 #include "api/http.hpp"
 #include "api/json_io.hpp"
 #include "ledger/ledger.hpp"
@@ -25,6 +27,10 @@ HttpResponse guarded(F&& body) {
         return ledger_error(e);
     }
 }
+
+// The answer for an error handed over as an exception_ptr (deferred handlers); other exceptions
+// are rethrown.
+HttpResponse error_from(std::exception_ptr error);
 
 // Couriers see only the receipts their own token made.
 bool may_see(const Principal& who, const ledger::ReceiptRecord& r);

@@ -73,27 +73,6 @@ char32_t from_cp1251_byte(std::uint8_t b) {
     return '?';
 }
 
-// IBM866: А..Я 80..9F, а..п A0..AF, р..я E0..EF, Ё F0, ё F1, № FC.
-std::uint8_t cp866_of(char32_t cp) {
-    if (cp < 0x80) return static_cast<std::uint8_t>(cp);
-    if (cp >= 0x410 && cp <= 0x43F) return static_cast<std::uint8_t>(0x80 + (cp - 0x410));
-    if (cp >= 0x440 && cp <= 0x44F) return static_cast<std::uint8_t>(0xE0 + (cp - 0x440));
-    if (cp == 0x401) return 0xF0;
-    if (cp == 0x451) return 0xF1;
-    if (cp == 0x2116) return 0xFC;
-    return '?';
-}
-
-char32_t from_cp866_byte(std::uint8_t b) {
-    if (b < 0x80) return b;
-    if (b <= 0xAF) return 0x410 + (b - 0x80);
-    if (b >= 0xE0 && b <= 0xEF) return 0x440 + (b - 0xE0);
-    if (b == 0xF0) return 0x401;
-    if (b == 0xF1) return 0x451;
-    if (b == 0xFC) return 0x2116;
-    return '?';
-}
-
 template <class F>
 Bytes encode_with(std::string_view utf8, F map) {
     Bytes out;
@@ -113,8 +92,6 @@ std::string decode_with(std::span<const std::uint8_t> bytes, F map) {
 
 Bytes to_cp1251(std::string_view utf8) { return encode_with(utf8, cp1251_of); }
 std::string from_cp1251(std::span<const std::uint8_t> bytes) { return decode_with(bytes, from_cp1251_byte); }
-Bytes to_cp866(std::string_view utf8) { return encode_with(utf8, cp866_of); }
-std::string from_cp866(std::span<const std::uint8_t> bytes) { return decode_with(bytes, from_cp866_byte); }
 
 Writer& Writer::u8(std::uint8_t v) {
     out_.push_back(v);
@@ -192,75 +169,6 @@ Result<DateTime> DateTime::read(Reader& r) {
     if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59)
         return fail("bad_answer", "invalid DATE_TIME in the answer");
     return DateTime{2000 + v[0], v[1], v[2], v[3], v[4]};
-}
-
-void put_tlv(Bytes& out, std::uint16_t tag, std::span<const std::uint8_t> value) {
-    Writer w(out);
-    w.le(tag, 2).le(value.size(), 2).raw(value);
-}
-
-void put_tlv_byte(Bytes& out, std::uint16_t tag, std::uint8_t value) {
-    const std::uint8_t v[1] = {value};
-    put_tlv(out, tag, v);
-}
-
-void put_tlv_u32(Bytes& out, std::uint16_t tag, std::uint32_t value) {
-    Bytes v;
-    Writer(v).le(value, 4);
-    put_tlv(out, tag, v);
-}
-
-void put_tlv_vln(Bytes& out, std::uint16_t tag, std::uint64_t value) {
-    Bytes v;
-    do {
-        v.push_back(static_cast<std::uint8_t>(value & 0xFF));
-        value >>= 8;
-    } while (value != 0);
-    put_tlv(out, tag, v);
-}
-
-void put_tlv_fvln(Bytes& out, std::uint16_t tag, std::int64_t micro) {
-    // The point position is the number of fraction digits actually used: 1.5 → 01 0F (§3.2).
-    std::uint8_t digits = 6;
-    auto scaled = static_cast<std::uint64_t>(micro < 0 ? 0 : micro);
-    while (digits > 0 && scaled % 10 == 0) {
-        scaled /= 10;
-        --digits;
-    }
-    Bytes v{digits};
-    do {
-        v.push_back(static_cast<std::uint8_t>(scaled & 0xFF));
-        scaled >>= 8;
-    } while (scaled != 0);
-    put_tlv(out, tag, v);
-}
-
-void put_tlv_string(Bytes& out, std::uint16_t tag, std::string_view utf8) { put_tlv(out, tag, to_cp866(utf8)); }
-
-void put_tlv_string_fixed(Bytes& out, std::uint16_t tag, std::string_view ascii, std::size_t size) {
-    Bytes v = to_cp866(ascii);
-    v.resize(size, ' ');
-    put_tlv(out, tag, v);
-}
-
-Result<std::vector<Tlv>> parse_tlvs(std::span<const std::uint8_t> bytes) {
-    std::vector<Tlv> out;
-    Reader r(bytes);
-    while (r.remaining() > 0) {
-        auto tag = r.le(2);
-        auto len = tag ? r.le(2) : tag;
-        if (!len) return fail("bad_tlv", "TLV header past the end");
-        auto value = r.raw(static_cast<std::size_t>(*len));
-        if (!value) return fail("bad_tlv", "TLV value past the end");
-        out.push_back(Tlv{static_cast<std::uint16_t>(*tag), std::move(*value)});
-    }
-    return out;
-}
-
-std::uint64_t vln_value(std::span<const std::uint8_t> value) {
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < value.size() && i < 8; ++i) v |= static_cast<std::uint64_t>(value[i]) << (8 * i);
-    return v;
 }
 
 }  // namespace kassa::drivers::shtrih

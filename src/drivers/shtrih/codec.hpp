@@ -1,5 +1,5 @@
-// Primitive encodings of the Shtrih protocol (shared/spec/protocols.md §1.4) and the FFD TLV layer
-// it carries (§3): little-endian integers, 5-byte money, CP1251 command text, CP866 TLV strings.
+// Primitive encodings of the Shtrih protocol (shared/spec/protocols.md §1.4): little-endian
+// integers, 5-byte money, CP1251 command text. The FFD TLVs it carries come from src/fiscal/tlv.
 #pragma once
 
 #include <chrono>
@@ -15,12 +15,11 @@
 
 namespace kassa::drivers::shtrih {
 
-// UTF-8 ↔ single-byte Cyrillic code pages. ASCII passes through; Cyrillic letters, Ё/ё and № are
-// mapped; anything else becomes '?'.
+// UTF-8 ↔ CP1251, the code page of Shtrih command text (§1.4). ASCII passes through; Cyrillic
+// letters, Ё/ё and № are mapped; anything else becomes '?'. (FFD TLVs and their CP866 strings are
+// src/fiscal's: the one encoder.)
 Bytes to_cp1251(std::string_view utf8);
 std::string from_cp1251(std::span<const std::uint8_t> bytes);
-Bytes to_cp866(std::string_view utf8);
-std::string from_cp866(std::span<const std::uint8_t> bytes);
 
 // Appends little-endian integers to a byte vector.
 class Writer {
@@ -68,24 +67,5 @@ struct DateTime {
     static Result<DateTime> read(Reader& r);
     friend bool operator==(const DateTime&, const DateTime&) = default;
 };
-
-// ---- FFD TLV (§3.1, §3.2) ----
-
-struct Tlv {
-    std::uint16_t tag = 0;
-    Bytes value;
-};
-
-void put_tlv(Bytes& out, std::uint16_t tag, std::span<const std::uint8_t> value);
-void put_tlv_byte(Bytes& out, std::uint16_t tag, std::uint8_t value);
-void put_tlv_u32(Bytes& out, std::uint16_t tag, std::uint32_t value);       // UInt32 / UnixTime
-void put_tlv_vln(Bytes& out, std::uint16_t tag, std::uint64_t value);       // minimal LE, ≥ 1 byte
-void put_tlv_fvln(Bytes& out, std::uint16_t tag, std::int64_t micro);       // 6-decimal fixed point
-void put_tlv_string(Bytes& out, std::uint16_t tag, std::string_view utf8);  // CP866
-// Fixed-length text padded with spaces on the right (INN 1018/1203/1228, 1037) (§3.1).
-void put_tlv_string_fixed(Bytes& out, std::uint16_t tag, std::string_view ascii, std::size_t size);
-
-Result<std::vector<Tlv>> parse_tlvs(std::span<const std::uint8_t> bytes);
-std::uint64_t vln_value(std::span<const std::uint8_t> value);
 
 }  // namespace kassa::drivers::shtrih

@@ -133,8 +133,8 @@ Bytes FullStatus::encode() const {
     Writer w(out);
     w.u8(operator_number).raw(firmware_version).le(firmware_build, 2).raw(firmware_date).u8(number_in_hall);
     w.le(document_number, 2).le(flags, 2).u8(mode).u8(submode).u8(port);
-    w.le(0, 2).le(0, 2).raw(std::array<std::uint8_t, 3>{0, 0, 0});      // FP version, build, date: placeholders
-    w.raw(date).raw(time).u8(0);                                        // FP flags
+    w.raw(fp_version).le(fp_build, 2).raw(fp_date);  // FP version, build, date: placeholders on FN devices
+    w.raw(date).raw(time).u8(0);                     // FP flags
     w.le(serial_low, 4).le(last_closed_shift, 2).le(0, 2).u8(0).u8(0);  // free FP records, refiscalisations
     w.le(inn, 6);
     return out;
@@ -176,6 +176,148 @@ Result<OpenReceiptRequest> OpenReceiptRequest::decode(std::span<const std::uint8
     KASSA_TRY_READ(p, r.le(4));
     KASSA_TRY_READ(t, r.u8());
     return OpenReceiptRequest{static_cast<std::uint32_t>(p), t};
+}
+
+Bytes DeviceType::encode() const {
+    Bytes out;
+    Writer(out)
+        .u8(type)
+        .u8(subtype)
+        .u8(protocol_version)
+        .u8(protocol_subversion)
+        .u8(model)
+        .u8(language)
+        .raw(to_cp1251(name));
+    return out;
+}
+
+Result<DeviceType> DeviceType::decode(std::span<const std::uint8_t> data) {
+    Reader r(data);
+    DeviceType d;
+    KASSA_TRY_READ(t, r.u8());
+    KASSA_TRY_READ(st, r.u8());
+    KASSA_TRY_READ(pv, r.u8());
+    KASSA_TRY_READ(ps, r.u8());
+    KASSA_TRY_READ(m, r.u8());
+    KASSA_TRY_READ(l, r.u8());
+    d.type = t;
+    d.subtype = st;
+    d.protocol_version = pv;
+    d.protocol_subversion = ps;
+    d.model = m;
+    d.language = l;
+    d.name = from_cp1251(r.rest());
+    return d;
+}
+
+Request ReadTableRequest::request() const {
+    Request r = with_password(cmd::kReadTable, password);
+    Writer(r.data).u8(table).le(row, 2).u8(field);
+    return r;
+}
+
+Result<ReadTableRequest> ReadTableRequest::decode(std::span<const std::uint8_t> data) {
+    Reader r(data);
+    KASSA_TRY_READ(p, r.le(4));
+    KASSA_TRY_READ(t, r.u8());
+    KASSA_TRY_READ(row, r.le(2));
+    KASSA_TRY_READ(f, r.u8());
+    return ReadTableRequest{static_cast<std::uint32_t>(p), t, static_cast<std::uint16_t>(row), f};
+}
+
+namespace {
+std::string text_field(const Bytes& bytes) {
+    return from_cp1251(Bytes(bytes.begin(), std::find(bytes.begin(), bytes.end(), std::uint8_t{0})));
+}
+}  // namespace
+
+Request LegacyOperation::request() const {
+    Request r = with_password(code, password);
+    Writer w(r.data);
+    w.le(quantity_milli, 5).le(price, 5).u8(department).raw(taxes).text_fixed(text, 40);
+    return r;
+}
+
+Result<LegacyOperation> LegacyOperation::decode(std::uint16_t code, std::span<const std::uint8_t> data) {
+    Reader r(data);
+    LegacyOperation o;
+    o.code = code;
+    KASSA_TRY_READ(p, r.le(4));
+    KASSA_TRY_READ(q, r.le(5));
+    KASSA_TRY_READ(price, r.le(5));
+    KASSA_TRY_READ(d, r.u8());
+    KASSA_TRY_READ(t, r.raw(4));
+    o.password = static_cast<std::uint32_t>(p);
+    o.quantity_milli = q;
+    o.price = price;
+    o.department = d;
+    std::copy(t.begin(), t.end(), o.taxes.begin());
+    o.text = text_field(r.rest());
+    return o;
+}
+
+Request LegacyClose::request() const {
+    Request r = with_password(cmd::kCloseReceipt, password);
+    Writer w(r.data);
+    for (const auto p : payments) w.le(p, 5);
+    w.le(static_cast<std::uint16_t>(discount), 2).raw(taxes).text_fixed(text, 40);
+    return r;
+}
+
+Result<LegacyClose> LegacyClose::decode(std::span<const std::uint8_t> data) {
+    Reader r(data);
+    LegacyClose c;
+    KASSA_TRY_READ(p, r.le(4));
+    c.password = static_cast<std::uint32_t>(p);
+    for (auto& pay : c.payments) {
+        KASSA_TRY_READ(v, r.le(5));
+        pay = v;
+    }
+    KASSA_TRY_READ(d, r.le(2));
+    KASSA_TRY_READ(t, r.raw(4));
+    c.discount = static_cast<std::int16_t>(static_cast<std::uint16_t>(d));
+    std::copy(t.begin(), t.end(), c.taxes.begin());
+    c.text = text_field(r.rest());
+    return c;
+}
+
+Bytes LegacyCloseAnswer::encode() const {
+    Bytes out;
+    Writer(out).u8(operator_number).le(change, 5);
+    return out;
+}
+
+Result<LegacyCloseAnswer> LegacyCloseAnswer::decode(std::span<const std::uint8_t> data) {
+    Reader r(data);
+    KASSA_TRY_READ(op, r.u8());
+    KASSA_TRY_READ(c, r.le(5));
+    return LegacyCloseAnswer{op, c};
+}
+
+Request CashRequest::request() const {
+    Request r = with_password(code, password);
+    Writer(r.data).le(amount, 5);
+    return r;
+}
+
+Result<CashRequest> CashRequest::decode(std::uint16_t code, std::span<const std::uint8_t> data) {
+    Reader r(data);
+    KASSA_TRY_READ(p, r.le(4));
+    KASSA_TRY_READ(a, r.le(5));
+    return CashRequest{code, static_cast<std::uint32_t>(p), a};
+}
+
+Bytes CashAnswer::encode() const {
+    Bytes out;
+    Writer(out).u8(operator_number).le(document_number, 2);
+    return out;
+}
+
+Result<CashAnswer> CashAnswer::decode(std::span<const std::uint8_t> data) {
+    Reader r(data);
+    KASSA_TRY_READ(op, r.u8());
+    KASSA_TRY_READ(n, r.le(2));
+    return CashAnswer{op, static_cast<std::uint16_t>(n)};
 }
 
 Request PrintStringRequest::request() const {

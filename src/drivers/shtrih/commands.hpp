@@ -20,17 +20,26 @@ namespace kassa::drivers::shtrih {
 namespace cmd {
 inline constexpr std::uint16_t kShortStatus = 0x10;
 inline constexpr std::uint16_t kFullStatus = 0x11;
+inline constexpr std::uint16_t kBeep = 0x13;
+inline constexpr std::uint16_t kReadTable = 0x1F;
 inline constexpr std::uint16_t kPrintString = 0x17;
 inline constexpr std::uint16_t kCut = 0x25;
 inline constexpr std::uint16_t kPrintFontString = 0x2F;
 inline constexpr std::uint16_t kXReport = 0x40;
 inline constexpr std::uint16_t kZReport = 0x41;
+inline constexpr std::uint16_t kCashIn = 0x50;
+inline constexpr std::uint16_t kCashOut = 0x51;
+inline constexpr std::uint16_t kSale = 0x80;
+inline constexpr std::uint16_t kReturnSale = 0x82;
+inline constexpr std::uint16_t kCloseReceipt = 0x85;
 inline constexpr std::uint16_t kCancelReceipt = 0x88;
+inline constexpr std::uint16_t kRepeatDocument = 0x8C;
 inline constexpr std::uint16_t kOpenReceipt = 0x8D;
 inline constexpr std::uint16_t kContinuePrint = 0xB0;
 inline constexpr std::uint16_t kLoadData = 0xDD;
 inline constexpr std::uint16_t kPrint2DBarcode = 0xDE;
 inline constexpr std::uint16_t kOpenShift = 0xE0;
+inline constexpr std::uint16_t kDeviceType = 0xFC;
 inline constexpr std::uint16_t kFnStatus = 0xFF01;
 inline constexpr std::uint16_t kFnNumber = 0xFF02;
 inline constexpr std::uint16_t kFnExpiry = 0xFF03;
@@ -116,6 +125,10 @@ struct FullStatus {
     std::array<std::uint8_t, 2> firmware_version{'1', '0'};
     std::uint16_t firmware_build = 0;
     std::array<std::uint8_t, 3> firmware_date{1, 1, 20};  // DD MM YY
+    // FP (fiscal memory) fields: placeholders on FN devices, but clients parse the date (§1.8.1).
+    std::array<std::uint8_t, 2> fp_version{'1', '0'};
+    std::uint16_t fp_build = 0;
+    std::array<std::uint8_t, 3> fp_date{1, 1, 20};  // DD MM YY
     std::uint8_t number_in_hall = 1;
     std::uint16_t document_number = 0;
     std::uint16_t flags = 0;
@@ -132,12 +145,89 @@ struct FullStatus {
     static Result<FullStatus> decode(std::span<const std::uint8_t> data);
 };
 
+// FCh device type (§1.8): sent without a password. Answer: type 1; subtype 1; protocol version 1;
+// subversion 1; model 1; language 1 (0 = Russian); name WIN1251 (the rest of the frame).
+struct DeviceType {
+    std::uint8_t type = 0;
+    std::uint8_t subtype = 0;
+    std::uint8_t protocol_version = 1;
+    std::uint8_t protocol_subversion = 0;
+    std::uint8_t model = 0;
+    std::uint8_t language = 0;
+    std::string name;  // UTF-8
+    Bytes encode() const;
+    static Result<DeviceType> decode(std::span<const std::uint8_t> data);
+};
+
+// 1Fh read table: pwd adm 4; table 1; row 2; field 1. Answer: the field's bytes (numbers LE,
+// text WIN1251 zero-padded), as long as the field. Tables in spec §1.6 (2: operators),
+// §1.8.2 (1: tax calculation mode; 6: tax rates; 17 field 71: the 2026 VAT mode).
+struct ReadTableRequest {
+    std::uint32_t password = kPasswordSysAdmin;
+    std::uint8_t table = 0;
+    std::uint16_t row = 1;
+    std::uint8_t field = 1;
+    Request request() const;
+    static Result<ReadTableRequest> decode(std::span<const std::uint8_t> data);
+};
+
+// 80h sale / 82h sale return (legacy, §1.8): pwd 4; qty 5 (thousandths, §1.4); price 5; department
+// 1; tax groups 4 × 1 (0 none, 1..4 a table-6 row); text 40 WIN1251.
+struct LegacyOperation {
+    std::uint16_t code = cmd::kSale;
+    std::uint32_t password = 0;
+    std::uint64_t quantity_milli = 1000;
+    std::uint64_t price = 0;
+    std::uint8_t department = 1;
+    std::array<std::uint8_t, 4> taxes{};
+    std::string text;
+    Request request() const;
+    static Result<LegacyOperation> decode(std::uint16_t code, std::span<const std::uint8_t> data);
+};
+
+// 85h close receipt (legacy, §1.8): pwd 4; cash 5; payment types 2..4 5 each; discount 2 (signed,
+// hundredths of a per cent); tax groups 4 × 1; text 40. Answer: op_no 1; change 5 [; web link].
+struct LegacyClose {
+    std::uint32_t password = 0;
+    std::array<std::uint64_t, 4> payments{};
+    std::int16_t discount = 0;
+    std::array<std::uint8_t, 4> taxes{};
+    std::string text;
+    Request request() const;
+    static Result<LegacyClose> decode(std::span<const std::uint8_t> data);
+};
+
+struct LegacyCloseAnswer {
+    std::uint8_t operator_number = 0;
+    std::uint64_t change = 0;
+    Bytes encode() const;
+    static Result<LegacyCloseAnswer> decode(std::span<const std::uint8_t> data);
+};
+
 // 8Dh open receipt: document type 0 sale, 1 buy, 2 sale return, 3 buy return; +0x80 correction.
 struct OpenReceiptRequest {
     std::uint32_t password = 0;
     std::uint8_t type = 0;
     Request request() const;
     static Result<OpenReceiptRequest> decode(std::span<const std::uint8_t> data);
+};
+
+// 50h cash in / 51h cash out: pwd op 4; sum 5 (kopecks, §1.4). Answer: op_no 1; document
+// through-number 2. Not in the §1.8 table; the layout is the one public clients send and parse
+// (pyshtrih "Внесение"/"Выплата"); §1.10 gives 46h "not enough cash in the register".
+struct CashRequest {
+    std::uint16_t code = cmd::kCashIn;
+    std::uint32_t password = 0;
+    std::uint64_t amount = 0;
+    Request request() const;
+    static Result<CashRequest> decode(std::uint16_t code, std::span<const std::uint8_t> data);
+};
+
+struct CashAnswer {
+    std::uint8_t operator_number = 0;
+    std::uint16_t document_number = 0;  // the KKT's through-number of documents
+    Bytes encode() const;
+    static Result<CashAnswer> decode(std::span<const std::uint8_t> data);
 };
 
 // 17h print string: flags bit0 control tape, bit1 receipt tape; 40 bytes of CP1251 text.

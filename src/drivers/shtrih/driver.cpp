@@ -7,6 +7,7 @@
 
 #include "common/log.hpp"
 #include "drivers/shtrih/errors.hpp"
+#include "fiscal/tlv.hpp"
 
 namespace kassa::drivers::shtrih {
 
@@ -111,6 +112,9 @@ Result<DriverOptions> options_from_uri(const Uri& uri) {
     if (!max_enq) return std::unexpected(max_enq.error());
     o.session.max_enq = static_cast<int>(*max_enq);
     o.tlv_before_operation = uri.param("tlv_first") == "1";
+    auto cache = uri.int_param("status_cache_ms", o.status_cache.count());
+    if (!cache || *cache < 0) return fail("invalid_uri", "status_cache_ms must be ≥ 0");
+    o.status_cache = std::chrono::milliseconds{*cache};
     auto font = uri.int_param("font", 0);
     if (!font || *font < 0 || *font > 255) return fail("invalid_uri", "font must be 0..255");
     o.font = static_cast<std::uint8_t>(*font);
@@ -133,6 +137,7 @@ DeviceResult<Bytes> ShtrihDevice::run(SessionActions actions, const char* what) 
     std::optional<Clock::time_point> deadline;
     std::array<std::uint8_t, 512> buffer{};
     auto link_failed = [&](const std::string& why) {
+        cached_status_.reset();  // the device may have changed behind a broken link
         const bool sent = session_.frame_sent();
         session_.abort();
         transport_->close();
@@ -187,11 +192,12 @@ DeviceResult<Bytes> ShtrihDevice::execute(const Request& request, const char* wh
     }
     redact_ = false;
     if (request.code == cmd::kSendTlv || request.code == cmd::kSendLineTlv) {
-        if (auto tlvs = parse_tlvs(std::span(request.data).subspan(std::min<std::size_t>(4, request.data.size())))) {
+        const auto tlv = std::span(request.data).subspan(std::min<std::size_t>(4, request.data.size()));
+        if (auto tlvs = fiscal::decode_tlvs(tlv)) {
             for (const auto& t : *tlvs) {
-                if (t.tag == 1008) {
+                if (t.tag == fiscal::tag::kBuyerContact) {
                     redact_ = true;
-                    redacted_contact_ = from_cp866(t.value);
+                    redacted_contact_ = fiscal::decode_string(t.value);
                 }
             }
         }
@@ -230,6 +236,40 @@ DeviceResult<std::string> ShtrihDevice::fn_number() {
 }
 
 DeviceResult<DeviceStatus> ShtrihDevice::status() {
+    const auto now = std::chrono::steady_clock::now();
+    if (cached_status_ && options_.status_cache.count() > 0 && now - cached_at_ < options_.status_cache) {
+        // Fresh: only 10h, for what the operator or the printer can change (mode, paper, §1.7).
+        auto shrt = execute(password_request(cmd::kShortStatus, options_.password), "short status");
+        if (!shrt) return std::unexpected(shrt.error());
+        auto s = ShortStatus::decode(*shrt);
+        if (!s) return device_error(Outcome::RetryLater, "short status: " + s.error().message);
+        const int mode = s->mode & 0x0F;
+        const bool shift_open = mode == 2 || mode == 3 || mode == 8;
+        if (shift_open == cached_status_->shift_open) {
+            DeviceStatus st = *cached_status_;
+            st.mode = mode;
+            st.submode = s->submode;
+            st.receipt_open = mode == 8;
+            st.shift_expired = mode == 3;
+            st.paper_ok = (s->flags & flags::kReceiptOptical) != 0 && (st.submode < 1 || st.submode > 3);
+            st.awaiting_continue_print = st.submode == 3;
+            constexpr int kSkipped = 6;  // 11h, FF01h, FF40h, FF03h, FF39h, FF0Ah
+            status_reads_skipped_ += kSkipped;
+            log_->debug("status: cached state is fresh; skipped 11h, FF01h, FF40h, FF03h, FF39h, FF0Ah");
+            return st;
+        }
+    }
+    auto st = full_status();
+    if (st) {
+        cached_status_ = *st;
+        cached_at_ = now;
+    } else {
+        cached_status_.reset();
+    }
+    return st;
+}
+
+DeviceResult<DeviceStatus> ShtrihDevice::full_status() {
     DeviceStatus st;
     auto shrt = execute(password_request(cmd::kShortStatus, options_.password), "short status");
     if (!shrt) return std::unexpected(shrt.error());
@@ -240,6 +280,7 @@ DeviceResult<DeviceStatus> ShtrihDevice::status() {
     st.receipt_open = st.mode == 8;
     st.shift_expired = st.mode == 3;
     st.paper_ok = (s->flags & flags::kReceiptOptical) != 0 && (st.submode < 1 || st.submode > 3);
+    st.awaiting_continue_print = st.submode == 3;  // §1.7: paper loaded after an active paper-out
 
     // 11h carries the INN (6 bytes LE; all FF = not registered), §1.8.1.
     auto full = execute(password_request(cmd::kFullStatus, options_.password), "full status");
@@ -260,6 +301,7 @@ DeviceResult<DeviceStatus> ShtrihDevice::status() {
     if (!p) return device_error(Outcome::RetryLater, "shift parameters: " + p.error().message);
     st.shift_open = p->open;
     st.shift_number = p->shift_number;
+    cached_receipt_number_ = p->receipt_number;
 
     if (auto exp = execute(password_request(cmd::kFnExpiry, options_.password), "FN expiry")) {
         if (auto e = FnExpiry::decode(*exp)) st.fn_expiry = DateTime{e->year, e->month, e->day, 0, 0}.to_time_point();
@@ -292,10 +334,10 @@ DeviceResult<DeviceStatus> ShtrihDevice::status() {
     return st;
 }
 
-DeviceStatusResult ShtrihDevice::send_tlvs(std::uint16_t code, const Bytes& tlvs, const char* what) {
-    // Pack whole TLVs into commands of at most 250 bytes (§1.8.4).
-    auto parsed = parse_tlvs(tlvs);
-    if (!parsed) return device_error(Outcome::Rejected, std::string(what) + ": " + parsed.error().message);
+DeviceStatusResult ShtrihDevice::send_tlvs(std::uint16_t code, std::span<const std::uint8_t> buffer,
+                                           std::span<const fiscal::TagSpan> spans, const char* what) {
+    // Whole TLVs, packed into commands of at most 250 bytes (§1.8.4), cut at the encoder's tag
+    // boundaries: nothing is parsed again here.
     TlvRequest req{code, options_.password, {}};
     auto flush = [&]() -> DeviceStatusResult {
         if (req.tlv.empty()) return {};
@@ -304,20 +346,32 @@ DeviceStatusResult ShtrihDevice::send_tlvs(std::uint16_t code, const Bytes& tlvs
         if (!r) return std::unexpected(r.error());
         return {};
     };
-    for (const auto& t : *parsed) {
-        Bytes one;
-        put_tlv(one, t.tag, t.value);
-        if (one.size() > kMaxTlvPerCommand)
-            return device_error(Outcome::Rejected, std::string(what) + ": tag " + std::to_string(t.tag) + " too long");
-        if (req.tlv.size() + one.size() > kMaxTlvPerCommand) {
+    for (const auto& sp : spans) {
+        if (sp.size > kMaxTlvPerCommand)
+            return device_error(Outcome::Rejected, std::string(what) + ": tag " + std::to_string(sp.tag) + " too long");
+        if (req.tlv.size() + sp.size > kMaxTlvPerCommand) {
             if (auto r = flush(); !r) return r;
         }
+        const auto one = buffer.subspan(sp.offset, sp.size);
         req.tlv.insert(req.tlv.end(), one.begin(), one.end());
     }
     return flush();
 }
 
+DeviceStatusResult ShtrihDevice::send_cashier(const std::string& cashier, const std::string& cashier_inn,
+                                              const char* what) {
+    fiscal::TlvWriter w;
+    if (auto st = w.put_string(fiscal::tag::kCashier, cashier); !st)
+        return device_error(Outcome::Rejected, std::string(what) + ": " + st.error().message);
+    if (!cashier_inn.empty()) {
+        if (auto st = w.put_string(fiscal::tag::kCashierInn, cashier_inn); !st)
+            return device_error(Outcome::Rejected, std::string(what) + ": " + st.error().message);
+    }
+    return send_tlvs(cmd::kSendTlv, w.bytes(), w.spans(), what);
+}
+
 DeviceStatusResult ShtrihDevice::open_shift(const std::string& cashier, const std::string& cashier_inn) {
+    cached_status_.reset();  // a new shift: number and opening time change
     if (cashier.empty()) {
         auto r = execute(password_request(cmd::kOpenShift, options_.password), "open shift");
         if (!r) return std::unexpected(r.error());
@@ -326,16 +380,14 @@ DeviceStatusResult ShtrihDevice::open_shift(const std::string& cashier, const st
     // With a cashier: the low-level steps FF41h, FF0Ch (1021, 1203), FF0Bh (§1.9).
     if (auto r = execute(password_request(cmd::kBeginOpenShift, options_.password), "begin opening shift"); !r)
         return std::unexpected(r.error());
-    Bytes tlvs;
-    put_tlv_string(tlvs, 1021, cashier);
-    if (!cashier_inn.empty()) put_tlv_string_fixed(tlvs, 1203, cashier_inn, 12);
-    if (auto r = send_tlvs(cmd::kSendTlv, tlvs, "shift-open cashier tags"); !r) return r;
+    if (auto r = send_cashier(cashier, cashier_inn, "shift-open cashier tags"); !r) return r;
     auto r = execute(password_request(cmd::kOpenShiftFn, options_.password), "open shift in FN");
     if (!r) return std::unexpected(r.error());
     return {};
 }
 
 DeviceStatusResult ShtrihDevice::close_shift(const std::string& cashier, const std::string& cashier_inn) {
+    cached_status_.reset();
     if (cashier.empty()) {
         auto r = execute(password_request(cmd::kZReport, options_.password), "close shift (Z report)");
         if (!r) return std::unexpected(r.error());
@@ -344,10 +396,7 @@ DeviceStatusResult ShtrihDevice::close_shift(const std::string& cashier, const s
     // With a cashier: FF42h, FF0Ch (1021, 1203), FF43h (§1.9).
     if (auto r = execute(password_request(cmd::kBeginCloseShift, options_.password), "begin closing shift"); !r)
         return std::unexpected(r.error());
-    Bytes tlvs;
-    put_tlv_string(tlvs, 1021, cashier);
-    if (!cashier_inn.empty()) put_tlv_string_fixed(tlvs, 1203, cashier_inn, 12);
-    if (auto r = send_tlvs(cmd::kSendTlv, tlvs, "shift-close cashier tags"); !r) return r;
+    if (auto r = send_cashier(cashier, cashier_inn, "shift-close cashier tags"); !r) return r;
     auto r = execute(password_request(cmd::kCloseShiftFn, options_.password), "close shift in FN");
     if (!r) return std::unexpected(r.error());
     return {};
@@ -360,19 +409,17 @@ DeviceStatusResult ShtrihDevice::x_report() {
 }
 
 DeviceResult<FiscalResult> ShtrihDevice::fiscalise(const fiscal::Receipt& receipt) {
+    // Sums are validated once, upstream in src/fiscal (and again by the device); here only what is
+    // Shtrih's: every line's 1199 needs a row of the FF46 tax table (§1.8.2).
     if (receipt.lines.empty()) return device_error(Outcome::Rejected, "receipt without lines");
     for (const auto& line : receipt.lines) {
         if (!tax_byte_for_1199(line.vat_code))
             return device_error(Outcome::Rejected, "line '" + line.name + "': no Shtrih tax row for tag 1199 = " +
                                                        std::to_string(line.vat_code));
-        if (line.amount.is_negative() || line.price.is_negative() || !line.quantity.is_positive())
-            return device_error(Outcome::Rejected, "line '" + line.name + "': negative sum or quantity");
     }
-    fiscal::Kopecks lines_total{};
-    for (const auto& line : receipt.lines) lines_total += line.amount;
-    if (lines_total != receipt.total)
-        return device_error(Outcome::Rejected, "the lines add up to " + lines_total.to_roubles_string() +
-                                                   ", not the receipt total " + receipt.total.to_roubles_string());
+    // The one FFD encoder (src/fiscal): the driver forwards its tags and cuts at its boundaries.
+    auto encoded = fiscal::encode_receipt(receipt);
+    if (!encoded) return device_error(Outcome::Rejected, "receipt: " + encoded.error().message);
     // 8Dh open receipt: type = 1054 − 1, +0x80 for a correction receipt (§1.8, §1.9).
     OpenReceiptRequest open{options_.password, static_cast<std::uint8_t>((static_cast<int>(receipt.sign) - 1) |
                                                                          (receipt.is_correction() ? 0x80 : 0x00))};
@@ -386,7 +433,7 @@ DeviceResult<FiscalResult> ShtrihDevice::fiscalise(const fiscal::Receipt& receip
     }
     if (!opened && opened.error().device_code != err::kNotSupported) return std::unexpected(opened.error());
 
-    auto result = fiscalise_open(receipt);
+    auto result = fiscalise_open(receipt, *encoded);
     if (!result && result.error().device_code >= 0) {
         // The device refused part of the receipt: nothing was fiscalised; leave it clean.
         if (auto c = execute(password_request(cmd::kCancelReceipt, options_.password), "cancel receipt"); !c)
@@ -395,29 +442,52 @@ DeviceResult<FiscalResult> ShtrihDevice::fiscalise(const fiscal::Receipt& receip
     return result;
 }
 
-DeviceResult<FiscalResult> ShtrihDevice::fiscalise_open(const fiscal::Receipt& receipt) {
-    // Receipt-level tags via FF0Ch (§1.8.2 typical sequence step 2; strings CP866, §1.4).
-    Bytes doc;
-    if (!receipt.buyer_contact.empty()) put_tlv_string(doc, 1008, receipt.buyer_contact);
-    if (!receipt.cashier.empty()) put_tlv_string(doc, 1021, receipt.cashier);
-    if (!receipt.cashier_inn.empty()) put_tlv_string_fixed(doc, 1203, receipt.cashier_inn, 12);
-    if (!receipt.settlement_address.empty()) put_tlv_string(doc, 1009, receipt.settlement_address);
-    if (!receipt.settlement_place.empty()) put_tlv_string(doc, 1187, receipt.settlement_place);
-    if (!receipt.additional_attribute.empty()) put_tlv_string(doc, 1192, receipt.additional_attribute);
-    if (receipt.correction) {
-        // 1173 type; 1174 STLV {1178 date, 1179 order number}: FFD 1.2 has no 1177 (§1.9).
-        put_tlv_byte(doc, 1173, receipt.correction->type);
-        Bytes basis;
-        put_tlv_u32(basis, 1178, static_cast<std::uint32_t>(receipt.correction->date_unix));
-        if (!receipt.correction->order_number.empty()) put_tlv_string(basis, 1179, receipt.correction->order_number);
-        put_tlv(doc, 1174, basis);
+namespace {
+
+// What FF46h and FF45h already carry as command fields (§1.8.2, §1.8.3): not sent again as TLVs.
+bool carried_by_commands(std::uint16_t tag) {
+    switch (tag) {
+        case fiscal::tag::kCalcSign:
+        case fiscal::tag::kTaxSystem:
+        case fiscal::tag::kCash:
+        case fiscal::tag::kElectronic:
+        case fiscal::tag::kPrepayment:
+        case fiscal::tag::kCredit:
+        case fiscal::tag::kProvision:
+        case fiscal::tag::kTotal:
+        case fiscal::tag::kItemName:
+        case fiscal::tag::kPrice:
+        case fiscal::tag::kQuantity:
+        case fiscal::tag::kItemAmount:
+        case fiscal::tag::kVatCode:
+        case fiscal::tag::kVatSum:
+        case fiscal::tag::kPaymentMethod:
+        case fiscal::tag::kSubject:
+            return true;
+        default:
+            return false;
     }
-    if (!doc.empty()) {
-        if (auto r = send_tlvs(cmd::kSendTlv, doc, "receipt tags"); !r) return std::unexpected(r.error());
-    }
+}
+
+std::vector<fiscal::TagSpan> tags_to_send(const std::vector<fiscal::TagSpan>& spans) {
+    std::vector<fiscal::TagSpan> out;
+    for (const auto& sp : spans)
+        if (!carried_by_commands(sp.tag)) out.push_back(sp);
+    return out;
+}
+
+}  // namespace
+
+DeviceResult<FiscalResult> ShtrihDevice::fiscalise_open(const fiscal::Receipt& receipt,
+                                                        const fiscal::EncodedReceipt& encoded) {
+    // Receipt-level tags via FF0Ch (§1.8.2 typical sequence step 2; strings CP866, §1.4): 1008,
+    // 1021, 1203, 1009, 1187, 1192, 1173/1174 as the encoder wrote them.
+    if (auto r = send_tlvs(cmd::kSendTlv, encoded.document, tags_to_send(encoded.document_tags), "receipt tags"); !r)
+        return std::unexpected(r.error());
 
     std::array<std::uint64_t, 6> taxes{};
-    for (const auto& line : receipt.lines) {
+    for (std::size_t i = 0; i < receipt.lines.size(); ++i) {
+        const auto& line = receipt.lines[i];
         OperationV2 op;
         op.password = options_.password;
         op.operation = static_cast<std::uint8_t>(receipt.sign);
@@ -431,15 +501,16 @@ DeviceResult<FiscalResult> ShtrihDevice::fiscalise_open(const fiscal::Receipt& r
         op.subject = line.subject;
         op.name = line.name;
         if (auto slot = tax_slot(op.tax)) taxes[*slot] += op.tax_amount;
-        // Item tags for the line just registered: 2108 measure is mandatory in FFD 1.2.
-        Bytes item;
-        put_tlv_byte(item, 2108, line.unit);
+        // The line's other tags (2108 measure, mandatory in FFD 1.2) go with FF4Dh.
+        const auto item = tags_to_send(encoded.line_tags[i]);
         if (options_.tlv_before_operation) {
-            if (auto r = send_tlvs(cmd::kSendLineTlv, item, "line tags"); !r) return std::unexpected(r.error());
+            if (auto r = send_tlvs(cmd::kSendLineTlv, encoded.lines[i], item, "line tags"); !r)
+                return std::unexpected(r.error());
         }
         if (auto r = execute(op.request(), "receipt line"); !r) return std::unexpected(r.error());
         if (!options_.tlv_before_operation) {
-            if (auto r = send_tlvs(cmd::kSendLineTlv, item, "line tags"); !r) return std::unexpected(r.error());
+            if (auto r = send_tlvs(cmd::kSendLineTlv, encoded.lines[i], item, "line tags"); !r)
+                return std::unexpected(r.error());
         }
     }
 
@@ -465,6 +536,12 @@ DeviceResult<FiscalResult> ShtrihDevice::fiscalise_open(const fiscal::Receipt& r
 
     FiscalResult out;
     out.fd_number = answer->fd_number;
+    if (cached_status_) {
+        // What this receipt changed in the FN, so the cached status stays true (status_cache_ms).
+        cached_status_->last_fd_number = answer->fd_number;
+        if (cached_status_->ofd_unsent++ == 0 && answer->date_time)
+            cached_status_->ofd_oldest_unsent = answer->date_time->to_time_point();
+    }
     out.fiscal_sign = answer->fiscal_sign;
     if (answer->date_time) {
         out.date_time = answer->date_time->to_time_point();
@@ -472,11 +549,19 @@ DeviceResult<FiscalResult> ShtrihDevice::fiscalise_open(const fiscal::Receipt& r
         out.date_time = d->date_time;
     }
     if (auto num = fn_number()) out.fn_number = *num;
+    if (cached_status_ && std::chrono::steady_clock::now() - cached_at_ < options_.status_cache) {
+        // The shift and its receipt count are known while the cached state is fresh: no FF40h.
+        out.shift_number = cached_status_->shift_number;
+        out.receipt_number = ++cached_receipt_number_;
+        ++status_reads_skipped_;
+        return out;
+    }
     auto shift = execute(password_request(cmd::kShiftParams, options_.password), "shift parameters");
     if (shift) {
         if (auto p = ShiftParams::decode(*shift)) {
             out.shift_number = p->shift_number;
             out.receipt_number = p->receipt_number;
+            cached_receipt_number_ = p->receipt_number;
         }
     }
     return out;
@@ -543,6 +628,48 @@ DeviceStatusResult ShtrihDevice::cut() {
     if (!r) return std::unexpected(r.error());
     return {};
 }
+
+DeviceStatusResult ShtrihDevice::simple(std::uint16_t code, const char* what) {
+    auto r = execute(password_request(code, options_.password), what);
+    if (!r) return std::unexpected(r.error());
+    return {};
+}
+
+DeviceStatusResult ShtrihDevice::continue_print() {
+    // §1.7: only sub-mode 3 waits for B0h; elsewhere there is nothing to continue.
+    auto s = execute(password_request(cmd::kShortStatus, options_.password), "short status");
+    if (!s) return std::unexpected(s.error());
+    auto st = ShortStatus::decode(*s);
+    if (!st) return device_error(Outcome::RetryLater, "short status: " + st.error().message);
+    if (st->submode != 3) {
+        if (st->submode == 1 || st->submode == 2)
+            return std::unexpected(DeviceError{Outcome::NeedsOperator, err::kNoPaper,
+                                               std::string(error_text(err::kNoPaper)), "continue printing", false});
+        return {};
+    }
+    return simple(cmd::kContinuePrint, "continue printing");
+}
+
+DeviceStatusResult ShtrihDevice::cash(std::uint16_t code, fiscal::Kopecks amount, const std::string& cashier,
+                                      const char* what) {
+    if (!amount.is_positive() || amount.value() > 9'999'999'999)
+        return device_error(Outcome::Rejected, std::string(what) + ": the sum must be 0.01 .. 99 999 999.99");
+    // 50h/51h carry no cashier name: the document names the operator of the password (§1.6).
+    if (!cashier.empty()) log_->debug("{} {} by {}", what, amount.to_roubles_string(), cashier);
+    auto r = execute(CashRequest{code, options_.password, static_cast<std::uint64_t>(amount.value())}.request(), what);
+    if (!r) return std::unexpected(r.error());
+    return {};
+}
+
+DeviceStatusResult ShtrihDevice::cash_in(fiscal::Kopecks amount, const std::string& cashier) {
+    return cash(cmd::kCashIn, amount, cashier, "cash in");
+}
+
+DeviceStatusResult ShtrihDevice::cash_out(fiscal::Kopecks amount, const std::string& cashier) {
+    return cash(cmd::kCashOut, amount, cashier, "cash out");
+}
+
+DeviceStatusResult ShtrihDevice::repeat_document() { return simple(cmd::kRepeatDocument, "repeat document"); }
 
 Result<std::unique_ptr<FiscalDevice>> make_shtrih_device(const Uri& uri) {
     auto transport = make_transport(uri);

@@ -8,6 +8,11 @@
 //   max_enq=N              ENQ attempts before the link counts as lost (default 10)
 //   font=N                 print_text through 2Fh in font N (default: 17h, font 1)
 //   tlv_first=1            send line tags (FF4D) before FF46: "cash-core" models (§1.8.2)
+//   status_cache_ms=N      how long a full status stays fresh (default 5000; 0 = always read it all):
+//                          within it, status() reads only 10h and reuses what only this driver's
+//                          own commands change (INN, FN number and expiry, shift opening time,
+//                          last FD number, OFD queue, receipt number: no FF40h after a receipt);
+//                          a shift change or a link failure ends it
 #pragma once
 
 #include <memory>
@@ -19,6 +24,7 @@
 #include "drivers/shtrih/commands.hpp"
 #include "drivers/shtrih/session.hpp"
 #include "drivers/transport/transport.hpp"
+#include "fiscal/tlv.hpp"
 
 namespace spdlog {
 class logger;
@@ -32,6 +38,7 @@ struct DriverOptions {
     bool tlv_before_operation = false;
     std::uint8_t font = 0;        // 0: print text with 17h; N: with 2Fh in font N
     std::string name = "shtrih";  // logger: drv.<name>
+    std::chrono::milliseconds status_cache{5000};
 };
 
 Result<DriverOptions> options_from_uri(const Uri& uri);
@@ -55,24 +62,40 @@ class ShtrihDevice final : public FiscalDevice {
     DeviceStatusResult print_text(const std::vector<std::string>& lines) override;
     DeviceStatusResult print_qr(const std::string& payload) override;
     DeviceStatusResult cut() override;
+    DeviceStatusResult continue_print() override;
+    DeviceStatusResult cash_in(fiscal::Kopecks amount, const std::string& cashier) override;
+    DeviceStatusResult cash_out(fiscal::Kopecks amount, const std::string& cashier) override;
+    DeviceStatusResult repeat_document() override;
 
     // One command: the answer's data, or a DeviceError (device code → outcome; link → retry_later).
     DeviceResult<Bytes> execute(const Request& request, const char* what);
+    // Commands status() did not send because its cached state was fresh (see status_cache_ms).
+    std::uint64_t status_reads_skipped() const { return status_reads_skipped_; }
+
     // ENQ-only recovery: the undelivered answer body, if the device holds one.
     DeviceResult<std::optional<Bytes>> recover_pending();
 
   private:
     DeviceResult<Bytes> run(SessionActions actions, const char* what);
-    DeviceStatusResult send_tlvs(std::uint16_t code, const Bytes& tlvs, const char* what);
+    DeviceStatusResult send_tlvs(std::uint16_t code, std::span<const std::uint8_t> buffer,
+                                 std::span<const fiscal::TagSpan> spans, const char* what);
+    DeviceStatusResult send_cashier(const std::string& cashier, const std::string& cashier_inn, const char* what);
     DeviceResult<std::string> fn_number();
-    DeviceResult<FiscalResult> fiscalise_open(const fiscal::Receipt& receipt);
+    DeviceResult<FiscalResult> fiscalise_open(const fiscal::Receipt& receipt, const fiscal::EncodedReceipt& encoded);
+    DeviceStatusResult cash(std::uint16_t code, fiscal::Kopecks amount, const std::string& cashier, const char* what);
+    DeviceStatusResult simple(std::uint16_t code, const char* what);
 
     std::unique_ptr<Transport> transport_;
     DriverOptions options_;
     Session session_;
     std::optional<std::string> fn_number_;
     std::shared_ptr<spdlog::logger> log_;
-    bool redact_ = false;  // the frame in flight carries tag 1008
+    DeviceResult<DeviceStatus> full_status();
+    std::optional<DeviceStatus> cached_status_;
+    std::chrono::steady_clock::time_point cached_at_{};
+    std::uint64_t status_reads_skipped_ = 0;
+    int cached_receipt_number_ = 0;  // FF40h receipt number in the shift, counted on while fresh
+    bool redact_ = false;            // the frame in flight carries tag 1008
     std::string redacted_contact_;
 };
 

@@ -69,7 +69,9 @@ struct RegisterWorker::Impl {
     WorkerSnapshot snap;
     std::vector<std::function<void(std::int64_t)>> listeners;
     RegisterWorker::StrandedHandler stranded;
-    std::optional<std::chrono::steady_clock::time_point> offline_since;  // worker thread only
+    std::optional<std::chrono::steady_clock::time_point> offline_since;  // worker thread only: offline or
+                                                                         // waiting for the operator
+    bool poke = false;  // guarded by mutex: the operator says the register is ready again (resume)
 
     // Owned by the worker thread only.
     std::unique_ptr<FiscalDevice> device;
@@ -124,7 +126,7 @@ struct RegisterWorker::Impl {
     // needs paper is not hammered. Called with the mutex held.
     bool runnable_locked() const {
         if (queue.empty()) return false;
-        if (std::chrono::steady_clock::now() >= hold_until) return true;
+        if (clock.steady_now() >= hold_until) return true;
         return std::ranges::any_of(queue, [](const Job& j) { return std::holds_alternative<CommandJob>(j); });
     }
 
@@ -132,7 +134,7 @@ struct RegisterWorker::Impl {
         std::lock_guard lock(mutex);
         if (!runnable_locked()) return std::nullopt;
         auto it = queue.begin();
-        if (std::chrono::steady_clock::now() < hold_until)
+        if (clock.steady_now() < hold_until)
             it = std::ranges::find_if(queue, [](const Job& j) { return std::holds_alternative<CommandJob>(j); });
         Job job = std::move(*it);
         queue.erase(it);
@@ -143,19 +145,40 @@ struct RegisterWorker::Impl {
     // Waits until something can run, a stop, or the deadline. Returns false when stopping.
     bool wait_until(std::chrono::steady_clock::time_point deadline) {
         std::unique_lock lock(mutex);
-        if (!queue.empty() && hold_until > std::chrono::steady_clock::now()) deadline = std::min(deadline, hold_until);
-        wake.wait_until(lock, deadline, [this] { return stopping || runnable_locked(); });
+        if (!queue.empty() && hold_until > clock.steady_now()) deadline = std::min(deadline, hold_until);
+        clock.wait_until(wake, lock, deadline, [this] { return stopping || poke || runnable_locked(); });
         return !stopping;
     }
 
-    bool wait_for_work(std::chrono::milliseconds timeout) {
-        return wait_until(std::chrono::steady_clock::now() + timeout);
+    bool has_command_locked() const {
+        return std::ranges::any_of(queue, [](const Job& j) { return std::holds_alternative<CommandJob>(j); });
+    }
+
+    // Offline: wait out the backoff whether or not receipts are queued (they wait for the register;
+    // a queued receipt must not turn the wait into a reconnect loop). Commands are answered at once,
+    // stranded receipts handed over when it is time; the operator's resume retries now.
+    bool wait_offline() {
+        const auto retry_at = clock.steady_now() + backoff;
+        while (true) {
+            fail_commands(offline_error("register " + options.register_id + " is offline"));
+            hand_over_stranded();
+            std::unique_lock lock(mutex);
+            if (stopping) return false;
+            if (poke || clock.steady_now() >= retry_at) {
+                poke = false;
+                return true;
+            }
+            auto deadline = retry_at;
+            if (offline_since && stranded && clock.steady_now() < *offline_since + options.failover_after)
+                deadline = std::min(deadline, *offline_since + options.failover_after);
+            clock.wait_until(wake, lock, deadline, [this] { return stopping || poke || has_command_locked(); });
+        }
     }
 
     void hold_receipts() {
         backoff = backoff == 0ms ? options.reconnect_min : std::min(backoff * 2, options.reconnect_max);
         std::lock_guard lock(mutex);
-        hold_until = std::chrono::steady_clock::now() + backoff;
+        hold_until = clock.steady_now() + backoff;
     }
 
     void loop() {
@@ -165,16 +188,28 @@ struct RegisterWorker::Impl {
                 if (stopping) break;
             }
             if (!device && !connect()) {
-                fail_commands(offline_error("register " + options.register_id + " is offline"));
-                hand_over_stranded();
-                if (!wait_for_work(backoff)) break;
+                if (!wait_offline()) break;
                 continue;
             }
             std::optional<Job> job = take_runnable();
             if (!job) {
-                if (std::chrono::steady_clock::now() >= next_poll) maintain();
+                if (clock.steady_now() >= next_poll) maintain();
                 if (!device) continue;
-                if (!wait_until(next_poll)) break;
+                auto deadline = next_poll;
+                if (needs_operator()) {
+                    // Receipts that never reached a register waiting for its operator go to a
+                    // sibling of the same entity after failover_after, as for an offline one.
+                    hand_over_stranded();
+                    if (offline_since && clock.steady_now() < *offline_since + options.failover_after)
+                        deadline = std::min(deadline, *offline_since + options.failover_after);
+                }
+                if (!wait_until(deadline)) break;
+                bool resumed = false;
+                {
+                    std::lock_guard lock(mutex);
+                    std::swap(resumed, poke);
+                }
+                if (resumed) operator_resumed();
                 continue;
             }
             if (auto* receipt = std::get_if<ReceiptJob>(&*job)) {
@@ -191,10 +226,41 @@ struct RegisterWorker::Impl {
         set_state(WorkerState::Stopped);
     }
 
+    bool needs_operator() const {
+        std::lock_guard lock(mutex);
+        return snap.state == WorkerState::NeedsOperator;
+    }
+
+    // The operator loaded paper (closed the cover, ...): print what the device holds, read its
+    // status, and let held receipts go at once.
+    void operator_resumed() {
+        backoff = 0ms;
+        {
+            std::lock_guard lock(mutex);
+            hold_until = clock.steady_now();
+        }
+        if (!device) return;
+        auto status = device->status();
+        if (!status) return device_trouble(status.error());
+        remember(*status);
+        if (status->paper_ok && !status->shift_expired) back_to_work();
+    }
+
+    // The register works again: no longer offline or waiting for its operator.
+    void back_to_work() {
+        offline_since.reset();
+        std::lock_guard lock(mutex);
+        if (snap.state == WorkerState::NeedsOperator || snap.state == WorkerState::Offline) {
+            logger->info("register is back: {}", snap.detail);
+            snap.state = WorkerState::Idle;
+            snap.detail.clear();
+        }
+    }
+
     // Receipts that never reached this register may go to another one of the same entity once it
     // has been offline for a while; in-doubt ones stay, only this device can settle them.
     void hand_over_stranded() {
-        const auto now = std::chrono::steady_clock::now();
+        const auto now = clock.steady_now();
         if (!offline_since) offline_since = now;
         if (now - *offline_since < options.failover_after) return;
         RegisterWorker::StrandedHandler handler;
@@ -255,7 +321,7 @@ struct RegisterWorker::Impl {
                 set_state(WorkerState::Idle);
                 logger->info("connected: FN {}, shift {} {}", status->fn_number, status->shift_number,
                              status->shift_open ? "open" : "closed");
-                next_poll = std::chrono::steady_clock::now() + options.poll_interval;
+                next_poll = clock.steady_now() + options.poll_interval;
                 return true;
             }
             set_state(WorkerState::Offline, status.error().to_string());
@@ -289,6 +355,7 @@ struct RegisterWorker::Impl {
     void device_trouble(const DeviceError& e) {
         switch (e.outcome) {
             case Outcome::NeedsOperator:
+                if (!offline_since) offline_since = clock.steady_now();
                 set_state(WorkerState::NeedsOperator, e.to_string());
                 break;
             case Outcome::DeviceStopped:
@@ -307,7 +374,7 @@ struct RegisterWorker::Impl {
 
     // Idle upkeep: status, warnings, shift rotation before 24 h or at the quiet time.
     void maintain() {
-        next_poll = std::chrono::steady_clock::now() + options.poll_interval;
+        next_poll = clock.steady_now() + options.poll_interval;
         auto status = device->status();
         if (!status) return device_trouble(status.error());
         remember(*status);
@@ -322,11 +389,7 @@ struct RegisterWorker::Impl {
             if (auto opened = device->open_shift(options.cashier, options.cashier_inn); !opened)
                 return device_trouble(opened.error());
         }
-        std::lock_guard lock(mutex);
-        if (snap.state == WorkerState::NeedsOperator && status->paper_ok && !status->shift_expired) {
-            snap.state = WorkerState::Idle;
-            snap.detail.clear();
-        }
+        if (status->paper_ok && !status->shift_expired && needs_operator()) back_to_work();
     }
 
     bool shift_due(const DeviceStatus& status) const {
@@ -448,6 +511,7 @@ struct RegisterWorker::Impl {
                                  done->shift_number);
                     port.mark_confirmed(job.id, job.receipt, *done);
                     backoff = 0ms;
+                    back_to_work();
                     return settled(job.id);
                 }
                 const DeviceError& e = done.error();
@@ -511,29 +575,92 @@ void RegisterWorker::on_stranded(StrandedHandler handler) {
     impl_->stranded = std::move(handler);
 }
 
-std::future<DeviceStatusResult> RegisterWorker::run(std::function<DeviceStatusResult(FiscalDevice&)> command) {
+namespace {
+
+std::pair<RegisterWorker::CommandDone, std::future<DeviceStatusResult>> promised() {
     auto promise = std::make_shared<std::promise<DeviceStatusResult>>();
     auto future = promise->get_future();
-    impl_->push(
-        Job{CommandJob{[this, promise, command = std::move(command)](FiscalDevice* device, const DeviceError* why) {
-            if (!device) return promise->set_value(std::unexpected(*why));
+    return {[promise](DeviceStatusResult r) { promise->set_value(std::move(r)); }, std::move(future)};
+}
+
+}  // namespace
+
+void RegisterWorker::run(std::function<DeviceStatusResult(FiscalDevice&)> command, CommandDone done) {
+    impl_->push(Job{CommandJob{
+        [this, done = std::move(done), command = std::move(command)](FiscalDevice* device, const DeviceError* why) {
+            if (!device) return done(std::unexpected(*why));
             auto result = command(*device);
             if (!result) impl_->device_trouble(result.error());
-            promise->set_value(std::move(result));
+            done(std::move(result));
         }}});
-    return future;
+}
+
+std::future<DeviceStatusResult> RegisterWorker::run(std::function<DeviceStatusResult(FiscalDevice&)> command) {
+    auto [done, future] = promised();
+    run(std::move(command), std::move(done));
+    return std::move(future);
+}
+
+void RegisterWorker::resume(CommandDone done) {
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->poke = true;  // an offline register tries to connect now
+    }
+    impl_->push(Job{CommandJob{[this, done = std::move(done)](FiscalDevice* device, const DeviceError* why) {
+                    if (!device) return done(std::unexpected(*why));
+                    {
+                        std::lock_guard lock(impl_->mutex);
+                        impl_->poke = false;
+                    }
+                    impl_->operator_resumed();
+                    const auto snap = snapshot();
+                    if (snap.state == WorkerState::NeedsOperator)
+                        return done(std::unexpected(DeviceError{.outcome = Outcome::NeedsOperator,
+                                                                .device_code = -1,
+                                                                .device_text = {},
+                                                                .message = snap.detail,
+                                                                .maybe_executed = false}));
+                    done({});
+                }}},
+                /*front=*/true);
+}
+
+std::future<DeviceStatusResult> RegisterWorker::resume() {
+    auto [done, future] = promised();
+    resume(std::move(done));
+    return std::move(future);
+}
+
+void RegisterWorker::open_shift(CommandDone done) {
+    run([this](FiscalDevice& d) { return d.open_shift(impl_->options.cashier, impl_->options.cashier_inn); },
+        std::move(done));
+}
+
+void RegisterWorker::close_shift(CommandDone done) {
+    run([this](FiscalDevice& d) { return d.close_shift(impl_->options.cashier, impl_->options.cashier_inn); },
+        std::move(done));
+}
+
+void RegisterWorker::x_report(CommandDone done) {
+    run([](FiscalDevice& d) { return d.x_report(); }, std::move(done));
 }
 
 std::future<DeviceStatusResult> RegisterWorker::open_shift() {
-    return run([this](FiscalDevice& d) { return d.open_shift(impl_->options.cashier, impl_->options.cashier_inn); });
+    auto [done, future] = promised();
+    open_shift(std::move(done));
+    return std::move(future);
 }
 
 std::future<DeviceStatusResult> RegisterWorker::close_shift() {
-    return run([this](FiscalDevice& d) { return d.close_shift(impl_->options.cashier, impl_->options.cashier_inn); });
+    auto [done, future] = promised();
+    close_shift(std::move(done));
+    return std::move(future);
 }
 
 std::future<DeviceStatusResult> RegisterWorker::x_report() {
-    return run([](FiscalDevice& d) { return d.x_report(); });
+    auto [done, future] = promised();
+    x_report(std::move(done));
+    return std::move(future);
 }
 
 std::future<DeviceResult<DeviceStatus>> RegisterWorker::read_status() {

@@ -107,12 +107,24 @@ class RegisterWorker {
         std::function<std::vector<ReceiptJob>(const std::string& register_id, std::vector<ReceiptJob> jobs)>;
     void on_stranded(StrandedHandler handler);
 
-    // Device commands, run in the queue between receipts.
+    // Device commands run in the queue between receipts. Each reports through `done` on the
+    // worker's thread (keep it quick), or through the future.
+    using CommandDone = std::function<void(DeviceStatusResult)>;
+
+    // The operator has dealt with what the register needed (paper loaded, cover closed): the
+    // device continues and the receipts held for it go now; an offline register reconnects now.
+    // Fails with NeedsOperator when the device still needs a person.
+    void resume(CommandDone done);
+    std::future<DeviceStatusResult> resume();
+    void open_shift(CommandDone done);
+    void close_shift(CommandDone done);
+    void x_report(CommandDone done);
     std::future<DeviceStatusResult> open_shift();
     std::future<DeviceStatusResult> close_shift();
     std::future<DeviceStatusResult> x_report();
     std::future<DeviceResult<DeviceStatus>> read_status();
     // Any other device call (printing text or a QR code, cutting), in the queue.
+    void run(std::function<DeviceStatusResult(FiscalDevice&)> command, CommandDone done);
     std::future<DeviceStatusResult> run(std::function<DeviceStatusResult(FiscalDevice&)> command);
 
     WorkerSnapshot snapshot() const;

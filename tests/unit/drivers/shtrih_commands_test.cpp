@@ -1,10 +1,11 @@
-// Command layouts: shared/spec/protocols.md §1.8, worked frames §1.12, TLV encodings §3.6.
+// Command layouts: shared/spec/protocols.md §1.8, worked frames §1.12.
 #include <gtest/gtest.h>
 
 #include "drivers/shtrih/codec.hpp"
 #include "drivers/shtrih/commands.hpp"
 #include "drivers/shtrih/errors.hpp"
 #include "drivers/shtrih/frame.hpp"
+#include "fiscal/tlv.hpp"
 #include "test_hex.hpp"
 
 namespace kassa::drivers::shtrih {
@@ -43,7 +44,9 @@ TEST(ShtrihCommands, OperationV2MatchesWorkedFrame) {
 
 TEST(ShtrihCommands, SendTlvMatchesWorkedFrame) {
     TlvRequest t;
-    put_tlv_string(t.tlv, 1008, "+79001234567");
+    fiscal::TlvWriter w;  // the one FFD encoder (src/fiscal)
+    ASSERT_TRUE(w.put_string(1008, "+79001234567"));
+    t.tlv = w.take();
     EXPECT_EQ(to_hex(encode_frame(t.request().body())),
               "02 16 FF 0C 1E 00 00 00 F0 03 0C 00 2B 37 39 30 30 31 32 33 34 35 36 37 11");
 }
@@ -208,48 +211,8 @@ TEST(ShtrihCommands, TimeoutsFollowTheSpec) {
     EXPECT_EQ(answer_timeout(cmd::kOperationV2), std::chrono::seconds{30});
 }
 
-TEST(ShtrihTlv, WorkedEncodings) {
-    auto enc = [](auto f) {
-        Bytes b;
-        f(b);
-        return to_hex(b);
-    };
-    EXPECT_EQ(enc([](Bytes& b) { put_tlv_string(b, 1008, "a@b.ru"); }), "F0 03 06 00 61 40 62 2E 72 75");
-    EXPECT_EQ(enc([](Bytes& b) { put_tlv_string(b, 1030, "Молоко"); }), "06 04 06 00 8C AE AB AE AA AE");
-    EXPECT_EQ(enc([](Bytes& b) { put_tlv_vln(b, 1079, 10000); }), "37 04 02 00 10 27");
-    EXPECT_EQ(enc([](Bytes& b) { put_tlv_fvln(b, 1023, 1'500'000); }), "FF 03 02 00 01 0F");
-    EXPECT_EQ(enc([](Bytes& b) { put_tlv_fvln(b, 1023, 1'000'000); }), "FF 03 02 00 00 01");
-    EXPECT_EQ(enc([](Bytes& b) { put_tlv_vln(b, 1043, 15000); }), "13 04 02 00 98 3A");
-    EXPECT_EQ(enc([](Bytes& b) { put_tlv_vln(b, 1031, 0); }), "07 04 01 00 00");
-    EXPECT_EQ(enc([](Bytes& b) { put_tlv_byte(b, 1209, 4); }), "B9 04 01 00 04");
-    EXPECT_EQ(enc([](Bytes& b) { put_tlv_string_fixed(b, 1228, "7701234567", 12); }),
-              "CC 04 0C 00 37 37 30 31 32 33 34 35 36 37 20 20");
-    // 1059 STLV from §3.6.
-    Bytes inner;
-    put_tlv_string(inner, 1030, "Молоко");
-    put_tlv_vln(inner, 1079, 10000);
-    put_tlv_fvln(inner, 1023, 1'500'000);
-    put_tlv_vln(inner, 1043, 15000);
-    put_tlv_byte(inner, 1199, 1);
-    put_tlv_byte(inner, 1214, 4);
-    put_tlv_byte(inner, 1212, 1);
-    Bytes stlv;
-    put_tlv(stlv, 1059, inner);
-    EXPECT_EQ(
-        to_hex(stlv),
-        "23 04 2B 00 06 04 06 00 8C AE AB AE AA AE 37 04 02 00 10 27 FF 03 02 00 01 0F 13 04 02 00 98 3A AF 04 01 "
-        "00 01 BE 04 01 00 04 BC 04 01 00 01");
-    auto parsed = parse_tlvs(stlv);
-    ASSERT_TRUE(parsed);
-    ASSERT_EQ(parsed->size(), 1u);
-    EXPECT_EQ((*parsed)[0].tag, 1059);
-    EXPECT_FALSE(parse_tlvs(hex("23 04 2B 00 06")));
-}
-
-TEST(ShtrihTlv, CodePages) {
-    EXPECT_EQ(to_hex(to_cp866("Товар")), "92 AE A2 A0 E0");
+TEST(ShtrihCodec, CommandTextIsCp1251) {
     EXPECT_EQ(to_hex(to_cp1251("Товар")), "D2 EE E2 E0 F0");
-    EXPECT_EQ(from_cp866(to_cp866("Ёлка ёж №5 яЯ")), "Ёлка ёж №5 яЯ");
     EXPECT_EQ(from_cp1251(to_cp1251("Ёлка ёж №5 яЯ")), "Ёлка ёж №5 яЯ");
 }
 

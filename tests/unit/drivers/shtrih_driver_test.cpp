@@ -2,11 +2,13 @@
 // and the "maybe executed" flag when the link dies at the close.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 
 #include "drivers/shtrih/driver.hpp"
 #include "drivers/shtrih/errors.hpp"
+#include "fiscal/tlv.hpp"
 #include "test_hex.hpp"
 
 namespace kassa::drivers::shtrih {
@@ -221,16 +223,42 @@ TEST(ShtrihDriver, UnknownVatCodeIsRejectedBeforeAnyIo) {
     EXPECT_TRUE(t->requests.empty());
 }
 
-TEST(ShtrihDriver, TotalMustMatchTheLines) {
+TEST(ShtrihDriver, SendsTheEncodersTagsCutAtTagBoundaries) {
+    // Sums are validated upstream (src/fiscal), once; the driver forwards what fiscal::encode_receipt
+    // wrote, minus what FF46h/FF45h carry, in FF0Ch commands of at most 250 TLV bytes (§1.8.4).
     ScriptedTransport* t = nullptr;
     auto dev = make(t);
     t->answer = good_answer;
     auto r = sale();
-    r.total = fiscal::Kopecks{9999};
-    auto res = dev->fiscalise(r);
-    ASSERT_FALSE(res);
-    EXPECT_EQ(res.error().outcome, Outcome::Rejected);
-    EXPECT_TRUE(t->requests.empty());
+    r.cashier = "Кассир Иванов";
+    r.settlement_address = std::string(200, 'A');
+    r.settlement_place = std::string(100, 'P');
+    ASSERT_TRUE(dev->fiscalise(r));
+    const auto enc = fiscal::encode_receipt(r);
+    ASSERT_TRUE(enc);
+    Bytes sent;
+    int commands = 0;
+    for (const auto& q : t->requests) {
+        if (q.code != cmd::kSendTlv) continue;
+        ++commands;
+        const Bytes tlv(q.data.begin() + 4, q.data.end());
+        EXPECT_LE(tlv.size(), kMaxTlvPerCommand);
+        EXPECT_TRUE(fiscal::decode_tlvs(tlv)) << "whole TLVs in every command";
+        sent.insert(sent.end(), tlv.begin(), tlv.end());
+    }
+    EXPECT_EQ(commands, 2);  // 1021 + 1008 + 1009 (17 + 10 + 204 bytes) | 1187 (104 bytes)
+    auto tlvs = fiscal::decode_tlvs(sent);
+    ASSERT_TRUE(tlvs);
+    std::vector<std::uint16_t> tags;
+    for (const auto& x : *tlvs) tags.push_back(x.tag);
+    EXPECT_EQ(tags, (std::vector<std::uint16_t>{1021, 1008, 1009, 1187}));
+    for (const auto& sp : enc->document_tags) {
+        if (sp.tag != 1009) continue;
+        const Bytes expected(enc->document.begin() + static_cast<std::ptrdiff_t>(sp.offset),
+                             enc->document.begin() + static_cast<std::ptrdiff_t>(sp.offset + sp.size));
+        EXPECT_NE(std::search(sent.begin(), sent.end(), expected.begin(), expected.end()), sent.end())
+            << "the encoder's bytes, unchanged";
+    }
 }
 
 TEST(ShtrihDriver, OutcomeForDeviceErrors) {

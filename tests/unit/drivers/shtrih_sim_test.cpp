@@ -4,6 +4,7 @@
 #include "common/clock.hpp"
 #include "drivers/shtrih/commands.hpp"
 #include "drivers/shtrih/errors.hpp"
+#include "fiscal/tlv.hpp"
 #include "simulators/shtrih/device.hpp"
 #include "simulators/shtrih/link.hpp"
 #include "test_hex.hpp"
@@ -27,6 +28,29 @@ struct Rig {
         return *sh::Answer::parse(body, r.code);
     }
     std::uint8_t error(const sh::Request& r) { return call(r).error; }
+    // A receipt line as the driver sends it: FF46h, then FF4Dh 2108 (measure), and with the first
+    // line FF0Ch 1009/1187, which the FN's format-logical control requires (simulators/fn).
+    std::uint8_t add(const sh::OperationV2& op) {
+        const bool first = !open_;
+        if (const auto e = error(op.request()); e != 0) return e;
+        open_ = true;
+        fiscal::TlvWriter unit;
+        unit.put_byte(2108, 0);
+        if (const auto e = error(sh::TlvRequest{sh::cmd::kSendLineTlv, 30, unit.take()}.request()); e != 0) return e;
+        if (first) {
+            fiscal::TlvWriter doc;
+            (void)doc.put_string(1009, "г. Москва, ул. Примерная, д. 1");
+            (void)doc.put_string(1187, "Офис");
+            return error(sh::TlvRequest{sh::cmd::kSendTlv, 30, doc.take()}.request());
+        }
+        return 0;
+    }
+    std::uint8_t close(const sh::CloseReceiptV2& c) {
+        const auto e = error(c.request());
+        if (e == 0) open_ = false;
+        return e;
+    }
+    bool open_ = false;
     std::uint8_t mode() {
         return sh::ShortStatus::decode(call(sh::password_request(sh::cmd::kShortStatus, 30)).data)->mode;
     }
@@ -70,9 +94,9 @@ TEST(ShtrihSimDevice, PasswordsByRole) {
 TEST(ShtrihSimDevice, SumsAreCheckedAsAnFnWould) {
     Rig rig;
     ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
-    EXPECT_EQ(rig.error(line(10000, 10002).request()), sh::err::kBadParameters);  // > ±1 kopeck
-    EXPECT_EQ(rig.error(line(10000, 10001).request()), 0);                        // within ±1
-    EXPECT_EQ(rig.error(pay_cash(10000).request()), sh::err::kPaymentsBelowTotal);
+    EXPECT_EQ(rig.add(line(10000, 10002)), sh::err::kBadParameters);  // > ±1 kopeck
+    EXPECT_EQ(rig.add(line(10000, 10001)), 0);                        // within ±1
+    EXPECT_EQ(rig.close(pay_cash(10000)), sh::err::kPaymentsBelowTotal);
     sh::CloseReceiptV2 card = pay_cash(0);
     card.payments[1] = 20000;
     EXPECT_EQ(rig.error(card.request()), sh::err::kNonCashAboveTotal);
@@ -86,15 +110,15 @@ TEST(ShtrihSimDevice, SumsAreCheckedAsAnFnWould) {
     EXPECT_EQ(a->change, 9999u);
     EXPECT_EQ(a->fd_number, 2u);
     ASSERT_TRUE(a->date_time);
-    EXPECT_EQ(rig.error(pay_cash(1).request()), sh::err::kReceiptClosed);
+    EXPECT_EQ(rig.close(pay_cash(1)), sh::err::kReceiptClosed);
 }
 
 TEST(ShtrihSimDevice, FiscalSignIsHmacOfTheDocument) {
     Rig a, b;
     for (Rig* r : {&a, &b}) {
         ASSERT_EQ(r->error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
-        ASSERT_EQ(r->error(line(5000).request()), 0);
-        ASSERT_EQ(r->error(pay_cash(5000).request()), 0);
+        ASSERT_EQ(r->add(line(5000)), 0);
+        ASSERT_EQ(r->close(pay_cash(5000)), 0);
     }
     const auto* da = a.device.fn().find(2);
     const auto* db = b.device.fn().find(2);
@@ -102,8 +126,13 @@ TEST(ShtrihSimDevice, FiscalSignIsHmacOfTheDocument) {
     ASSERT_NE(db, nullptr);
     EXPECT_EQ(da->tlv_hex, db->tlv_hex);
     EXPECT_NE(da->fiscal_sign, db->fiscal_sign) << "per-FN secrets differ";
-    // The line carries 1199 = 11 (22 %) after 2026 for tax row 1.
-    EXPECT_NE(da->tlv_hex.find("af0401000b"), std::string::npos);
+    // The line carries 1199 = 11 (22 %) after 2026 for tax row 1; the KKT named the operator (1021).
+    auto receipt = fiscal::decode_receipt(hex(da->tlv_hex));
+    ASSERT_TRUE(receipt) << receipt.error().message;
+    ASSERT_EQ(receipt->lines.size(), 1u);
+    EXPECT_EQ(receipt->lines[0].vat_code, 11);
+    EXPECT_EQ(receipt->lines[0].amount.value(), 5000);
+    EXPECT_EQ(receipt->cashier, "СИСТЕМНЫЙ АДМИНИСТРАТОР");
 }
 
 TEST(ShtrihSimDevice, CorrectionV2Ffd105Flow) {
@@ -111,7 +140,9 @@ TEST(ShtrihSimDevice, CorrectionV2Ffd105Flow) {
     ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
     ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kBeginCorrection, 30)), 0);
     sh::TlvRequest basis;
-    sh::put_tlv_u32(basis.tlv, 1178, 1'789'948'800);
+    fiscal::TlvWriter date;
+    date.put_unixtime(1178, 1'789'948'800);
+    basis.tlv = date.take();
     ASSERT_EQ(rig.error(basis.request()), 0);
     sh::CorrectionV2 c;
     c.calc_sign = 1;
@@ -129,10 +160,11 @@ TEST(ShtrihSimDevice, CorrectionV2Ffd105Flow) {
     const auto* doc = rig.device.fn().find(2);
     ASSERT_NE(doc, nullptr);
     EXPECT_EQ(doc->type, sh::doc_type::kCorrectionReceipt);
-    EXPECT_NE(doc->tlv_hex.find("9a04040080"
-                                "73b06a"),
-              std::string::npos)
-        << "1178 from FF0C";
+    auto tlvs = fiscal::decode_tlvs(hex(doc->tlv_hex));
+    ASSERT_TRUE(tlvs);
+    auto date_tag = std::find_if(tlvs->begin(), tlvs->end(), [](const fiscal::Tlv& t) { return t.tag == 1178; });
+    ASSERT_NE(date_tag, tlvs->end()) << "1178 from FF0C";
+    EXPECT_EQ(fiscal::decode_vln(date_tag->value).value_or(0), 1'789'948'800);
 }
 
 TEST(ShtrihSimDevice, ShiftExpiryAllowsOnlyTheZReport) {
@@ -141,7 +173,7 @@ TEST(ShtrihSimDevice, ShiftExpiryAllowsOnlyTheZReport) {
     rig.clock.advance(24h + 1s);
     EXPECT_EQ(rig.mode(), 3);
     EXPECT_EQ(rig.error(sh::OpenReceiptRequest{30, 0}.request()), sh::err::kShiftOver24h);
-    EXPECT_EQ(rig.error(line(100).request()), sh::err::kShiftOver24h);
+    EXPECT_EQ(rig.add(line(100)), sh::err::kShiftOver24h);
     EXPECT_EQ(rig.error(sh::password_request(sh::cmd::kZReport, 30)), 0);
     EXPECT_EQ(rig.mode(), 4);
 }
@@ -153,17 +185,190 @@ TEST(ShtrihSimDevice, ArchiveAndUnknownCommands) {
     EXPECT_EQ(to_hex(rig.call(sh::Request{0x9A, hex("1E 00 00 00")}).body()), "9A 37");
 }
 
-TEST(ShtrihSimDevice, PaperOutAfterNReceipts) {
+std::uint8_t submode(Rig& rig) {
+    return sh::ShortStatus::decode(rig.call(sh::password_request(sh::cmd::kShortStatus, 30)).data)->submode;
+}
+
+TEST(ShtrihSimDevice, PaperRunsOutWhileTheNthReceiptPrints) {
     Faults f;
     f.paper_out_after = 1;
     Rig rig(f);
     ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
-    ASSERT_EQ(rig.error(line(100).request()), 0);
-    ASSERT_EQ(rig.error(pay_cash(100).request()), 0);
+    ASSERT_EQ(rig.add(line(100)), 0);
+    ASSERT_EQ(rig.close(pay_cash(100)), 0) << "the FN has the receipt";
     auto st = sh::ShortStatus::decode(rig.call(sh::password_request(sh::cmd::kShortStatus, 30)).data);
-    EXPECT_EQ(st->submode, 1);
+    EXPECT_EQ(st->submode, 2);  // §1.7 active paper-out
     EXPECT_EQ(st->flags & sh::flags::kReceiptOptical, 0);
     EXPECT_EQ(rig.error(sh::OpenReceiptRequest{30, 0}.request()), sh::err::kNoPaper);
+    EXPECT_EQ(rig.error(sh::password_request(sh::cmd::kContinuePrint, 30)), sh::err::kNoPaper);
+    EXPECT_EQ(rig.device.tape().back(),
+              "receipt FD 2 FP " + std::to_string(rig.device.fn().find(2)->fiscal_sign) + " [paper out]");
+
+    rig.device.load_paper();
+    EXPECT_EQ(submode(rig), 3);  // paper back, waiting for B0h
+    EXPECT_EQ(rig.error(sh::OpenReceiptRequest{30, 0}.request()), sh::err::kWaitContinuePrint);
+    EXPECT_EQ(rig.error(sh::PrintStringRequest{30, 0x02, "x"}.request()), sh::err::kWaitContinuePrint);
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kContinuePrint, 30)), 0);
+    EXPECT_EQ(submode(rig), 0);
+    EXPECT_EQ(rig.device.tape().back().rfind("continued: receipt FD 2", 0), 0u);
+    // Only the Nth receipt runs the tape out.
+    ASSERT_EQ(rig.add(line(100)), 0);
+    ASSERT_EQ(rig.close(pay_cash(100)), 0);
+    EXPECT_EQ(submode(rig), 0);
+}
+
+TEST(ShtrihSimDevice, PaperStateIsThePrintersNotTheFns) {
+    Faults f;
+    f.paper_out_after = 1;
+    Rig rig(f);
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
+    ASSERT_EQ(rig.add(line(100)), 0);
+    ASSERT_EQ(rig.close(pay_cash(100)), 0);
+    ASSERT_EQ(submode(rig), 2);
+    ManualClock clock;
+    // A restart with the same fault script: the tape is still empty (passive, sub-mode 1); loading
+    // paper ends it without B0h.
+    SimDevice again(rig.device.fn(), "", clock, f);
+    bool cut = false;
+    auto status = [&](SimDevice& d) {
+        return sh::ShortStatus::decode(
+                   sh::Answer::parse(d.handle(sh::password_request(sh::cmd::kShortStatus, 30).body(), cut),
+                                     sh::cmd::kShortStatus)
+                       ->data)
+            ->submode;
+    };
+    EXPECT_EQ(status(again), 1);
+    again.load_paper();
+    EXPECT_EQ(status(again), 0);
+    // Without the fault, a restart finds paper.
+    SimDevice clean(rig.device.fn(), "", clock, {});
+    EXPECT_EQ(status(clean), 0);
+}
+
+TEST(ShtrihSimDevice, CashInOutMovesTheDrawer) {
+    Rig rig;
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
+    auto in = rig.call(sh::CashRequest{sh::cmd::kCashIn, 1, 50000}.request());
+    ASSERT_EQ(in.error, 0);
+    auto a = sh::CashAnswer::decode(in.data);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->operator_number, 1);
+    EXPECT_EQ(a->document_number, 2);  // shift-open report, then this
+    EXPECT_EQ(rig.device.fn().cash_in_drawer, 50000);
+    ASSERT_EQ(rig.add(line(10000)), 0);
+    ASSERT_EQ(rig.close(pay_cash(20000)), 0);  // 10 000 kept, 10 000 change
+    EXPECT_EQ(rig.device.fn().cash_in_drawer, 60000);
+    EXPECT_EQ(rig.error(sh::CashRequest{sh::cmd::kCashOut, 1, 60001}.request()), sh::err::kNotEnoughCash);
+    EXPECT_EQ(rig.error(sh::CashRequest{sh::cmd::kCashOut, 1, 0}.request()), sh::err::kBadParameters);
+    EXPECT_EQ(rig.error(sh::CashRequest{sh::cmd::kCashOut, 1, 60000}.request()), 0);
+    EXPECT_EQ(rig.device.fn().cash_in_drawer, 0);
+    EXPECT_EQ(rig.device.tape().back(), "cash out 60000");
+}
+
+TEST(ShtrihSimDevice, RepeatDocumentPrintsTheLastOneAgain) {
+    Rig rig;
+    EXPECT_EQ(rig.error(sh::password_request(sh::cmd::kRepeatDocument, 30)), sh::err::kNoDocumentToRepeat);
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
+    ASSERT_EQ(rig.add(line(100)), 0);
+    ASSERT_EQ(rig.close(pay_cash(100)), 0);
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kRepeatDocument, 30)), 0);
+    EXPECT_EQ(rig.device.tape().back().rfind("copy: receipt FD 2 FP ", 0), 0u);
+}
+
+TEST(ShtrihSimDevice, TheFnRefusesAReceiptWithoutMandatoryTags) {
+    Rig rig;
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
+    ASSERT_EQ(rig.error(line(100).request()), 0);  // no 2108, no 1009/1187
+    EXPECT_EQ(rig.error(pay_cash(100).request()), 0x01) << "FN format-logical control (§1.10 01h)";
+    EXPECT_EQ(rig.device.fn().last_fd, 1u) << "nothing numbered or signed";
+    EXPECT_EQ(rig.mode() & 0x0F, 8) << "the receipt stays open for the host to cancel";
+    EXPECT_EQ(rig.error(sh::password_request(sh::cmd::kCancelReceipt, 30)), 0);
+}
+
+TEST(ShtrihSimDevice, DeviceTypeNeedsNoPassword) {
+    Rig rig;
+    auto a = rig.call(sh::Request{sh::cmd::kDeviceType, {}});
+    ASSERT_EQ(a.error, 0);
+    auto t = sh::DeviceType::decode(a.data);
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->name, "ШТРИХ-М-01Ф");
+    EXPECT_EQ(t->language, 0);
+    auto full = sh::FullStatus::decode(rig.call(sh::password_request(sh::cmd::kFullStatus, 30)).data);
+    ASSERT_TRUE(full);
+    EXPECT_EQ(full->firmware_version[0], 'C');
+    EXPECT_GT(full->firmware_build, 0);
+    EXPECT_GE(full->firmware_date[0], 1);  // a real date: clients parse it
+    EXPECT_GE(full->firmware_date[1], 1);
+}
+
+TEST(ShtrihSimDevice, LegacySaleAndCloseAndTables) {
+    Rig rig;
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 1)), 0);
+    sh::LegacyOperation sale;
+    sale.password = 1;
+    sale.quantity_milli = 2000;
+    sale.price = 15050;
+    sale.taxes[0] = 2;  // row 2: 10 %
+    sale.text = "Хлеб";
+    ASSERT_EQ(rig.error(sale.request()), 0);
+    fiscal::TlvWriter doc;
+    (void)doc.put_string(1009, "Адрес");
+    (void)doc.put_string(1187, "Место");
+    ASSERT_EQ(rig.error(sh::TlvRequest{sh::cmd::kSendTlv, 30, doc.take()}.request()), 0);
+    sh::LegacyClose close;
+    close.password = 1;
+    close.payments[0] = 40000;
+    auto a = rig.call(close.request());
+    ASSERT_EQ(a.error, 0);
+    auto ans = sh::LegacyCloseAnswer::decode(a.data);
+    ASSERT_TRUE(ans);
+    EXPECT_EQ(ans->change, 40000u - 30100u);
+    auto receipt = fiscal::decode_receipt(hex(rig.device.fn().find(2)->tlv_hex));
+    ASSERT_TRUE(receipt);
+    EXPECT_EQ(receipt->total.value(), 30100);
+    EXPECT_EQ(receipt->cashier, "КАССИР 1");
+    ASSERT_EQ(receipt->lines.size(), 1u);
+    EXPECT_EQ(receipt->lines[0].name, "Хлеб");
+    EXPECT_EQ(receipt->lines[0].vat_code, 2);
+    EXPECT_EQ(receipt->lines[0].quantity.micro(), 2'000'000);
+
+    auto name = rig.call(sh::ReadTableRequest{30, 2, 29, 2}.request());
+    ASSERT_EQ(name.error, 0);
+    EXPECT_EQ(name.data.size(), 21u);
+    EXPECT_EQ(rig.error(sh::ReadTableRequest{30, 99, 1, 1}.request()), sh::err::kBadParameters);
+    EXPECT_EQ(rig.error(sh::ReadTableRequest{1, 2, 1, 1}.request()), sh::err::kWrongPassword);
+    EXPECT_EQ(rig.error(sh::password_request(sh::cmd::kBeep, 1)), 0);
+}
+
+TEST(ShtrihSimDevice, ShiftCloseReportCarriesTheCounters) {
+    Rig rig;
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
+    for (int i = 0; i < 2; ++i) {
+        ASSERT_EQ(rig.add(line(100)), 0);
+        ASSERT_EQ(rig.close(pay_cash(100)), 0);
+    }
+    rig.device.emulated_fn().ofd_deliver(2);  // the OFD confirmed the shift-open report and one receipt
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kZReport, 30)), 0);
+    const auto* z = rig.device.fn().find(4);
+    ASSERT_NE(z, nullptr);
+    EXPECT_EQ(z->type, sh::doc_type::kShiftClose);
+    auto tlvs = fiscal::decode_tlvs(hex(z->tlv_hex));
+    ASSERT_TRUE(tlvs);
+    auto value = [&](std::uint16_t tag) -> std::optional<std::vector<std::uint8_t>> {
+        for (const auto& t : *tlvs)
+            if (t.tag == tag) return t.value;
+        return std::nullopt;
+    };
+    auto u32 = [&](std::uint16_t tag) {
+        return static_cast<std::int64_t>(fiscal::decode_vln(*value(tag)).value_or(-1));
+    };
+    for (const std::uint16_t tag : {1118, 1111, 1097, 1098, 1050, 1051, 1052, 1053, 1021})
+        EXPECT_TRUE(value(tag)) << "tag " << tag;
+    EXPECT_EQ(u32(1118), 2);  // receipts in the shift
+    EXPECT_EQ(u32(1111), 4);  // open report, two receipts, this report
+    EXPECT_EQ(u32(1097), 1);  // the second receipt still waits for its ticket
+    EXPECT_EQ(u32(1098), rig.device.fn().find(3)->unix_time);
+    EXPECT_EQ(u32(1050), 0);
 }
 
 // ---- link side ----
@@ -246,6 +451,14 @@ TEST(ShtrihSimLink, PowerCutAfterTheFiscalWrite) {
     (void)r.in(frame(sh::password_request(sh::cmd::kOpenShift, 30)));
     (void)r.in("06");
     (void)r.in(frame(line(100).request()));
+    (void)r.in("06");
+    fiscal::TlvWriter unit, doc;
+    unit.put_byte(2108, 0);
+    (void)doc.put_string(1009, "Адрес");
+    (void)doc.put_string(1187, "Место");
+    (void)r.in(frame(sh::TlvRequest{sh::cmd::kSendLineTlv, 30, unit.take()}.request()));
+    (void)r.in("06");
+    (void)r.in(frame(sh::TlvRequest{sh::cmd::kSendTlv, 30, doc.take()}.request()));
     (void)r.in("06");
     EXPECT_EQ(r.in(frame(pay_cash(100).request())), "06");  // took the frame, then the power went
     EXPECT_TRUE(r.link.powered_off());

@@ -312,4 +312,31 @@ TEST(FiscalTlv, DecoderRejectsMalformedValues) {
 }
 
 }  // namespace
+TEST(FiscalTlv, TagSpansTileEveryBufferAtTagBoundaries) {
+    const Receipt r = cheese_correction();
+    const auto enc = encode_receipt(r);
+    ASSERT_TRUE(enc.has_value());
+    auto check = [](const Bytes& buffer, const std::vector<TagSpan>& spans, std::size_t from) {
+        std::size_t at = from;
+        for (const auto& sp : spans) {
+            EXPECT_EQ(sp.offset, at);
+            const auto tag = static_cast<std::uint16_t>(buffer[sp.offset] | buffer[sp.offset + 1] << 8);
+            const auto len = static_cast<std::size_t>(buffer[sp.offset + 2] | buffer[sp.offset + 3] << 8);
+            EXPECT_EQ(tag, sp.tag);
+            EXPECT_EQ(sp.size, len + 4);
+            at += sp.size;
+        }
+        EXPECT_EQ(at, buffer.size());
+    };
+    check(enc->document, enc->document_tags, 0);
+    std::vector<std::uint16_t> doc_tags;
+    for (const auto& sp : enc->document_tags) doc_tags.push_back(sp.tag);
+    EXPECT_EQ(doc_tags,
+              (std::vector<std::uint16_t>{1054, 1055, 1021, 1192, 1173, 1174, 1031, 1081, 1215, 1216, 1217, 1020}));
+    ASSERT_EQ(enc->line_tags.size(), 1u);
+    check(enc->lines[0], enc->line_tags[0], 4);  // inside the 1059 header
+    EXPECT_EQ(enc->line_tags[0].size(), 9u);
+    EXPECT_EQ(enc->line_tags[0][7].tag, 2108);
+}
+
 }  // namespace kassa::fiscal

@@ -543,3 +543,57 @@ TEST_F(LedgerTest, CustomersKeepTheirContact) {
 
 }  // namespace
 }  // namespace kassa::ledger
+
+namespace kassa::ledger {
+namespace {
+
+// Issue 10: an advance is held by the legal entity whose register took the money. Entity B's plan
+// sees none of what entity A received, in plan_and_store's facts and in the customer's view.
+TEST_F(LedgerTest, AnAdvanceIsHeldByTheEntityWhoseRegisterTookIt) {
+    ledger_->upsert_entity({"7711111111", "OOO Vasilek"});
+    ledger_->upsert_register({"kkt-b", "7711111111", "sim://b", true});
+    const auto a = store("adv-a", {advance("C1", 500)}, "kkt1").receipts[0];
+    ledger_->mark_sending(a);
+    ledger_->mark_confirmed(a, fiscal_result(1));
+
+    EXPECT_EQ(ledger_->customer_facts("C1", "7700000000").advance_balance, Kopecks{500});
+    EXPECT_EQ(ledger_->customer_facts("C1", "7711111111").advance_balance, Kopecks{0});
+    EXPECT_EQ(ledger_->customer_facts("C1").advance_balance, Kopecks{500}) << "every entity's together";
+
+    Kopecks seen_by_b{-1};
+    PlanRequest b;
+    b.idempotency_key = "use-b";
+    b.request_hash = "h";
+    b.register_id = "kkt-b";
+    b.entity_inn = "7711111111";
+    b.customers = {"C1"};
+    ledger_->plan_and_store(b, [&](const PlanningFacts& f) -> Result<Plan> {
+        seen_by_b = f.customers.at("C1").advance_balance;
+        return Plan{{advance("C1", 100)}};
+    });
+    EXPECT_EQ(seen_by_b, Kopecks{0}) << "entity B must not offset what entity A's FN received";
+
+    const auto view = ledger_->customer_view("C1");
+    EXPECT_EQ(view.advance_by_entity, (std::map<std::string, Kopecks>{{"7700000000", Kopecks{500}}}));
+    ASSERT_EQ(view.history.size(), 1u);
+    EXPECT_EQ(view.history[0].entity_inn, "7700000000");
+}
+
+// The audit row of a planned event is written in the plan's own transaction, once.
+TEST_F(LedgerTest, PlanAndStoreWritesItsAuditRowWithThePlan) {
+    PlanRequest r;
+    r.idempotency_key = "k-audit";
+    r.request_hash = "h";
+    r.register_id = "kkt1";
+    r.customers = {"C1"};
+    r.audit = AuditRecord{.actor = "cashier (cashier)", .action = "payment", .subject = "C1"};
+    const auto planner = [](const PlanningFacts&) -> Result<Plan> { return Plan{{advance("C1", 100)}}; };
+    ledger_->plan_and_store(r, planner);
+    ledger_->plan_and_store(r, planner);  // a replay writes nothing
+    const auto log = ledger_->audit_log();
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_EQ(log[0].action, "payment");
+}
+
+}  // namespace
+}  // namespace kassa::ledger

@@ -139,7 +139,12 @@ TEST(LedgerMigrations, EveryEarlierVersionUpgradesWithItsData) {
                 "INSERT INTO registers (id, entity_inn) VALUES ('kkt1', '7700000000');"
                 "INSERT INTO customers (id) VALUES ('C1');"
                 "INSERT INTO orders (id, customer, updated_ms) VALUES ('123', 'C1', 0);"
-                "INSERT INTO order_lines VALUES ('123', 0, 'A', 'Товар А', 2000000, 0, 150000, 0, 1);");
+                "INSERT INTO order_lines VALUES ('123', 0, 'A', 'Товар А', 2000000, 0, 150000, 0, 1);"
+                // A confirmed advance of 5.00 ₽ on kkt1: from version 5 it is held by kkt1's entity.
+                "INSERT INTO receipts (id, state, register_id, sign, customer, total, plan_json, created_ms, "
+                "updated_ms) VALUES (1, 'confirmed', 'kkt1', 1, 'C1', 500, '{}', 0, 0);"
+                "INSERT INTO journal (receipt_id, account, owner, customer, delta, created_ms) VALUES "
+                "(1, 'customer_advance', 'C1', 'C1', 500, 0);");
         }
         ManualClock clock;
         auto ledger = Ledger::open(file.path(), clock);
@@ -149,6 +154,8 @@ TEST(LedgerMigrations, EveryEarlierVersionUpgradesWithItsData) {
         ASSERT_EQ(facts.order.lines.size(), 1u);
         EXPECT_EQ(facts.order.lines[0].price, fiscal::Kopecks{150000});
         EXPECT_EQ(ledger->registers().size(), 1u);
+        EXPECT_EQ(ledger->customer_facts("C1", "7700000000").advance_balance, fiscal::Kopecks{500});
+        EXPECT_EQ(ledger->customer_facts("C1", "7711111111").advance_balance, fiscal::Kopecks{0});
         // The newer tables work on the upgraded file.
         ledger->audit(AuditRecord{0, {}, "admin", "upgrade-test", "", "127.0.0.1", ""});
         EXPECT_EQ(ledger->audit_log().size(), 1u);

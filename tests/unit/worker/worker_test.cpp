@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <map>
@@ -82,6 +83,8 @@ fiscal::Receipt sale(std::int64_t kopecks) {
     r.payments.cash = fiscal::Kopecks{kopecks};
     r.total = fiscal::Kopecks{kopecks};
     r.cashier = "Кассир Иванов";
+    r.settlement_address = "г. Москва, ул. Примерная, д. 1";  // 1009, 1187: the FN requires them
+    r.settlement_place = "Офис";
     return r;
 }
 
@@ -296,6 +299,42 @@ TEST(RegisterPool, AnOfflineRegistersNeverSentReceiptsMoveToAnotherOfItsEntity) 
     EXPECT_EQ(dead->snapshot().queue_depth, 1u);
     EXPECT_TRUE(port.history(2).empty());
     pool.stop_all();
+}
+
+// Issue 10: a register whose device refuses connections while receipts are queued for it used to
+// reconnect in a tight loop (the wait returned at once when work was queued). On virtual time the
+// attempts follow the backoff: 200 ms doubling to 30 s makes 11 attempts in 2 minutes, not thousands.
+TEST(RegisterWorker, AnUnreachableRegisterWithReceiptsQueuedBacksOffOnVirtualTime) {
+    ManualClock clock;
+    RecordingPort port;
+    std::atomic<int> attempts{0};
+    auto o = options("refusing");
+    o.reconnect_min = 200ms;
+    o.reconnect_max = 30s;
+    o.failover_after = std::chrono::hours(1);
+    RegisterWorker worker(
+        o,
+        [&]() -> Result<std::unique_ptr<FiscalDevice>> {
+            ++attempts;
+            return fail("connect_failed", "connection refused");
+        },
+        port, clock);
+    for (int i = 1; i <= 3; ++i) worker.submit(ReceiptJob{.id = i, .receipt = sale(100 * i)});
+    worker.start();
+    // Two minutes of virtual time in 100 ms steps, each taken only once the worker sleeps.
+    for (int step = 0; step < 1200; ++step) {
+        ASSERT_TRUE(clock.await_sleepers(1));
+        clock.advance(100ms);
+    }
+    ASSERT_TRUE(clock.await_sleepers(1));
+    // Attempts at 0, 0.2, 0.6, 1.4, 3.0, 6.2, 12.6, 25.4, 51.0, 81.0, 111.0 s: 11 (one more may
+    // start as the last step lands on a retry time).
+    EXPECT_GE(attempts.load(), 10);
+    EXPECT_LE(attempts.load(), 12);
+    EXPECT_EQ(worker.snapshot().state, WorkerState::Offline);
+    EXPECT_EQ(worker.snapshot().queue_depth, 3u);
+    for (int i = 1; i <= 3; ++i) EXPECT_TRUE(port.history(i).empty());
+    worker.stop();
 }
 
 TEST(RegisterWorker, ShiftCommandsRunInTheQueue) {

@@ -1,6 +1,7 @@
-// The emulated fiscal storage (ФН) of the Shtrih simulator, kept in a JSON state file so that it
-// survives restarts: registration, counters, shift, the archive of every fiscal document with its
-// fiscal sign, and the paper state.
+// The state of the emulated fiscal storage (fn.hpp), kept in a JSON state file so that it survives
+// restarts: registration, counters, shift, the archive of every fiscal document with its fiscal
+// sign. The family's KKT keeps its own two registers in the same file (cash drawer sum, document
+// through-number), so a simulated register is one file.
 #pragma once
 
 #include <cstdint>
@@ -36,9 +37,11 @@ struct FnState {
     bool shift_open = false;
     std::uint16_t shift_number = 0;  // current or last closed
     std::int64_t shift_opened_at = 0;
-    std::uint16_t receipts_in_shift = 0;
-    std::uint64_t receipts_total = 0;  // every receipt ever printed (paper-out fault counts these)
-    bool paper = true;
+    std::uint16_t receipts_in_shift = 0;   // 1118 of the shift-close report
+    std::uint32_t documents_in_shift = 0;  // 1111: every fiscal document of the shift
+    std::uint64_t receipts_total = 0;      // every receipt ever printed (paper-out fault counts these)
+    std::int64_t cash_in_drawer = 0;       // kopecks: cash receipts, 50h in, 51h out, cash refunds
+    std::uint32_t kkt_documents = 0;       // the KKT's through-number: every document printed
     std::vector<ArchivedDocument> documents;
 
     const ArchivedDocument* find(std::uint32_t number) const;

@@ -1,4 +1,4 @@
-#include "simulators/shtrih/fn_state.hpp"
+#include "simulators/fn/state.hpp"
 
 #include <openssl/rand.h>
 
@@ -69,7 +69,11 @@ Result<FnState> FnState::load(const std::string& path) {
         s.shift_opened_at = o.at("shift_opened_at").to_number<std::int64_t>();
         s.receipts_in_shift = o.at("receipts_in_shift").to_number<std::uint16_t>();
         s.receipts_total = o.at("receipts_total").to_number<std::uint64_t>();
-        s.paper = o.at("paper").as_bool();
+        // "paper" of older files is ignored: paper is the printer's, not the FN's, and a restart
+        // finds it as the fault script says (faults.hpp).
+        if (const auto* c = o.if_contains("cash_in_drawer")) s.cash_in_drawer = c->to_number<std::int64_t>();
+        if (const auto* d = o.if_contains("documents_in_shift")) s.documents_in_shift = d->to_number<std::uint32_t>();
+        if (const auto* k = o.if_contains("kkt_documents")) s.kkt_documents = k->to_number<std::uint32_t>();
         for (const auto& dv : o.at("documents").as_array()) {
             const auto& d = dv.as_object();
             ArchivedDocument a;
@@ -104,7 +108,9 @@ Status FnState::save(const std::string& path) const {
     o["shift_opened_at"] = shift_opened_at;
     o["receipts_in_shift"] = receipts_in_shift;
     o["receipts_total"] = receipts_total;
-    o["paper"] = paper;
+    o["cash_in_drawer"] = cash_in_drawer;
+    o["kkt_documents"] = kkt_documents;
+    o["documents_in_shift"] = documents_in_shift;
     json::array docs;
     for (const auto& d : documents) {
         json::object j;
