@@ -240,10 +240,20 @@ struct RegisterWorker::Impl {
             hold_until = clock.steady_now();
         }
         if (!device) return;
+        // Prints the rest of a document interrupted by paper out; fails while paper is still out.
+        if (auto continued = device->continue_print(); !continued) return device_trouble(continued.error());
         auto status = device->status();
         if (!status) return device_trouble(status.error());
         remember(*status);
         if (status->paper_ok && !status->shift_expired) back_to_work();
+    }
+
+    static DeviceError paper_out() {
+        return DeviceError{.outcome = Outcome::NeedsOperator,
+                           .device_code = -1,
+                           .device_text = {},
+                           .message = "paper out: load paper, then resume the register",
+                           .maybe_executed = false};
     }
 
     // The register works again: no longer offline or waiting for its operator.
@@ -389,6 +399,7 @@ struct RegisterWorker::Impl {
             if (auto opened = device->open_shift(options.cashier, options.cashier_inn); !opened)
                 return device_trouble(opened.error());
         }
+        if (!status->paper_ok && !status->awaiting_continue_print) return device_trouble(paper_out());
         if (status->paper_ok && !status->shift_expired && needs_operator()) back_to_work();
     }
 
@@ -415,6 +426,14 @@ struct RegisterWorker::Impl {
         auto status = device->status();
         if (!status) return std::unexpected(status.error());
         remember(*status);
+        if (status->awaiting_continue_print) {
+            // Paper is back after it ran out mid-document: the device prints the rest first.
+            if (auto continued = device->continue_print(); !continued) return continued;
+        } else if (!status->paper_ok) {
+            // Checked before the receipt is marked sending: it never reached this register and
+            // may still go to a sibling of the same entity.
+            return std::unexpected(paper_out());
+        }
         if (status->receipt_open) {
             logger->warn("cancelling a receipt left open on the device");
             if (auto cancelled = device->cancel_receipt(); !cancelled) return cancelled;

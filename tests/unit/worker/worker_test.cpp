@@ -337,6 +337,53 @@ TEST(RegisterWorker, AnUnreachableRegisterWithReceiptsQueuedBacksOffOnVirtualTim
     worker.stop();
 }
 
+// A register waiting for paper hands the receipts that never reached it to a sibling of its entity,
+// as an offline one does; and resume() after paper is loaded lets it print again.
+TEST(RegisterPool, ARegisterOutOfPaperHandsItsNeverSentReceiptsToASibling) {
+    SimHost stuck_host(temp_file("paper-stuck"));
+    stuck_host.start("paper_out_after 1\n");
+    SimHost alive_host(temp_file("paper-alive"));
+    alive_host.start();
+    RecordingPort port;
+    auto stuck_options = options("stuck");
+    stuck_options.failover_after = 0ms;
+    RegisterPool pool;
+    pool.add("7701234567",
+             std::make_unique<RegisterWorker>(stuck_options, stuck_host.factory(), port, SystemClock::instance()));
+    pool.add("7701234567",
+             std::make_unique<RegisterWorker>(options("alive"), alive_host.factory(), port, SystemClock::instance()));
+    std::mutex mutex;
+    std::map<std::int64_t, std::string> moved;
+    pool.enable_failover([&](std::int64_t id, const std::string& to) {
+        std::lock_guard lock(mutex);
+        moved[id] = to;
+        return true;
+    });
+    auto* stuck = pool.find("stuck");
+    pool.start_all();
+    stuck->submit(ReceiptJob{.id = 1, .receipt = sale(100)});  // fiscalised; the tape runs out printing it
+    ASSERT_TRUE(port.await(1, "confirmed"));
+    stuck->submit(ReceiptJob{.id = 2, .receipt = sale(200)});  // never sent: the register has no paper
+    ASSERT_TRUE(port.await(2, "confirmed"));
+    {
+        std::lock_guard lock(mutex);
+        EXPECT_EQ(moved, (std::map<std::int64_t, std::string>{{2, "alive"}}));
+    }
+    EXPECT_EQ(port.history(2), (std::vector<std::string>{"sending", "confirmed"}));
+    EXPECT_EQ(stuck->snapshot().state, WorkerState::NeedsOperator);
+    EXPECT_NE(stuck->snapshot().detail.find("paper"), std::string::npos);
+
+    auto early = stuck->resume().get();
+    ASSERT_FALSE(early);
+    EXPECT_EQ(early.error().outcome, Outcome::NeedsOperator);
+    stuck_host.sim().load_paper();
+    ASSERT_TRUE(stuck->resume().get());
+    EXPECT_NE(stuck->snapshot().state, WorkerState::NeedsOperator);
+    stuck->submit(ReceiptJob{.id = 3, .receipt = sale(300)});
+    ASSERT_TRUE(port.await(3, "confirmed"));
+    pool.stop_all();
+}
+
 TEST(RegisterWorker, ShiftCommandsRunInTheQueue) {
     SimHost host(temp_file("shift"));
     host.start();
