@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import unittest
@@ -28,6 +29,11 @@ def run_browser(script, **env):
                           capture_output=True, text=True, timeout=540)
     sys.stdout.write(proc.stdout)
     return proc.returncode, proc.stdout + proc.stderr
+
+
+def setUpModule():
+    # Each run's screenshots only (they are artifacts, never committed).
+    shutil.rmtree(os.path.dirname(ARTIFACTS), ignore_errors=True)
 
 
 def raw_get(kassad, target):
@@ -138,44 +144,48 @@ class WebOffice(unittest.TestCase):
 
 
 class WebAttention(unittest.TestCase):
-    """A register whose tape runs out (an external kassa-sim with a fault script) shows in the
-    attention queue with its one action, "Продолжить"."""
+    """A register whose tape runs out (an outside kassa-sim with a fault script) shows in Needs
+    attention; paper loaded and «Продолжить» pressed in the page, the receipt that waited is in the
+    FN exactly once."""
 
-    def test_paper_out_register_needs_the_operator(self):
+    def test_paper_out_register_resumes_from_the_page(self):
         work = temp_dir("web-paper-")
+        state = os.path.join(work, "fn.json")
         faults = os.path.join(work, "faults")
         with open(faults, "w", encoding="utf-8") as f:
-            f.write("paper_out_after 1\n")
-        sim = subprocess.Popen([KASSA_SIM, "--tcp", "127.0.0.1:0", "--state", os.path.join(work, "fn.json"),
-                                "--faults", faults, "--inn", ENTITY_A, "--fn-serial", "9999078900000099"],
+            f.write("paper_out_after 1\n")  # the first receipt runs the tape out while it prints
+        sim = subprocess.Popen([KASSA_SIM, "--tcp", "127.0.0.1:0", "--state", state, "--faults", faults,
+                                "--inn", ENTITY_A, "--fn-serial", "9999078900000099"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         try:
             ready = sim.stdout.readline()  # "kassa-sim ready tcp 127.0.0.1:PORT" (EOF if it failed)
             self.assertIn("kassa-sim ready tcp", ready)
-            address = ready.split()[-1]
             cashier = TOKENS["cashier"][1]
-            config = (f'[[entities]]\ninn = "{ENTITY_A}"\nname = "ООО «Альфа»"\n\n'
-                      f'[[registers]]\nid = "paper"\nuri = "tcp://{address}"\nentity_inn = "{ENTITY_A}"\n\n'
+            # FFD 1.2: the register refuses a receipt without 1009 / 1187 (settlement address and place).
+            config = (f'[[entities]]\ninn = "{ENTITY_A}"\nname = "ООО «Альфа»"\ncashier = "Кассир Иванов"\n'
+                      f'settlement_address = "г. Москва, ул. Примерная, д. 1"\nsettlement_place = "Офис"\n\n'
+                      f'[[registers]]\nid = "paper"\nuri = "tcp://{ready.split()[-1]}"\nentity_inn = "{ENTITY_A}"\n\n'
                       f'[[tokens]]\nname = "cashier"\nrole = "cashier"\n'
                       f'sha256 = "{hashlib.sha256(cashier.encode()).hexdigest()}"\n')
             with Kassad(config_text=config) as kassad:
-                order = {"customer": "P1", "lines": [{"sku": "A", "name": "Бумага", "qty": "1", "price": 10000,
-                                                      "vat": "vat22"}]}
-                for n in (1, 2):  # the first receipt uses the last of the tape, the second finds none
-                    status, _, _ = kassad.request("PUT", f"/v1/orders/p{n}", order, headers=auth("cashier"))
-                    self.assertEqual(status, 200)
-                    status, answer, _ = kassad.request(
-                        "POST", "/v1/payments" + ("?wait=30" if n == 1 else ""),
-                        {"customer": "P1", "cash": 10000, "allocate": [{"order": f"p{n}", "amount": 10000}]},
-                        headers={**auth("cashier"), "Idempotency-Key": f"paper-{n}"})
-                    self.assertIn(status, (200, 202), answer)
-                status, doc, _ = kassad.request("GET", "/v1/openapi.json")
-                has_resume = "/v1/registers/{id}/resume" in doc["paths"]
+                pay = {"customer": "P1", "cash": 10000, "entity_inn": ENTITY_A}
+                status, first, _ = kassad.request("POST", "/v1/payments?wait=30", pay,
+                                                  headers={**auth("cashier"), "Idempotency-Key": "paper-1"})
+                self.assertEqual(status, 200, first)
+                status, second, _ = kassad.request("POST", "/v1/payments", dict(pay, cash=20000),
+                                                   headers={**auth("cashier"), "Idempotency-Key": "paper-2"})
+                self.assertEqual(status, 202, second)
                 code, output = run_browser("attention.mjs",
                                            KASSA_URL=f"http://{kassad.host}:{kassad.port}", KASSA_TOKEN=cashier,
-                                           KASSA_REGISTER="paper", KASSA_RESUME_ROUTE="1" if has_resume else "0",
+                                           KASSA_REGISTER="paper", KASSA_SIM_PID=str(sim.pid),
+                                           KASSA_STUCK_RECEIPT=str(second["receipts"][0]["id"]),
                                            KASSA_ARTIFACTS=os.path.join(ARTIFACTS, "..", "attention"))
                 self.assertEqual(code, 0, output + "".join(kassad.stderr_lines[-30:]))
+                self.assertEqual(sim.stdout.readline().strip(), "kassa-sim paper loaded")
+            with open(state, encoding="utf-8") as f:
+                documents = json.load(f)["documents"]
+            receipts = sorted(d["total"] for d in documents if d["type"] in (3, 31))
+            self.assertEqual(receipts, [10000, 20000], "each payment in the FN exactly once")
         finally:
             sim.terminate()
             sim.wait(30)

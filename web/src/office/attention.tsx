@@ -31,7 +31,12 @@ export function Attention({
       onDone();
     } catch (e) {
       const err = e as ApiError;
-      notify(err.status === 404 && a.kind === 'resume' ? 'Сервер пока не умеет «Продолжить» (нет маршрута resume)' : err.message, 'bad');
+      notify(
+        err.code === 'device_needs_operator'
+          ? `Касса ${a.kind === 'resume' ? a.register : ''} всё ещё ждёт оператора (${err.message}). Заправьте бумагу или закройте крышку и нажмите «Продолжить» снова.`
+          : err.message,
+        'bad',
+      );
     } finally {
       setBusy(null);
     }
