@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -133,6 +134,10 @@ Status FnState::save(const std::string& path) const {
         out.flush();
         if (!out) return fail("state_write_failed", "cannot write " + tmp);
     }
+    // The FN archive holds buyers' contacts (1008): the owner's only, whatever the umask.
+    std::error_code ec;
+    std::filesystem::permissions(tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+    if (ec) return fail("state_write_failed", "cannot make " + tmp + " 0600: " + ec.message());
     if (std::rename(tmp.c_str(), path.c_str()) != 0) return fail("state_write_failed", "cannot rename " + tmp);
     return ok();
 }

@@ -91,21 +91,29 @@ struct ShtrihSimulator::Impl {
 
     void serve(std::atomic<bool>& powered_off) {
         std::array<std::uint8_t, 1024> buf{};
+        // A failed accept (no descriptor left) leaves the connection pending, so the listener stays
+        // readable: it is left out of poll for a while (10 ms doubling to 1 s) instead of spinning.
+        std::chrono::milliseconds accept_backoff{0};
+        std::chrono::steady_clock::time_point accept_paused_until{};
         while (!stopping.load()) {
             std::array<pollfd, 3> fds{};
             nfds_t n = 0;
             fds[n++] = pollfd{wake[0], POLLIN, 0};
             const int data_fd = config.endpoint == SimulatorConfig::Endpoint::Pty ? master : client;
             if (data_fd >= 0) fds[n++] = pollfd{data_fd, POLLIN, 0};
-            if (listener >= 0) fds[n++] = pollfd{listener, POLLIN, 0};
+            const auto now = std::chrono::steady_clock::now();
+            if (listener >= 0 && now >= accept_paused_until) fds[n++] = pollfd{listener, POLLIN, 0};
             int timeout_ms = 1000;
+            if (now < accept_paused_until)
+                timeout_ms = static_cast<int>(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(accept_paused_until - now).count() + 1);
             {
                 std::lock_guard lock(mutex);
                 if (auto d = link->next_deadline()) {
                     const auto left =
                         std::chrono::duration_cast<std::chrono::milliseconds>(*d - std::chrono::steady_clock::now());
-                    timeout_ms =
-                        static_cast<int>(std::max<std::int64_t>(0, std::min<std::int64_t>(left.count() + 1, 1000)));
+                    timeout_ms = static_cast<int>(
+                        std::max<std::int64_t>(0, std::min<std::int64_t>(left.count() + 1, timeout_ms)));
                 }
             }
             const int r = ::poll(fds.data(), n, timeout_ms);
@@ -115,7 +123,12 @@ struct ShtrihSimulator::Impl {
                 if (fds[i].revents == 0) continue;
                 if (fds[i].fd == listener) {
                     const int c = ::accept(listener, nullptr, nullptr);
-                    if (c >= 0) {
+                    if (c < 0 && errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) {
+                        accept_backoff = std::clamp<std::chrono::milliseconds>(
+                            accept_backoff * 2, std::chrono::milliseconds(10), std::chrono::seconds(1));
+                        accept_paused_until = std::chrono::steady_clock::now() + accept_backoff;
+                    } else if (c >= 0) {
+                        accept_backoff = std::chrono::milliseconds(0);
                         // One host at a time: a new connection replaces the old one.
                         close_fd(client);
                         client = c;

@@ -30,6 +30,8 @@ struct Principal {
 
     bool may_use_register(std::string_view id) const;
     bool may_use_entity(std::string_view inn) const;
+    // Bound to registers or entities: what it reaches is decided by api/authz.hpp.
+    bool bound() const { return !registers.empty() || !entities.empty(); }
 };
 
 // Lower-case hex SHA-256 of the token text.

@@ -29,6 +29,16 @@ std::string decode(std::string_view s) {
 
 }  // namespace
 
+bool is_safe_id(std::string_view id) {
+    if (id.empty() || id.size() > 64) return false;
+    for (const char c : id) {
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                        c == '_' || c == ':' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
 void split_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query) {
     const auto q = target.find('?');
     path = decode(target.substr(0, q));

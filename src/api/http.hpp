@@ -64,6 +64,10 @@ struct HttpResponse {
     }
 };
 
+// Ids (orders, customers, registers, receipts) are restricted to [A-Za-z0-9._:-]{1,64}: reachable in
+// a path, safe in JSON, logs and file names.
+bool is_safe_id(std::string_view id);
+
 // Splits "/a/b?x=1&y=2" into path and decoded query parameters.
 void split_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query);
 

@@ -1,7 +1,6 @@
 #include "api/json_io.hpp"
 
 #include <chrono>
-#include <cstdio>
 #include <set>
 
 #include "api/errors.hpp"
@@ -42,6 +41,15 @@ class Reader {
         if (s.size() > max_bytes) invalid(field(key), "is longer than " + std::to_string(max_bytes) + " bytes");
         if (required && s.empty()) throw ApiError(400, "missing_field", field(key) + " must not be empty", field(key));
         return std::string(s);
+    }
+
+    // An id (order, customer, register): the documented safe set (http.hpp), so that whatever is
+    // stored can be reached in a path and written to JSON and logs as it is.
+    std::string id(std::string_view key, bool required) {
+        auto s = string(key, required, 64);
+        if (!s.empty() && !is_safe_id(s))
+            throw ApiError(400, "invalid_id", field(key) + " must be 1 to 64 of A-Z a-z 0-9 . _ : -", field(key));
+        return s;
     }
 
     // Money is an integer number of kopecks, never a fraction (no floating point on a money path).
@@ -132,6 +140,22 @@ const json::object& element_object(const json::value& v, const std::string& path
 
 std::string indexed(const std::string& base, std::size_t i) { return base + "[" + std::to_string(i) + "]"; }
 
+// An optional array of ids (orders of a correction or raw receipt).
+std::vector<std::string> read_ids(Reader& r, std::string_view key) {
+    std::vector<std::string> out;
+    const auto* ids = r.array(key, false);
+    if (!ids) return out;
+    for (std::size_t i = 0; i < ids->size(); ++i) {
+        const auto field = indexed(r.field(key), i);
+        if (!(*ids)[i].is_string()) invalid(field, "must be a string");
+        const std::string_view id = (*ids)[i].as_string();
+        if (!is_safe_id(id))
+            throw ApiError(400, "invalid_id", field + " must be 1 to 64 of A-Z a-z 0-9 . _ : -", field);
+        out.emplace_back(id);
+    }
+    return out;
+}
+
 // Fields every event may carry: the buyer's contact, who took the money, where, and routing.
 void read_common(Reader& r, EventRequest& out) {
     out.context.buyer_contact = r.string("buyer_contact", false, 256);
@@ -147,7 +171,7 @@ void read_common(Reader& r, EventRequest& out) {
         out.tax_system_given = true;
     }
     out.entity_inn = r.string("entity_inn", false, 12);
-    out.register_id = r.string("register", false, 128);
+    out.register_id = r.id("register", false);
 }
 
 fiscal::Refund read_refund(Reader& parent) {
@@ -167,12 +191,6 @@ T read_enum(Reader& r, std::string_view key, std::int64_t min, std::int64_t max,
 }
 
 }  // namespace
-
-HttpResponse ApiError::response() const {
-    std::string details;
-    if (!field_.empty()) details = json::serialize(json::object{{"field", field_}});
-    return error_response(status_, code_, what(), details);
-}
 
 HttpResponse json_response(int status, const json::value& body) {
     HttpResponse res;
@@ -254,13 +272,13 @@ std::optional<fiscal::TaxSystem> parse_tax_system(std::string_view name) {
 fiscal::Order read_order(const json::object& body, const std::string& path_id) {
     Reader r(body, "");
     fiscal::Order order;
-    order.id = r.string("id", path_id.empty(), 64);
+    order.id = r.id("id", path_id.empty());
     if (!path_id.empty()) {
         if (!order.id.empty() && order.id != path_id)
             throw ApiError(400, "invalid_field", "id in the body differs from the one in the path", "id");
         order.id = path_id;
     }
-    order.customer = r.string("customer", true, 64);
+    order.customer = r.id("customer", true);
     order.entity_inn = r.string("entity_inn", false, 12);
     const auto* lines = r.array("lines", true);
     if (lines->empty()) throw ApiError(400, "missing_field", "lines must not be empty", "lines");
@@ -290,14 +308,14 @@ EventRequest read_payment(const json::object& body) {
     Reader r(body, "");
     EventRequest out;
     fiscal::PaymentEvent e;
-    e.customer = r.string("customer", true, 64);
+    e.customer = r.id("customer", true);
     e.cash = r.money("cash");
     e.electronic = r.money("electronic");
     if (const auto* allocate = r.array("allocate", false)) {
         for (std::size_t i = 0; i < allocate->size(); ++i) {
             const auto path = indexed("allocate", i);
             Reader a(element_object((*allocate)[i], path), path);
-            e.allocate.push_back(fiscal::Allocation{a.string("order", true, 64), a.money("amount", true)});
+            e.allocate.push_back(fiscal::Allocation{a.id("order", true), a.money("amount", true)});
             a.finish();
         }
     }
@@ -451,13 +469,24 @@ fiscal::Correction read_correction_fields(Reader& parent) {
         c.type = 1;
     else
         invalid(r.field("type"), "must be \"self\" or \"by_order\"");
-    // 1178 is a date: "YYYY-MM-DD", stored as UnixTime at 00:00:00 (fiscal-rules.md §7).
+    // 1178 is a date: "YYYY-MM-DD", stored as UnixTime at 00:00:00 (fiscal-rules.md §7). It must be a
+    // day of the calendar: 2024-02-31 is refused, never rolled over into March.
     const auto date = r.string("date", true, 10);
-    int y = 0, m = 0, d = 0;
-    if (date.size() != 10 || std::sscanf(date.c_str(), "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 ||
-        d > 31 || y < 2000)
-        invalid(r.field("date"), "must be a date YYYY-MM-DD");
-    const auto days = std::chrono::sys_days(std::chrono::year(y) / m / d);
+    const auto digits = [&](std::size_t from, std::size_t n) {
+        int v = 0;
+        for (std::size_t i = from; i < from + n; ++i) {
+            if (date[i] < '0' || date[i] > '9') invalid(r.field("date"), "must be a date YYYY-MM-DD");
+            v = v * 10 + (date[i] - '0');
+        }
+        return v;
+    };
+    if (date.size() != 10 || date[4] != '-' || date[7] != '-') invalid(r.field("date"), "must be a date YYYY-MM-DD");
+    const std::chrono::year_month_day ymd{std::chrono::year(digits(0, 4)),
+                                          std::chrono::month(static_cast<unsigned>(digits(5, 2))),
+                                          std::chrono::day(static_cast<unsigned>(digits(8, 2)))};
+    if (!ymd.ok() || ymd.year() < std::chrono::year(2000))
+        invalid(r.field("date"), "is not a day of the calendar (YYYY-MM-DD, from 2000)");
+    const auto days = std::chrono::sys_days(ymd);
     c.date_unix = std::chrono::duration_cast<std::chrono::seconds>(days.time_since_epoch()).count();
     c.order_number = r.string("order_number", false, 128);
     r.finish();
@@ -474,12 +503,8 @@ EventRequest read_correction(const json::object& body) {
     e.corrected_fiscal_sign = r.string("corrected_fiscal_sign", false, 64);
     if (const auto* wrong = r.object("erroneous", false)) e.erroneous = read_receipt(*wrong, "erroneous");
     e.correct = read_receipt(*r.object("correct", true), "correct");
-    e.customer = r.string("customer", false, 64);
-    if (const auto* orders = r.array("orders", false))
-        for (std::size_t i = 0; i < orders->size(); ++i) {
-            if (!(*orders)[i].is_string()) invalid(indexed("orders", i), "must be a string");
-            e.orders.emplace_back((*orders)[i].as_string());
-        }
+    e.customer = r.id("customer", false);
+    e.orders = read_ids(r, "orders");
     read_common(r, out);
     r.finish();
     out.event = std::move(e);
@@ -491,14 +516,10 @@ EventRequest read_raw_receipt(const json::object& body) {
     EventRequest out;
     fiscal::RawReceiptEvent e;
     e.receipt = read_receipt(*r.object("receipt", true), "receipt");
-    e.customer = r.string("customer", false, 64);
-    if (const auto* orders = r.array("orders", false))
-        for (std::size_t i = 0; i < orders->size(); ++i) {
-            if (!(*orders)[i].is_string()) invalid(indexed("orders", i), "must be a string");
-            e.orders.emplace_back((*orders)[i].as_string());
-        }
+    e.customer = r.id("customer", false);
+    e.orders = read_ids(r, "orders");
     out.entity_inn = r.string("entity_inn", false, 12);
-    out.register_id = r.string("register", false, 128);
+    out.register_id = r.id("register", false);
     r.finish();
     out.context.tax_system = e.receipt.tax_system;
     out.event = std::move(e);

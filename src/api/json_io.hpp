@@ -11,28 +11,13 @@
 #include <string>
 #include <string_view>
 
+#include "api/errors.hpp"
 #include "api/http.hpp"
 #include "fiscal/events.hpp"
 #include "fiscal/plan.hpp"
 #include "fiscal/receipt.hpp"
 
 namespace kassa::api {
-
-// A caller's mistake found while reading a request; becomes {code, message, details:{field}}.
-class ApiError : public std::runtime_error {
-  public:
-    ApiError(int status, std::string code, std::string message, std::string field = {})
-        : std::runtime_error(message), status_(status), code_(std::move(code)), field_(std::move(field)) {}
-    int status() const { return status_; }
-    const std::string& code() const { return code_; }
-    const std::string& field() const { return field_; }
-    HttpResponse response() const;
-
-  private:
-    int status_;
-    std::string code_;
-    std::string field_;
-};
 
 // The body as a JSON object, or 400 invalid_json / 415 when the content type is not JSON.
 boost::json::object parse_body(const HttpRequest& req);

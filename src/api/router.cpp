@@ -42,6 +42,15 @@ bool matches(const std::vector<std::string>& pattern, const std::vector<std::str
     return true;
 }
 
+// A path for a message: bytes outside printable ASCII become '?', so an error body stays valid
+// UTF-8 JSON whatever the client sent.
+std::string printable(std::string_view text) {
+    std::string out(text.substr(0, 200));
+    for (auto& c : out)
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7E) c = '?';
+    return out;
+}
+
 }  // namespace
 
 void Router::add(std::string method, std::string pattern, std::string summary, Handler handler, bool open) {
@@ -56,9 +65,7 @@ void Router::add(std::string method, std::string pattern, std::string summary, s
     routes_.back().info.roles = std::move(roles);
 }
 
-HttpResponse Router::route(HttpRequest& req) const { return route(req, {}); }
-
-HttpResponse Router::route(HttpRequest& req, const std::function<void()>& authorised) const {
+const Router::Route* Router::resolve(HttpRequest& req, std::optional<HttpResponse>& refusal) const {
     const auto path = split_path(req.path);
     std::string allowed;
     for (const auto& route : routes_) {
@@ -68,22 +75,67 @@ HttpResponse Router::route(HttpRequest& req, const std::function<void()>& author
             continue;
         }
         matches(route.segments, path, &req.params);
+        for (const auto& [name, value] : req.params)
+            if (!is_safe_id(value)) {
+                refusal = error_response(400, "invalid_id", "{" + name + "} must be 1 to 64 of A-Z a-z 0-9 . _ : -",
+                                         R"({"field":")" + name + R"("})");
+                return nullptr;
+            }
         if (guard_)
-            if (auto refused = guard_(req, route.info)) return *refused;
-        if (authorised) authorised();
-        try {
-            return route.handler(req);
-        } catch (const std::exception& e) {
-            log::get("api")->error("{} {} failed: {}", req.method, req.path, e.what());
-            return error_response(500, "internal_error", "the server failed to handle the request");
-        }
+            if (auto refused = guard_(req, route.info)) {
+                refusal = std::move(refused);
+                return nullptr;
+            }
+        return &route;
     }
     if (!allowed.empty()) {
-        auto res = error_response(405, "method_not_allowed", req.method + " is not allowed on " + req.path);
-        res.headers["Allow"] = allowed;
-        return res;
+        refusal = error_response(405, "method_not_allowed", req.method + " is not allowed on " + printable(req.path));
+        refusal->headers["Allow"] = allowed;
+    } else {
+        refusal = error_response(404, "not_found", "no route for " + printable(req.path));
     }
-    return error_response(404, "not_found", "no route for " + req.path);
+    return nullptr;
+}
+
+HttpResponse Router::route(HttpRequest& req) const { return route(req, {}); }
+
+HttpResponse Router::route(HttpRequest& req, const std::function<void()>& authorised) const {
+    std::optional<HttpResponse> refusal;
+    const Route* route = resolve(req, refusal);
+    if (!route) return std::move(*refusal);
+    if (authorised) authorised();
+    try {
+        return route->handler(req);
+    } catch (const std::exception& e) {
+        log::get("api")->error("{} {} failed: {}", req.method, printable(req.path), e.what());
+        return error_response(500, "internal_error", "the server failed to handle the request");
+    }
+}
+
+void Router::precheck(HttpRequest& req, std::function<void(std::optional<HttpResponse>)> done) const {
+    std::optional<HttpResponse> refusal;
+    resolve(req, refusal);
+    if (!refusal) return done(std::nullopt);
+    if (!observer_) return done(std::move(refusal));
+    // A refusal is audited like any answer: it leaves once its row is committed.
+    auto shared = std::make_shared<HttpResponse>(std::move(*refusal));
+    auto once = std::make_shared<std::atomic<bool>>(false);
+    auto then = [shared, once, done = std::move(done)] {
+        if (!once->exchange(true)) done(std::move(*shared));
+    };
+    try {
+        observer_(req, *shared, then);
+    } catch (const std::exception& e) {
+        log::get("api")->error("request observer failed: {}", e.what());
+        then();
+    }
+}
+
+std::optional<HttpResponse> Router::precheck(HttpRequest& req) const {
+    std::promise<std::optional<HttpResponse>> promise;
+    auto future = promise.get_future();
+    precheck(req, [&promise](std::optional<HttpResponse> r) { promise.set_value(std::move(r)); });
+    return future.get();
 }
 
 void Responder::send(HttpResponse res) const { send_(std::move(res)); }
@@ -111,14 +163,18 @@ void Router::dispatch(HttpRequest& req, Responder::Send send, Responder::Post po
     auto once = std::make_shared<std::atomic<bool>>(false);
     auto answer = [this, seen, once, send = std::move(send)](HttpResponse res) {
         if (once->exchange(true)) return;  // a second answer would be a bug: ignore it
-        if (observer_) {
-            try {
-                observer_(*seen, res);
-            } catch (const std::exception& e) {
-                log::get("api")->error("request observer failed: {}", e.what());
-            }
+        if (!observer_) return send(std::move(res));
+        auto shared = std::make_shared<HttpResponse>(std::move(res));
+        auto sent = std::make_shared<std::atomic<bool>>(false);
+        auto then = [send, shared, sent] {
+            if (!sent->exchange(true)) send(std::move(*shared));
+        };
+        try {
+            observer_(*seen, *shared, then);
+        } catch (const std::exception& e) {
+            log::get("api")->error("request observer failed: {}", e.what());
+            then();
         }
-        send(std::move(res));
     };
     req.responder = std::make_shared<Responder>(answer, std::move(post));
     HttpResponse res = route(req, [&] {

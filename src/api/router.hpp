@@ -31,13 +31,20 @@ class Router {
     void add(std::string method, std::string pattern, std::string summary, std::vector<std::string> roles,
              Handler handler);
     void set_guard(Guard guard) { guard_ = std::move(guard); }
-    // Called after every routed request with its answer (the audit log).
-    void set_observer(std::function<void(const HttpRequest&, const HttpResponse&)> observer) {
-        observer_ = std::move(observer);
-    }
+    // Called after every routed request with its answer (the audit log); the answer is sent when
+    // the observer calls `then` (from any thread), so what it records is durable first.
+    using Observer = std::function<void(const HttpRequest&, const HttpResponse&, std::function<void()> then)>;
+    void set_observer(Observer observer) { observer_ = std::move(observer); }
     // Fills req.params and runs the handler; handler exceptions become 500 JSON errors. A deferred
-    // handler's answer comes through req.responder (see dispatch).
+    // handler's answer comes through req.responder (see dispatch). Path parameters outside the safe
+    // id set (http.hpp) are 400 invalid_id.
     HttpResponse route(HttpRequest& req) const;
+    // What route() would refuse before its handler runs (404, 405, 400 invalid_id, the guard's 401
+    // or 403), decided from the method, path and headers alone: the server calls it before it reads
+    // a body, so strangers cannot make it hold their bodies. A refusal is also observed (audited).
+    // The same, answering through `done` (now, or once a refusal's audit row is committed).
+    void precheck(HttpRequest& req, std::function<void(std::optional<HttpResponse>)> done) const;
+    std::optional<HttpResponse> precheck(HttpRequest& req) const;
     // Runs the route and answers through `send` exactly once, now or later (a deferred handler),
     // then the observer sees the answer. `post` runs work on a handler thread.
     void dispatch(HttpRequest& req, Responder::Send send, Responder::Post post) const;
@@ -57,9 +64,11 @@ class Router {
         std::vector<std::string> segments;
         Handler handler;
     };
+    // The route for req (params filled, guard passed), or nullptr with the refusal to send.
+    const Route* resolve(HttpRequest& req, std::optional<HttpResponse>& refusal) const;
     std::vector<Route> routes_;
     Guard guard_;
-    std::function<void(const HttpRequest&, const HttpResponse&)> observer_;
+    Observer observer_;
 };
 
 }  // namespace kassa::api

@@ -60,7 +60,29 @@ struct Server::Impl {
 
     Impl(ServerOptions o, const Router& r) : options(std::move(o)), router(r) {}
 
+    // In-flight request bodies across connections (ServerOptions::inflight_body_limit_bytes).
+    std::atomic<std::size_t> body_bytes{0};
+    bool reserve_body(std::size_t bytes) {
+        auto now = body_bytes.load();
+        do {
+            if (bytes > options.inflight_body_limit_bytes || now > options.inflight_body_limit_bytes - bytes)
+                return false;
+        } while (!body_bytes.compare_exchange_weak(now, now + bytes));
+        return true;
+    }
+    void release_body(std::size_t bytes) {
+        if (bytes) body_bytes -= bytes;
+    }
+
+    // Accept errors (EMFILE, ENFILE, ...) back off 10 ms doubling to 1 s and are logged at most
+    // once a second, so a full descriptor table neither spins a core nor floods the log.
+    asio::strand<asio::io_context::executor_type> accept_strand{asio::make_strand(ioc)};
+    asio::steady_timer accept_timer{accept_strand};
+    std::chrono::milliseconds accept_backoff{0};
+    std::chrono::steady_clock::time_point accept_logged{};
+    std::uint64_t accept_failures = 0;  // since the last log line
     void do_accept();
+    void on_accept_error(const beast::error_code& ec);
     void request_started() {
         std::lock_guard lock(mutex);
         ++in_flight;
@@ -91,16 +113,22 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
   public:
-    Session(tcp::socket socket, Server::Impl& server) requires(!kTls) : stream_(std::move(socket)), server_(server) {
+    // An idle or refused connection holds at most this much of what it sent.
+    static std::size_t buffer_limit(const ServerOptions& o) { return o.header_limit_bytes + 8 * 1024; }
+
+    Session(tcp::socket socket, Server::Impl& server) requires(!kTls)
+        : stream_(std::move(socket)), server_(server), buffer_(buffer_limit(server.options)) {
         server_.session_opened();
     }
     Session(tcp::socket socket, Server::Impl& server, asio::ssl::context& tls) requires kTls
         : stream_(std::move(socket), tls),
-          server_(server) {
+          server_(server),
+          buffer_(buffer_limit(server.options)) {
         server_.session_opened();
     }
     ~Session() {
         close();
+        release_body();
         server_.session_closed();
     }
 
@@ -127,44 +155,141 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     }
 
   private:
+    // The read path: the header first; the route's authentication and role are checked from it
+    // (Router::precheck) before a byte of the body is read, so a stranger's body is never held.
     void do_read() {
         if (server_.stopping) return close();
         parser_.emplace();
         parser_->body_limit(server_.options.body_limit_bytes);
         parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit_bytes));
+        head_ = false;
         beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
-        http::async_read(stream_, buffer_, *parser_,
-                         [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+        http::async_read_header(
+            stream_, buffer_, *parser_,
+            [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
     }
 
-    void on_read(beast::error_code ec) {
+    // Read errors of the header or the body; true when the connection was answered or closed.
+    bool read_failed(beast::error_code ec) {
+        if (!ec) return false;
         if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
             ec == asio::error::connection_reset || ec == asio::error::eof)
-            return close();
-        if (ec == http::error::body_limit)
-            return reply_and_close(error_response(
+            close();
+        else if (ec == http::error::body_limit)
+            reply_and_close(error_response(
                 413, "payload_too_large",
                 "the request body is larger than " + std::to_string(server_.options.body_limit_bytes) + " bytes"));
-        if (ec == http::error::header_limit)
-            return reply_and_close(error_response(431, "headers_too_large", "the request headers are too large"));
-        if (ec) return reply_and_close(error_response(400, "bad_request", "malformed HTTP request: " + ec.message()));
+        else if (ec == http::error::header_limit)
+            reply_and_close(error_response(431, "headers_too_large", "the request headers are too large"));
+        else
+            reply_and_close(error_response(400, "bad_request", "malformed HTTP request: " + ec.message()));
+        return true;
+    }
 
-        auto msg = parser_->release();
-        HttpRequest req;
-        req.method = std::string(msg.method_string());
-        req.target = std::string(msg.target());
-        split_target(req.target, req.path, req.query);
+    void on_header(beast::error_code ec) {
+        if (read_failed(ec)) return;
+        const auto& msg = parser_->get();
+        // RFC 9112 §6.1: a transfer coding we do not know is answered 501 and the connection closed;
+        // its body is never read, so it can never be taken for a second request.
+        if (auto te = msg.find(http::field::transfer_encoding); te != msg.end() && !chunked_only(te->value()))
+            return reply_and_close(
+                error_response(501, "unsupported_transfer_encoding", "only Transfer-Encoding: chunked is supported"));
+        request_ = HttpRequest{};
+        request_.method = std::string(msg.method_string());
+        if (request_.method == "HEAD") {
+            // Answered as GET without the body (RFC 9110 §9.3.2).
+            request_.method = "GET";
+            head_ = true;
+        }
+        request_.target = std::string(msg.target());
+        split_target(request_.target, request_.path, request_.query);
         for (const auto& field : msg) {
             std::string name(field.name_string());
             std::ranges::transform(name, name.begin(), [](unsigned char c) { return std::tolower(c); });
-            req.headers[name] = std::string(field.value());
+            request_.headers[name] = std::string(field.value());
         }
-        req.body = std::move(msg.body());
         beast::error_code ep_ec;
         auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ep_ec);
-        if (!ep_ec) req.remote = ep.address().to_string();
+        if (!ep_ec) request_.remote = ep.address().to_string();
         keep_alive_ = msg.keep_alive();
         version_ = msg.version();
+        // Cheap and never blocking (a token's digest and a lookup; a refusal's audit row is
+        // committed without a thread waiting), so it runs right here: strangers take no handler thread.
+        precheck();
+    }
+
+    void precheck() {
+        auto done = [self = this->shared_from_this()](std::optional<HttpResponse> refused) {
+            // Now (on this strand), or from the ledger's writer once a refusal's audit row is in.
+            asio::dispatch(self->stream_.get_executor(), [self, refused = std::move(refused)]() mutable {
+                self->after_precheck(std::move(refused));
+            });
+        };
+        try {
+            server_.router.precheck(request_, done);
+        } catch (const std::exception& e) {  // nothing may escape into Asio
+            log::get("api")->error("checking a request failed: {}", e.what());
+            done(error_response(500, "internal_error", "the server failed to check the request"));
+        }
+    }
+
+    void after_precheck(std::optional<HttpResponse> refused) {
+        if (refused) {
+            // A body left unread cannot be skipped safely: close after the answer.
+            if (!parser_->is_done()) return reply_and_close(std::move(*refused));
+            busy_ = true;
+            server_.request_started();
+            return write(std::move(*refused), false);
+        }
+        if (parser_->is_done()) return dispatch();
+        // Every body being read counts against one cap across connections (chunked ones at the
+        // per-connection limit); past it the caller is told to come back.
+        const auto length = parser_->content_length();
+        const std::size_t want = length ? static_cast<std::size_t>(*length) : server_.options.body_limit_bytes;
+        if (!server_.reserve_body(want)) {
+            auto res = error_response(503, "server_busy", "too many request bodies are being received; try again");
+            res.headers["Retry-After"] = "1";
+            return reply_and_close(std::move(res));
+        }
+        reserved_ = want;
+        beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
+        if (beast::iequals(request_.header("expect"), "100-continue")) {
+            // The client waits for this before it sends the body (RFC 9110 §10.1.1).
+            auto go_on = std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);
+            return http::async_write(stream_, *go_on,
+                                     [self = this->shared_from_this(), go_on](beast::error_code ec, std::size_t) {
+                                         if (ec) return self->close();
+                                         self->read_body();
+                                     });
+        }
+        read_body();
+    }
+
+    void read_body() {
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+    }
+
+    void on_body(beast::error_code ec) {
+        release_body();
+        if (read_failed(ec)) return;
+        request_.body = std::move(parser_->get().body());
+        dispatch();
+    }
+
+    void release_body() {
+        server_.release_body(reserved_);
+        reserved_ = 0;
+    }
+
+    static bool chunked_only(std::string_view value) {
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+        return beast::iequals(value, "chunked");
+    }
+
+    void dispatch() {
+        HttpRequest req = std::move(request_);
         busy_ = true;
         server_.request_started();
         beast::get_lowest_layer(stream_).expires_never();
@@ -199,8 +324,12 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
         for (const auto& [name, value] : res.headers) msg->set(name, value);
         const bool keep = keep_alive_ && !force_close && !server_.stopping;
         msg->keep_alive(keep);
-        msg->body() = std::move(res.body);
-        msg->prepare_payload();
+        if (head_) {
+            msg->content_length(res.body.size());  // HEAD: the length of the GET answer, no body
+        } else {
+            msg->body() = std::move(res.body);
+            msg->prepare_payload();
+        }
         beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
         http::async_write(stream_, *msg,
                           [self = this->shared_from_this(), msg, keep](beast::error_code ec, std::size_t) {
@@ -222,8 +351,11 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
 
     Stream stream_;
     Server::Impl& server_;
-    beast::flat_buffer buffer_;
+    beast::flat_buffer buffer_;  // bounded in the constructors: a header and one read's worth
     std::optional<http::request_parser<http::string_body>> parser_;
+    HttpRequest request_;       // built from the header, the body added once read
+    std::size_t reserved_ = 0;  // body bytes counted against ServerOptions::inflight_body_limit_bytes
+    bool head_ = false;
     bool keep_alive_ = false;
     unsigned version_ = 11;
     bool busy_ = false;
@@ -232,27 +364,48 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
 }  // namespace
 
 void Server::Impl::do_accept() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted || stopping) return;
-        if (!ec) {
-            std::shared_ptr<Connection> connection;
-            if (tls) {
-                auto session = std::make_shared<Session<TlsStream>>(std::move(socket), *this, *tls);
-                session->start();
-                connection = session;
-            } else {
-                auto session = std::make_shared<Session<PlainStream>>(std::move(socket), *this);
-                session->start();
-                connection = session;
-            }
-            std::lock_guard lock(mutex);
-            std::erase_if(sessions, [](const auto& w) { return w.expired(); });
-            sessions.push_back(connection);
-        } else {
-            log::get("api")->warn("accept failed: {}", ec.message());
-        }
+    acceptor.async_accept(asio::make_strand(ioc),
+                          asio::bind_executor(accept_strand, [this](beast::error_code ec, tcp::socket socket) {
+                              if (ec == asio::error::operation_aborted || stopping) return;
+                              if (ec) return on_accept_error(ec);
+                              accept_backoff = std::chrono::milliseconds(0);
+                              std::shared_ptr<Connection> connection;
+                              if (tls) {
+                                  auto session = std::make_shared<Session<TlsStream>>(std::move(socket), *this, *tls);
+                                  session->start();
+                                  connection = session;
+                              } else {
+                                  auto session = std::make_shared<Session<PlainStream>>(std::move(socket), *this);
+                                  session->start();
+                                  connection = session;
+                              }
+                              {
+                                  std::lock_guard lock(mutex);
+                                  std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+                                  sessions.push_back(connection);
+                              }
+                              do_accept();
+                          }));
+}
+
+void Server::Impl::on_accept_error(const beast::error_code& ec) {
+    using namespace std::chrono_literals;
+    accept_backoff = std::clamp<std::chrono::milliseconds>(accept_backoff * 2, 10ms, 1s);
+    ++accept_failures;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - accept_logged >= 1s) {
+        log::get("api")->warn("accept failed: {} ({} time(s) since the last report); retrying in {} ms", ec.message(),
+                              accept_failures, accept_backoff.count());
+        accept_logged = now;
+        accept_failures = 0;
+    }
+    // The accept handlers, this timer and shutdown's close all run on accept_strand, so the
+    // members above need no lock.
+    accept_timer.expires_after(accept_backoff);
+    accept_timer.async_wait(asio::bind_executor(accept_strand, [this](beast::error_code wait_ec) {
+        if (wait_ec || stopping) return;
         do_accept();
-    });
+    }));
 }
 
 Server::Server(ServerOptions options, const Router& router)
@@ -269,7 +422,15 @@ Status Server::start() {
         s.tls.emplace(asio::ssl::context::tls_server);
         s.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                            asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                           asio::ssl::context::no_tlsv1_1);
+                           asio::ssl::context::no_tlsv1_1 | SSL_OP_CIPHER_SERVER_PREFERENCE);
+        // TLS 1.2 and 1.3 only; for TLS 1.2 only forward-secret AEAD suites (ECDHE with AES-GCM or
+        // ChaCha20-Poly1305). TLS 1.3 suites are all of that kind already.
+        if (SSL_CTX_set_min_proto_version(s.tls->native_handle(), TLS1_2_VERSION) != 1 ||
+            SSL_CTX_set_cipher_list(s.tls->native_handle(),
+                                    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                                    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1)
+            return fail("tls_config", "cannot restrict TLS to 1.2+ with forward-secret AEAD ciphers");
         s.tls->use_certificate_chain_file(s.options.tls_cert, ec);
         if (ec)
             return fail("tls_config", "cannot load the TLS certificate '" + s.options.tls_cert + "': " + ec.message());
@@ -302,9 +463,10 @@ void Server::shutdown(std::chrono::milliseconds grace) {
     if (s.stopped) return;
     s.stopped = true;
     s.stopping = true;
-    asio::post(s.ioc, [&s] {
+    asio::post(s.accept_strand, [&s] {
         beast::error_code ec;
         s.acceptor.close(ec);
+        s.accept_timer.cancel();
     });
     std::vector<std::shared_ptr<Connection>> live;
     {

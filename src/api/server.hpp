@@ -1,5 +1,6 @@
 // The HTTP/1.1 listener (Boost.Beast behind a pimpl). Every connection has a body limit, a header
-// limit and a read timeout; handlers run on a separate pool so a slow one never stalls I/O.
+// limit and a read timeout, and bodies in flight have a global cap; a request is authenticated from
+// its headers before its body is read; handlers run on a separate pool so a slow one never stalls I/O.
 // Shutdown: stop accepting, let requests in flight finish and answer, close idle connections.
 #pragma once
 
@@ -18,6 +19,9 @@ struct ServerOptions {
     std::uint16_t port = 8080;  // 0: the system picks one; see Server::port()
     std::size_t body_limit_bytes = 1024 * 1024;
     std::size_t header_limit_bytes = 16 * 1024;
+    // Request bodies being received across all connections at most (each counted at its
+    // Content-Length, chunked ones at body_limit_bytes); past it a request gets 503 server_busy.
+    std::size_t inflight_body_limit_bytes = 64 * 1024 * 1024;
     std::chrono::seconds read_timeout{30};
     int io_threads = 2;
     int handler_threads = 8;

@@ -42,7 +42,7 @@ Involved involved(const fiscal::Event& event) {
 
 // What the writer transaction hands back besides the stored ids.
 struct Planned {
-    std::vector<fiscal::Receipt> receipts;
+    std::vector<fiscal::PlannedReceipt> receipts;
     fiscal::Kopecks change;
 };
 
@@ -81,7 +81,7 @@ void Service::submit(const Principal& who, const std::string& key, const std::st
     // A replay is answered from a read, before anything else: it must not be planned again on facts
     // its first run changed, and it costs no write.
     if (auto replay = ledger_.find_idempotent(key, request_hash))
-        return done(Submitted{replay->receipts, true, fiscal::Kopecks{0}}, nullptr);
+        return done(Submitted{replay->receipts, true, fiscal::Kopecks{0}, {}}, nullptr);
 
     Involved inv = involved(request.event);
     // Whose the orders are decides the legal entity and so the register; the writer transaction
@@ -112,6 +112,7 @@ void Service::submit(const Principal& who, const std::string& key, const std::st
 
     // Register: the caller's choice (checked) or the best one of the entity.
     std::string register_id = request.register_id;
+    bool reserved = false;
     if (!register_id.empty()) {
         if (pool_.entity_of(register_id) != ent->inn)
             throw ApiError(422, "unknown_register", "register '" + register_id + "' is not one of entity " + ent->inn,
@@ -120,8 +121,9 @@ void Service::submit(const Principal& who, const std::string& key, const std::st
             throw ApiError(403, "forbidden", "this token may not use register '" + register_id + "'");
     } else {
         auto picked = pool_.pick(ent->inn, who.registers);
-        if (!picked) throw ApiError(503, picked.error().code, picked.error().message);
+        if (!picked) throw_api_error(picked.error());  // no register this caller may use: its mistake
         register_id = *picked;
+        reserved = true;  // counted as the register's load until its receipts are queued
     }
 
     fiscal::ReceiptContext context = request.context;
@@ -176,20 +178,40 @@ void Service::submit(const Principal& who, const std::string& key, const std::st
         for (const auto& [id, c] : f.customers) facts.customers.push_back(c);
         auto plan = fiscal::plan_event(event, facts, context, policy);
         if (plan) {
-            for (const auto& r : plan->receipts) planned->receipts.push_back(r.receipt);
+            planned->receipts = plan->receipts;
             planned->change = plan->change;
         }
         return plan;
     };
     ledger_.plan_and_store_then(
         std::move(plan_request), std::move(planner),
-        [this, planned, register_id, done = std::move(done)](std::optional<ledger::StoredPlan> stored,
-                                                             std::exception_ptr error) {
-            if (error) return done(std::nullopt, error);
-            if (stored->replayed) return done(Submitted{stored->receipts, true, fiscal::Kopecks{0}}, nullptr);
-            for (std::size_t i = 0; i < stored->receipts.size() && i < planned->receipts.size(); ++i)
-                queue(stored->receipts[i], register_id, planned->receipts[i], drivers::JobLedgerState::Planned, {});
-            done(Submitted{stored->receipts, false, planned->change}, nullptr);
+        [this, planned, register_id, reserved, done = std::move(done)](std::optional<ledger::StoredPlan> stored,
+                                                                       std::exception_ptr error) {
+            const auto release = [&] {
+                if (reserved) pool_.release(register_id);
+            };
+            if (error) {
+                release();
+                return done(std::nullopt, error);
+            }
+            if (stored->replayed) {
+                release();
+                return done(Submitted{stored->receipts, true, fiscal::Kopecks{0}, {}}, nullptr);
+            }
+            Submitted out{stored->receipts, false, planned->change, {}};
+            const auto now = clock_.now();
+            for (std::size_t i = 0; i < stored->receipts.size() && i < planned->receipts.size(); ++i) {
+                queue(stored->receipts[i], register_id, planned->receipts[i].receipt, drivers::JobLedgerState::Planned,
+                      {});
+                out.records.push_back(ledger::ReceiptRecord{.id = stored->receipts[i],
+                                                            .state = ledger::ReceiptState::Planned,
+                                                            .register_id = register_id,
+                                                            .planned = std::move(planned->receipts[i]),
+                                                            .created = now,
+                                                            .updated = now});
+            }
+            release();
+            done(std::move(out), nullptr);
         });
 }
 

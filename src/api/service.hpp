@@ -58,6 +58,8 @@ struct Submitted {
     std::vector<ledger::ReceiptId> receipts;
     bool replayed = false;
     fiscal::Kopecks change;  // cash to hand back at the door (not a fiscal sum)
+    // A fresh plan's receipts as stored (`planned`), so an answer needs no read back; empty on a replay.
+    std::vector<ledger::ReceiptRecord> records;
 };
 
 class Service {

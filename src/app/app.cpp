@@ -92,6 +92,15 @@ Status App::start() {
     std::error_code ec;
     std::filesystem::create_directories(data_dir, ec);
     if (ec) return fail("data_dir_unavailable", "cannot create data dir '" + data_dir.string() + "': " + ec.message());
+    // The ledger holds buyers' phones and e-mails: the directory is the owner's alone (0700), and so
+    // is every file in it (main sets the umask to 077; files an older version made are fixed below).
+    std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, ec);
+    if (ec)
+        return fail("data_dir_unavailable", "cannot make data dir '" + data_dir.string() + "' 0700: " + ec.message());
+    for (const auto& entry : std::filesystem::directory_iterator(data_dir, ec))
+        if (entry.is_regular_file(ec))
+            std::filesystem::permissions(entry.path(),
+                                         std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
 
     // ---- tokens ---------------------------------------------------------------------------
     for (const auto& t : s.config.tokens) {
@@ -247,10 +256,11 @@ Status App::start() {
     // Every authenticated call goes into the audit log with the token's name (open routes such as
     // /v1/health do not: load balancers poll them). Contacts never appear: only method and path.
     // Requests that made receipts wrote their audit row with the plan, in the same transaction.
-    s.router.set_observer([&s](const api::HttpRequest& req, const api::HttpResponse& res) {
+    s.router.set_observer([&s](const api::HttpRequest& req, const api::HttpResponse& res, std::function<void()> then) {
         const bool refused = res.status == 401 || res.status == 403;
-        if ((!req.principal && !refused) || res.audited) return;
-        s.ledger->audit_async(ledger::AuditRecord{
+        if ((!req.principal && !refused) || res.audited) return then();
+        // The answer leaves once its audit row is committed; no thread waits for that.
+        s.ledger->audit_then(std::move(then), ledger::AuditRecord{
             .actor = req.principal ? req.principal->name + " (" + std::string(api::role_name(req.principal->role)) + ")"
                                    : std::string("unauthenticated"),
             .action = req.method + " " + req.path,
@@ -271,6 +281,7 @@ Status App::start() {
                                .port = listen->port,
                                .body_limit_bytes = s.config.server.body_limit_bytes,
                                .header_limit_bytes = s.config.server.header_limit_bytes,
+                               .inflight_body_limit_bytes = s.config.server.inflight_body_limit_bytes,
                                .read_timeout = s.config.server.read_timeout,
                                .io_threads = s.config.server.io_threads,
                                .handler_threads = s.config.server.handler_threads,

@@ -153,6 +153,8 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
         KASSA_TRY(t.string("listen", config.server.listen));
         KASSA_TRY(t.integer("body_limit_bytes", config.server.body_limit_bytes, 1024, 64 * 1024 * 1024));
         KASSA_TRY(t.integer("header_limit_bytes", config.server.header_limit_bytes, 1024, 1024 * 1024));
+        KASSA_TRY(t.integer("inflight_body_limit_bytes", config.server.inflight_body_limit_bytes, 1024,
+                            std::int64_t{16} * 1024 * 1024 * 1024));
         std::int64_t seconds = config.server.read_timeout.count();
         KASSA_TRY(t.integer("read_timeout_seconds", seconds, 1, 3600));
         config.server.read_timeout = std::chrono::seconds(seconds);

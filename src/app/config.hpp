@@ -18,6 +18,7 @@ struct ServerConfig {
     std::string listen = "127.0.0.1:8080";
     std::size_t body_limit_bytes = 1024 * 1024;
     std::size_t header_limit_bytes = 16 * 1024;
+    std::size_t inflight_body_limit_bytes = 64 * 1024 * 1024;  // bodies being received, all connections
     std::chrono::seconds read_timeout{30};
     int io_threads = 2;
     int handler_threads = 8;

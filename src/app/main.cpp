@@ -2,6 +2,8 @@
 // SIGTERM, stops gracefully and exits 0.
 #include <CLI/CLI.hpp>
 
+#include <sys/stat.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -52,6 +54,10 @@ int main(int argc, char** argv) {
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    // Everything kassad creates (the ledger and its -wal/-shm, simulated FN files, the admin token)
+    // is readable by its owner only: the ledger holds buyers' phones and e-mails.
+    umask(077);
 
     if (config->server.web_root.empty()) config->server.web_root = KASSA_WEB_ROOT;
     kassa::app::App app(*config);

@@ -60,6 +60,7 @@ Status check_line(const ReceiptLine& line, std::size_t index) {
     if (line.price.value() > limits::kMaxAmount) return bad("price (1079) above 99 999 999.99");
     const auto amount = line_amount(line.price, line.quantity);
     if (!amount || *amount != line.amount) return bad("amount (1043) is not price × quantity rounded half up");
+    if (!line.amount.is_positive()) return bad("amount (1043) rounds to 0 kopecks");
     if (line.amount.value() > limits::kMaxAmount) return bad("amount (1043) above 99 999 999.99");
     if (!is_valid_payment_method(line.method)) return bad("1214 must be 1..7");
     if (line.subject < 1 || line.subject > 33) return bad("1212 must be 1..33");
@@ -159,6 +160,8 @@ Status validate_order_line(const OrderLine& line) {
     if (!amount || amount->value() > limits::kMaxAmount) {
         return fail("invalid_line", where + "amount above 99 999 999.99");
     }
+    // A line of 0.000001 × 1.00 rounds to 0 kopecks: no register prints it and it can never settle.
+    if (!amount->is_positive()) return fail("invalid_line", where + "price × quantity rounds to 0 kopecks");
     if (line.subject < 1 || line.subject > 33) return fail("invalid_line", where + "1212 must be 1..33");
     if (!is_valid_unit(line.unit)) return fail("invalid_line", where + "2108 is not a known measure code");
     return ok();

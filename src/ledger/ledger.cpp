@@ -1,9 +1,13 @@
 #include "ledger/ledger.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <set>
 #include <utility>
@@ -559,7 +563,27 @@ struct Ledger::Impl {
 Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Ledger::~Ledger() = default;
 
+namespace {
+
+// The ledger holds buyers' phones and e-mails: its file is the owner's only (0600), whatever the
+// umask. SQLite gives the -wal and -shm files the database file's mode; ones an older version left
+// with another mode are set too.
+void restrict_to_owner(const std::string& path) {
+    if (path.empty() || path.front() == ':' || path.starts_with("file:")) return;  // in memory or a URI
+    if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0) {
+        (void)::fchmod(fd, 0600);
+        ::close(fd);
+    }
+    std::error_code ec;
+    for (const char* suffix : {"-wal", "-shm"})
+        std::filesystem::permissions(path + suffix,
+                                     std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+}
+
+}  // namespace
+
 std::unique_ptr<Ledger> Ledger::open(const std::string& path, Clock& clock, LedgerOptions options) {
+    restrict_to_owner(path);
     auto impl = std::make_unique<Impl>(path, clock, options);
     auto& db = impl->writer_db.emplace(path, Db::Mode::ReadWriteCreate, options.busy_timeout_ms);
     // WAL: readers keep a snapshot and never block the single writer. synchronous=FULL: a commit
@@ -644,6 +668,47 @@ std::optional<Customer> Ledger::customer(const std::string& id) const {
     });
 }
 
+namespace {
+
+// What may change in an order that exists (issue 11): nothing once it is closed; its legal entity
+// and customer not once any receipt names it (the money is on that entity's FN and that customer's
+// account); its lines not while a receipt of it is in flight (the facts are about to move), nor so
+// that the total drops below what is prepaid.
+void check_order_change(Db& db, const fiscal::OrderFacts& before, const fiscal::Order& order) {
+    if (before.state != OrderState::Open) {
+        Stmt s(db, "SELECT state FROM orders WHERE id = ?");
+        s.bind(1, order.id);
+        s.step();
+        throw LedgerError(errc::kOrderClosed, "order " + order.id + " is " + s.get_text(0));
+    }
+    const auto receipts_in = [&](const char* states) {
+        Stmt s(db, std::string("SELECT COUNT(*) FROM receipt_orders o JOIN receipts r ON r.id = o.receipt_id "
+                               "WHERE o.order_id = ?") +
+                       states);
+        s.bind(1, order.id);
+        s.step();
+        return s.get_int(0);
+    };
+    if ((before.order.customer != order.customer || before.order.entity_inn != order.entity_inn) && receipts_in("") > 0)
+        throw LedgerError(errc::kOrderHasReceipts, "order " + order.id +
+                                                       " has receipts: its legal entity and customer can no "
+                                                       "longer change");
+    if (before.order.lines == order.lines) return;
+    if (receipts_in(" AND r.state IN ('planned', 'sending', 'uncertain')") > 0)
+        throw LedgerError(errc::kOrderBusy, "order " + order.id + " has receipts being printed; change it later");
+    Kopecks total;
+    for (const auto& l : order.lines) {
+        const auto amount = fiscal::line_amount(l.price, l.quantity);
+        if (!amount) throw LedgerError(errc::kInvalidArgument, "order line amount overflows");
+        total += *amount;
+    }
+    if (total < before.prepaid)
+        throw LedgerError(errc::kBelowPrepaid, "order " + order.id + " would total " + total.to_roubles_string() +
+                                                   " but " + before.prepaid.to_roubles_string() + " is prepaid");
+}
+
+}  // namespace
+
 void Ledger::upsert_order(const fiscal::Order& order) {
     if (order.id.empty() || order.customer.empty()) {
         throw LedgerError(errc::kInvalidArgument, "an order needs an id and a customer");
@@ -653,13 +718,7 @@ void Ledger::upsert_order(const fiscal::Order& order) {
     }
     impl_
         ->write([this, order](Db& db) {
-            {
-                Stmt s(db, "SELECT state FROM orders WHERE id = ?");
-                s.bind(1, order.id);
-                if (s.step() && s.get_text(0) != "open") {
-                    throw LedgerError(errc::kOrderClosed, "order " + order.id + " is " + s.get_text(0));
-                }
-            }
+            if (auto before = load_order_facts(db, order.id)) check_order_change(db, *before, order);
             ensure_customer(db, order.customer);
             const auto now = impl_->now_ms();
             Stmt s(db,
@@ -870,6 +929,18 @@ OrderView Ledger::order_view(const std::string& order_id) const {
     });
 }
 
+std::vector<std::string> Ledger::customer_entities(const std::string& customer_id) const {
+    return impl_->read([&](Db& db) {
+        Stmt s(db,
+               "SELECT entity_inn FROM orders WHERE customer = ? UNION "
+               "SELECT g.entity_inn FROM receipts r JOIN registers g ON g.id = r.register_id WHERE r.customer = ?");
+        s.bind(1, customer_id).bind(2, customer_id);
+        std::vector<std::string> out;
+        while (s.step()) out.push_back(s.get_text(0));
+        return out;
+    });
+}
+
 CustomerView Ledger::customer_view(const std::string& customer_id) const {
     return impl_->read([&](Db& db) {
         CustomerView v;
@@ -1010,16 +1081,18 @@ void Ledger::audit(const AuditRecord& r) {
     impl_->write([this, r](Db& db) { insert_audit(db, r, impl_->now_ms()); }).get();
 }
 
-void Ledger::audit_async(AuditRecord r) {
+void Ledger::audit_then(std::function<void()> then, AuditRecord r) {
     if (r.actor.empty() || r.action.empty()) throw LedgerError(errc::kInvalidArgument, "audit needs actor and action");
     impl_->queue->submit([this, r = std::move(r)](Db& db) { insert_audit(db, r, impl_->now_ms()); },
-                         [this](std::exception_ptr e) {
-                             if (!e) return;
-                             try {
-                                 std::rethrow_exception(e);
-                             } catch (const std::exception& x) {
-                                 impl_->log->error("audit row lost: {}", x.what());
+                         [this, then = std::move(then)](std::exception_ptr e) {
+                             if (e) {
+                                 try {
+                                     std::rethrow_exception(e);
+                                 } catch (const std::exception& x) {
+                                     impl_->log->error("audit row lost: {}", x.what());
+                                 }
                              }
+                             then();
                          });
 }
 

@@ -223,8 +223,13 @@ class Ledger {
     void upsert_customer(const Customer& customer);
     std::optional<Customer> customer(const std::string& id) const;
     // Creates or replaces an order and its lines (customer created when unknown). Refused with
-    // order_closed once the order is delivered or cancelled.
+    // order_closed once the order is delivered or cancelled; order_has_receipts when its legal
+    // entity or customer would change and a receipt names it; order_busy when its lines would change
+    // while one of its receipts is in flight; below_prepaid when the new total is below what is
+    // prepaid.
     void upsert_order(const fiscal::Order& order);
+    // The legal entities (INN) of a customer's orders and of the registers of its receipts.
+    std::vector<std::string> customer_entities(const std::string& customer_id) const;
 
     // Whose an order is (customer, legal entity); nullopt when unknown. A light read for routing.
     struct OrderOwner {
@@ -306,9 +311,9 @@ class Ledger {
 
     // ---- audit ------------------------------------------------------------------------------
     void audit(const AuditRecord& record);  // id and `at` are assigned
-    // The same without waiting for the commit (reads and refusals: nothing else depends on it);
-    // a failure is logged.
-    void audit_async(AuditRecord record);
+    // The same without waiting here: `then` runs on the writer thread once the row is committed
+    // (or after a failure, which is logged). Keep `then` quick.
+    void audit_then(std::function<void()> then, AuditRecord record);
     std::vector<AuditRecord> audit_log(std::size_t limit = 100) const;  // newest first
 
     // ---- maintenance ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import unittest
 
 BINARY_DIR = os.environ["KASSA_BINARY_DIR"]
 KASSAD = os.path.join(BINARY_DIR, "src", "app", "kassad")
@@ -26,10 +27,11 @@ def temp_dir(prefix):
 class Kassad:
     """A kassad process. Use as a context manager; stop() sends SIGTERM and returns the exit code."""
 
-    def __init__(self, args=(), config_text=None, data_dir=None, ready_timeout=30):
+    def __init__(self, args=(), config_text=None, data_dir=None, ready_timeout=30, wrapper=()):
+        """`wrapper` runs kassad through another command, e.g. ("prlimit", "--nofile=64")."""
         self.dir = temp_dir("kassad-")
         self.data_dir = data_dir or os.path.join(self.dir, "var")
-        cmd = [KASSAD, "--listen", "127.0.0.1:0", "--data-dir", self.data_dir]
+        cmd = list(wrapper) + [KASSAD, "--listen", "127.0.0.1:0", "--data-dir", self.data_dir]
         if config_text is not None:
             path = os.path.join(self.dir, "kassa.toml")
             with open(path, "w", encoding="utf-8") as f:
@@ -156,6 +158,20 @@ def office_config(extra=""):
         digest = hashlib.sha256(token.encode()).hexdigest()
         parts.append(f'[[tokens]]\nname = "{name}"\nrole = "{role}"\nsha256 = "{digest}"\n')
     return "\n".join(parts) + extra
+
+
+class SharedKassad(unittest.TestCase):
+    """A test case whose tests share one kassad on office_config(CONFIG_EXTRA)."""
+
+    CONFIG_EXTRA = ""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.k = Kassad(config_text=office_config(cls.CONFIG_EXTRA))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.k.__exit__(None, None, None)
 
 
 def auth(name):

@@ -14,19 +14,11 @@ namespace {
 // The ledger's own codes; anything else a LedgerError carries came from the planner.
 bool is_ledger_code(const std::string& code) {
     namespace e = ledger::errc;
-    for (const char* c :
-         {e::kNotFound, e::kIllegalTransition, e::kIdempotencyConflict, e::kInvalidArgument, e::kUnknownOrder,
-          e::kUnknownRegister, e::kOrderClosed, e::kDuplicatePayment, e::kSchemaTooNew, e::kStorage, e::kClosed})
+    for (const char* c : {e::kNotFound, e::kIllegalTransition, e::kIdempotencyConflict, e::kInvalidArgument,
+                          e::kUnknownOrder, e::kUnknownRegister, e::kOrderClosed, e::kOrderHasReceipts, e::kOrderBusy,
+                          e::kBelowPrepaid, e::kDuplicatePayment, e::kSchemaTooNew, e::kStorage, e::kClosed})
         if (code == c) return true;
     return false;
-}
-
-// Planner codes that are the caller's mistake about what exists or when, not about sums.
-int planner_status(const std::string& code) {
-    if (code == "unknown_order" || code == "unknown_sku") return 404;
-    if (code == "order_not_open" || code == "order_not_delivered" || code == "busy" || code == "entity_changed")
-        return 409;
-    return 422;
 }
 
 }  // namespace
@@ -40,13 +32,11 @@ HttpResponse ledger_error(const ledger::LedgerError& e) {
         if (code == "busy") res.headers["Retry-After"] = "1";
         return res;
     }
-    if (code == ledger::errc::kNotFound) return error_response(404, code, e.what());
-    if (code == ledger::errc::kIdempotencyConflict)
-        return error_response(409, code, "this Idempotency-Key was used with a different request");
-    if (code == ledger::errc::kOrderClosed) return error_response(409, code, e.what());
-    if (code == ledger::errc::kUnknownOrder) return error_response(404, code, e.what());
-    if (code == ledger::errc::kInvalidArgument) return error_response(422, code, e.what());
-    if (code == ledger::errc::kDuplicatePayment) return error_response(409, code, e.what());
+    if (const int status = status_for(code); status < 500) {
+        if (code == ledger::errc::kIdempotencyConflict)
+            return error_response(status, code, "this Idempotency-Key was used with a different request");
+        return error_response(status, code, e.what());
+    }
     log::get("api")->error("ledger: {}", e.what());
     return error_response(500, "ledger_error", "the ledger failed; the request was not applied");
 }
@@ -60,8 +50,11 @@ HttpResponse error_from(std::exception_ptr error) {
     }
 }
 
-bool may_see(const Principal& who, const ledger::ReceiptRecord& r) {
-    return who.role != Role::Courier || r.created_by == who.name;
+Scope scope_of(Service& service, const HttpRequest& req) {
+    std::vector<std::string> registers;
+    for (auto* w : service.pool().workers()) registers.push_back(w->register_id());
+    auto& pool = service.pool();
+    return Scope(principal_of(req), registers, [&pool](const std::string& id) { return pool.entity_of(id); });
 }
 
 ledger::ReceiptId receipt_id_of(const HttpRequest& req) {
@@ -77,8 +70,22 @@ ledger::ReceiptId receipt_id_of(const HttpRequest& req) {
 
 ledger::ReceiptRecord visible_receipt(Service& service, const HttpRequest& req, ledger::ReceiptId id) {
     auto r = service.ledger().receipt(id);
-    if (!r || !may_see(principal_of(req), *r)) throw ApiError(404, "not_found", "no receipt " + std::to_string(id));
+    if (!r || !scope_of(service, req).receipt(*r)) throw ApiError(404, "not_found", "no receipt " + std::to_string(id));
     return *r;
+}
+
+ledger::OrderView visible_order(Service& service, const HttpRequest& req, const std::string& id) {
+    auto view = [&] {
+        try {
+            return service.ledger().order_view(id);
+        } catch (const ledger::LedgerError& e) {
+            if (e.code() != ledger::errc::kNotFound) throw;
+            throw ApiError(404, "not_found", "order '" + id + "' is not known");
+        }
+    }();
+    if (!scope_of(service, req).order(view.facts.order))
+        throw ApiError(404, "not_found", "order '" + id + "' is not known");
+    return view;
 }
 
 }  // namespace kassa::api

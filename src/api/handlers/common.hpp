@@ -1,9 +1,10 @@
 // What every handler file shares: turning the caller's mistakes and ledger faults into JSON errors,
-// and who may see which receipt.
+// and who may see which receipt or order.
 #pragma once
 
 #include <exception>
 
+#include "api/authz.hpp"
 #include "api/http.hpp"
 #include "api/json_io.hpp"
 #include "ledger/ledger.hpp"
@@ -28,18 +29,21 @@ HttpResponse guarded(F&& body) {
     }
 }
 
+// The caller's reach (api/authz.hpp) over the configured registers.
+Scope scope_of(Service& service, const HttpRequest& req);
+
 // The answer for an error handed over as an exception_ptr (deferred handlers); other exceptions
 // are rethrown.
 HttpResponse error_from(std::exception_ptr error);
 
-// Couriers see only the receipts their own token made.
-bool may_see(const Principal& who, const ledger::ReceiptRecord& r);
-
 // The {id} of a receipt route; 404 when it is not a number.
 ledger::ReceiptId receipt_id_of(const HttpRequest& req);
 
-// The receipt if it exists and the caller may see it; 404 (not 403) otherwise, so a courier cannot
+// The receipt if it exists and the caller may see it; 404 (not 403) otherwise, so a token cannot
 // learn which receipts exist.
 ledger::ReceiptRecord visible_receipt(Service& service, const HttpRequest& req, ledger::ReceiptId id);
+
+// The order if it exists and its current legal entity is in the caller's reach; 404 otherwise.
+ledger::OrderView visible_order(Service& service, const HttpRequest& req, const std::string& id);
 
 }  // namespace kassa::api

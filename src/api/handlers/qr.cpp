@@ -66,10 +66,8 @@ void add_qr_routes(Router& router, Service& service) {
                "A payment QR code for what the order owes or ?amount=: ?kind=gost|sbp, ?format=png|svg|json",
                {"cashier", "courier"}, [&service](HttpRequest& req) {
                    return guarded([&] {
-                       const auto view = service.ledger().order_view(req.params.at("id"));
+                       const auto view = visible_order(service, req, req.params.at("id"));
                        const auto& order = view.facts.order;
-                       if (!principal_of(req).may_use_entity(order.entity_inn))
-                           throw ApiError(404, "not_found", "order '" + order.id + "' is not known");
                        fiscal::Kopecks amount = view.owed;
                        if (auto given = query(req, "amount"); !given.empty()) {
                            try {

@@ -31,7 +31,7 @@ int availability_rank(WorkerState state) {
 }  // namespace
 
 void RegisterPool::add(std::string entity_inn, std::unique_ptr<RegisterWorker> worker) {
-    entries_.push_back(Entry{std::move(entity_inn), std::move(worker)});
+    entries_.push_back(Entry{std::move(entity_inn), std::move(worker), std::make_unique<std::atomic<int>>(0)});
 }
 
 Result<std::string> RegisterPool::pick(const std::string& entity_inn, const std::vector<std::string>& allowed) const {
@@ -40,8 +40,13 @@ Result<std::string> RegisterPool::pick(const std::string& entity_inn, const std:
     for (const auto& e : entries_) {
         if (e.entity_inn != entity_inn) continue;
         if (!allowed.empty() && std::ranges::find(allowed, e.worker->register_id()) == allowed.end()) continue;
-        const auto snap = e.worker->snapshot();
-        const std::pair<int, std::size_t> key{availability_rank(snap.state), snap.queue_depth};
+        const auto [state, depth] = e.worker->load();
+        // Idle and busy registers both print now; among them the least loaded wins, counting the
+        // receipts picked for it that are still being committed (many requests arrive at once).
+        const int rank = state == WorkerState::Idle ? 0 : availability_rank(state);
+        const std::size_t load = depth + static_cast<std::size_t>(e.reserved->load()) +
+                                 (state == WorkerState::Busy ? 1 : 0);
+        const std::pair<int, std::size_t> key{rank <= 1 ? 0 : rank, load};
         if (!best || key < best_key) {
             best = &e;
             best_key = key;
@@ -49,7 +54,16 @@ Result<std::string> RegisterPool::pick(const std::string& entity_inn, const std:
     }
     if (!best)
         return fail("no_register", "no register of legal entity " + entity_inn + " is configured for this caller");
+    best->reserved->fetch_add(1);
     return best->worker->register_id();
+}
+
+void RegisterPool::release(const std::string& register_id) const {
+    for (const auto& e : entries_)
+        if (e.worker->register_id() == register_id) {
+            e.reserved->fetch_sub(1);
+            return;
+        }
 }
 
 RegisterWorker* RegisterPool::find(const std::string& register_id) const {

@@ -3,6 +3,7 @@
 // offline, stopped or waiting for an operator are used only when the entity has nothing better.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -18,8 +19,10 @@ class RegisterPool {
     void add(std::string entity_inn, std::unique_ptr<RegisterWorker> worker);
 
     // The register for new receipts of an entity; `allowed` (when not empty) limits the choice
-    // (a token bound to registers). Errors: no_register.
+    // (a token bound to registers). Errors: no_register. A register picked counts as loaded by one
+    // more receipt until release(register) is called (when its receipts are queued, or refused).
     Result<std::string> pick(const std::string& entity_inn, const std::vector<std::string>& allowed = {}) const;
+    void release(const std::string& register_id) const;
 
     RegisterWorker* find(const std::string& register_id) const;
     // The entity a register belongs to (empty when unknown).
@@ -39,6 +42,7 @@ class RegisterPool {
     struct Entry {
         std::string entity_inn;
         std::unique_ptr<RegisterWorker> worker;
+        std::unique_ptr<std::atomic<int>> reserved;  // picked, not yet queued
     };
     std::vector<Entry> entries_;
 };

@@ -702,6 +702,11 @@ WorkerSnapshot RegisterWorker::snapshot() const {
     return impl_->snap;
 }
 
+std::pair<WorkerState, std::size_t> RegisterWorker::load() const {
+    std::lock_guard lock(impl_->mutex);
+    return {impl_->snap.state, impl_->snap.queue_depth};
+}
+
 const std::string& RegisterWorker::register_id() const { return impl_->options.register_id; }
 
 }  // namespace kassa::drivers

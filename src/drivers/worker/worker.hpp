@@ -128,6 +128,8 @@ class RegisterWorker {
     std::future<DeviceStatusResult> run(std::function<DeviceStatusResult(FiscalDevice&)> command);
 
     WorkerSnapshot snapshot() const;
+    // Just the state and queue depth: cheap, for choosing a register.
+    std::pair<WorkerState, std::size_t> load() const;
     const std::string& register_id() const;
 
   private:

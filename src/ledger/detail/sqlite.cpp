@@ -31,18 +31,51 @@ Db::Db(const std::string& path, Mode mode, int busy_timeout_ms) {
 }
 
 Db::~Db() {
+    drop_cache();
     // close_v2 defers the close until every statement is finalized; never throws.
     if (db_ != nullptr) sqlite3_close_v2(db_);
 }
 
-Db::Db(Db&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+Db::Db(Db&& other) noexcept : db_(std::exchange(other.db_, nullptr)), cache_(std::move(other.cache_)) {
+    other.cache_.clear();
+}
 
 Db& Db::operator=(Db&& other) noexcept {
     if (this != &other) {
+        drop_cache();
         if (db_ != nullptr) sqlite3_close_v2(db_);
         db_ = std::exchange(other.db_, nullptr);
+        cache_ = std::move(other.cache_);
+        other.cache_.clear();
     }
     return *this;
+}
+
+namespace {
+constexpr std::size_t kMaxCachedStatements = 128;  // the ledger's fixed statements fit many times over
+}
+
+sqlite3_stmt* Db::take_cached(const std::string& sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) return nullptr;
+    sqlite3_stmt* stmt = it->second;
+    cache_.erase(it);
+    return stmt;
+}
+
+void Db::give_back(std::string sql, sqlite3_stmt* stmt) {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    if (cache_.size() >= kMaxCachedStatements || cache_.contains(sql)) {
+        sqlite3_finalize(stmt);
+        return;
+    }
+    cache_.emplace(std::move(sql), stmt);
+}
+
+void Db::drop_cache() {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    cache_.clear();
 }
 
 void Db::exec(std::string_view sql) {
@@ -84,12 +117,17 @@ void Db::backup_to(const std::string& path) {
     check(dest.db_, finish, "backup finish");
 }
 
-Stmt::Stmt(Db& db, std::string_view sql) : db_(&db) {
-    const int rc = sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
+Stmt::Stmt(Db& db, std::string_view sql) : db_(&db), sql_(sql) {
+    stmt_ = db.take_cached(sql_);
+    if (stmt_ != nullptr) return;
+    const int rc = sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                      &stmt_, nullptr);
     check(db.handle(), rc, "prepare");
 }
 
-Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+Stmt::~Stmt() {
+    if (stmt_ != nullptr) db_->give_back(std::move(sql_), stmt_);
+}
 
 Stmt& Stmt::bind(int index, std::int64_t value) {
     check(db_->handle(), sqlite3_bind_int64(stmt_, index, value), "bind");
@@ -145,7 +183,7 @@ std::optional<std::string> Stmt::get_opt_text(int column) const {
 }
 
 Transaction::Transaction(Db& db, Kind kind) : db_(db) {
-    db_.exec(kind == Kind::Immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+    Stmt(db_, kind == Kind::Immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED").run();
 }
 
 Transaction::~Transaction() {
@@ -155,11 +193,13 @@ Transaction::~Transaction() {
 }
 
 void Transaction::commit() {
-    db_.exec("COMMIT");
+    Stmt(db_, "COMMIT").run();
     done_ = true;
 }
 
-Savepoint::Savepoint(Db& db, std::string name) : db_(db), name_(std::move(name)) { db_.exec("SAVEPOINT " + name_); }
+Savepoint::Savepoint(Db& db, std::string name) : db_(db), name_(std::move(name)) {
+    Stmt(db_, "SAVEPOINT " + name_).run();
+}
 
 Savepoint::~Savepoint() {
     if (done_ || !db_.in_transaction()) return;
@@ -168,7 +208,7 @@ Savepoint::~Savepoint() {
 }
 
 void Savepoint::release() {
-    db_.exec("RELEASE " + name_);
+    Stmt(db_, "RELEASE " + name_).run();
     done_ = true;
 }
 

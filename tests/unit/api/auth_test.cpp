@@ -79,6 +79,29 @@ TEST_F(AuthTest, WrongRoleIs403AndAdminPassesEverything) {
     EXPECT_EQ(router.route(admin).body, "boss");
 }
 
+TEST_F(AuthTest, PrecheckDecidesFromTheHeadersAloneAndAuditsTheRefusal) {
+    std::vector<int> observed;
+    router.set_observer([&](const HttpRequest&, const HttpResponse& res, std::function<void()> then) {
+        observed.push_back(res.status);
+        then();
+    });
+    auto stranger = with_token("POST", "/v1/deliveries", "guess");
+    const auto refused = router.precheck(stranger);
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->status, 401);
+    auto courier = with_token("POST", "/v1/shifts/close", "courier-secret");
+    EXPECT_EQ(router.precheck(courier).value().status, 403);
+    EXPECT_EQ(observed, (std::vector<int>{401, 403}));
+    // An allowed caller passes and nothing is observed until the request is handled.
+    auto cashier = with_token("POST", "/v1/shifts/close", "cashier-secret");
+    EXPECT_FALSE(router.precheck(cashier).has_value());
+    auto open = with_token("GET", "/v1/health", "");
+    EXPECT_FALSE(router.precheck(open).has_value());
+    EXPECT_EQ(observed.size(), 2u);
+    auto nowhere = with_token("GET", "/v1/nowhere", "");
+    EXPECT_EQ(router.precheck(nowhere).value().status, 404);
+}
+
 TEST_F(AuthTest, SchemeIsCaseInsensitive) {
     HttpRequest r;
     r.method = "POST";

@@ -27,6 +27,7 @@ TEST(Config, ReadsEveryKey) {
 [server]
 listen = "127.0.0.1:9090"
 body_limit_bytes = 2048
+inflight_body_limit_bytes = 4096
 header_limit_bytes = 4096
 read_timeout_seconds = 5
 io_threads = 3
@@ -64,6 +65,7 @@ entity_inn = "7701234567"
     ASSERT_TRUE(c) << c.error().message;
     EXPECT_EQ(c->server.listen, "127.0.0.1:9090");
     EXPECT_EQ(c->server.body_limit_bytes, 2048u);
+    EXPECT_EQ(c->server.inflight_body_limit_bytes, 4096u);
     EXPECT_EQ(c->server.header_limit_bytes, 4096u);
     EXPECT_EQ(c->server.read_timeout, std::chrono::seconds(5));
     EXPECT_EQ(c->server.io_threads, 3);

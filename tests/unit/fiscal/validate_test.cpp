@@ -222,13 +222,25 @@ TEST(FiscalValidate, OrderLines) {
     for (auto breaks : std::vector<std::function<void(OrderLine&)>>{
              [](OrderLine& x) { x.price = Kopecks{-100}; }, [](OrderLine& x) { x.quantity = Quantity{}; },
              [](OrderLine& x) { x.sku.clear(); }, [](OrderLine& x) { x.name.clear(); },
-             [](OrderLine& x) { x.subject = 40; }, [](OrderLine& x) { x.price = Kopecks{10'000'000'000}; }}) {
+             [](OrderLine& x) { x.subject = 40; }, [](OrderLine& x) { x.price = Kopecks{10'000'000'000}; },
+             // 0.000001 × 1.00 rounds to 0 kopecks: a line no register prints.
+             [](OrderLine& x) { x.quantity = Quantity::from_micro(1); }}) {
         OrderLine x = l;
         breaks(x);
         EXPECT_EQ(validate_order_line(x).error().code, "invalid_line");
     }
     Order o{"1", "C1", "", {l, l}};
     EXPECT_EQ(validate_order(o).error().code, "invalid_line");  // the same sku twice
+}
+
+TEST(FiscalValidate, AReceiptLineOfZeroKopecksIsRefused) {
+    auto r = valid_receipt();
+    r.lines.push_back(r.lines[0]);
+    r.lines.back().quantity = Quantity::from_micro(1);
+    r.lines.back().price = Kopecks{100};
+    r.lines.back().amount = Kopecks{0};
+    r.lines.back().vat = Kopecks{0};
+    EXPECT_EQ(validate_receipt(r).error().code, "invalid_line");
 }
 
 }  // namespace

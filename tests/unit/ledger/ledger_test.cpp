@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "ledger/detail/sqlite.hpp"
@@ -353,6 +354,61 @@ TEST_F(LedgerTest, OpenOrderOwesWhatIsNotPrepaid) {
     EXPECT_EQ(view.facts.prepaid, Kopecks{300000});
     EXPECT_EQ(view.owed, Kopecks{700000});
     EXPECT_EQ(view.delivered, Kopecks{0});
+}
+
+TEST_F(LedgerTest, AnOrderWithReceiptsKeepsItsEntityAndCustomer) {
+    ledger_->upsert_entity({"7800000000", "OOO Other"});
+    // Without receipts an open order may still move.
+    auto moved = order_123();
+    moved.entity_inn = "7800000000";
+    ledger_->upsert_order(moved);
+    ledger_->upsert_order(order_123());
+    const auto id = store("k", {prepayment(300000)}).receipts[0];
+    // A receipt only planned already pins them: its money goes to this entity's FN.
+    EXPECT_EQ(error_code([&] { ledger_->upsert_order(moved); }), "order_has_receipts");
+    auto other_customer = order_123();
+    other_customer.customer = "C2";
+    EXPECT_EQ(error_code([&] { ledger_->upsert_order(other_customer); }), "order_has_receipts");
+    ledger_->mark_sending(id);
+    ledger_->mark_failed(id, "refused");
+    EXPECT_EQ(error_code([&] { ledger_->upsert_order(moved); }), "order_has_receipts");
+    const auto facts = ledger_->order_facts("123");
+    EXPECT_EQ(facts.order.entity_inn, "7700000000");
+    EXPECT_EQ(facts.order.customer, "C1");
+}
+
+TEST_F(LedgerTest, LinesOfAPrepaidOrderCannotDropBelowThePrepayment) {
+    const auto id = store("k", {prepayment(300000)}).receipts[0];
+    auto cheaper = order_123();
+    cheaper.lines.pop_back();                        // 3 000.00 left of 10 000.00
+    cheaper.lines[0].quantity = Quantity::whole(1);  // 1 500.00
+    // While the prepayment is being printed the lines stay as they are.
+    EXPECT_EQ(error_code([&] { ledger_->upsert_order(cheaper); }), "order_busy");
+    ledger_->upsert_order(order_123());  // the same lines are no change
+    ledger_->mark_sending(id);
+    ledger_->mark_confirmed(id, fiscal_result(1));
+    EXPECT_EQ(error_code([&] { ledger_->upsert_order(cheaper); }), "below_prepaid");
+    EXPECT_EQ(ledger_->order_facts("123").order.lines, order_123().lines);
+    cheaper.lines[0].quantity = Quantity::whole(2);  // exactly what is prepaid: allowed
+    ledger_->upsert_order(cheaper);
+    EXPECT_EQ(ledger_->order_view("123").total, Kopecks{300000});
+}
+
+TEST_F(LedgerTest, CustomerEntitiesComeFromOrdersAndReceipts) {
+    EXPECT_EQ(ledger_->customer_entities("C1"), std::vector<std::string>{"7700000000"});
+    EXPECT_TRUE(ledger_->customer_entities("nobody").empty());
+    store("adv", {advance("C9", 100)});
+    EXPECT_EQ(ledger_->customer_entities("C9"), std::vector<std::string>{"7700000000"});
+}
+
+TEST_F(LedgerTest, TheFilesAreTheOwnersOnly) {
+    ledger_->audit(AuditRecord{.actor = "t", .action = "write", .subject = "", .address = "", .detail = ""});
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        const auto perms = std::filesystem::status(file_.path() + suffix).permissions();
+        EXPECT_EQ(perms & std::filesystem::perms::all,
+                  std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
+            << suffix;
+    }
 }
 
 TEST_F(LedgerTest, ReceiptsAreListedByStateRegisterOrderAndTime) {

@@ -1,0 +1,106 @@
+// What the API refuses while reading a request: ids outside the safe set, dates that are not days
+// of the calendar, and (through the router) path parameters.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "api/json_io.hpp"
+#include "api/router.hpp"
+
+namespace kassa::api {
+namespace {
+
+boost::json::object obj(std::string_view text) { return boost::json::parse(text).as_object(); }
+
+template <class F>
+std::pair<int, std::string> refusal(F f) {
+    try {
+        f();
+    } catch (const ApiError& e) {
+        return {e.status(), e.code()};
+    }
+    return {0, "accepted"};
+}
+
+HttpRequest get(std::string target) {
+    HttpRequest req;
+    req.method = "GET";
+    req.target = std::move(target);
+    split_target(req.target, req.path, req.query);
+    return req;
+}
+
+TEST(SafeId, AcceptsTheDocumentedSetOnly) {
+    EXPECT_TRUE(is_safe_id("A-z_0.9:x"));
+    EXPECT_TRUE(is_safe_id(std::string(64, 'a')));
+    EXPECT_FALSE(is_safe_id(""));
+    EXPECT_FALSE(is_safe_id(std::string(65, 'a')));
+    for (std::string bad : {"a/b", "a b", "a%2Fb", "\xFF\xFE", "заказ", "a\nb", "a?b", "a#b", "a\"b"})
+        EXPECT_FALSE(is_safe_id(bad)) << bad;
+}
+
+TEST(ReadOrder, IdsOutsideTheSafeSetAre400InvalidId) {
+    const auto line = R"({"sku":"A","name":"A","qty":"1","price":100,"vat":"vat22"})";
+    EXPECT_EQ(
+        refusal([&] { read_order(obj(std::string(R"({"id":"a/b","customer":"C","lines":[)") + line + "]}"), ""); }),
+        std::make_pair(400, std::string("invalid_id")));
+    EXPECT_EQ(refusal([&] { read_order(obj(std::string(R"({"customer":"C 1","lines":[)") + line + "]}"), "O1"); }),
+              std::make_pair(400, std::string("invalid_id")));
+    EXPECT_EQ(refusal([&] { read_order(obj(std::string(R"({"customer":"C1","lines":[)") + line + "]}"), "O1"); }),
+              std::make_pair(0, std::string("accepted")));
+}
+
+TEST(ReadPayment, AllocatedOrderAndRegisterMustBeSafeIds) {
+    EXPECT_EQ(
+        refusal([] { read_payment(obj(R"({"customer":"C1","cash":1,"allocate":[{"order":"x/y","amount":1}]})")); }),
+        std::make_pair(400, std::string("invalid_id")));
+    EXPECT_EQ(refusal([] { read_payment(obj(R"({"customer":"C1","cash":1,"register":"../etc"})")); }),
+              std::make_pair(400, std::string("invalid_id")));
+}
+
+std::string correction(std::string_view date) {
+    return std::string(R"({"correction":{"type":"self","date":")") + std::string(date) +
+           R"("},"correct":{"lines":[],"total":0},"orders":["O-1"]})";
+}
+
+TEST(ReadCorrection, DatesMustBeDaysOfTheCalendar) {
+    for (auto bad : {"2024-02-31", "2023-02-29", "2026-04-31", "2026-13-01", "2026-00-10", "2026-01-00", "1999-12-31",
+                     "2026-1-011", "20260101xx", "+026-01-01"})
+        EXPECT_EQ(refusal([&] { read_correction(obj(correction(bad))); }).second, "invalid_field") << bad;
+    const auto leap = read_correction(obj(correction("2024-02-29")));
+    EXPECT_EQ(std::get<fiscal::CorrectionEvent>(leap.event).correction.date_unix, 1709164800);  // 2024-02-29 00:00Z
+    EXPECT_EQ(
+        refusal([] {
+            read_correction(obj(
+                R"({"correction":{"type":"self","date":"2024-02-01"},"correct":{"lines":[],"total":0},"orders":["a b"]})"));
+        }),
+        std::make_pair(400, std::string("invalid_id")));
+}
+
+TEST(Router, PathParametersOutsideTheSafeSetAre400) {
+    Router router;
+    router.add("GET", "/v1/orders/{id}", "", [](HttpRequest&) { return HttpResponse{}; });
+    auto req = get("/v1/orders/%FF%FE");
+    auto res = router.route(req);
+    EXPECT_EQ(res.status, 400);
+    EXPECT_EQ(boost::json::parse(res.body).as_object().at("code"), "invalid_id");
+    // The refusal is decided before any body: precheck says the same.
+    auto again = get("/v1/orders/%FF%FE");
+    ASSERT_TRUE(router.precheck(again).has_value());
+    EXPECT_EQ(router.precheck(again)->status, 400);
+}
+
+TEST(Router, AnUnknownPathWithBadBytesStillAnswersValidJson) {
+    Router router;
+    auto req = get("/v1/%FF%FE");
+    const auto res = router.route(req);
+    EXPECT_EQ(res.status, 404);
+    boost::system::error_code ec;
+    boost::json::parse(res.body, ec);
+    EXPECT_FALSE(ec) << res.body;
+    // Boost.JSON accepts raw bytes in strings, so check the body itself is ASCII.
+    for (unsigned char c : res.body) EXPECT_LT(c, 0x80);
+}
+
+}  // namespace
+}  // namespace kassa::api
