@@ -92,7 +92,8 @@ TEST_F(StaticFiles, NothingOutsideTheRootIsReachable) {
           "/assets/a%00b.js", "/assets/a%5c..%5csecret.txt", "/assets/missing.js", "/office/../secret.txt",
           "/assets/../../secret.txt"}) {
         const auto res = get(target);
-        EXPECT_EQ(res.status, 404) << target;
+        // 404 from this handler, or 400 invalid_id when the router refuses the name before it.
+        EXPECT_TRUE(res.status == 404 || res.status == 400) << target << ": " << res.status;
         EXPECT_EQ(res.body.find("SECRET"), std::string::npos) << target;
     }
 }
