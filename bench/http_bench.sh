@@ -58,6 +58,10 @@ run() {  # name path
     KASSA_TOKEN=$token KASSA_PATH="$2" KASSA_RUN="$1" wrk -t2 -c32 -d"${secs}s" --timeout 30s -s bench/http/payments.lua "$url" \
         | grep '^RESULT' | sed "s/^RESULT/$1/"
 }
+# PERF=1: a CPU profile of kassad during the accepted run (perf from linux-perf), in $build/bench-perf.data.
+if [ "${PERF:-0}" = 1 ]; then
+    perf record -F 499 -g -e cpu-clock -o "$build/bench-perf.data" -p "$kassad_pid" -- sleep "$secs" >/dev/null 2>&1 &
+fi
 accepted=$(run accepted "/v1/payments")
 echo "$accepted"
 # Let the registers drain what was accepted before measuring confirmed answers.

@@ -145,6 +145,16 @@ FnResult<const ArchivedDocument*> EmulatedFn::close_shift(std::span<const std::u
     return write(form::kShiftClose, std::move(body), false, 0, 0);
 }
 
+FnResult<const ArchivedDocument*> EmulatedFn::settlement_report(std::span<const std::uint8_t> tags) {
+    if (!fiscal::decode_tlvs(tags)) return refuse(error::kFormat, "malformed TLV");
+    Bytes body(tags.begin(), tags.end());
+    fiscal::TlvWriter c;
+    put_u32(c, 1097, static_cast<std::uint32_t>(state_.ofd_unsent()));
+    if (const auto* d = state_.ofd_oldest_unsent()) c.put_unixtime(1098, static_cast<std::uint32_t>(d->unix_time));
+    body.insert(body.end(), c.bytes().begin(), c.bytes().end());
+    return write(form::kSettlementReport, std::move(body), false, 0, 0);
+}
+
 FnResult<const ArchivedDocument*> EmulatedFn::receipt(bool correction, std::span<const std::uint8_t> tlv, bool strict) {
     if (!state_.shift_open) return refuse(error::kWrongState, "the shift is closed");
     if (shift_expired()) return refuse(error::kShiftOver24h, "the shift is over 24 h");

@@ -57,6 +57,7 @@ inline constexpr std::uint8_t kShiftOpen = 2;
 inline constexpr std::uint8_t kReceipt = 3;
 inline constexpr std::uint8_t kCorrectionReceipt = 31;
 inline constexpr std::uint8_t kShiftClose = 5;
+inline constexpr std::uint8_t kSettlementReport = 21;
 }  // namespace form
 
 inline constexpr std::int64_t kShiftLimitSeconds = 24 * 3600;       // §1.9
@@ -76,6 +77,10 @@ class EmulatedFn {
     FnResult<const ArchivedDocument*> open_shift(std::span<const std::uint8_t> tags);
     // Shift-close report (form 5) with the shift counters and FN flags. Allowed in an expired shift.
     FnResult<const ArchivedDocument*> close_shift(std::span<const std::uint8_t> tags);
+
+    // Report on the state of settlements (form 21): documents waiting for an OFD ticket (1097) and
+    // the date of the oldest (1098). Allowed with the shift open or closed.
+    FnResult<const ArchivedDocument*> settlement_report(std::span<const std::uint8_t> tags);
 
     // A receipt (form 3) or correction receipt (form 31): `tlv` is the document as the KKT built it
     // (1054, 1055, the 1059 lines, the payments, 1020 and the user's tags, in any order). Format-

@@ -63,6 +63,10 @@ Result<FnState> FnState::load(const std::string& path) {
         s.secret_hex = json::value_to<std::string>(o.at("secret"));
         s.ffd_version = static_cast<std::uint8_t>(o.at("ffd").to_number<int>());
         s.tax_systems = static_cast<std::uint8_t>(o.at("tax_systems").to_number<int>());
+        s.settlement_address.clear();  // older files registered none
+        s.settlement_place.clear();
+        if (const auto* a = o.if_contains("settlement_address")) s.settlement_address = json::value_to<std::string>(*a);
+        if (const auto* p = o.if_contains("settlement_place")) s.settlement_place = json::value_to<std::string>(*p);
         s.fn_expiry_unix = o.at("fn_expiry").to_number<std::int64_t>();
         s.last_fd = o.at("last_fd").to_number<std::uint32_t>();
         s.shift_open = o.at("shift_open").as_bool();
@@ -102,6 +106,8 @@ Status FnState::save(const std::string& path) const {
     o["secret"] = secret_hex;
     o["ffd"] = ffd_version;
     o["tax_systems"] = tax_systems;
+    o["settlement_address"] = settlement_address;
+    o["settlement_place"] = settlement_place;
     o["fn_expiry"] = fn_expiry_unix;
     o["last_fd"] = last_fd;
     o["shift_open"] = shift_open;

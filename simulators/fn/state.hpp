@@ -31,6 +31,10 @@ struct FnState {
     std::string secret_hex;           // per-FN HMAC key
     std::uint8_t ffd_version = 4;     // 1209: 4 = FFD 1.2
     std::uint8_t tax_systems = 0x3F;  // 1062 bitmask of registered systems
+    // 1009 / 1187 of the registration report: the KKT puts them in a receipt whose host sent none
+    // (empty = not registered: such receipts fail the FN's format-logical control).
+    std::string settlement_address = "г. Москва, ул. Примерная, д. 1";
+    std::string settlement_place = "Офис";
     std::int64_t fn_expiry_unix = 0;  // 00:00 UTC of the expiry day
 
     std::uint32_t last_fd = 0;

@@ -99,6 +99,15 @@ void add_operator_name(Bytes& tags, std::uint8_t op_no) {
     tags.insert(tags.end(), w.bytes().begin(), w.bytes().end());
 }
 
+// ... and the settlement address and place it was registered with (1009, 1187), unless the host
+// sent its own (a courier's address) or none were registered (then the FN refuses the receipt).
+void add_registered_place(Bytes& tags, const FnState& fn) {
+    fiscal::TlvWriter w;
+    if (!has_tag(tags, 1009) && !fn.settlement_address.empty()) (void)w.put_string(1009, fn.settlement_address);
+    if (!has_tag(tags, 1187) && !fn.settlement_place.empty()) (void)w.put_string(1187, fn.settlement_place);
+    tags.insert(tags.end(), w.bytes().begin(), w.bytes().end());
+}
+
 sh::DateTime date_time_of(std::int64_t unix) {
     return sh::DateTime::from(std::chrono::system_clock::time_point{std::chrono::seconds{unix}});
 }
@@ -211,6 +220,10 @@ Bytes SimDevice::dispatch(const sh::Request& req, bool& power_cut) {
         }
         case cmd::kBeep:  // 13h (§1.8)
             return answer(code, 0, op_answer);
+        case cmd::kReadExchangeParams: {  // 15h: port 1 → speed code 1, byte timeout 1 (§1.1 speed codes)
+            if (req.data.size() != 5) return answer(code, err::kBadLength);
+            return answer(code, 0, Bytes{6, 100});  // 6 = 115 200 baud; 100 ms between bytes
+        }
         case cmd::kReadTable: {  // 1Fh (§1.8 tables of §1.6, §1.8.2)
             if (!is_admin(*pwd)) return answer(code, err::kWrongPassword);
             auto t = sh::ReadTableRequest::decode(req.data);
@@ -408,6 +421,42 @@ Bytes SimDevice::dispatch(const sh::Request& req, bool& power_cut) {
             s.last_fd_number = fn().last_fd;
             return answer(code, 0, s.encode());
         }
+        case cmd::kBeginSettlementReport:  // FF37h, FF0Ch tags, FF38h (§1.8)
+            if (receipt_) return answer(code, err::kReceiptOpen);
+            shift_step_ = ShiftStep::Settlement;
+            shift_tags_.clear();
+            return answer(code, 0);
+        case cmd::kSettlementReport: {  // FF38h: the FN's report on the state of settlements
+            if (shift_step_ != ShiftStep::Settlement) return answer(code, err::kFnWrongState);
+            if (auto e = print_refused()) return answer(code, *e);
+            shift_step_ = ShiftStep::None;
+            Bytes tags = shift_tags_;
+            add_operator_name(tags, *op_no);
+            sh::SettlementReportAnswer a;  // the same counts as the report's 1097/1098
+            a.unconfirmed = static_cast<std::uint32_t>(fn().ofd_unsent());
+            a.first_unconfirmed = sh::FnExpiry{2000, 0, 0};
+            if (const auto* first = fn().ofd_oldest_unsent()) {
+                const auto dt = date_time_of(first->unix_time);
+                a.first_unconfirmed = sh::FnExpiry{dt.year, dt.month, dt.day};
+            }
+            auto doc = fn_.settlement_report(tags);
+            if (!doc) return answer(code, doc.error().code);
+            printed("settlement report FD " + std::to_string((*doc)->number));
+            a.fd_number = (*doc)->number;
+            a.fiscal_sign = (*doc)->fiscal_sign;
+            a.date_time = date_time_of((*doc)->unix_time);
+            return answer(code, 0, a.encode());
+        }
+        case cmd::kCancelFnDocument:  // FF08h cancel the document open in the FN (§1.8.2 step 5)
+            if (!receipt_) return answer(code, err::kFnWrongState);
+            receipt_.reset();
+            tape_.push_back("receipt cancelled");
+            return answer(code, 0);
+        case cmd::kUnconfirmedCount: {  // FF3Fh documents without an OFD ticket (§1.8)
+            Bytes n;
+            sh::Writer(n).le(fn().ofd_unsent(), 2);
+            return answer(code, 0, std::move(n));
+        }
         case cmd::kFnNumber:
             return answer(code, 0, sh::FnNumber{fn().fn_serial}.encode());
         case cmd::kFnExpiry: {
@@ -577,6 +626,7 @@ std::expected<SimDevice::Closed, std::uint8_t> SimDevice::close_receipt(const st
     Bytes body = w.take();
     Bytes tags = receipt_->tags;
     add_operator_name(tags, receipt_->operator_number);
+    add_registered_place(tags, fn());
     body.insert(body.end(), tags.begin(), tags.end());
     for (const auto& line : receipt_->lines) {
         fiscal::TlvWriter item;

@@ -64,7 +64,7 @@ class SimDevice {
         Bytes pending_line_tags;  // FF4D before FF46 ("cash-core" order)
         std::uint64_t total = 0;
     };
-    enum class ShiftStep : std::uint8_t { None, Opening, Closing, Correction };
+    enum class ShiftStep : std::uint8_t { None, Opening, Closing, Correction, Settlement };
     struct Closed {
         std::uint64_t change = 0;
         const ArchivedDocument* doc = nullptr;

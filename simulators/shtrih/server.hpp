@@ -1,81 +1,27 @@
-// The Shtrih simulator as an object: serves one register on a pty (posix_openpt; the slave path is
-// the device a driver opens as serial://<path>) or on a TCP port on loopback (port 0: the system
-// picks one). kassad's composition root can start it as the embedded default register; kassa-sim
-// wraps it as a binary. One I/O thread; the FN state file is written after every fiscal document.
+// The Shtrih simulator as an object: the shared simulator server (simulators/fn/server.hpp) with
+// the Shtrih link protocol (link.hpp) over the Shtrih device (device.hpp), its faults and its
+// answer latency.
 #pragma once
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <memory>
-#include <mutex>
-#include <string>
-#include <thread>
 
-#include "common/clock.hpp"
-#include "common/result.hpp"
-#include "simulators/fn/state.hpp"
+#include "simulators/fn/server.hpp"
 #include "simulators/shtrih/faults.hpp"
 
 namespace kassa::sim {
 
-struct SimulatorConfig {
-    enum class Endpoint : std::uint8_t { Pty, Tcp };
-    Endpoint endpoint = Endpoint::Tcp;
-    std::string host = "127.0.0.1";  // TCP: loopback only
-    std::uint16_t port = 0;          // TCP: 0 = any free port
-    std::string pty_link;            // pty: optional symlink to the slave path
-    std::string state_file;          // empty = FN in memory only; created when missing
+struct SimulatorConfig : ServerConfig {
     Faults faults;
-    unsigned baud = 0;  // > 0: model an 8N1 line of this rate (10 bits a byte) in both directions: a
-                        // byte the host sends is seen one byte time later, the device's bytes leave
-                        // no faster than the line carries them
     std::chrono::microseconds answer_latency{0};  // the device's own time to answer every command
-    const Clock* clock = nullptr;                 // wall clock of the register (shift expiry); default system
-    // Registration of a fresh FN (ignored when the state file exists): empty = defaults of FnState.
-    std::string inn;
-    std::string rnm;
-    std::string fn_serial;
-    std::uint8_t tax_systems = 0;  // 1062 bitmask; 0 = all six
 };
 
-class ShtrihSimulator {
+// The Shtrih register for Simulator: SimLink over SimDevice.
+RegisterFactory shtrih_register(Faults faults, std::chrono::microseconds answer_latency);
+
+class ShtrihSimulator final : public Simulator {
   public:
-    explicit ShtrihSimulator(SimulatorConfig config);
-    ~ShtrihSimulator();
-    ShtrihSimulator(const ShtrihSimulator&) = delete;
-    ShtrihSimulator& operator=(const ShtrihSimulator&) = delete;
-
-    // Opens the endpoint and starts serving. Returns the ready line's tail:
-    // "tcp 127.0.0.1:40123" or "pty /dev/pts/5".
-    Result<std::string> start();
-    void stop();
-
-    // The address a driver uses: "tcp://127.0.0.1:40123" or "serial:///dev/pts/5?baud=115200".
-    std::string device_uri() const;
-    // The "power cut" fault fired: the device no longer answers.
-    bool powered_off() const { return powered_off_.load(); }
-    // Blocks until stop() or a power cut.
-    void wait();
-    // What crossed the line so far (for benchmarks): bytes each way and command frames.
-    struct LineStats {
-        std::uint64_t bytes_in = 0;
-        std::uint64_t bytes_out = 0;
-        std::uint64_t frames_in = 0;
-    };
-    LineStats line_stats() const;
-    // A copy of the FN as it is now.
-    FnState fn_snapshot() const;
-    // The operator loads a paper roll (SimDevice::load_paper; kassa-sim: SIGUSR1). Thread-safe.
-    void load_paper();
-    // What the register has printed so far (service text, barcodes, document summaries).
-    std::vector<std::string> tape_snapshot() const;
-
-  private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
-    std::atomic<bool> powered_off_{false};
+    explicit ShtrihSimulator(SimulatorConfig config)
+        : Simulator(config, shtrih_register(config.faults, config.answer_latency)) {}
 };
 
 }  // namespace kassa::sim

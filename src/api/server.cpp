@@ -1,4 +1,5 @@
 #include "api/server.hpp"
+#include "common/thread_name.hpp"
 
 #include <spdlog/logger.h>
 #include <boost/asio.hpp>
@@ -448,7 +449,11 @@ Status Server::start() {
     s.handlers = std::make_unique<asio::thread_pool>(s.options.handler_threads);
     s.work.emplace(s.ioc.get_executor());
     s.do_accept();
-    for (int i = 0; i < s.options.io_threads; ++i) s.threads.emplace_back([&s] { s.ioc.run(); });
+    for (int i = 0; i < s.options.io_threads; ++i)
+        s.threads.emplace_back([&s] {
+            name_this_thread("http-io");
+            s.ioc.run();
+        });
     return ok();
 }
 

@@ -1,4 +1,5 @@
 #include "api/service.hpp"
+#include "common/thread_name.hpp"
 
 #include <spdlog/logger.h>
 
@@ -57,7 +58,10 @@ struct Service::Waiter {
 
 Service::Service(ServiceOptions options, ledger::Ledger& ledger, drivers::RegisterPool& pool, const Clock& clock)
     : options_(std::move(options)), ledger_(ledger), pool_(pool), clock_(clock) {
-    timer_ = std::thread([this] { timer_loop(); });
+    timer_ = std::thread([this] {
+        name_this_thread("api-waits");
+        timer_loop();
+    });
 }
 
 Service::~Service() {

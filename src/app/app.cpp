@@ -200,12 +200,15 @@ Status App::start() {
 
     int sim_index = 0;
     for (const auto& r : s.config.registers) {
-        std::string device_uri = r.uri;
+        auto resolved = device_uri_of(r);  // the model profile merged in (devices/*.json)
+        if (!resolved) return fail("config_invalid", "register '" + r.id + "': " + resolved.error().message);
+        std::string device_uri = *resolved;
         if (r.uri.starts_with("sim://")) {
-            // A simulated Shtrih register (the embedded default, and tests): on a loopback TCP port,
-            // or on a pty with sim://embedded?endpoint=pty. Its FN is kept beside the ledger so
+            // A simulated register of the register's family (sim://<family>; sim://embedded = the
+            // default, and tests; validate() admits only families with a simulator): on a loopback
+            // TCP port, or on a pty with ?endpoint=pty. Its FN is kept beside the ledger so
             // receipts survive restarts like on a real register, registered to the entity, with an
-            // FN serial of its own.
+            // FN serial of its own. Shtrih is the one simulated family so far.
             const auto uri = parse_uri(r.uri);
             sim::SimulatorConfig sc;
             sc.endpoint = uri && uri->param("endpoint") == "pty" ? sim::SimulatorConfig::Endpoint::Pty
@@ -218,6 +221,11 @@ Status App::start() {
             auto ready = simulator->start();
             if (!ready) return fail("simulator_failed", "register '" + r.id + "': " + ready.error().message);
             device_uri = simulator->device_uri();
+            if (!r.model.empty()) {  // the model's driver options apply to its simulator too
+                RegisterConfig simulated = r;
+                simulated.uri = device_uri;
+                if (auto with_model = device_uri_of(simulated)) device_uri = *with_model;
+            }
             logger->info("register '{}' is a simulated Shtrih register at {}", r.id, device_uri);
             s.simulators.push_back(std::move(simulator));
         }

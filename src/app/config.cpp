@@ -9,6 +9,8 @@
 
 #include "common/log.hpp"
 #include "common/uri.hpp"
+#include "drivers/profiles.hpp"
+#include "drivers/registry.hpp"
 
 namespace kassa::app {
 
@@ -241,6 +243,7 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
             TableReader t(*element.as_table(), "registers.", origin);
             KASSA_TRY(t.string("id", reg.id));
             KASSA_TRY(t.string("family", reg.family));
+            KASSA_TRY(t.string("model", reg.model));
             KASSA_TRY(t.string("uri", reg.uri));
             KASSA_TRY(t.string("entity_inn", reg.entity_inn));
             KASSA_TRY(t.string("shift_rotate_at", reg.shift_rotate_at));
@@ -295,6 +298,18 @@ std::optional<int> parse_time_of_day(std::string_view text) {
     return hours * 60 + minutes;
 }
 
+bool simulated_family(std::string_view family) { return family == "shtrih"; }
+
+Result<std::string> device_uri_of(const RegisterConfig& reg) {
+    if (reg.model.empty()) return reg.uri;
+    auto profile = drivers::find_profile(drivers::default_devices_dir(), reg.model);
+    if (!profile) return std::unexpected(profile.error());
+    if (profile->family != reg.family)
+        return fail("model_family",
+                    "model '" + reg.model + "' is a " + profile->family + " register, not " + reg.family);
+    return drivers::apply_profile(*profile, reg.uri);
+}
+
 Status validate(const Config& config) {
     if (auto hp = parse_host_port(config.server.listen); !hp)
         return fail("config_invalid", "server.listen: " + hp.error().message);
@@ -330,12 +345,23 @@ Status validate(const Config& config) {
         if (!ids.insert(reg.id).second) return fail("config_invalid", "register id '" + reg.id + "' is used twice");
         if (!reg.shift_rotate_at.empty() && !parse_time_of_day(reg.shift_rotate_at))
             return fail("config_invalid", "register '" + reg.id + "': shift_rotate_at must be HH:MM");
-        if (reg.family != "shtrih")
+        if (!drivers::find_family(reg.family))
             return fail("config_invalid", "register '" + reg.id + "': unknown family '" + reg.family + "'");
         auto uri = parse_uri(reg.uri);
         if (!uri) return fail("config_invalid", "register '" + reg.id + "': " + uri.error().message);
         if (uri->scheme != "serial" && uri->scheme != "tcp" && uri->scheme != "usb" && uri->scheme != "sim")
             return fail("config_invalid", "register '" + reg.id + "': unsupported scheme '" + uri->scheme + "'");
+        if (uri->scheme == "sim" && uri->host != "embedded" && uri->host != reg.family)
+            return fail("config_invalid", "register '" + reg.id + "': sim://" + uri->host +
+                                              " simulates another family than '" + reg.family + "'");
+        if (uri->scheme == "sim" && !simulated_family(reg.family))
+            return fail("config_invalid", "register '" + reg.id + "': no simulator for family '" + reg.family + "'");
+        auto device_uri = device_uri_of(reg);
+        if (!device_uri) return fail("config_invalid", "register '" + reg.id + "': " + device_uri.error().message);
+        if (uri->scheme != "sim") {
+            if (auto st = drivers::check_device_options(reg.family, *device_uri); !st)
+                return fail("config_invalid", "register '" + reg.id + "': " + st.error().message);
+        }
     }
     std::set<std::string> names;
     for (const auto& token : config.tokens) {

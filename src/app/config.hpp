@@ -37,8 +37,13 @@ struct LogConfig {
 
 struct RegisterConfig {
     std::string id;
-    std::string family = "shtrih";
-    std::string uri;  // serial:///dev/ttyACM0?baud=115200 | tcp://host:port | sim://embedded
+    std::string family = "shtrih";  // a family of the driver registry (src/drivers/registry.cpp)
+    // serial:///dev/ttyACM0?baud=115200 | tcp://host:port | usb://?vid=..&pid=.. | sim://<family>
+    // (sim://embedded = the default family's simulator, in-process)
+    std::string uri;
+    // A devices/<model>.json profile: its family must be this one; its line speed and driver
+    // options are merged into `uri` (drivers/profiles.hpp). Empty: no profile.
+    std::string model;
     std::string entity_inn;
     // "HH:MM" local time when a shift older than an hour is closed and reopened (quiet time);
     // empty: only before the 24-hour limit.
@@ -135,5 +140,11 @@ std::optional<int> parse_time_of_day(std::string_view text);
 
 // Checks cross-field rules (listen address, log level, unique register ids, known families, URIs).
 Status validate(const Config& config);
+
+// Families kassad can simulate in-process behind sim://<family> (simulators/<family>).
+bool simulated_family(std::string_view family);
+
+// The URI the driver opens: the register's, with its model profile merged in (devices/*.json).
+Result<std::string> device_uri_of(const RegisterConfig& reg);
 
 }  // namespace kassa::app

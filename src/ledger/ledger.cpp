@@ -591,12 +591,14 @@ std::unique_ptr<Ledger> Ledger::open(const std::string& path, Clock& clock, Ledg
     if (db.scalar_text("PRAGMA journal_mode = WAL") != "wal") {
         throw LedgerError(errc::kStorage, "cannot switch " + path + " to WAL mode");
     }
-    db.exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+    // cache_size: 8 MiB per connection (SQLite's default is 2), so the hot pages of a busy day stay
+    // in memory instead of being read again from the file and the WAL.
+    db.exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192;");
     impl->version = detail::migrate(db);
     const std::size_t readers = options.read_connections == 0 ? 1 : options.read_connections;
     for (std::size_t i = 0; i < readers; ++i) {
         auto r = std::make_unique<Db>(path, Db::Mode::ReadWrite, options.busy_timeout_ms);
-        r->exec("PRAGMA query_only = 1");
+        r->exec("PRAGMA query_only = 1; PRAGMA cache_size = -8192;");
         impl->idle.push_back(std::move(r));
     }
     impl->queue = std::make_unique<detail::WriteQueue>(db, options.max_batch);

@@ -417,7 +417,7 @@ class PaperLoadedBySignal(unittest.TestCase):
 class EverydayCommandsOfAnOutsideClient(unittest.TestCase):
     """The commands outside clients (written from Shtrih's documentation) use every day, in their
     order: FCh connect (no password), 11h, 50h cash in, 80h sale + 85h close, 51h cash out, 8Ch
-    repeat, X report, Z report; then the shift-close document, decoded here from the FN state file,
+    repeat, X report, Z report, FF3Fh, FF37h/FF38h settlement report; then the shift-close document, decoded here from the FN state file,
     carries the counters of FFD 1.2 (1118, 1111, 1097, 1098, 1050-1053)."""
 
     def test_connect_sell_cash_reports(self):
@@ -468,9 +468,17 @@ class EverydayCommandsOfAnOutsideClient(unittest.TestCase):
             self.assertEqual(parse_answer(link.exchange(frame(b"\x13" + pwd(1))), False)[0], 0)
             self.assertEqual(parse_answer(link.exchange(frame(b"\x40" + pwd(30))), False)[0], 0)
             self.assertEqual(parse_answer(link.exchange(z_report(30)), False)[0], 0)
+            # FF3Fh, FF37h + FF38h: what waits for the OFD, and the report on the state of settlements.
+            err, data = parse_answer(link.exchange(frame(b"\xff\x3f" + pwd(30))), True)
+            self.assertEqual((err, int.from_bytes(data[0:2], "little")), (0, 3))
+            self.assertEqual(parse_answer(link.exchange(frame(b"\xff\x37" + pwd(30))), True)[0], 0)
+            err, data = parse_answer(link.exchange(frame(b"\xff\x38" + pwd(30))), True)
+            self.assertEqual(err, 0)
+            self.assertEqual(int.from_bytes(data[0:4], "little"), 4)  # its FD number
+            self.assertEqual(int.from_bytes(data[8:12], "little"), 3)  # documents without a ticket
             err, data = parse_answer(link.exchange(fn_status(30)), True)
             last_fd = int.from_bytes(data[26:30], "little")
-            self.assertEqual(last_fd, 3)  # shift open, the sale, the shift close
+            self.assertEqual(last_fd, 4)  # shift open, the sale, the shift close, the settlement report
         finally:
             link.close()
             proc.terminate()

@@ -131,6 +131,7 @@ class Independence(unittest.TestCase):
         # The operator loads paper and presses «Продолжить»: the device prints the rest of the
         # interrupted receipt, then the one that waited.
         self.sim.proc.send_signal(signal.SIGUSR1)
+        self.assertEqual(self.sim.proc.stdout.readline().strip(), "kassa-sim paper loaded")
         status, resumed, _ = self.k.request("POST", "/v1/registers/a-1/resume", headers=auth("cashier"))
         self.assertEqual(status, 200, resumed)
         status, r, _ = self.k.request("GET", f"/v1/receipts/{x3}?wait=30", headers=auth("cashier"))

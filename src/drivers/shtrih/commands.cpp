@@ -294,6 +294,35 @@ Result<LegacyCloseAnswer> LegacyCloseAnswer::decode(std::span<const std::uint8_t
     return LegacyCloseAnswer{op, c};
 }
 
+Bytes SettlementReportAnswer::encode() const {
+    Bytes out;
+    Writer w(out);
+    w.le(fd_number, 4).le(fiscal_sign, 4).le(unconfirmed, 4).raw(first_unconfirmed.encode());
+    if (date_time) date_time->write(w);
+    return out;
+}
+
+Result<SettlementReportAnswer> SettlementReportAnswer::decode(std::span<const std::uint8_t> data) {
+    Reader r(data);
+    SettlementReportAnswer a;
+    KASSA_TRY_READ(fd, r.le(4));
+    KASSA_TRY_READ(fp, r.le(4));
+    KASSA_TRY_READ(n, r.le(4));
+    KASSA_TRY_READ(date, r.raw(3));
+    auto first = FnExpiry::decode(date);
+    if (!first) return std::unexpected(first.error());
+    a.fd_number = static_cast<std::uint32_t>(fd);
+    a.fiscal_sign = static_cast<std::uint32_t>(fp);
+    a.unconfirmed = static_cast<std::uint32_t>(n);
+    a.first_unconfirmed = *first;
+    if (r.remaining() >= 5) {
+        auto dt = DateTime::read(r);
+        if (!dt) return std::unexpected(dt.error());
+        a.date_time = *dt;
+    }
+    return a;
+}
+
 Request CashRequest::request() const {
     Request r = with_password(code, password);
     Writer(r.data).le(amount, 5);

@@ -21,6 +21,7 @@ namespace cmd {
 inline constexpr std::uint16_t kShortStatus = 0x10;
 inline constexpr std::uint16_t kFullStatus = 0x11;
 inline constexpr std::uint16_t kBeep = 0x13;
+inline constexpr std::uint16_t kReadExchangeParams = 0x15;
 inline constexpr std::uint16_t kReadTable = 0x1F;
 inline constexpr std::uint16_t kPrintString = 0x17;
 inline constexpr std::uint16_t kCut = 0x25;
@@ -43,11 +44,15 @@ inline constexpr std::uint16_t kDeviceType = 0xFC;
 inline constexpr std::uint16_t kFnStatus = 0xFF01;
 inline constexpr std::uint16_t kFnNumber = 0xFF02;
 inline constexpr std::uint16_t kFnExpiry = 0xFF03;
+inline constexpr std::uint16_t kCancelFnDocument = 0xFF08;
 inline constexpr std::uint16_t kFindDocument = 0xFF0A;
 inline constexpr std::uint16_t kOpenShiftFn = 0xFF0B;
 inline constexpr std::uint16_t kSendTlv = 0xFF0C;
 inline constexpr std::uint16_t kBeginCorrection = 0xFF35;
+inline constexpr std::uint16_t kBeginSettlementReport = 0xFF37;
+inline constexpr std::uint16_t kSettlementReport = 0xFF38;
 inline constexpr std::uint16_t kOfdStatus = 0xFF39;
+inline constexpr std::uint16_t kUnconfirmedCount = 0xFF3F;
 inline constexpr std::uint16_t kShiftParams = 0xFF40;
 inline constexpr std::uint16_t kBeginOpenShift = 0xFF41;
 inline constexpr std::uint16_t kBeginCloseShift = 0xFF42;
@@ -353,6 +358,18 @@ struct TlvRequest {
     Bytes tlv;
     Request request() const;
     static Result<TlvRequest> decode(std::uint16_t code, std::span<const std::uint8_t> data);
+};
+
+// FF38h report on the state of settlements (after FF37h): FD number 4; FP 4; documents without an
+// OFD ticket 4; date of the first of them 3 (YY MM DD) [; DATE_TIME 5] (§1.8).
+struct SettlementReportAnswer {
+    std::uint32_t fd_number = 0;
+    std::uint32_t fiscal_sign = 0;
+    std::uint32_t unconfirmed = 0;
+    FnExpiry first_unconfirmed;  // YY MM DD, as FF03h
+    std::optional<DateTime> date_time;
+    Bytes encode() const;
+    static Result<SettlementReportAnswer> decode(std::span<const std::uint8_t> data);
 };
 
 // FF39h OFD exchange status answer (LEN 16).

@@ -122,6 +122,29 @@ Result<DriverOptions> options_from_uri(const Uri& uri) {
     return o;
 }
 
+Status check_options(const Uri& uri) {
+    static constexpr std::string_view kKnown[] = {// the driver's (driver.hpp), then the transports' (transport.hpp)
+                                                  "password",
+                                                  "answer_timeout_ms",
+                                                  "control_timeout_ms",
+                                                  "max_enq",
+                                                  "font",
+                                                  "tlv_first",
+                                                  "name",
+                                                  "status_cache_ms",
+                                                  "baud",
+                                                  "vid",
+                                                  "pid",
+                                                  "serial"};
+    for (const auto& [key, value] : uri.query) {
+        if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown))
+            return fail("invalid_uri", "unknown Shtrih driver option '" + key + "'");
+    }
+    auto o = options_from_uri(uri);
+    if (!o) return std::unexpected(o.error());
+    return ok();
+}
+
 ShtrihDevice::ShtrihDevice(std::unique_ptr<Transport> transport, DriverOptions options)
     : transport_(std::move(transport)),
       options_(std::move(options)),

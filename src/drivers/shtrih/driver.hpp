@@ -42,6 +42,8 @@ struct DriverOptions {
 };
 
 Result<DriverOptions> options_from_uri(const Uri& uri);
+// options_from_uri plus: every query key is one the driver or its transport knows.
+Status check_options(const Uri& uri);
 
 // The device error code → outcome policy (§1.10 codes).
 Outcome outcome_for_error(std::uint8_t code);

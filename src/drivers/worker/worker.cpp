@@ -1,4 +1,5 @@
 #include "drivers/worker/worker.hpp"
+#include "common/thread_name.hpp"
 
 #include <spdlog/logger.h>
 
@@ -570,7 +571,10 @@ RegisterWorker::~RegisterWorker() { stop(); }
 
 void RegisterWorker::start() {
     if (impl_->thread.joinable()) return;
-    impl_->thread = std::thread([this] { impl_->loop(); });
+    impl_->thread = std::thread([this] {
+        name_this_thread("drv:" + impl_->options.register_id);
+        impl_->loop();
+    });
 }
 
 void RegisterWorker::stop() {

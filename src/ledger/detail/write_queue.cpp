@@ -1,11 +1,15 @@
 #include "ledger/detail/write_queue.hpp"
+#include "common/thread_name.hpp"
 
 #include <vector>
 
 namespace kassa::ledger::detail {
 
 WriteQueue::WriteQueue(Db& db, std::size_t max_batch)
-    : db_(db), max_batch_(max_batch == 0 ? 1 : max_batch), thread_([this] { loop(); }) {}
+    : db_(db), max_batch_(max_batch == 0 ? 1 : max_batch), thread_([this] {
+          name_this_thread("ledger-writer");
+          loop();
+      }) {}
 
 WriteQueue::~WriteQueue() {
     {

@@ -10,3 +10,7 @@ CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
 BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;
 
 CREATE INDEX journal_by_account_entity ON journal (account, owner, entity_inn);
+
+-- Planning asks for a customer's receipts still in flight on every event: without this index it
+-- walked every in-flight receipt of every customer.
+CREATE INDEX receipts_by_customer ON receipts (customer, state);

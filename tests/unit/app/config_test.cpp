@@ -149,6 +149,23 @@ TEST(Config, RegisterRules) {
         "config_invalid");
 }
 
+TEST(Config, ModelsResolveDeviceProfilesAndFamiliesComeFromTheRegistry) {
+    auto reg = [](const std::string& body) {
+        return parse_config("[[registers]]\nid = \"a\"\nentity_inn = \"7701234567\"\n" + body, "t");
+    };
+    auto c = reg("uri = \"serial:///dev/ttyACM0\"\nmodel = \"shtrih-cash-core\"\n");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->registers[0].model, "shtrih-cash-core");
+    auto uri = device_uri_of(c->registers[0]);
+    ASSERT_TRUE(uri);
+    EXPECT_EQ(*uri, "serial:///dev/ttyACM0?baud=115200&tlv_first=1");
+    EXPECT_EQ(reg("uri = \"tcp://h:1\"\nmodel = \"no-such-model\"\n").error().code, "config_invalid");
+    EXPECT_EQ(reg("uri = \"tcp://h:1?tlv_frist=1\"\n").error().code, "config_invalid") << "unknown driver option";
+    EXPECT_TRUE(reg("uri = \"sim://shtrih\"\n"));
+    EXPECT_TRUE(reg("uri = \"sim://embedded\"\nmodel = \"shtrih-m-fn\"\n"));
+    EXPECT_EQ(reg("uri = \"sim://atol\"\n").error().code, "config_invalid") << "sim:// of another family";
+}
+
 TEST(Config, TokensWithRolesAndBindings) {
     auto c = parse_config(R"(
 [[registers]]

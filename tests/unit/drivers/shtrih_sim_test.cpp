@@ -1,6 +1,8 @@
 // The simulator's device rules (SimDevice) and its link side with faults (SimLink), without I/O.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "common/clock.hpp"
 #include "drivers/shtrih/commands.hpp"
 #include "drivers/shtrih/errors.hpp"
@@ -277,12 +279,61 @@ TEST(ShtrihSimDevice, RepeatDocumentPrintsTheLastOneAgain) {
 
 TEST(ShtrihSimDevice, TheFnRefusesAReceiptWithoutMandatoryTags) {
     Rig rig;
+    // 2108 missing: refused even though the KKT adds 1021, 1009 and 1187 from its registration.
     ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
-    ASSERT_EQ(rig.error(line(100).request()), 0);  // no 2108, no 1009/1187
+    ASSERT_EQ(rig.error(line(100).request()), 0);  // no FF4Dh 2108
     EXPECT_EQ(rig.error(pay_cash(100).request()), 0x01) << "FN format-logical control (§1.10 01h)";
     EXPECT_EQ(rig.device.fn().last_fd, 1u) << "nothing numbered or signed";
     EXPECT_EQ(rig.mode() & 0x0F, 8) << "the receipt stays open for the host to cancel";
     EXPECT_EQ(rig.error(sh::password_request(sh::cmd::kCancelReceipt, 30)), 0);
+}
+
+TEST(ShtrihSimDevice, RegisteredPlaceFillsInAndNoneRegisteredIsRefused) {
+    FnState state = FnState::fresh(1'790'000'000);
+    state.settlement_address.clear();
+    state.settlement_place.clear();
+    ManualClock clock;
+    SimDevice device(state, "", clock, {});
+    bool cut = false;
+    auto call = [&](const sh::Request& r) { return sh::Answer::parse(device.handle(r.body(), cut), r.code)->error; };
+    ASSERT_EQ(call(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
+    ASSERT_EQ(call(line(100).request()), 0);
+    fiscal::TlvWriter unit;
+    unit.put_byte(2108, 0);
+    ASSERT_EQ(call(sh::TlvRequest{sh::cmd::kSendLineTlv, 30, unit.take()}.request()), 0);
+    EXPECT_EQ(call(pay_cash(100).request()), 0x01) << "no 1009/1187 sent, none registered";
+
+    Rig rig;  // registered with an address and a place: the KKT puts them in
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
+    ASSERT_EQ(rig.error(line(100).request()), 0);
+    fiscal::TlvWriter unit2;
+    unit2.put_byte(2108, 0);
+    ASSERT_EQ(rig.error(sh::TlvRequest{sh::cmd::kSendLineTlv, 30, unit2.take()}.request()), 0);
+    ASSERT_EQ(rig.error(pay_cash(100).request()), 0);
+    auto receipt = fiscal::decode_receipt(hex(rig.device.fn().find(2)->tlv_hex));
+    ASSERT_TRUE(receipt);
+    EXPECT_EQ(receipt->settlement_address, rig.device.fn().settlement_address);
+    EXPECT_EQ(receipt->settlement_place, "Офис");
+}
+
+TEST(ShtrihSimDevice, SettlementReportCountsWhatWaitsForTheOfd) {
+    Rig rig;
+    EXPECT_EQ(rig.error(sh::password_request(sh::cmd::kSettlementReport, 30)), sh::err::kFnWrongState);
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kOpenShift, 30)), 0);
+    ASSERT_EQ(rig.error(sh::password_request(sh::cmd::kBeginSettlementReport, 30)), 0);
+    auto a = rig.call(sh::password_request(sh::cmd::kSettlementReport, 30));
+    ASSERT_EQ(a.error, 0);
+    auto report = sh::SettlementReportAnswer::decode(a.data);
+    ASSERT_TRUE(report);
+    EXPECT_EQ(report->fd_number, 2u);
+    EXPECT_EQ(report->unconfirmed, 1u);  // the shift-open report waits for its ticket
+    const auto* doc = rig.device.fn().find(2);
+    ASSERT_NE(doc, nullptr);
+    EXPECT_EQ(doc->type, 21);
+    auto tlvs = fiscal::decode_tlvs(hex(doc->tlv_hex));
+    ASSERT_TRUE(tlvs);
+    EXPECT_NE(std::find_if(tlvs->begin(), tlvs->end(), [](const fiscal::Tlv& t) { return t.tag == 1097; }),
+              tlvs->end());
 }
 
 TEST(ShtrihSimDevice, DeviceTypeNeedsNoPassword) {
@@ -338,6 +389,16 @@ TEST(ShtrihSimDevice, LegacySaleAndCloseAndTables) {
     EXPECT_EQ(rig.error(sh::ReadTableRequest{30, 99, 1, 1}.request()), sh::err::kBadParameters);
     EXPECT_EQ(rig.error(sh::ReadTableRequest{1, 2, 1, 1}.request()), sh::err::kWrongPassword);
     EXPECT_EQ(rig.error(sh::password_request(sh::cmd::kBeep, 1)), 0);
+    auto exchange = rig.call(sh::Request{sh::cmd::kReadExchangeParams, hex("1E 00 00 00 00")});
+    ASSERT_EQ(exchange.error, 0);
+    EXPECT_EQ(exchange.data, hex("06 64"));
+    auto unconfirmed = rig.call(sh::password_request(sh::cmd::kUnconfirmedCount, 30));
+    ASSERT_EQ(unconfirmed.error, 0);
+    EXPECT_EQ(unconfirmed.data, hex("02 00"));  // the shift-open report and the sale: no tickets
+    EXPECT_EQ(rig.error(sh::password_request(sh::cmd::kCancelFnDocument, 30)), sh::err::kFnWrongState);
+    ASSERT_EQ(rig.error(sh::OpenReceiptRequest{30, 0}.request()), 0);
+    EXPECT_EQ(rig.error(sh::password_request(sh::cmd::kCancelFnDocument, 30)), 0);
+    EXPECT_EQ(rig.mode(), 2);
 }
 
 TEST(ShtrihSimDevice, ShiftCloseReportCarriesTheCounters) {

@@ -1,4 +1,5 @@
-#include "simulators/shtrih/server.hpp"
+#include "simulators/fn/server.hpp"
+#include "common/thread_name.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -16,8 +17,9 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "simulators/shtrih/device.hpp"
-#include "simulators/shtrih/link.hpp"
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 namespace kassa::sim {
 
@@ -47,13 +49,13 @@ void write_all(int fd, const std::uint8_t* data, std::size_t size) {
 
 }  // namespace
 
-struct ShtrihSimulator::Impl {
-    SimulatorConfig config;
-    mutable std::mutex mutex;  // guards device/link against fn_snapshot()
+struct Simulator::Impl {
+    ServerConfig config;
+    RegisterFactory factory;
+    mutable std::mutex mutex;  // guards the register against fn_snapshot(), load_paper(), ...
     std::condition_variable done_cv;
     bool done = false;
-    std::unique_ptr<SimDevice> device;
-    std::unique_ptr<SimLink> link;
+    std::unique_ptr<SimulatedRegister> reg;  // the family's link protocol and device
     std::thread thread;
     int wake[2] = {-1, -1};
     int master = -1;  // pty master
@@ -63,7 +65,7 @@ struct ShtrihSimulator::Impl {
     std::string pty_path;
     std::uint16_t bound_port = 0;
     std::atomic<bool> stopping{false};
-    ShtrihSimulator::LineStats stats;                 // guarded by mutex
+    Simulator::LineStats stats;                       // guarded by mutex
     std::chrono::steady_clock::time_point tx_free{};  // the device's side of the line is busy until then
     std::chrono::steady_clock::time_point rx_free{};  // the host's bytes have all arrived by then
 
@@ -73,7 +75,7 @@ struct ShtrihSimulator::Impl {
         return std::chrono::nanoseconds{static_cast<std::int64_t>(n) * 10'000'000'000LL / config.baud};
     }
 
-    void send(int fd, const Bytes& bytes) {
+    void send(int fd, const SimulatedRegister::Bytes& bytes) {
         if (bytes.empty() || fd < 0) return;
         {
             std::lock_guard lock(mutex);
@@ -99,7 +101,7 @@ struct ShtrihSimulator::Impl {
             std::array<pollfd, 3> fds{};
             nfds_t n = 0;
             fds[n++] = pollfd{wake[0], POLLIN, 0};
-            const int data_fd = config.endpoint == SimulatorConfig::Endpoint::Pty ? master : client;
+            const int data_fd = config.endpoint == ServerConfig::Endpoint::Pty ? master : client;
             if (data_fd >= 0) fds[n++] = pollfd{data_fd, POLLIN, 0};
             const auto now = std::chrono::steady_clock::now();
             if (listener >= 0 && now >= accept_paused_until) fds[n++] = pollfd{listener, POLLIN, 0};
@@ -109,7 +111,7 @@ struct ShtrihSimulator::Impl {
                     std::chrono::duration_cast<std::chrono::milliseconds>(accept_paused_until - now).count() + 1);
             {
                 std::lock_guard lock(mutex);
-                if (auto d = link->next_deadline()) {
+                if (auto d = reg->next_deadline()) {
                     const auto left =
                         std::chrono::duration_cast<std::chrono::milliseconds>(*d - std::chrono::steady_clock::now());
                     timeout_ms = static_cast<int>(
@@ -135,13 +137,13 @@ struct ShtrihSimulator::Impl {
                         int one = 1;
                         ::setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
                         std::lock_guard lock(mutex);
-                        link->reset_line();
+                        reg->reset_line();
                     }
                     continue;
                 }
                 const ssize_t got = ::read(fds[i].fd, buf.data(), buf.size());
                 if (got <= 0) {
-                    if (config.endpoint == SimulatorConfig::Endpoint::Tcp) close_fd(client);
+                    if (config.endpoint == ServerConfig::Endpoint::Tcp) close_fd(client);
                     continue;
                 }
                 auto arrived = std::chrono::steady_clock::now();
@@ -152,25 +154,25 @@ struct ShtrihSimulator::Impl {
                     rx_free = std::max(arrived, rx_free) + line_time(static_cast<std::size_t>(got));
                     arrived = rx_free;
                 }
-                Bytes out;
+                SimulatedRegister::Bytes out;
                 {
                     std::lock_guard lock(mutex);
                     stats.bytes_in += static_cast<std::uint64_t>(got);
-                    out = link->on_bytes(std::span(buf.data(), static_cast<std::size_t>(got)), arrived);
-                    stats.frames_in = link->frames_received();
+                    out = reg->on_bytes(std::span(buf.data(), static_cast<std::size_t>(got)), arrived);
+                    stats.frames_in = reg->frames_received();
                 }
                 send(fds[i].fd, out);
             }
-            Bytes due;
+            SimulatedRegister::Bytes due;
             {
                 std::lock_guard lock(mutex);
-                due = link->on_tick(std::chrono::steady_clock::now());
+                due = reg->on_tick(std::chrono::steady_clock::now());
             }
-            send(config.endpoint == SimulatorConfig::Endpoint::Pty ? master : client, due);
+            send(config.endpoint == ServerConfig::Endpoint::Pty ? master : client, due);
             bool cut = false;
             {
                 std::lock_guard lock(mutex);
-                cut = link->powered_off();
+                cut = reg->powered_off();
             }
             if (cut) {
                 powered_off.store(true);
@@ -186,13 +188,14 @@ struct ShtrihSimulator::Impl {
     }
 };
 
-ShtrihSimulator::ShtrihSimulator(SimulatorConfig config) : impl_(std::make_unique<Impl>()) {
+Simulator::Simulator(ServerConfig config, RegisterFactory factory) : impl_(std::make_unique<Impl>()) {
     impl_->config = std::move(config);
+    impl_->factory = std::move(factory);
 }
 
-ShtrihSimulator::~ShtrihSimulator() { stop(); }
+Simulator::~Simulator() { stop(); }
 
-Result<std::string> ShtrihSimulator::start() {
+Result<std::string> Simulator::start() {
     Impl& m = *impl_;
     const Clock& clock = m.config.clock ? *m.config.clock : SystemClock::instance();
     auto fresh = [&] {
@@ -222,14 +225,13 @@ Result<std::string> ShtrihSimulator::start() {
         state.inn.find_first_not_of("0123456789") != std::string::npos)
         return fail("sim_start_failed", "INN must be 10 or 12 digits");
     if (state.fn_serial.size() != 16) return fail("sim_start_failed", "FN serial must be 16 characters");
-    m.device = std::make_unique<SimDevice>(std::move(state), m.config.state_file, clock, m.config.faults);
-    m.link = std::make_unique<SimLink>(*m.device, m.config.faults, m.config.endpoint == SimulatorConfig::Endpoint::Tcp);
-    m.link->set_answer_latency(m.config.answer_latency);
+    m.reg = m.factory(RegisterContext{std::move(state), m.config.state_file, clock,
+                                      m.config.endpoint == ServerConfig::Endpoint::Tcp});
     if (::pipe2(m.wake, O_CLOEXEC | O_NONBLOCK) != 0)
         return fail("sim_start_failed", "pipe: " + std::string(std::strerror(errno)));
 
     std::string ready;
-    if (m.config.endpoint == SimulatorConfig::Endpoint::Pty) {
+    if (m.config.endpoint == ServerConfig::Endpoint::Pty) {
         m.master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (m.master < 0 || ::grantpt(m.master) != 0 || ::unlockpt(m.master) != 0)
             return fail("sim_start_failed", "posix_openpt: " + std::string(std::strerror(errno)));
@@ -266,11 +268,14 @@ Result<std::string> ShtrihSimulator::start() {
         m.bound_port = ntohs(addr.sin_port);
         ready = "tcp " + m.config.host + ":" + std::to_string(m.bound_port);
     }
-    m.thread = std::thread([this] { impl_->serve(powered_off_); });
+    m.thread = std::thread([this] {
+        name_this_thread("sim");
+        impl_->serve(powered_off_);
+    });
     return ready;
 }
 
-void ShtrihSimulator::stop() {
+void Simulator::stop() {
     Impl& m = *impl_;
     if (m.thread.joinable()) {
         m.stopping.store(true);
@@ -290,34 +295,34 @@ void ShtrihSimulator::stop() {
     m.done_cv.notify_all();
 }
 
-ShtrihSimulator::LineStats ShtrihSimulator::line_stats() const {
+Simulator::LineStats Simulator::line_stats() const {
     std::lock_guard lock(impl_->mutex);
     return impl_->stats;
 }
 
-void ShtrihSimulator::load_paper() {
+void Simulator::load_paper() {
     std::lock_guard lock(impl_->mutex);
-    if (impl_->device) impl_->device->load_paper();
+    if (impl_->reg) impl_->reg->load_paper();
 }
 
-std::vector<std::string> ShtrihSimulator::tape_snapshot() const {
+std::vector<std::string> Simulator::tape_snapshot() const {
     std::lock_guard lock(impl_->mutex);
-    return impl_->device ? impl_->device->tape() : std::vector<std::string>{};
+    return impl_->reg ? impl_->reg->tape() : std::vector<std::string>{};
 }
 
-std::string ShtrihSimulator::device_uri() const {
-    if (impl_->config.endpoint == SimulatorConfig::Endpoint::Pty) return "serial://" + impl_->pty_path + "?baud=115200";
+std::string Simulator::device_uri() const {
+    if (impl_->config.endpoint == ServerConfig::Endpoint::Pty) return "serial://" + impl_->pty_path + "?baud=115200";
     return "tcp://" + impl_->config.host + ":" + std::to_string(impl_->bound_port);
 }
 
-void ShtrihSimulator::wait() {
+void Simulator::wait() {
     std::unique_lock lock(impl_->mutex);
     impl_->done_cv.wait(lock, [this] { return impl_->done; });
 }
 
-FnState ShtrihSimulator::fn_snapshot() const {
+FnState Simulator::fn_snapshot() const {
     std::lock_guard lock(impl_->mutex);
-    return impl_->device ? impl_->device->fn() : FnState{};
+    return impl_->reg ? impl_->reg->fn() : FnState{};
 }
 
 }  // namespace kassa::sim
