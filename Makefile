@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`. Both install what is missing first.
 #   make test SANITIZE=1     address + undefined sanitizers
-#   make test LABEL=unit     only one ctest label (unit | conformance | e2e)
+#   make test LABEL=unit     only one ctest label (unit | conformance | e2e | web)
 BUILD ?= build
 SANITIZE ?= 0
 JOBS ?= $(shell nproc)

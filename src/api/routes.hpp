@@ -2,6 +2,8 @@
 // test walks exactly these, so a new group of routes cannot escape the document.
 #pragma once
 
+#include <filesystem>
+
 #include "api/handlers/health.hpp"
 #include "api/router.hpp"
 
@@ -9,6 +11,7 @@ namespace kassa::api {
 
 class Service;
 
-void add_api_routes(Router& router, Service& service, HealthSource health);
+// web_root: the built web pages (see handlers/static_files.hpp); empty or missing → 404 web_not_built.
+void add_api_routes(Router& router, Service& service, HealthSource health, std::filesystem::path web_root = {});
 
 }  // namespace kassa::api

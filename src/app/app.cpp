@@ -250,15 +250,17 @@ Status App::start() {
         api::HealthSource{.version = KASSA_VERSION,
                           .clock = &SystemClock::instance(),
                           .started = SystemClock::instance().steady_now(),
-                          .registers = [&s] {
-                              std::vector<api::RegisterHealth> out;
-                              for (auto* w : s.pool.workers()) {
-                                  const auto snap = w->snapshot();
-                                  out.push_back({snap.register_id, "shtrih", s.pool.entity_of(snap.register_id),
-                                                 std::string(drivers::worker_state_name(snap.state)), snap.detail});
-                              }
-                              return out;
-                          }});
+                          .registers =
+                              [&s] {
+                                  std::vector<api::RegisterHealth> out;
+                                  for (auto* w : s.pool.workers()) {
+                                      const auto snap = w->snapshot();
+                                      out.push_back({snap.register_id, "shtrih", s.pool.entity_of(snap.register_id),
+                                                     std::string(drivers::worker_state_name(snap.state)), snap.detail});
+                                  }
+                                  return out;
+                              }},
+        s.config.server.web_root);
     // Every authenticated call goes into the audit log with the token's name (open routes such as
     // /v1/health do not: load balancers poll them). Contacts never appear: only method and path.
     // Requests that made receipts wrote their audit row with the plan, in the same transaction.

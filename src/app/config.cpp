@@ -164,6 +164,7 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
         KASSA_TRY(t.integer("handler_threads", config.server.handler_threads, 1, 256));
         KASSA_TRY(t.string("tls_cert", config.server.tls_cert));
         KASSA_TRY(t.string("tls_key", config.server.tls_key));
+        KASSA_TRY(t.string("web_root", config.server.web_root));
         return ok();
     }));
     KASSA_TRY(read_table(top, "ledger", origin, [&](TableReader& t) -> Status {

@@ -24,6 +24,7 @@ struct ServerConfig {
     int handler_threads = 8;
     std::string tls_cert;  // PEM files: both set → HTTPS (TLS 1.2+)
     std::string tls_key;
+    std::string web_root;  // the built web pages; empty: the ones this build made (<build>/web/dist)
 };
 
 struct LedgerConfig {

@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "api/auth.hpp"
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
     // is readable by its owner only: the ledger holds buyers' phones and e-mails.
     umask(077);
 
+    if (config->server.web_root.empty()) config->server.web_root = KASSA_WEB_ROOT;
     kassa::app::App app(*config);
     if (auto started = app.start(); !started) {
         std::cerr << "kassad: " << started.error().message << "\n";
@@ -68,11 +70,22 @@ int main(int argc, char** argv) {
     std::cout << "kassad " << KASSA_VERSION << " listening on " << scheme << "://" << host << ":" << app.port()
               << std::endl;
     std::cout << "  health: curl " << scheme << "://" << host << ":" << app.port() << "/v1/health" << std::endl;
-    if (auto token_path = app.admin_token_path())
+    const std::string base = scheme + "://" + host + ":" + std::to_string(app.port());
+    const auto token_path = app.admin_token_path();
+    if (token_path)
         std::cout << "  auth:   Authorization: Bearer $(cat " << token_path->string() << ")   (admin token)"
                   << std::endl;
     else
         std::cout << "  auth:   Authorization: Bearer <token> with a token listed in the config" << std::endl;
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::path(config->server.web_root) / "office" / "index.html", ec))
+        std::cout << "  office: " << base << "/office/   sign in with "
+                  << (token_path ? "the token in " + token_path->string() + ", or open " + base +
+                                       "/office/#token=$(cat " + token_path->string() + ")"
+                                 : std::string("a cashier or admin token"))
+                  << std::endl;
+    else
+        std::cout << "  office: pages not built in " << config->server.web_root << " (run make build)" << std::endl;
     std::cout << "  data:   " << config->ledger.data_dir.string() << "/kassa.sqlite" << std::endl;
     std::cout << "  stop:   Ctrl-C" << std::endl;
 

@@ -40,9 +40,29 @@ class Kassad:
         cmd += list(args)
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.stderr_lines = []
+        self.stdout_lines = []  # what kassad printed on stdout (the start-up lines)
+        self._stdout_cond = threading.Condition()
         self._stderr_thread = threading.Thread(target=self._drain_stderr, daemon=True)
         self._stderr_thread.start()
         self.host, self.port = self._await_ready(ready_timeout)
+
+    def _drain_stdout(self):
+        for line in self.proc.stdout:
+            with self._stdout_cond:
+                self.stdout_lines.append(line)
+                self._stdout_cond.notify_all()
+        with self._stdout_cond:
+            self._stdout_cond.notify_all()
+
+    def await_stdout(self, text, timeout=30):
+        """All stdout lines so far once one of them contains `text` (kassad prints its start-up
+        lines after the ready line); raises after `timeout` seconds or when kassad has exited."""
+        with self._stdout_cond:
+            found = self._stdout_cond.wait_for(
+                lambda: any(text in line for line in self.stdout_lines) or self.proc.poll() is not None, timeout)
+            if not found or not any(text in line for line in self.stdout_lines):
+                raise AssertionError(f"kassad never printed {text!r}: {''.join(self.stdout_lines)}")
+            return "".join(self.stdout_lines)
 
     def _drain_stderr(self):
         for line in self.proc.stderr:
@@ -53,9 +73,10 @@ class Kassad:
         timer.start()
         try:
             for line in self.proc.stdout:
+                self.stdout_lines.append(line)
                 m = READY.search(line)
                 if m:
-                    threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+                    threading.Thread(target=self._drain_stdout, daemon=True).start()
                     return m.group(1), int(m.group(2))
         finally:
             timer.cancel()

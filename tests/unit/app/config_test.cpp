@@ -18,6 +18,7 @@ TEST(Config, EmptyFileGivesTheDefaults) {
     auto c = parse_config("", "empty.toml");
     ASSERT_TRUE(c) << c.error().message;
     EXPECT_EQ(c->server.listen, "127.0.0.1:8080");
+    EXPECT_EQ(c->server.web_root, "");  // kassad then serves the pages this build made
     EXPECT_EQ(c->registers, default_config().registers);
 }
 
@@ -31,6 +32,7 @@ header_limit_bytes = 4096
 read_timeout_seconds = 5
 io_threads = 3
 handler_threads = 4
+web_root = "/usr/share/kassa/web"
 
 [ledger]
 data_dir = "/tmp/kassa-data"
@@ -68,6 +70,7 @@ entity_inn = "7701234567"
     EXPECT_EQ(c->server.read_timeout, std::chrono::seconds(5));
     EXPECT_EQ(c->server.io_threads, 3);
     EXPECT_EQ(c->server.handler_threads, 4);
+    EXPECT_EQ(c->server.web_root, "/usr/share/kassa/web");
     EXPECT_EQ(c->ledger.data_dir, "/tmp/kassa-data");
     EXPECT_EQ(c->log.level, "debug");
     ASSERT_EQ(c->registers.size(), 2u);

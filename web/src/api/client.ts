@@ -1,0 +1,157 @@
+// One typed client for both pages. Every call carries the bearer token; errors arrive as ApiError
+// with kassad's stable `code`. Actions that can make a receipt go through `act`, which takes the
+// Idempotency-Key from the PendingStore (made and stored before sending).
+
+import type { PendingAction, PendingStore } from './keys';
+import type {
+  ApiErrorBody,
+  CorrectionInput,
+  CustomerView,
+  MoneyInInput,
+  OrderView,
+  ReceiptQuery,
+  ReceiptRecord,
+  ReceiptsEnvelope,
+  Register,
+  ReturnInput,
+} from './types';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: ApiErrorBody['details'],
+  ) {
+    super(message);
+  }
+  /** No answer at all (network down, kassad stopped): an action may or may not have happened. */
+  get unanswered(): boolean {
+    return this.status === 0;
+  }
+}
+
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** How long a receipt action waits for the register (kassad's ?wait, at most 60 s). */
+export const WAIT_SECONDS = 15;
+
+export function receiptsQuery(q: ReceiptQuery): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v) params.set(k, String(v));
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+export class Api {
+  constructor(
+    private readonly token: () => string | null,
+    private readonly pending: PendingStore,
+    private readonly fetchFn: Fetch = (i, init) => fetch(i, init),
+    private readonly base = '',
+  ) {}
+
+  private async call<T>(method: string, path: string, body?: unknown, extra?: Record<string, string>): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json', ...extra };
+    const token = this.token();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await this.fetchFn(this.base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new ApiError(0, 'network', `нет ответа от кассового сервера (${(e as Error).message})`);
+    }
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    if (text && (res.headers.get('Content-Type') ?? '').startsWith('application/json')) parsed = JSON.parse(text);
+    if (!res.ok) {
+      const err = (parsed ?? {}) as Partial<ApiErrorBody>;
+      throw new ApiError(res.status, err.code ?? `http_${res.status}`, err.message ?? res.statusText, err.details);
+    }
+    return parsed as T;
+  }
+
+  registers(): Promise<{ registers: Register[] }> {
+    return this.call('GET', '/v1/registers');
+  }
+  receipts(q: ReceiptQuery = {}): Promise<{ receipts: ReceiptRecord[] }> {
+    return this.call('GET', `/v1/receipts${receiptsQuery(q)}`);
+  }
+  receipt(id: number): Promise<ReceiptRecord> {
+    return this.call('GET', `/v1/receipts/${id}`);
+  }
+  order(id: string): Promise<OrderView> {
+    return this.call('GET', `/v1/orders/${encodeURIComponent(id)}`);
+  }
+  customer(id: string): Promise<CustomerView> {
+    return this.call('GET', `/v1/customers/${encodeURIComponent(id)}`);
+  }
+  /** The check QR as a PNG blob (an <img> cannot send the token itself). */
+  async receiptQr(id: number): Promise<Blob> {
+    const headers: Record<string, string> = {};
+    const token = this.token();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const res = await this.fetchFn(`${this.base}/v1/receipts/${id}/qr?format=png`, { headers });
+    if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, 'QR-код недоступен');
+    return res.blob();
+  }
+
+  // Register commands: no receipt is made, no key needed; each waits for the register.
+  openShift(register: string): Promise<{ status: string }> {
+    return this.call('POST', `/v1/registers/${encodeURIComponent(register)}/shift/open`);
+  }
+  closeShift(register: string): Promise<{ status: string }> {
+    return this.call('POST', `/v1/registers/${encodeURIComponent(register)}/shift/close`);
+  }
+  xReport(register: string): Promise<{ status: string }> {
+    return this.call('POST', `/v1/registers/${encodeURIComponent(register)}/x-report`);
+  }
+  resume(register: string): Promise<unknown> {
+    return this.call('POST', `/v1/registers/${encodeURIComponent(register)}/resume`);
+  }
+  resend(receipt: number): Promise<{ status: string }> {
+    return this.call('POST', `/v1/receipts/${receipt}/resend`);
+  }
+
+  // Planner events (never raw receipts): prepared with their key, then sent.
+  returnGoods(order: string, input: ReturnInput): PendingAction {
+    return this.pending.prepare(`/v1/orders/${encodeURIComponent(order)}/returns`, input, `Возврат по заказу ${order}`);
+  }
+  refundAdvance(customer: string, input: MoneyInInput): PendingAction {
+    return this.pending.prepare(
+      `/v1/customers/${encodeURIComponent(customer)}/refunds`,
+      input,
+      `Возврат аванса покупателю ${customer}`,
+    );
+  }
+  repayCredit(order: string, input: MoneyInInput): PendingAction {
+    return this.pending.prepare(
+      `/v1/orders/${encodeURIComponent(order)}/credit-repayments`,
+      input,
+      `Погашение кредита по заказу ${order}`,
+    );
+  }
+  correction(input: CorrectionInput): PendingAction {
+    return this.pending.prepare('/v1/corrections', input, `Чек коррекции за ${input.correction.date}`);
+  }
+
+  /** Sends a prepared action with its key. The action is forgotten once kassad has answered
+   *  (even with a refusal); without an answer it stays, to be repeated with the same key. */
+  async send(action: PendingAction): Promise<ReceiptsEnvelope> {
+    try {
+      const out = await this.call<ReceiptsEnvelope>('POST', `${action.path}?wait=${WAIT_SECONDS}`, action.body, {
+        'Idempotency-Key': action.key,
+      });
+      this.pending.settle(action);
+      return out;
+    } catch (e) {
+      if (e instanceof ApiError && !e.unanswered && e.status !== 503 && e.status !== 504) this.pending.settle(action);
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,193 @@
+// The shapes of src/api/openapi.json that the pages use. Sums are integer kopecks.
+
+export type WorkerState = 'connecting' | 'idle' | 'busy' | 'offline' | 'needs_operator' | 'device_stopped' | 'stopped';
+export type ReceiptState = 'planned' | 'sending' | 'confirmed' | 'failed' | 'uncertain';
+export type VatClass = 'vat22' | 'vat10' | 'vat0' | 'none' | 'vat5' | 'vat7' | 'vat20';
+
+export interface DeviceStatus {
+  shift_open: boolean;
+  shift_number: number;
+  shift_opened_at?: string;
+  shift_expired: boolean;
+  fn_number: string;
+  fn_expiry?: string;
+  last_fd_number: number;
+  ofd_unsent: number;
+  ofd_oldest_unsent?: string;
+  paper_ok: boolean;
+  receipt_open: boolean;
+}
+
+export interface Register {
+  id: string;
+  entity_inn: string;
+  state: WorkerState;
+  queue_depth: number;
+  detail?: string;
+  warnings: string[];
+  device?: DeviceStatus;
+}
+
+export interface ReceiptLine {
+  name: string;
+  sku?: string;
+  qty: string;
+  unit: number;
+  price: number;
+  amount: number;
+  tag1214: number;
+  tag1212: number;
+  tag1199: number;
+  vat: number;
+}
+
+export interface Receipt {
+  tag1054: number;
+  lines: ReceiptLine[];
+  tag1031: number;
+  tag1081: number;
+  tag1215: number;
+  tag1216: number;
+  tag1217: number;
+  total: number;
+  tax_system: string;
+  cashier?: string;
+  buyer_contact?: string;
+  settlement_address?: string;
+  settlement_place?: string;
+  correction?: { type: 'self' | 'by_order'; date_unix: number; order_number: string };
+}
+
+export interface FiscalResult {
+  fd_number: number;
+  fiscal_sign: number;
+  fn_number: string;
+  shift: number;
+  receipt_number: number;
+  time: string;
+  qr: string;
+}
+
+export interface Delivery {
+  kind: 'email' | 'sms';
+  state: 'pending' | 'claimed' | 'sent' | 'failed';
+  attempts: number;
+  last_error: string;
+}
+
+export interface ReceiptRecord {
+  id: number;
+  state: ReceiptState;
+  register: string;
+  customer: string;
+  orders: string[];
+  created: string;
+  updated: string;
+  receipt: Receipt;
+  fiscal?: FiscalResult;
+  error?: string;
+  deliveries?: Delivery[];
+}
+
+export interface ReceiptsEnvelope {
+  receipts: ReceiptRecord[];
+  change: number;
+  replayed: boolean;
+}
+
+export interface OrderLine {
+  sku: string;
+  name: string;
+  qty: string;
+  unit: number;
+  price: number;
+  vat: VatClass;
+  subject: number;
+}
+
+export interface OrderView {
+  id: string;
+  customer: string;
+  entity_inn: string;
+  lines: OrderLine[];
+  state: 'open' | 'delivered' | 'cancelled';
+  total: number;
+  prepaid: number;
+  delivered: number;
+  returned: number;
+  owed: number;
+  credit_owed: number;
+  receipts: ReceiptRecord[];
+}
+
+export interface CustomerView {
+  id: string;
+  advance_balance: number;
+  history: { receipt: number; account: number; owner: string; delta: number; at: string }[];
+}
+
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  details?: { field?: string } & Record<string, unknown>;
+}
+
+export interface ReceiptQuery {
+  state?: ReceiptState | '';
+  register?: string;
+  order?: string;
+  from?: number; // created at or after, Unix seconds
+  to?: number; // created before, Unix seconds
+}
+
+export interface Refund {
+  cash?: number;
+  electronic?: number;
+  to_balance?: number;
+  credit?: number;
+}
+
+export interface ReturnInput {
+  lines: { sku: string; qty: string }[];
+  refund: Refund;
+  buyer_contact?: string;
+}
+
+export interface MoneyInInput {
+  cash?: number;
+  electronic?: number;
+  buyer_contact?: string;
+  entity_inn?: string;
+}
+
+export interface ReceiptLineInput {
+  name: string;
+  qty: string;
+  price: number;
+  amount?: number;
+  tag1214?: number;
+  tag1212?: number;
+  tag1199?: number;
+  vat?: number;
+  vat_class?: VatClass;
+}
+
+export interface ReceiptInput {
+  tag1054?: number;
+  lines: ReceiptLineInput[];
+  tag1031?: number;
+  tag1081?: number;
+  tag1215?: number;
+  tag1216?: number;
+  tag1217?: number;
+  total: number;
+}
+
+export interface CorrectionInput {
+  correction: { type: 'self' | 'by_order'; date: string; order_number?: string };
+  correct: ReceiptInput;
+  erroneous?: ReceiptInput;
+  corrected_fiscal_sign?: string;
+  entity_inn?: string;
+  buyer_contact?: string;
+}
