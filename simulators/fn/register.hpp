@@ -1,6 +1,7 @@
 // What a family's simulator plugs into the shared server (server.hpp): its link protocol over its
 // device, which keeps its fiscal documents in the shared emulated FN (fn.hpp). The Shtrih one is
-// simulators/shtrih (SimLink over SimDevice); an ATOL one implements the same interface.
+// simulators/shtrih (SimLink over SimDevice); the ATOL one simulators/atol (AtolSimLink over
+// AtolSimDevice).
 // The server calls it from one I/O thread, under its mutex; nothing here needs to be thread-safe.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -39,8 +41,41 @@ class SimulatedRegister {
     // ---- the device ----
     virtual const FnState& fn() const = 0;
     virtual const std::vector<std::string>& tape() const = 0;
-    // The operator loads a paper roll (paper.hpp).
+    // The operator loads a paper roll / the roll runs out (paper.hpp).
     virtual void load_paper() = 0;
+    virtual void run_out_of_paper() = 0;
+};
+
+// The register of a family whose simulator is a device (the command layer over the FN) and a link
+// over it (the Shtrih SimDevice + SimLink, the ATOL AtolSimDevice + AtolSimLink): forwards the
+// line to the link and the operator to the device. Construct it with the device's arguments, then
+// make_link() with the link's (after the device: the link holds a reference to it).
+//   Link: on_bytes(bytes, now), on_tick(now), next_deadline(), powered_off(), reset_line(),
+//         frames_received().   Device: fn(), tape(), load_paper(), run_out_of_paper().
+template <typename Device, typename Link>
+class LinkedRegister final : public SimulatedRegister {
+  public:
+    template <typename... DeviceArgs>
+    explicit LinkedRegister(DeviceArgs&&... args) : device_(std::forward<DeviceArgs>(args)...) {}
+    template <typename... LinkArgs>
+    Link& make_link(LinkArgs&&... args) {
+        return link_.emplace(device_, std::forward<LinkArgs>(args)...);
+    }
+
+    Bytes on_bytes(std::span<const std::uint8_t> bytes, TimePoint now) override { return link_->on_bytes(bytes, now); }
+    Bytes on_tick(TimePoint now) override { return link_->on_tick(now); }
+    std::optional<TimePoint> next_deadline() const override { return link_->next_deadline(); }
+    bool powered_off() const override { return link_->powered_off(); }
+    void reset_line() override { link_->reset_line(); }
+    std::uint64_t frames_received() const override { return link_->frames_received(); }
+    const FnState& fn() const override { return device_.fn(); }
+    const std::vector<std::string>& tape() const override { return device_.tape(); }
+    void load_paper() override { device_.load_paper(); }
+    void run_out_of_paper() override { device_.run_out_of_paper(); }
+
+  private:
+    Device device_;
+    std::optional<Link> link_;
 };
 
 // Builds the family's register over an FN state (loaded or fresh) once the server starts.

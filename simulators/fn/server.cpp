@@ -305,14 +305,21 @@ void Simulator::load_paper() {
     if (impl_->reg) impl_->reg->load_paper();
 }
 
+void Simulator::run_out_of_paper() {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->reg) impl_->reg->run_out_of_paper();
+}
+
 std::vector<std::string> Simulator::tape_snapshot() const {
     std::lock_guard lock(impl_->mutex);
     return impl_->reg ? impl_->reg->tape() : std::vector<std::string>{};
 }
 
 std::string Simulator::device_uri() const {
-    if (impl_->config.endpoint == ServerConfig::Endpoint::Pty) return "serial://" + impl_->pty_path + "?baud=115200";
-    return "tcp://" + impl_->config.host + ":" + std::to_string(impl_->bound_port);
+    const std::string& extra = impl_->config.device_uri_query;
+    if (impl_->config.endpoint == ServerConfig::Endpoint::Pty)
+        return "serial://" + impl_->pty_path + "?baud=115200" + (extra.empty() ? "" : "&" + extra);
+    return "tcp://" + impl_->config.host + ":" + std::to_string(impl_->bound_port) + (extra.empty() ? "" : "?" + extra);
 }
 
 void Simulator::wait() {

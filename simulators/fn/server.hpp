@@ -31,6 +31,7 @@ struct ServerConfig {
                                      // byte the host sends is seen one byte time later, the device's bytes leave
                                      // no faster than the line carries them
     const Clock* clock = nullptr;    // wall clock of the register (shift expiry); default system
+    std::string device_uri_query;    // what device_uri() adds for the family's driver ("link=v3")
     // Registration of a fresh FN (ignored when the state file exists): empty = defaults of FnState.
     std::string inn;
     std::string rnm;
@@ -50,7 +51,8 @@ class Simulator {
     Result<std::string> start();
     void stop();
 
-    // The address a driver uses: "tcp://127.0.0.1:40123" or "serial:///dev/pts/5?baud=115200".
+    // The address a driver uses: "tcp://127.0.0.1:40123" or "serial:///dev/pts/5?baud=115200", with
+    // ServerConfig::device_uri_query added.
     std::string device_uri() const;
     // The "power cut" fault fired: the device no longer answers.
     bool powered_off() const { return powered_off_.load(); }
@@ -58,8 +60,9 @@ class Simulator {
     void wait();
     // A copy of the FN as it is now.
     FnState fn_snapshot() const;
-    // The operator loads a paper roll (kassa-sim: SIGUSR1). Thread-safe.
+    // The operator loads a paper roll (kassa-sim: SIGUSR1) / the roll runs out. Thread-safe.
     void load_paper();
+    void run_out_of_paper();
     // What the register has printed so far (service text, barcodes, document summaries).
     std::vector<std::string> tape_snapshot() const;
     // What crossed the line so far (for benchmarks): bytes each way and command frames.

@@ -13,10 +13,10 @@
 
 #include "common/clock.hpp"
 #include "drivers/shtrih/commands.hpp"
+#include "simulators/fn/faults.hpp"
 #include "simulators/fn/fn.hpp"
 #include "simulators/fn/paper.hpp"
 #include "simulators/fn/state.hpp"
-#include "simulators/shtrih/faults.hpp"
 
 namespace kassa::sim {
 
@@ -45,6 +45,8 @@ class SimDevice {
     // The operator loads a new roll (§1.7): a passive paper-out (sub-mode 1) ends at once; after an
     // active one (sub-mode 2, the tape ran out mid-document) the device waits for B0h (sub-mode 3).
     void load_paper() { paper_.load(); }
+    // The roll runs out while the device is idle (§1.7: sub-mode 1).
+    void run_out_of_paper() { paper_.run_out(); }
 
     const FnState& fn() const { return fn_.state(); }
     fn::EmulatedFn& emulated_fn() { return fn_; }

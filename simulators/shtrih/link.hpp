@@ -11,7 +11,7 @@
 
 #include "drivers/shtrih/frame.hpp"
 #include "simulators/shtrih/device.hpp"
-#include "simulators/shtrih/faults.hpp"
+#include "simulators/fn/faults.hpp"
 
 namespace kassa::sim {
 

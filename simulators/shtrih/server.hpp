@@ -6,7 +6,7 @@
 #include <chrono>
 
 #include "simulators/fn/server.hpp"
-#include "simulators/shtrih/faults.hpp"
+#include "simulators/fn/faults.hpp"
 
 namespace kassa::sim {
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """An independent ATOL client, written from shared/spec/protocols.md §2 alone (stdlib + pyserial, no
-code shared with the C++ driver or simulator). It starts kassa-sim-atol on a pty (link v3) and runs:
+code shared with the C++ driver or simulator). It starts kassa-sim --family atol on a pty (link v3) and runs:
 status, open shift, one sale (92h, E8h requisites, EAh/EBh item, 99h, 4Ah), cash in, close shift,
 then reads the FN state file the simulator wrote. Its packet, CRC and v2 frame builders are first
 checked against the spec's worked examples (§2.3, §2.4.4, §2.7) byte for byte. Where the spec is
@@ -8,6 +8,7 @@ silent it follows docs/atol-assumptions.md (E8h layout, EBh tax byte, A4h layout
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -207,10 +208,11 @@ class Session(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="atol-client-")
         self.state = os.path.join(self.tmp, "fn.json")
-        self.sim = subprocess.Popen([os.environ["KASSA_SIM_ATOL"], "--pty", "--protocol", "v3", "--state", self.state],
+        self.sim = subprocess.Popen([os.environ["KASSA_SIM"], "--family", "atol", "--pty", "--protocol", "v3",
+                                     "--state", self.state],
                                     stdout=subprocess.PIPE, text=True)
         ready = self.sim.stdout.readline().split()  # awaited, not slept for
-        self.assertEqual(ready[:3], ["kassa-sim-atol", "ready", "pty"], ready)
+        self.assertEqual(ready[:3], ["kassa-sim", "ready", "pty"], ready)
         self.link = Link(ready[3])
         self.link.abort()  # §2.4.3 step 1
 
@@ -291,6 +293,12 @@ class Session(unittest.TestCase):
         self.assertEqual(link.command(request(0x56, b"\x01" + bcd(1234, 4)))[:2], b"\x55\x8c", "wrong password")
         ok(self, link.command(request(0x56, b"\x01" + bcd(30, 4))), "enter mode 1")
         self.assertEqual(link.command(request(0x92, b"\x00\x01"))[:2], b"\x55\xd4", "receipt with the shift closed")
+
+    def test_sigusr1_loads_paper_and_says_so(self):
+        # The same operator signal as the Shtrih simulator: awaited on its line, not slept for.
+        self.sim.send_signal(signal.SIGUSR1)
+        self.assertEqual(self.sim.stdout.readline().strip(), "kassa-sim paper loaded")
+        self.status()  # still answering
 
 
 if __name__ == "__main__":

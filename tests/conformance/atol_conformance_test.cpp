@@ -106,14 +106,17 @@ class AtolConformance : public ::testing::TestWithParam<Endpoint> {
         if (sim_) sim_->stop();
     }
 
-    void start(const std::string& fault_script = "") {
+    void start(const std::string& fault_script = "", unsigned baud = 0,
+               std::chrono::microseconds latency = std::chrono::microseconds{0}) {
         device_.reset();
         if (sim_) sim_->stop();
         AtolSimulatorConfig cfg;
         cfg.endpoint = GetParam().endpoint;
         cfg.link = GetParam().link;
         cfg.state_file = state_file_.string();
-        auto faults = sim::atol::AtolFaults::parse(fault_script);
+        cfg.baud = baud;
+        cfg.answer_latency = latency;
+        auto faults = sim::Faults::parse(fault_script, sim::kAtolFaults);
         ASSERT_TRUE(faults) << faults.error().message;
         cfg.faults = std::move(*faults);
         cfg.clock = &clock_;
@@ -172,6 +175,21 @@ TEST_P(AtolConformance, ShiftAndEveryReceiptKindReachTheFnAsSent) {
     ASSERT_TRUE(device_->close_shift("Кассир Иванов", ""));
     EXPECT_FALSE(sim_->fn_snapshot().shift_open);
     EXPECT_EQ(device_->last_document()->type, 5);
+}
+
+// The shared server's line model (8N1 at 115 200 baud, both ways) and a device that takes 5 ms to
+// run every task: the driver still gets every answer, and the line counters see both directions.
+TEST_P(AtolConformance, PacedLineAndSlowDevice) {
+    start("", 115200, std::chrono::milliseconds{5});
+    ASSERT_TRUE(device_->open_shift("Кассир Иванов", ""));
+    const auto before = sim_->line_stats();
+    auto res = device_->fiscalise(receipts()[0].second);
+    ASSERT_TRUE(res) << res.error().to_string();
+    expect_archived(res->fd_number, receipts()[0].second);
+    const auto after = sim_->line_stats();
+    EXPECT_GT(after.bytes_in, before.bytes_in);
+    EXPECT_GT(after.bytes_out, before.bytes_out);
+    EXPECT_GE(after.frames_in - before.frames_in, 5u);  // open, requisites, item, payment, close at least
 }
 
 TEST_P(AtolConformance, CashInOutAndPaperOut) {

@@ -12,8 +12,8 @@
 #include "drivers/atol/errors.hpp"
 #include "fiscal/tlv.hpp"
 #include "simulators/atol/device.hpp"
-#include "simulators/atol/faults.hpp"
 #include "simulators/atol/link.hpp"
+#include "simulators/fn/faults.hpp"
 
 namespace kassa::drivers::atol {
 namespace {
@@ -264,18 +264,97 @@ TEST(AtolSimV3, LostAnswerIsRepairedWithoutRunningAnythingTwice) {
 }
 
 TEST(AtolSimFaults, ScriptParsesAndRefusesNonsense) {
-    auto f =
-        sim::atol::AtolFaults::parse("# a comment\ndrop_answer 3\ncorrupt_answer 4 # trailing\n\npaper_out_after 2\n");
+    auto f = sim::Faults::parse("# a comment\ndrop_answer 3\ncorrupt_answer 4 # trailing\n\npaper_out_after 2\n",
+                                sim::kAtolFaults);
     ASSERT_TRUE(f) << f.error().message;
     EXPECT_EQ(f->drop_answers, (std::set<std::uint64_t>{3}));
     EXPECT_EQ(f->corrupt_answers, (std::set<std::uint64_t>{4}));
     EXPECT_EQ(f->paper_out_after, 2u);
     EXPECT_FALSE(f->power_cut_after_receipt);
-    for (const char* bad : {"drop_answer", "drop_answer 0", "stall 3 100", "corrupt_answer x"}) {
-        auto r = sim::atol::AtolFaults::parse(bad);
+    // "stall" and "drop_byte" are Shtrih's faults: an ATOL script naming them is refused, not ignored.
+    for (const char* bad : {"drop_answer", "drop_answer 0", "stall 3 100", "drop_byte 2", "corrupt_answer x"}) {
+        auto r = sim::Faults::parse(bad, sim::kAtolFaults);
         ASSERT_FALSE(r) << bad;
         EXPECT_EQ(r.error().code, "bad_fault_script");
     }
+    // ... and the ATOL ones in a Shtrih script.
+    EXPECT_FALSE(sim::Faults::parse("drop_answer 1\n", sim::kShtrihFaults));
+}
+
+// Answer latency, in virtual time: the device takes 50 ms to run every task.
+constexpr auto kLatency = std::chrono::milliseconds{50};
+const sim::atol::AtolSimLink::TimePoint kT0{std::chrono::seconds{1000}};
+
+std::vector<V3Packet> v3_packets(const Bytes& wire) {
+    V3Decoder d;
+    d.feed(wire);
+    std::vector<V3Packet> out;
+    while (auto e = d.next()) {
+        EXPECT_EQ(e->kind, V3Event::Kind::Packet);
+        out.push_back(e->packet);
+    }
+    return out;
+}
+
+TEST(AtolSimLatency, V3AnswersQueuedAtOnceAndPushesTheResultWhenTheTaskIsDone) {
+    ManualClock clock;
+    AtolSimDevice dev(FnState::fresh(1'790'000'000), "", clock);
+    AtolSimLink link(dev, LinkVersion::V3, {}, kLatency);
+    const auto add = encode_v3_packet(1, TaskCommand::add(7, simple_request(cmd::kStatus).encode()).encode());
+    auto now = link.on_bytes(add, kT0);
+    auto packets = v3_packets(now);
+    ASSERT_EQ(packets.size(), 1u);  // A1h only: no push yet
+    EXPECT_EQ(TaskReply::parse(packets[0].data)->status, task::kPending);
+    ASSERT_TRUE(link.next_deadline());
+    EXPECT_EQ(*link.next_deadline(), kT0 + kLatency);
+
+    // A Req before the task is done: in progress, no result.
+    const auto req = encode_v3_packet(2, TaskCommand::req(7).encode());
+    packets = v3_packets(link.on_bytes(req, kT0 + kLatency / 2));
+    ASSERT_EQ(packets.size(), 1u);
+    EXPECT_EQ(TaskReply::parse(packets[0].data)->status, task::kInProgress);
+    EXPECT_TRUE(link.on_tick(kT0 + kLatency - std::chrono::milliseconds{1}).empty());
+
+    // Done: the F0h push carries the status answer; a Req now gets the result too.
+    packets = v3_packets(link.on_tick(kT0 + kLatency));
+    ASSERT_EQ(packets.size(), 1u);
+    EXPECT_EQ(packets[0].id, kAsyncId);
+    const auto pushed = TaskReply::parse(packets[0].data);
+    ASSERT_TRUE(pushed);
+    EXPECT_EQ(pushed->status, task::kAsyncResult);
+    EXPECT_EQ(pushed->tid, 7);
+    ASSERT_FALSE(pushed->answer.empty());
+    EXPECT_EQ(pushed->answer[0], 0x44);  // 3Fh's answer (§2.5)
+    EXPECT_FALSE(link.next_deadline());
+    const auto req2 = encode_v3_packet(3, TaskCommand::req(7).encode());
+    packets = v3_packets(link.on_bytes(req2, kT0 + kLatency));
+    ASSERT_EQ(packets.size(), 1u);
+    EXPECT_EQ(TaskReply::parse(packets[0].data)->status, task::kResult);
+    EXPECT_EQ(link.requests_run(), 1u);  // ran once
+    EXPECT_EQ(link.frames_received(), 3u);
+}
+
+TEST(AtolSimLatency, V2AnnouncesTheAnswerOnlyWhenItIsReady) {
+    ManualClock clock;
+    AtolSimDevice dev(FnState::fresh(1'790'000'000), "", clock);
+    AtolSimLink link(dev, LinkVersion::V2, {}, kLatency);
+    EXPECT_EQ(link.on_bytes(Bytes{kEnq}, kT0), Bytes{kAck});
+    EXPECT_EQ(link.on_bytes(encode_v2_frame(simple_request(cmd::kStatus).encode()), kT0), Bytes{kAck});
+    EXPECT_TRUE(link.on_bytes(Bytes{kEot}, kT0).empty());  // not ready: no ENQ yet
+    ASSERT_TRUE(link.next_deadline());
+    EXPECT_EQ(*link.next_deadline(), kT0 + kLatency);
+    EXPECT_TRUE(link.on_tick(kT0 + kLatency / 2).empty());
+    EXPECT_EQ(link.on_tick(kT0 + kLatency), Bytes{kEnq});  // §2.3 step 4
+    EXPECT_FALSE(link.next_deadline());
+    const auto frame = link.on_bytes(Bytes{kAck}, kT0 + kLatency);
+    V2Decoder d;
+    d.feed(frame);
+    const auto e = d.next();
+    ASSERT_TRUE(e);
+    ASSERT_EQ(e->kind, V2Event::Kind::Frame);
+    ASSERT_FALSE(e->data.empty());
+    EXPECT_EQ(e->data[0], 0x44);
+    EXPECT_EQ(link.on_bytes(Bytes{kAck}, kT0 + kLatency), Bytes{kEot});
 }
 
 }  // namespace

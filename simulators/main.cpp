@@ -1,9 +1,12 @@
-// kassa-sim: a simulated Shtrih-M register on a pty or a loopback TCP port.
+// kassa-sim: a simulated register (Shtrih-M, or ATOL with --family atol) on a pty or a loopback
+// TCP port. Both families are served by the same server (simulators/fn/server.hpp) and this one
+// command line; only the register behind it differs.
 //
-//   kassa-sim --pty [--link PATH] | --tcp HOST:PORT
+//   kassa-sim [--family shtrih|atol] [--protocol v3|v2] --pty [--link PATH] | --tcp HOST:PORT
 //             [--state FILE] [--faults FILE] [--baud N] [--latency-ms N] [--clock-file FILE]
 //             [--inn DIGITS] [--rnm DIGITS] [--fn-serial 16CHARS] [--tax-systems MASK]
-// (registration options apply when the state file is created.)
+// (registration options apply when the state file is created; --protocol: the ATOL link version,
+// v3 by default; --faults: simulators/fn/faults.hpp, the family's faults only.)
 // --baud N models an 8N1 line of N baud both ways; --latency-ms N: the device takes N ms to answer
 // every command (real registers: a few ms for status, more for printing).
 //
@@ -12,7 +15,7 @@
 // --clock-file holds a number of seconds added to the system clock (re-read on every command):
 // tests move the register's clock with it (24 h shift expiry). SIGINT/SIGTERM stop it (exit 0);
 // a "power cut" fault stops it with exit code 3, after the FN state file was written.
-// SIGUSR1 = "the operator loaded paper" (spec §1.7: sub-mode 1 → 0, or 2 → 3 awaiting B0h); it
+// SIGUSR1 = "the operator loaded paper" (Shtrih §1.7: sub-mode 1 → 0, or 2 → 3 awaiting B0h); it
 // answers with the line "kassa-sim paper loaded" once done, so callers await that line.
 // Signals only write their number into a pipe (self-pipe); the main thread does the work.
 #include <fcntl.h>
@@ -23,10 +26,13 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <span>
 #include <string>
 #include <thread>
 
 #include "common/uri.hpp"
+#include "simulators/atol/server.hpp"
 #include "simulators/shtrih/server.hpp"
 
 namespace {
@@ -49,7 +55,8 @@ class OffsetClock final : public kassa::Clock {
 };
 
 int usage() {
-    std::cerr << "usage: kassa-sim --pty [--link PATH] | --tcp HOST:PORT [--state FILE] [--faults FILE] "
+    std::cerr << "usage: kassa-sim [--family shtrih|atol] [--protocol v3|v2] --pty [--link PATH] | --tcp HOST:PORT "
+                 "[--state FILE] [--faults FILE] "
                  "[--baud N] [--latency-ms N] [--clock-file FILE] [--inn DIGITS] [--rnm DIGITS] [--fn-serial 16CHARS] "
                  "[--tax-systems MASK]\n";
     return 2;
@@ -67,8 +74,10 @@ extern "C" void on_signal(int signo) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    kassa::sim::SimulatorConfig config;
+    kassa::sim::atol::AtolSimulatorConfig config;  // ServerConfig + the faults, latency (and ATOL link)
     std::string clock_file;
+    std::string family = "shtrih";
+    std::string faults_file;
     bool endpoint_given = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -96,15 +105,19 @@ int main(int argc, char** argv) {
             const char* v = value();
             if (!v) return usage();
             config.state_file = v;
+        } else if (a == "--family") {
+            const char* v = value();
+            if (!v || (std::string(v) != "shtrih" && std::string(v) != "atol")) return usage();
+            family = v;
+        } else if (a == "--protocol") {
+            const char* v = value();
+            if (!v || (std::string(v) != "v2" && std::string(v) != "v3")) return usage();
+            config.link =
+                std::string(v) == "v2" ? kassa::drivers::atol::LinkVersion::V2 : kassa::drivers::atol::LinkVersion::V3;
         } else if (a == "--faults") {
             const char* v = value();
             if (!v) return usage();
-            auto f = kassa::sim::Faults::load(v);
-            if (!f) {
-                std::cerr << "kassa-sim: " << f.error().message << "\n";
-                return 2;
-            }
-            config.faults = std::move(*f);
+            faults_file = v;
         } else if (a == "--baud") {
             const char* v = value();
             if (!v) return usage();
@@ -129,13 +142,33 @@ int main(int argc, char** argv) {
         }
     }
     if (!endpoint_given) return usage();
+    if (!faults_file.empty()) {
+        auto f = kassa::sim::Faults::load(
+            faults_file, family == "atol" ? std::span<const std::string_view>(kassa::sim::kAtolFaults)
+                                          : std::span<const std::string_view>(kassa::sim::kShtrihFaults));
+        if (!f) {
+            std::cerr << "kassa-sim: " << f.error().message << "\n";
+            return 2;
+        }
+        config.faults = std::move(*f);
+    }
     std::unique_ptr<OffsetClock> clock;
     if (!clock_file.empty()) {
         clock = std::make_unique<OffsetClock>(clock_file);
         config.clock = clock.get();
     }
 
-    kassa::sim::ShtrihSimulator sim(std::move(config));
+    std::unique_ptr<kassa::sim::Simulator> simulator;
+    if (family == "atol") {
+        simulator = std::make_unique<kassa::sim::atol::AtolSimulator>(std::move(config));
+    } else {
+        kassa::sim::SimulatorConfig shtrih;
+        static_cast<kassa::sim::ServerConfig&>(shtrih) = config;
+        shtrih.faults = std::move(config.faults);
+        shtrih.answer_latency = config.answer_latency;
+        simulator = std::make_unique<kassa::sim::ShtrihSimulator>(std::move(shtrih));
+    }
+    kassa::sim::Simulator& sim = *simulator;
     auto ready = sim.start();
     if (!ready) {
         std::cerr << "kassa-sim: " << ready.error().message << "\n";
