@@ -12,9 +12,11 @@
 //   Both:
 //     power_cut_after_receipt N   after the Nth receipt of this run is written to the FN (state file
 //                           saved), stop answering for good: the answer never leaves the device
-//     paper_out_after N     the receipt tape runs out while the Nth receipt (in total) prints: the
-//                           receipt is fiscalised, its printing stops; loading paper
-//                           (load_paper(), kassa-sim's SIGUSR1) clears it.
+//     paper_out_after N     the receipt tape runs out with the Nth receipt, which is fiscalised
+//                           all the same. Shtrih: N counts every receipt in the FN, and the tape
+//                           stops mid-receipt (sub-mode 2, §1.7; a restart finds it still empty);
+//                           ATOL: N counts this run's receipts, and the roll ends right after it.
+//                           Loading paper (load_paper(), kassa-sim's SIGUSR1) clears it.
 // '#' starts a comment; blank lines are ignored.
 #pragma once
 
