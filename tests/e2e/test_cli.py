@@ -138,7 +138,7 @@ class Cli(unittest.TestCase):
         for args in (["--help"], ["registers", "--help"], ["shift", "--help"], ["shift", "open", "--help"],
                      ["x-report", "--help"], ["resume", "--help"], ["receipts", "--help"],
                      ["receipts", "list", "--help"], ["receipts", "show", "--help"], ["resend", "--help"],
-                     ["backup", "--help"]):
+                     ["backup", "--help"], ["discover", "--help"]):
             rc, out, err = self.kassa(*args)
             self.assertEqual(rc, 0, (args, err))
             self.assertIn("usage: kassa", out)
