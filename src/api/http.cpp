@@ -39,6 +39,10 @@ bool is_safe_id(std::string_view id) {
     return true;
 }
 
+bool is_loopback_address(std::string_view address) {
+    return address == "::1" || address.starts_with("127.") || address.starts_with("::ffff:127.");
+}
+
 void split_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query) {
     const auto q = target.find('?');
     path = decode(target.substr(0, q));

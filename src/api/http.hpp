@@ -40,6 +40,7 @@ struct HttpRequest {
     std::string body;
     std::string remote;                          // peer address, for the audit log
     std::map<std::string, std::string> params;   // path parameters filled by the router
+    std::string route;                           // the matched route's pattern ("" when none matched)
     std::shared_ptr<const Principal> principal;  // set by the auth guard on non-open routes
     std::shared_ptr<const Responder> responder;  // set by the router: answers a deferred request
 
@@ -67,6 +68,9 @@ struct HttpResponse {
 // Ids (orders, customers, registers, receipts) are restricted to [A-Za-z0-9._:-]{1,64}: reachable in
 // a path, safe in JSON, logs and file names.
 bool is_safe_id(std::string_view id);
+
+// "127.x.y.z", "::1" and "::ffff:127.x.y.z" (HttpRequest::remote as the server writes it).
+bool is_loopback_address(std::string_view address);
 
 // Splits "/a/b?x=1&y=2" into path and decoded query parameters.
 void split_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query);

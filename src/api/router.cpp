@@ -65,6 +65,12 @@ void Router::add(std::string method, std::string pattern, std::string summary, s
     routes_.back().info.roles = std::move(roles);
 }
 
+void Router::add_local(std::string method, std::string pattern, std::string summary, std::vector<std::string> roles,
+                       Handler handler) {
+    add(std::move(method), std::move(pattern), std::move(summary), std::move(roles), std::move(handler));
+    routes_.back().info.loopback = true;
+}
+
 const Router::Route* Router::resolve(HttpRequest& req, std::optional<HttpResponse>& refusal) const {
     const auto path = split_path(req.path);
     std::string allowed;
@@ -81,6 +87,7 @@ const Router::Route* Router::resolve(HttpRequest& req, std::optional<HttpRespons
                                          R"({"field":")" + name + R"("})");
                 return nullptr;
             }
+        req.route = route.info.pattern;
         if (guard_)
             if (auto refused = guard_(req, route.info)) {
                 refusal = std::move(refused);
@@ -180,10 +187,12 @@ void Router::dispatch(HttpRequest& req, Responder::Send send, Responder::Post po
     HttpResponse res = route(req, [&] {
         seen->principal = req.principal;
         seen->params = req.params;
+        seen->route = req.route;
     });
     if (res.deferred) return;
     // Answered here: the guard may have refused it after saying who the caller is.
     seen->principal = req.principal;
+    seen->route = req.route;
     answer(std::move(res));
 }
 

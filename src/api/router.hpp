@@ -19,6 +19,7 @@ struct RouteInfo {
     std::string summary;
     bool open = false;               // no token needed
     std::vector<std::string> roles;  // roles allowed (names); empty: any authenticated caller
+    bool loopback = false;           // callers on a loopback address need no token (add_local)
 };
 
 // Runs before a handler; a returned response is sent instead of calling the handler.
@@ -30,6 +31,9 @@ class Router {
     // A route only the given roles may call (see api/auth.hpp).
     void add(std::string method, std::string pattern, std::string summary, std::vector<std::string> roles,
              Handler handler);
+    // A route loopback callers reach without a token; others need one of the roles (GET /metrics).
+    void add_local(std::string method, std::string pattern, std::string summary, std::vector<std::string> roles,
+                   Handler handler);
     void set_guard(Guard guard) { guard_ = std::move(guard); }
     // Called after every routed request with its answer (the audit log); the answer is sent when
     // the observer calls `then` (from any thread), so what it records is durable first.

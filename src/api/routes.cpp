@@ -1,5 +1,6 @@
 #include "api/routes.hpp"
 
+#include "api/handlers/admin.hpp"
 #include "api/handlers/business.hpp"
 #include "api/handlers/openapi.hpp"
 #include "api/handlers/qr.hpp"
@@ -7,10 +8,14 @@
 
 namespace kassa::api {
 
-void add_api_routes(Router& router, Service& service, HealthSource health, std::filesystem::path web_root) {
+void add_api_routes(Router& router, Service& service, HealthSource health, std::filesystem::path web_root,
+                    MetricsSource metrics, std::filesystem::path backup_dir) {
     add_health_routes(router, std::move(health));
     add_business_routes(router, service);
     add_qr_routes(router, service);
+    const auto* clock = metrics.clock;
+    add_metrics_routes(router, service, std::move(metrics));
+    add_admin_routes(router, service, std::move(backup_dir), clock);
     add_openapi_route(router);
     add_static_routes(router, std::move(web_root));
 }

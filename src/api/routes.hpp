@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "api/handlers/health.hpp"
+#include "api/handlers/metrics.hpp"
 #include "api/router.hpp"
 
 namespace kassa::api {
@@ -12,6 +13,9 @@ namespace kassa::api {
 class Service;
 
 // web_root: the built web pages (see handlers/static_files.hpp); empty or missing → 404 web_not_built.
-void add_api_routes(Router& router, Service& service, HealthSource health, std::filesystem::path web_root = {});
+// metrics: what GET /metrics reads besides the service (handlers/metrics.hpp); backup_dir: where
+// POST /v1/admin/backup writes (handlers/admin.hpp).
+void add_api_routes(Router& router, Service& service, HealthSource health, std::filesystem::path web_root = {},
+                    MetricsSource metrics = {}, std::filesystem::path backup_dir = {});
 
 }  // namespace kassa::api

@@ -79,6 +79,7 @@ struct App::Impl {
     drivers::RegisterPool pool;
     std::unique_ptr<api::Service> service;
     api::Router router;
+    std::shared_ptr<api::HttpCounters> http_counters = std::make_shared<api::HttpCounters>();
     std::unique_ptr<api::Server> server;
     bool stopped = false;
 };
@@ -278,11 +279,14 @@ Status App::start() {
                                   }
                                   return out;
                               }},
-        s.config.server.web_root);
+        s.config.server.web_root,
+        api::MetricsSource{.ledger_path = ledger_path, .http = s.http_counters, .clock = &SystemClock::instance()},
+        data_dir / "backups");
     // Every authenticated call goes into the audit log with the token's name (open routes such as
     // /v1/health do not: load balancers poll them). Contacts never appear: only method and path.
     // Requests that made receipts wrote their audit row with the plan, in the same transaction.
     s.router.set_observer([&s](const api::HttpRequest& req, const api::HttpResponse& res, std::function<void()> then) {
+        s.http_counters->record(req.method, req.route.empty() ? "unmatched" : req.route, res.status);
         const bool refused = res.status == 401 || res.status == 403;
         if ((!req.principal && !refused) || res.audited) return then();
         // The answer leaves once its audit row is committed; no thread waits for that.

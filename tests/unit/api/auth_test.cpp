@@ -129,6 +129,26 @@ TEST(Principal, Bindings) {
     EXPECT_TRUE(any.may_use_register("whatever"));
 }
 
+// GET /metrics (Router::add_local): loopback callers need no token; anyone else needs an admin token.
+TEST_F(AuthTest, LocalRouteIsOpenToLoopbackOnlyElseAdmin) {
+    router.add_local("GET", "/metrics", "", {"admin"}, [](HttpRequest&) { return HttpResponse{}; });
+    auto call = [&](const std::string& remote, const std::string& token) {
+        auto req = with_token("GET", "/metrics", token);
+        req.remote = remote;
+        return router.handle(req).status;
+    };
+    EXPECT_EQ(call("127.0.0.1", ""), 200);
+    EXPECT_EQ(call("::1", ""), 200);
+    EXPECT_EQ(call("::ffff:127.0.0.1", ""), 200);
+    EXPECT_EQ(call("10.0.0.5", ""), 401);
+    EXPECT_EQ(call("128.0.0.1", ""), 401);
+    EXPECT_EQ(call("::ffff:10.0.0.5", ""), 401);
+    EXPECT_EQ(call("10.0.0.5", "cashier-secret"), 403);
+    EXPECT_EQ(call("10.0.0.5", "admin-secret"), 200);
+    // A token sent from loopback is still checked: a wrong one is refused, not ignored.
+    EXPECT_EQ(call("127.0.0.1", "wrong-secret"), 401);
+}
+
 TEST(Role, Names) {
     EXPECT_EQ(parse_role("courier"), Role::Courier);
     EXPECT_FALSE(parse_role("root"));

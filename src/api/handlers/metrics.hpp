@@ -1,0 +1,58 @@
+// GET /metrics: Prometheus text exposition (format 0.0.4), written by hand (it is a few lines of
+// text; no Debian C++ client library is worth the dependency). Open to loopback callers; anyone
+// else needs an admin token (Router::add_local).
+//
+// What it exports, read at scrape time (nothing is kept between scrapes except the HTTP counters):
+//   kassa_receipts{register,state}           receipts in the ledger by register and state (gauge)
+//   kassa_outbox_messages{state}             e-receipt messages by outbox state (pending|claimed|sent|failed)
+//   kassa_register_state{register,state}     1 for the register's current worker state, else 0
+//   kassa_register_queue_depth{register}     receipts and commands queued on the register
+//   kassa_register_shift_open{register}      1 while a shift is open
+//   kassa_register_shift_age_seconds{register}        since the open shift was opened (absent: no shift)
+//   kassa_register_fn_days_left{register}             days until the FN expires (absent: unknown)
+//   kassa_register_ofd_unsent_documents{register}     documents waiting for the OFD's ticket
+//   kassa_register_ofd_oldest_unsent_age_seconds{register}
+//   kassa_register_paper_ok{register}
+//   kassa_ledger_write_batches_total, kassa_ledger_write_ops_total   the writer's group commits
+//   kassa_http_requests_total{method,route,status}    every routed request, by route pattern
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+#include "api/router.hpp"
+
+namespace kassa {
+class Clock;
+}
+
+namespace kassa::api {
+
+class Service;
+
+// Counts answered HTTP requests by method, route pattern (not path: ids would explode the label
+// set) and status. Thread-safe; the lock covers one map update, never I/O.
+class HttpCounters {
+  public:
+    void record(const std::string& method, const std::string& route, int status);
+    using Key = std::tuple<std::string, std::string, int>;
+    std::map<Key, std::uint64_t> snapshot() const;
+
+  private:
+    mutable std::mutex mutex_;
+    std::map<Key, std::uint64_t> counts_;
+};
+
+struct MetricsSource {
+    std::string ledger_path;  // read through its own read-only SQLite connection (counts by state)
+    std::shared_ptr<const HttpCounters> http;
+    const Clock* clock = nullptr;
+};
+
+void add_metrics_routes(Router& router, Service& service, MetricsSource source);
+
+}  // namespace kassa::api

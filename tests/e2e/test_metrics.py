@@ -1,0 +1,80 @@
+"""GET /metrics: Prometheus text format that python3-prometheus-client's parser reads; open to
+loopback callers; the receipt and HTTP counters move when a receipt is printed."""
+
+import os
+import sys
+import unittest
+
+from prometheus_client.parser import text_string_to_metric_families
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Kassad  # noqa: E402
+
+
+def scrape(k):
+    conn = k.connection()
+    try:
+        conn.request("GET", "/metrics")  # no token: the harness talks from 127.0.0.1
+        res = conn.getresponse()
+        text = res.read().decode()
+        assert res.status == 200, (res.status, text)
+        assert res.getheader("Content-Type").startswith("text/plain; version=0.0.4"), res.getheader("Content-Type")
+    finally:
+        conn.close()
+    samples = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            samples[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return samples
+
+
+def value(samples, name, **labels):
+    return samples.get((name, tuple(sorted(labels.items()))), 0)
+
+
+class Metrics(unittest.TestCase):
+    def test_counters_move_when_a_receipt_is_printed(self):
+        with Kassad() as k:
+            with open(os.path.join(k.data_dir, "admin-token")) as f:
+                token = f.read().strip()
+            auth = {"Authorization": "Bearer " + token}
+            before = scrape(k)
+            self.assertEqual(value(before, "kassa_register_state", register="sim-1", state="idle")
+                             + value(before, "kassa_register_state", register="sim-1", state="connecting"), 1)
+            confirmed = value(before, "kassa_receipts", register="sim-1", state="confirmed")
+
+            put_status, order, _ = k.request("PUT", "/v1/orders/M1", {"customer": "C1", "lines": [
+                {"sku": "A", "name": "Товар", "qty": "1", "price": 10000, "vat": "vat22"}]}, headers=auth)
+            self.assertIn(put_status, (200, 201), order)
+            status, paid, _ = k.request("POST", "/v1/payments?wait=30", {
+                "customer": "C1", "cash": 10000, "allocate": [{"order": "M1", "amount": 10000}]},
+                headers={**auth, "Idempotency-Key": "m1"})
+            self.assertEqual(status, 200, paid)
+
+            after = scrape(k)
+            self.assertEqual(value(after, "kassa_receipts", register="sim-1", state="confirmed"), confirmed + 1)
+            self.assertEqual(value(after, "kassa_http_requests_total",
+                                   method="POST", route="/v1/payments", status="200"), 1)
+            self.assertEqual(value(after, "kassa_http_requests_total",
+                                   method="PUT", route="/v1/orders/{id}", status=str(put_status)), 1)
+            # The first scrape is counted by route pattern too.
+            self.assertGreaterEqual(value(after, "kassa_http_requests_total",
+                                          method="GET", route="/metrics", status="200"), 1)
+            # The register's status has been read: the FN's days left and the shift flag are exported.
+            # (The worker keeps the status it read before the receipt opened the shift until its next
+            # poll, so the shift flag is not asserted here.)
+            self.assertIn(("kassa_register_shift_open", (("register", "sim-1"),)), after)
+            self.assertGreater(value(after, "kassa_register_fn_days_left", register="sim-1"), 0)
+            self.assertIn(("kassa_register_ofd_unsent_documents", (("register", "sim-1"),)), after)
+            self.assertEqual(value(after, "kassa_register_queue_depth", register="sim-1"), 0)
+            self.assertGreater(value(after, "kassa_ledger_write_ops_total"),
+                               value(before, "kassa_ledger_write_ops_total"))
+
+            # A token, when sent from loopback, is still checked.
+            status, answer, _ = k.request("GET", "/metrics", headers={"Authorization": "Bearer nope"})
+            self.assertEqual(status, 401, answer)
+            self.assertEqual(k.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
