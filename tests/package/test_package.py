@@ -108,7 +108,7 @@ class Package(unittest.TestCase):
         env = dict(v.split("=", 1) for v in self.unit["Environment"])
         shipped = sorted(os.listdir(self.path(env["KASSA_DEVICES_DIR"])))
         self.assertEqual(shipped, sorted(n for n in os.listdir(os.path.join(SOURCE_DIR, "devices")) if n.endswith(".json")))
-        for tool in ("kassa", "kassa-sim", "kassa-sim-atol"):
+        for tool in ("kassa", "kassa-sim"):
             self.assertTrue(os.access(self.path("/usr/bin/" + tool), os.X_OK), tool)
         # The config is a conffile; postinst makes the user, puts it in dialout, makes /var/lib/kassa 0700.
         with open(os.path.join(self.control, "conffiles")) as f:
