@@ -1,5 +1,7 @@
 #include "app/app.hpp"
 
+#include "api/compat/kkm.hpp"
+
 #include <fcntl.h>
 #include <spdlog/logger.h>
 #include <sys/stat.h>
@@ -78,6 +80,8 @@ struct App::Impl {
     std::unique_ptr<api::Service> service;
     api::Router router;
     std::unique_ptr<api::Server> server;
+    api::Router kkm_router;  // [compat] kkmserver_listen: its own router, port and auth
+    std::unique_ptr<api::Server> kkm_server;
     bool stopped = false;
 };
 
@@ -264,17 +268,20 @@ Status App::start() {
     // Every authenticated call goes into the audit log with the token's name (open routes such as
     // /v1/health do not: load balancers poll them). Contacts never appear: only method and path.
     // Requests that made receipts wrote their audit row with the plan, in the same transaction.
-    s.router.set_observer([&s](const api::HttpRequest& req, const api::HttpResponse& res, std::function<void()> then) {
+    auto audit_observer = [&s](const api::HttpRequest& req, const api::HttpResponse& res, std::function<void()> then) {
         const bool refused = res.status == 401 || res.status == 403;
         if ((!req.principal && !refused) || res.audited) return then();
         // The answer leaves once its audit row is committed; no thread waits for that.
-        s.ledger->audit_then(std::move(then), ledger::AuditRecord{
-            .actor = req.principal ? req.principal->name + " (" + std::string(api::role_name(req.principal->role)) + ")"
-                                   : std::string("unauthenticated"),
-            .action = req.method + " " + req.path,
-            .subject = std::to_string(res.status),
-            .address = req.remote});
-    });
+        s.ledger->audit_then(
+            std::move(then),
+            ledger::AuditRecord{.actor = req.principal ? req.principal->name + " (" +
+                                                             std::string(api::role_name(req.principal->role)) + ")"
+                                                       : std::string("unauthenticated"),
+                                .action = req.method + " " + req.path,
+                                .subject = std::to_string(res.status),
+                                .address = req.remote});
+    };
+    s.router.set_observer(audit_observer);
 
     s.pool.enable_failover(
         [&s](std::int64_t id, const std::string& register_id) { return s.ledger->reassign(id, register_id); });
@@ -299,12 +306,29 @@ Status App::start() {
     if (auto started = s.server->start(); !started) return started;
     logger->info("listening on {}://{}:{}", s.config.server.tls_cert.empty() ? "http" : "https", listen->host,
                  s.server->port());
+    if (!s.config.compat.kkmserver_listen.empty()) {
+        auto kkm = parse_host_port(s.config.compat.kkmserver_listen);
+        if (!kkm) return std::unexpected(kkm.error());
+        api::compat::install_basic_auth(s.kkm_router, s.tokens);
+        api::compat::add_kkm_routes(s.kkm_router, *s.service);
+        s.kkm_router.set_observer(audit_observer);
+        auto kkm_options = options;
+        kkm_options.host = kkm->host;
+        kkm_options.port = kkm->port;
+        kkm_options.tls_cert.clear();  // KKMServer's clients speak plain HTTP
+        kkm_options.tls_key.clear();
+        s.kkm_server = std::make_unique<api::Server>(kkm_options, s.kkm_router);
+        if (auto started = s.kkm_server->start(); !started) return started;
+        logger->info("KKMServer-compatible listener on {}:{}", kkm->host, s.kkm_server->port());
+    }
     return ok();
 }
 
 std::optional<std::filesystem::path> App::admin_token_path() const { return impl_->admin_token_path; }
 
 std::uint16_t App::port() const { return impl_->server ? impl_->server->port() : 0; }
+
+std::uint16_t App::kkm_port() const { return impl_->kkm_server ? impl_->kkm_server->port() : 0; }
 
 void App::stop() {
     auto& s = *impl_;
@@ -313,10 +337,12 @@ void App::stop() {
     // Stop taking requests, let the ones in flight answer, then drain the registers (each
     // finishes its receipt in flight; queued ones stay in the ledger for the next start).
     if (s.service) s.service->release_waiters();  // long-polls answer now, with what they have
+    if (s.kkm_server) s.kkm_server->shutdown();
     if (s.server) s.server->shutdown();
     s.pool.stop_all();
     if (s.notifier) s.notifier->stop();
     for (auto& simulator : s.simulators) simulator->stop();
+    s.kkm_server.reset();
     s.server.reset();
     log::get("app")->info("stopped");
 }

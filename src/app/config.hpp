@@ -112,8 +112,15 @@ struct TokenConfig {
     friend bool operator==(const TokenConfig&, const TokenConfig&) = default;
 };
 
+// Drop-in listeners for integrations written for other local fiscal servers (src/api/compat/).
+// Off by default: an empty address opens nothing.
+struct CompatConfig {
+    std::string kkmserver_listen;  // KKMServer's POST /Execute, usually "127.0.0.1:5893"; HTTP Basic, password = token
+};
+
 struct Config {
     ServerConfig server;
+    CompatConfig compat;
     LedgerConfig ledger;
     LogConfig log;
     std::vector<EntityConfig> entities;
