@@ -1,5 +1,6 @@
 #include "app/app.hpp"
 
+#include "api/compat/common.hpp"
 #include "api/compat/kkm.hpp"
 
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 #include "api/compat/kkm.hpp"
 
-#include <boost/json.hpp>
+#include "api/compat/common.hpp"
 
 #include <chrono>
 #include <ctime>
@@ -17,144 +17,9 @@
 
 namespace kassa::api::compat {
 
-namespace json = boost::json;
 using namespace std::chrono_literals;
 
-// ---- exact numbers -----------------------------------------------------------------------------
-
-Result<fiscal::Kopecks> parse_rubles(std::string_view text) {
-    const auto bad = [&] { return fail("invalid_money", "'" + std::string(text) + "' is not a sum in rubles"); };
-    std::size_t i = 0;
-    const bool negative = i < text.size() && text[i] == '-';
-    if (negative) ++i;
-    std::int64_t rubles = 0;
-    std::size_t digits = 0;
-    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++digits) {
-        if (rubles > (std::numeric_limits<std::int64_t>::max() / 100 - 9) / 10) return bad();
-        rubles = rubles * 10 + (text[i] - '0');
-    }
-    if (digits == 0) return bad();
-    std::int64_t kopecks = 0;
-    if (i < text.size() && text[i] == '.') {
-        ++i;
-        std::size_t decimals = 0;
-        for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++decimals) {
-            if (decimals < 2)
-                kopecks = kopecks * 10 + (text[i] - '0');
-            else if (text[i] != '0')
-                return fail("invalid_money", "'" + std::string(text) + "' has a fraction of a kopeck");
-        }
-        if (decimals == 0) return bad();
-        if (decimals == 1) kopecks *= 10;
-    }
-    if (i != text.size()) return bad();
-    const std::int64_t value = rubles * 100 + kopecks;
-    return fiscal::Kopecks{negative ? -value : value};
-}
-
-std::string quote_json_numbers(std::string_view in) {
-    std::string out;
-    out.reserve(in.size() + 16);
-    bool in_string = false;
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        const char c = in[i];
-        if (in_string) {
-            out += c;
-            if (c == '\\' && i + 1 < in.size())
-                out += in[++i];
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-            out += c;
-        } else if (c == '-' || (c >= '0' && c <= '9')) {
-            out += '"';
-            while (i < in.size() && (std::isdigit(static_cast<unsigned char>(in[i])) || in[i] == '-' || in[i] == '+' ||
-                                     in[i] == '.' || in[i] == 'e' || in[i] == 'E'))
-                out += in[i++];
-            --i;
-            out += '"';
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
 namespace {
-
-// ---- reading a quoted body ---------------------------------------------------------------------
-
-// Fields of a KKMServer command. Numbers arrive as their exact text (quote_json_numbers); unknown
-// fields are ignored, as KKMServer has many optional ones Kassa has no use for.
-class Fields {
-  public:
-    Fields(const json::object& obj, std::string path) : obj_(obj), path_(std::move(path)) {}
-
-    std::string field(std::string_view name) const {
-        return path_.empty() ? std::string(name) : path_ + "." + std::string(name);
-    }
-    const json::value* find(std::string_view name) const {
-        auto it = obj_.find(name);
-        return it == obj_.end() || it->value().is_null() ? nullptr : &it->value();
-    }
-    std::string string(std::string_view name, std::size_t max = 256) const {
-        const auto* v = find(name);
-        if (!v) return {};
-        if (!v->is_string()) throw ApiError(400, "invalid_field", field(name) + " must be a string", field(name));
-        std::string s(v->as_string());
-        if (s.size() > max) throw ApiError(400, "invalid_field", field(name) + " is too long", field(name));
-        return s;
-    }
-    // A number (sent as a number or a string of digits).
-    std::int64_t integer(std::string_view name, std::int64_t lo, std::int64_t hi, std::int64_t fallback) const {
-        const auto* v = find(name);
-        if (!v) return fallback;
-        const std::string text = v->is_string() ? std::string(v->as_string()) : std::string{};
-        if (text.empty() && v->is_string()) return fallback;  // KKMServer's clients send "" for "not set"
-        std::int64_t out = 0;
-        std::size_t used = 0;
-        try {
-            out = std::stoll(text, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (text.empty() || used != text.size() || out < lo || out > hi)
-            throw ApiError(400, "invalid_field",
-                           field(name) + " must be a whole number " + std::to_string(lo) + ".." + std::to_string(hi),
-                           field(name));
-        return out;
-    }
-    fiscal::Kopecks money(std::string_view name, bool required = false) const {
-        const auto* v = find(name);
-        if (!v) {
-            if (required) throw ApiError(400, "missing_field", field(name) + " is required", field(name));
-            return fiscal::Kopecks{0};
-        }
-        auto parsed = parse_rubles(v->is_string() ? std::string_view(v->as_string()) : std::string_view{});
-        if (!parsed) throw ApiError(400, parsed.error().code, field(name) + ": " + parsed.error().message, field(name));
-        if (parsed->is_negative())
-            throw ApiError(400, "invalid_money", field(name) + " must not be negative", field(name));
-        return *parsed;
-    }
-    bool boolean(std::string_view name, bool fallback) const {
-        const auto* v = find(name);
-        if (!v) return fallback;
-        if (!v->is_bool()) throw ApiError(400, "invalid_field", field(name) + " must be true or false", field(name));
-        return v->as_bool();
-    }
-
-  private:
-    const json::object& obj_;
-    std::string path_;
-};
-
-json::object parse_quoted(std::string_view body) {
-    boost::system::error_code ec;
-    auto value = json::parse(quote_json_numbers(body), ec);
-    if (ec || !value.is_object()) throw ApiError(400, "invalid_json", "the body must be a JSON object");
-    return std::move(value.as_object());
-}
 
 // KKMServer's Tax: -1 none, 0, 10, 20, 22, 5, 7 and the calculated 110/120/122/105/107 (the code
 // on the line follows from the payment method, as the planner does for Kassa's own receipts).
@@ -203,8 +68,8 @@ std::int64_t day_of(const std::string& text, const std::string& field) {
 
 }  // namespace
 
-KkmCheck read_register_check(std::string_view quoted_body) {
-    const auto body = parse_quoted(quoted_body);
+KkmCheck read_register_check(std::string_view text) {
+    const auto body = parse_quoted(text);
     Fields f(body, "");
     KkmCheck out;
     out.inn = f.string("InnKkm", 12);
@@ -364,19 +229,6 @@ json::object check_answer(const std::string& id, const ledger::ReceiptRecord& r,
     return out;
 }
 
-// The register a command addresses: NumDevice (1-based among the registers this caller reaches,
-// of InnKkm's entity when given), else the first such register.
-drivers::RegisterWorker* register_of(Service& service, const HttpRequest& req, const std::string& inn, int num_device) {
-    const auto scope = scope_of(service, req);
-    int n = 0;
-    for (auto* w : service.pool().workers()) {
-        if (!scope.register_id(w->register_id())) continue;
-        if (!inn.empty() && service.pool().entity_of(w->register_id()) != inn) continue;
-        if (++n == num_device || num_device == 0) return w;
-    }
-    return nullptr;
-}
-
 std::string register_id_of(Service& service, const HttpRequest& req, const KkmCheck& check) {
     if (check.num_device == 0) return {};
     auto* w = register_of(service, req, check.inn, check.num_device);
@@ -507,12 +359,7 @@ HttpResponse register_command(Service& service, CommandMemory& memory, HttpReque
         register_of(service, req, f.string("InnKkm", 12), static_cast<int>(f.integer("NumDevice", 0, 1000, 0)));
     if (!worker) throw ApiError(404, "unknown_register", "no such device", "NumDevice");
     auto status = std::make_shared<drivers::DeviceStatus>();
-    auto read_status = [status](drivers::FiscalDevice& d) -> drivers::DeviceStatusResult {
-        auto s = d.status();
-        if (!s) return std::unexpected(s.error());
-        *status = *s;
-        return {};
-    };
+    auto read_status = status_reader(status);
     run(*worker, [&memory, worker, read_status, status, command, id, key,
                   responder = req.responder](const drivers::DeviceStatusResult& done) {
         if (!done) {
@@ -632,60 +479,6 @@ void add_kkm_routes(Router& router, Service& service) {
         } catch (const ledger::LedgerError& e) {
             return kkm_error(command, id, ledger_error(e).status, e.code(), e.what());
         }
-    });
-}
-
-namespace {
-
-std::string base64_decode(std::string_view in) {
-    static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    std::uint32_t acc = 0;
-    int bits = 0;
-    for (char c : in) {
-        if (c == '=') break;
-        const auto pos = kAlphabet.find(c);
-        if (pos == std::string_view::npos) return {};
-        acc = (acc << 6) | static_cast<std::uint32_t>(pos);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += static_cast<char>((acc >> bits) & 0xFF);
-        }
-    }
-    return out;
-}
-
-}  // namespace
-
-void install_basic_auth(Router& router, const TokenStore& tokens) {
-    router.set_guard([&tokens](HttpRequest& req, const RouteInfo& route) -> std::optional<HttpResponse> {
-        req.headers.erase("x-kassa-principal");
-        req.headers.erase("x-kassa-role");
-        if (route.open) return std::nullopt;
-        const auto header = req.header("authorization");
-        constexpr std::string_view kBasic = "Basic ";
-        std::string token;
-        if (header.size() > kBasic.size() && header.compare(0, kBasic.size(), kBasic) == 0) {
-            const auto pair = base64_decode(std::string_view(header).substr(kBasic.size()));
-            if (const auto colon = pair.find(':'); colon != std::string::npos) token = pair.substr(colon + 1);
-        }
-        HttpRequest probe;
-        probe.headers["authorization"] = "Bearer " + token;
-        auto principal = token.empty() ? Result<Principal>(fail("unauthorized", "HTTP Basic auth is required"))
-                                       : tokens.authenticate(probe);
-        if (!principal) {
-            auto res = error_response(principal.error());
-            res.headers["WWW-Authenticate"] = "Basic realm=\"kassa\"";
-            return res;
-        }
-        req.principal = std::make_shared<const Principal>(std::move(*principal));
-        const auto role = std::string(role_name(req.principal->role));
-        if (!route.roles.empty() && req.principal->role != Role::Admin &&
-            std::ranges::find(route.roles, role) == route.roles.end())
-            return error_response(403, "forbidden",
-                                  "role '" + role + "' may not " + route.method + " " + route.pattern);
-        return std::nullopt;
     });
 }
 

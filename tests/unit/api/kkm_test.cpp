@@ -2,6 +2,8 @@
 // RegisterCheck maps onto a Kassa receipt (peer-apis.md b1).
 #include "api/compat/kkm.hpp"
 
+#include "api/compat/common.hpp"
+
 #include <gtest/gtest.h>
 
 #include "api/errors.hpp"
@@ -33,7 +35,7 @@ TEST(KkmJson, QuotesNumbersButNotStrings) {
 }
 
 TEST(KkmCheckMapping, SettlementWithAdvanceOffsetFromThePeersExample) {
-    const auto check = read_register_check(quote_json_numbers(R"({
+    const auto check = read_register_check((R"({
         "Command": "RegisterCheck", "NumDevice": 0, "InnKkm": "", "IdCommand": "ord-1042-final-1",
         "Timeout": 30, "IsFiscalCheck": true, "TypeCheck": 0, "NotPrint": true,
         "CashierName": "Иванов И.И.", "CashierVATIN": "430601071197",
@@ -63,7 +65,7 @@ TEST(KkmCheckMapping, SettlementWithAdvanceOffsetFromThePeersExample) {
 }
 
 TEST(KkmCheckMapping, AdvanceGetsTheCalculatedRateAndCorrectionsTheirFields) {
-    const auto advance = read_register_check(quote_json_numbers(R"({"Command":"RegisterCheck","TypeCheck":0,
+    const auto advance = read_register_check((R"({"Command":"RegisterCheck","TypeCheck":0,
         "TaxVariant":"1","CheckStrings":[{"Register":{"Name":"Аванс","Quantity":1,"Price":2000,"Tax":22,
         "SignMethodCalculation":3,"SignCalculationObject":10}}],"ElectronicPayment":2000})"));
     EXPECT_TRUE(advance.tax_system_given);
@@ -72,7 +74,7 @@ TEST(KkmCheckMapping, AdvanceGetsTheCalculatedRateAndCorrectionsTheirFields) {
     EXPECT_EQ(advance.receipt.lines[0].subject, 10);
     EXPECT_EQ(advance.receipt.lines[0].amount.value(), 200000);  // Amount absent: Price × Quantity
 
-    const auto correction = read_register_check(quote_json_numbers(R"({"Command":"RegisterCheck","TypeCheck":13,
+    const auto correction = read_register_check((R"({"Command":"RegisterCheck","TypeCheck":13,
         "CorrectionType":1,"CorrectionBaseDate":"2026-11-30T00:00:00","CorrectionBaseNumber":"77-1",
         "CheckStrings":[{"Register":{"Name":"X","Quantity":2.5,"Price":10.10,"Amount":25.25,"Tax":-1}}],"Cash":25.25})"));
     EXPECT_EQ(correction.receipt.sign, fiscal::CalcSign::ExpenseReturn);
@@ -86,7 +88,7 @@ TEST(KkmCheckMapping, AdvanceGetsTheCalculatedRateAndCorrectionsTheirFields) {
 TEST(KkmCheckMapping, RefusesWhatItCannotReadNamingTheField) {
     const auto field_of = [](const char* body) {
         try {
-            read_register_check(quote_json_numbers(body));
+            read_register_check((body));
         } catch (const ApiError& e) {
             return e.field() + " " + e.code();
         }
