@@ -1,5 +1,6 @@
 #include "app/app.hpp"
 
+#include "api/compat/atol_web.hpp"
 #include "api/compat/common.hpp"
 #include "api/compat/kkm.hpp"
 
@@ -83,6 +84,8 @@ struct App::Impl {
     std::unique_ptr<api::Server> server;
     api::Router kkm_router;  // [compat] kkmserver_listen: its own router, port and auth
     std::unique_ptr<api::Server> kkm_server;
+    api::Router atol_router;  // [compat] atol_listen
+    std::unique_ptr<api::Server> atol_server;
     bool stopped = false;
 };
 
@@ -307,20 +310,35 @@ Status App::start() {
     if (auto started = s.server->start(); !started) return started;
     logger->info("listening on {}://{}:{}", s.config.server.tls_cert.empty() ? "http" : "https", listen->host,
                  s.server->port());
+    // [compat]: drop-in listeners for integrations written for KKMServer or ATOL Web-server, each on
+    // its own port with its own router (Kassa's own API and its OpenAPI document are not there).
+    auto compat_listener = [&](const std::string& address, api::Router& router,
+                               std::unique_ptr<api::Server>& server) -> Status {
+        auto hp = parse_host_port(address);
+        if (!hp) return std::unexpected(hp.error());
+        router.set_observer(audit_observer);
+        auto compat_options = options;
+        compat_options.host = hp->host;
+        compat_options.port = hp->port;
+        compat_options.tls_cert.clear();  // the peers' clients speak plain HTTP
+        compat_options.tls_key.clear();
+        server = std::make_unique<api::Server>(compat_options, router);
+        return server->start();
+    };
     if (!s.config.compat.kkmserver_listen.empty()) {
-        auto kkm = parse_host_port(s.config.compat.kkmserver_listen);
-        if (!kkm) return std::unexpected(kkm.error());
         api::compat::install_basic_auth(s.kkm_router, s.tokens);
         api::compat::add_kkm_routes(s.kkm_router, *s.service);
-        s.kkm_router.set_observer(audit_observer);
-        auto kkm_options = options;
-        kkm_options.host = kkm->host;
-        kkm_options.port = kkm->port;
-        kkm_options.tls_cert.clear();  // KKMServer's clients speak plain HTTP
-        kkm_options.tls_key.clear();
-        s.kkm_server = std::make_unique<api::Server>(kkm_options, s.kkm_router);
-        if (auto started = s.kkm_server->start(); !started) return started;
-        logger->info("KKMServer-compatible listener on {}:{}", kkm->host, s.kkm_server->port());
+        if (auto started = compat_listener(s.config.compat.kkmserver_listen, s.kkm_router, s.kkm_server); !started)
+            return started;
+        logger->info("KKMServer-compatible listener on port {}", s.kkm_server->port());
+    }
+    if (!s.config.compat.atol_listen.empty()) {
+        api::compat::install_basic_auth(s.atol_router, s.tokens, s.config.compat.atol_require_auth,
+                                        api::Principal{"atol-anonymous", api::Role::Cashier, {}, {}});
+        api::compat::add_atol_routes(s.atol_router, *s.service);
+        if (auto started = compat_listener(s.config.compat.atol_listen, s.atol_router, s.atol_server); !started)
+            return started;
+        logger->info("ATOL Web-server-compatible listener on port {}", s.atol_server->port());
     }
     return ok();
 }
@@ -331,6 +349,8 @@ std::uint16_t App::port() const { return impl_->server ? impl_->server->port() :
 
 std::uint16_t App::kkm_port() const { return impl_->kkm_server ? impl_->kkm_server->port() : 0; }
 
+std::uint16_t App::atol_port() const { return impl_->atol_server ? impl_->atol_server->port() : 0; }
+
 void App::stop() {
     auto& s = *impl_;
     if (s.stopped) return;
@@ -339,11 +359,13 @@ void App::stop() {
     // finishes its receipt in flight; queued ones stay in the ledger for the next start).
     if (s.service) s.service->release_waiters();  // long-polls answer now, with what they have
     if (s.kkm_server) s.kkm_server->shutdown();
+    if (s.atol_server) s.atol_server->shutdown();
     if (s.server) s.server->shutdown();
     s.pool.stop_all();
     if (s.notifier) s.notifier->stop();
     for (auto& simulator : s.simulators) simulator->stop();
     s.kkm_server.reset();
+    s.atol_server.reset();
     s.server.reset();
     log::get("app")->info("stopped");
 }

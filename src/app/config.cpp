@@ -168,7 +168,9 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
         return ok();
     }));
     KASSA_TRY(read_table(top, "compat", origin, [&](TableReader& t) -> Status {
-        return t.string("kkmserver_listen", config.compat.kkmserver_listen);
+        KASSA_TRY(t.string("kkmserver_listen", config.compat.kkmserver_listen));
+        KASSA_TRY(t.string("atol_listen", config.compat.atol_listen));
+        return t.boolean("atol_require_auth", config.compat.atol_require_auth);
     }));
     KASSA_TRY(read_table(top, "ledger", origin, [&](TableReader& t) -> Status {
         std::string dir = config.ledger.data_dir.string();
@@ -316,9 +318,11 @@ Result<std::string> device_uri_of(const RegisterConfig& reg) {
 Status validate(const Config& config) {
     if (auto hp = parse_host_port(config.server.listen); !hp)
         return fail("config_invalid", "server.listen: " + hp.error().message);
-    if (!config.compat.kkmserver_listen.empty())
-        if (auto hp = parse_host_port(config.compat.kkmserver_listen); !hp)
-            return fail("config_invalid", "compat.kkmserver_listen: " + hp.error().message);
+    for (const auto& [key, address] : {std::pair{"kkmserver_listen", &config.compat.kkmserver_listen},
+                                       std::pair{"atol_listen", &config.compat.atol_listen}})
+        if (!address->empty())
+            if (auto hp = parse_host_port(*address); !hp)
+                return fail("config_invalid", std::string("compat.") + key + ": " + hp.error().message);
     if (config.server.tls_cert.empty() != config.server.tls_key.empty())
         return fail("config_invalid", "server.tls_cert and server.tls_key go together");
     if (!log::is_valid_level(config.log.level))

@@ -1,7 +1,7 @@
-"""KKMServer drop-in: requests shaped as KKMServer's public examples (peer-apis.md b1) posted to
-kassad's compat listener over HTTP Basic, answers checked field by field, and the simulator's FN
-archive checked to hold exactly one document per request, also for a request repeated after its
-answer was lost (same IdCommand)."""
+"""KKMServer and ATOL Web-server drop-ins: requests shaped as the peers' public examples
+(peer-apis.md b1, b2) posted to kassad's compat listeners, answers checked field by field, and the
+simulator's FN archive checked to hold exactly one document per request, also for a request
+repeated after its answer was lost (same IdCommand, same uuid)."""
 
 import base64
 import hashlib
@@ -17,6 +17,7 @@ from harness import TOKENS, Kassad, sim_archives  # noqa: E402
 
 INN = "7701234567"
 KKM_READY = re.compile(r"KKMServer-compatible /Execute on http://([0-9.]+):(\d+)")
+ATOL_READY = re.compile(r"ATOL Web-server-compatible /api/v2/requests on http://([0-9.]+):(\d+)")
 
 
 def basic(token, user="User"):
@@ -34,17 +35,20 @@ def receipts_in_fn(data_dir):
     return docs
 
 
+def config(compat):
+    digests = "".join(
+        f'[[tokens]]\nname = "{name}"\nrole = "{role}"\nsha256 = "{hashlib.sha256(tok.encode()).hexdigest()}"\n'
+        for name, (role, tok) in TOKENS.items())
+    return (f'[compat]\n{compat}\n'
+            f'[[entities]]\ninn = "{INN}"\nname = "ООО «Альфа»"\ncashier = "Кассир Петров"\n'
+            f'settlement_address = "г. Москва, ул. Примерная, д. 1"\n'
+            f'[[registers]]\nid = "k-1"\nuri = "sim://embedded"\nentity_inn = "{INN}"\n' + digests)
+
+
 class KkmServer(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        digests = "".join(
-            f'[[tokens]]\nname = "{name}"\nrole = "{role}"\nsha256 = "{hashlib.sha256(tok.encode()).hexdigest()}"\n'
-            for name, (role, tok) in TOKENS.items())
-        config = (f'[compat]\nkkmserver_listen = "127.0.0.1:0"\n'
-                  f'[[entities]]\ninn = "{INN}"\nname = "ООО «Альфа»"\ncashier = "Кассир Петров"\n'
-                  f'settlement_address = "г. Москва, ул. Примерная, д. 1"\n'
-                  f'[[registers]]\nid = "k-1"\nuri = "sim://embedded"\nentity_inn = "{INN}"\n' + digests)
-        cls.k = Kassad(config_text=config)
+        cls.k = Kassad(config_text=config('kkmserver_listen = "127.0.0.1:0"'))
         m = KKM_READY.search(cls.k.await_stdout("KKMServer-compatible"))
         cls.kkm = (m.group(1), int(m.group(2)))
 
@@ -179,6 +183,122 @@ class KkmServer(unittest.TestCase):
         conn.request("GET", "/v1/registers", headers={"Authorization": CASHIER})
         self.assertEqual(conn.getresponse().status, 404)
         conn.close()
+
+
+def position(name, price, method, obj="commodity", tax="none", quantity=1):
+    return {"type": "position", "name": name, "price": price, "quantity": quantity, "amount": price * quantity,
+            "paymentMethod": method, "paymentObject": obj, "tax": {"type": tax}}
+
+
+def receipt_task(kind, items, payments, **extra):
+    return {"type": kind, "taxationType": "osn", "electronically": True, "ignoreNonFiscalPrintErrors": True,
+            "operator": {"name": "Иванов", "vatin": "123654789507"}, "items": items,
+            "payments": [{"type": t, "sum": v} for t, v in payments], **extra}
+
+
+class AtolWebServer(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.k = Kassad(config_text=config('atol_listen = "127.0.0.1:0"\natol_require_auth = false'))
+        m = ATOL_READY.search(cls.k.await_stdout("ATOL Web-server-compatible"))
+        cls.atol = (m.group(1), int(m.group(2)))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.k.__exit__(None, None, None)
+
+    def call(self, method, path, body=None, authorization=None):
+        conn = http.client.HTTPConnection(*self.atol, timeout=90)
+        try:
+            headers = {"Content-Type": "application/json"}
+            if authorization:
+                headers["Authorization"] = authorization
+            data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+            conn.request(method, path, body=data, headers=headers)
+            res = conn.getresponse()
+            return res.status, json.loads(res.read())
+        finally:
+            conn.close()
+
+    def run_batch(self, uuid, *tasks):
+        """Posts the batch and returns its results once every task has finished (?wait)."""
+        status, answer = self.call("POST", "/api/v2/requests", {"uuid": uuid, "request": list(tasks)})
+        self.assertEqual(status, 201, answer)
+        self.assertEqual(answer, {"uuid": uuid, "number": len(tasks)})
+        status, answer = self.call("GET", f"/api/v2/requests/{uuid}?wait=30")
+        self.assertEqual(status, 200, answer)
+        for r in answer["results"]:
+            self.assertEqual((r["status"], r["error"]["code"]), ("ready", 0), r)
+        return answer["results"]
+
+    def test_a_whole_day_prints_one_document_per_task(self):
+        before = len(receipts_in_fn(self.k.data_dir))
+        [opened] = self.run_batch("day-open", {"type": "openShift", "operator": {"name": "Иванов"}})
+        shift = opened["result"]["fiscalParams"]["shiftNumber"]
+        self.assertGreaterEqual(shift, 1)
+
+        # The advance exactly as peer-apis.md b2 shows it, then the settlement offsetting it.
+        adv_task = receipt_task("sell", [position("Аванс по заказу 1042", 2000, "advance", "payment")],
+                                [("electronically", 2000)], clientInfo={"emailOrPhone": "+79161234567"}, total=2000)
+        [adv] = self.run_batch("0ba40014-5fa5-11ea-b5e9-037d4786a49f", adv_task)
+        fp = adv["result"]["fiscalParams"]
+        for field in ("fiscalDocumentNumber", "fiscalDocumentSign", "fiscalDocumentDateTime", "fnNumber",
+                      "shiftNumber", "fnsUrl"):
+            self.assertIn(field, fp)
+        self.assertEqual((fp["shiftNumber"], fp["total"]), (shift, "2000.00"))
+        final_task = receipt_task("sell", [position("Доставка заказа 1042", 5000, "fullPayment", tax="vat22")],
+                                  [("prepaid", 2000), ("electronically", 3000)])
+        [final] = self.run_batch("ord-1042-final", final_task)
+        self.assertEqual(final["result"]["fiscalParams"]["fiscalDocumentNumber"], fp["fiscalDocumentNumber"] + 1)
+
+        # The POST's answer was lost and it comes again: refused as a duplicate, nothing printed twice.
+        status, answer = self.call("POST", "/api/v2/requests", {"uuid": "ord-1042-final", "request": [final_task]})
+        self.assertEqual((status, answer["error"]["kassaCode"]), (409, "duplicate_uuid"), answer)
+        status, answer = self.call("GET", "/api/v2/requests/ord-1042-final")
+        self.assertEqual(answer["results"], [final])
+
+        [cash] = self.run_batch("cash-in", {"type": "cashIn", "sum": 1000.5})
+        [ret] = self.run_batch("ord-1042-ret", receipt_task(
+            "sellReturn", [position("Товар", 100.25, "fullPayment", tax="vat22", quantity=2)], [("cash", 200.5)]))
+        self.assertEqual(ret["result"]["fiscalParams"]["total"], "200.50")
+        self.assertIn("&n=2", ret["result"]["fiscalParams"]["qr"])
+        self.run_batch("corr-1", receipt_task("sellCorrection", [position("Товар без чека", 300, "fullPayment")],
+                                              [("cash", 300)], correctionType="self", correctionBaseDate="2026.11.30"))
+        results = self.run_batch("reads", {"type": "cashOut", "sum": 500}, {"type": "reportX"},
+                                 {"type": "getShiftStatus"}, {"type": "getDeviceStatus"},
+                                 {"type": "ofdExchangeStatus"}, {"type": "getFnInfo"})
+        self.assertEqual(results[2]["result"]["shiftStatus"]["state"], "opened")
+        self.assertEqual(results[2]["result"]["shiftStatus"]["number"], shift)
+        self.assertTrue(results[3]["result"]["deviceStatus"]["paperPresent"])
+        self.assertGreaterEqual(results[4]["result"]["status"]["notSentCount"], 0)
+        self.assertEqual(results[5]["result"]["fnInfo"]["serial"], fp["fnNumber"])
+        self.run_batch("day-close", {"type": "closeShift"})
+        [state] = self.run_batch("after-close", {"type": "getShiftStatus"})
+        self.assertEqual(state["result"]["shiftStatus"]["state"], "closed")
+        del cash
+
+        docs = receipts_in_fn(self.k.data_dir)[before:]
+        self.assertEqual(sorted(d["total"] for d in docs), sorted([200000, 500000, 20050, 30000]),
+                         "one fiscal document per receipt task, none twice")
+
+    def test_sums_the_device_would_refuse_print_nothing(self):
+        before = len(receipts_in_fn(self.k.data_dir))
+        status, answer = self.call("POST", "/api/v2/requests", {"uuid": "bad-sum", "request": [
+            receipt_task("sell", [position("Товар", 20, "fullPayment")], [("cash", 10)])]})
+        self.assertEqual((status, answer["error"]["kassaCode"]), (422, "amount_mismatch"), answer)
+        self.assertIn("10.00", answer["error"]["description"])
+        status, answer = self.call("POST", "/api/v2/requests", {"uuid": "bad-kopeck", "request": [
+            receipt_task("sell", [position("Товар", 1.005, "fullPayment")], [("cash", 1.005)])]})
+        self.assertEqual((status, answer["error"]["kassaCode"]), (400, "invalid_money"), answer)
+        status, answer = self.call("POST", "/api/v2/requests", {"uuid": "bad-type", "request": [{"type": "nonFiscal"}]})
+        self.assertEqual((status, answer["error"]["kassaCode"]), (400, "unsupported_task"), answer)
+        self.assertEqual(self.call("GET", "/api/v2/requests/bad-sum")[0], 404)
+        self.assertEqual(len(receipts_in_fn(self.k.data_dir)), before)
+
+    def test_basic_auth_is_optional_but_checked_when_sent(self):
+        self.assertEqual(self.call("GET", "/api/v2/requests/none")[0], 404)  # anonymous: let in, nothing there
+        self.assertEqual(self.call("GET", "/api/v2/requests/none", authorization=basic("wrong"))[0], 401)
+        self.assertEqual(self.call("GET", "/api/v2/requests/none", authorization=CASHIER)[0], 404)
 
 
 if __name__ == "__main__":
