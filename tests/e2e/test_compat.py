@@ -301,5 +301,52 @@ class AtolWebServer(unittest.TestCase):
         self.assertEqual(self.call("GET", "/api/v2/requests/none", authorization=CASHIER)[0], 404)
 
 
+class AfterRestart(unittest.TestCase):
+    """Both listeners; the requests are repeated by a client whose answer was lost in a restart."""
+
+    def start(self, data_dir=None):
+        k = Kassad(config_text=config('kkmserver_listen = "127.0.0.1:0"\natol_listen = "127.0.0.1:0"'),
+                   data_dir=data_dir)
+        out = k.await_stdout("ATOL Web-server-compatible")
+        k.kkm = tuple(KKM_READY.search(out).groups())
+        k.atol = tuple(ATOL_READY.search(out).groups())
+        return k
+
+    def post(self, where, path, body):
+        conn = http.client.HTTPConnection(where[0], int(where[1]), timeout=90)
+        try:
+            conn.request("POST" if body is not None else "GET", path,
+                         body=None if body is None else json.dumps(body, ensure_ascii=False).encode(),
+                         headers={"Content-Type": "application/json", "Authorization": CASHIER})
+            res = conn.getresponse()
+            return res.status, json.loads(res.read())
+        finally:
+            conn.close()
+
+    def test_repeats_after_a_restart_print_nothing_twice(self):
+        check = {"Command": "RegisterCheck", "IdCommand": "restart-1", "Timeout": 30, "TypeCheck": 0,
+                 "CheckStrings": [{"Register": {"Name": "Товар", "Quantity": 1, "Price": 70, "Tax": -1}}], "Cash": 70}
+        batch = {"uuid": "restart-2", "request": [
+            receipt_task("sell", [position("Товар", 80, "fullPayment")], [("cash", 80)])]}
+        with self.start() as k:
+            data_dir = k.data_dir
+            status, first = self.post(k.kkm, "/Execute", check)
+            self.assertEqual((status, first["Status"]), (200, 0), first)
+            self.assertEqual(self.post(k.atol, "/api/v2/requests", batch)[0], 201)
+            status, atol_first = self.post(k.atol, "/api/v2/requests/restart-2?wait=30", None)
+            self.assertEqual(atol_first["results"][0]["status"], "ready", atol_first)
+            self.assertEqual(k.stop(), 0)
+            with self.start(data_dir) as k2:
+                status, again = self.post(k2.kkm, "/Execute", check)
+                self.assertEqual((status, again["Status"], again["CheckNumber"]), (200, 5, first["CheckNumber"]))
+                # The restarted server does not remember the batch: it runs it again, and the ledger
+                # answers its receipt from the first run.
+                self.assertEqual(self.post(k2.atol, "/api/v2/requests", batch)[0], 201)
+                status, atol_again = self.post(k2.atol, "/api/v2/requests/restart-2?wait=30", None)
+                self.assertEqual(atol_again["results"][0]["result"], atol_first["results"][0]["result"])
+                totals = sorted(d["total"] for d in receipts_in_fn(data_dir))
+                self.assertEqual(totals, [7000, 8000])
+
+
 if __name__ == "__main__":
     unittest.main()
