@@ -27,6 +27,22 @@ def basic(token, user="User"):
 CASHIER = basic(TOKENS["cashier"][1])
 
 
+def call(where, method, path, body=None, authorization=None, raw=None):
+    """One HTTP request to a compat listener at (host, port): (status, parsed JSON answer)."""
+    conn = http.client.HTTPConnection(where[0], int(where[1]), timeout=90)
+    try:
+        headers = {"Content-Type": "application/json"}
+        if authorization:
+            headers["Authorization"] = authorization
+        if raw is None and body is not None:
+            raw = json.dumps(body, ensure_ascii=False)
+        conn.request(method, path, body=None if raw is None else raw.encode(), headers=headers)
+        res = conn.getresponse()
+        return res.status, json.loads(res.read())
+    finally:
+        conn.close()
+
+
 def receipts_in_fn(data_dir):
     """Receipts and correction receipts (FN document types 3 and 31) of every simulated FN."""
     docs = []
@@ -57,17 +73,7 @@ class KkmServer(unittest.TestCase):
         cls.k.__exit__(None, None, None)
 
     def execute(self, command, authorization=CASHIER, raw=None):
-        conn = http.client.HTTPConnection(*self.kkm, timeout=90)
-        try:
-            headers = {"Content-Type": "application/json"}
-            if authorization:
-                headers["Authorization"] = authorization
-            conn.request("POST", "/Execute", body=(raw if raw is not None else json.dumps(command, ensure_ascii=False)).encode(),
-                         headers=headers)
-            res = conn.getresponse()
-            return res.status, json.loads(res.read())
-        finally:
-            conn.close()
+        return call(self.kkm, "POST", "/Execute", command, authorization, raw)
 
     def ok(self, command):
         status, answer = self.execute(command)
@@ -208,17 +214,7 @@ class AtolWebServer(unittest.TestCase):
         cls.k.__exit__(None, None, None)
 
     def call(self, method, path, body=None, authorization=None):
-        conn = http.client.HTTPConnection(*self.atol, timeout=90)
-        try:
-            headers = {"Content-Type": "application/json"}
-            if authorization:
-                headers["Authorization"] = authorization
-            data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
-            conn.request(method, path, body=data, headers=headers)
-            res = conn.getresponse()
-            return res.status, json.loads(res.read())
-        finally:
-            conn.close()
+        return call(self.atol, method, path, body, authorization)
 
     def run_batch(self, uuid, *tasks):
         """Posts the batch and returns its results once every task has finished (?wait)."""
@@ -313,15 +309,7 @@ class AfterRestart(unittest.TestCase):
         return k
 
     def post(self, where, path, body):
-        conn = http.client.HTTPConnection(where[0], int(where[1]), timeout=90)
-        try:
-            conn.request("POST" if body is not None else "GET", path,
-                         body=None if body is None else json.dumps(body, ensure_ascii=False).encode(),
-                         headers={"Content-Type": "application/json", "Authorization": CASHIER})
-            res = conn.getresponse()
-            return res.status, json.loads(res.read())
-        finally:
-            conn.close()
+        return call(where, "POST" if body is not None else "GET", path, body, CASHIER)
 
     def test_repeats_after_a_restart_print_nothing_twice(self):
         check = {"Command": "RegisterCheck", "IdCommand": "restart-1", "Timeout": 30, "TypeCheck": 0,

@@ -68,17 +68,6 @@ constexpr Named kVat[] = {
     {"vat20", static_cast<int>(fiscal::VatClass::Vat20)}, {"vat120", static_cast<int>(fiscal::VatClass::Vat20)},
     {"vat22", static_cast<int>(fiscal::VatClass::Vat22)}, {"vat122", static_cast<int>(fiscal::VatClass::Vat22)}};
 
-// "2026.11.30" (ATOL's form) or "2026-11-30" → that day's 00:00 UTC as UnixTime (1178).
-std::int64_t day_of(const Fields& f, std::string_view field) {
-    auto text = f.string(field, 32);
-    for (auto& c : text)
-        if (c == '.') c = '-';
-    std::tm tm{};
-    if (text.size() < 10 || !strptime(text.substr(0, 10).c_str(), "%Y-%m-%d", &tm))
-        throw ApiError(400, "invalid_field", f.field(field) + " must be a date yyyy.mm.dd", f.field(field));
-    return static_cast<std::int64_t>(timegm(&tm));
-}
-
 fiscal::Receipt read_receipt_task(const json::object& task, const std::string& path) {
     Fields f(task, path);
     fiscal::Receipt r;
@@ -92,7 +81,7 @@ fiscal::Receipt read_receipt_task(const json::object& task, const std::string& p
             throw ApiError(400, "invalid_field", f.field("correctionType") + " must be self or instruction",
                            f.field("correctionType"));
         c.type = kind == "instruction" ? 1 : 0;
-        c.date_unix = day_of(f, "correctionBaseDate");
+        c.date_unix = f.day("correctionBaseDate");
         if (c.type == 1) c.order_number = f.string("correctionBaseNumber", 64);
         r.correction = c;
     }
@@ -115,11 +104,7 @@ fiscal::Receipt read_receipt_task(const json::object& task, const std::string& p
         if (l.string("type", 32) != "position") continue;  // text, barcode, pixels: not fiscal, not printed
         fiscal::ReceiptLine line;
         line.name = l.string("name", 512);
-        const auto* q = l.find("quantity");
-        auto qty = fiscal::Quantity::parse(q && q->is_string() ? std::string_view(q->as_string()) : "");
-        if (!qty)
-            throw ApiError(400, "invalid_field", l.field("quantity") + " must be a quantity", l.field("quantity"));
-        line.quantity = *qty;
+        line.quantity = l.quantity("quantity");
         line.price = l.money("price", true);
         line.amount = l.money("amount", true);
         line.method = static_cast<fiscal::PaymentMethod>(lookup(kMethods, l, "paymentMethod", 4));

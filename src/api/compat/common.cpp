@@ -1,6 +1,7 @@
 #include "api/compat/common.hpp"
 
 #include <cctype>
+#include <ctime>
 #include <limits>
 
 #include "api/handlers/common.hpp"
@@ -69,6 +70,23 @@ std::string quote_json_numbers(std::string_view in) {
     return out;
 }
 
+fiscal::Quantity Fields::quantity(std::string_view name) const {
+    const auto* v = find(name);
+    auto qty = fiscal::Quantity::parse(v && v->is_string() ? std::string_view(v->as_string()) : "");
+    if (!qty) throw ApiError(400, "invalid_field", field(name) + " must be a quantity", field(name));
+    return *qty;
+}
+
+std::int64_t Fields::day(std::string_view name) const {
+    auto text = string(name, 32);
+    for (auto& c : text)
+        if (c == '.') c = '-';
+    std::tm tm{};
+    if (text.size() < 10 || !strptime(text.substr(0, 10).c_str(), "%Y-%m-%d", &tm))
+        throw ApiError(400, "invalid_field", field(name) + " must be a date yyyy-mm-dd or yyyy.mm.dd", field(name));
+    return static_cast<std::int64_t>(timegm(&tm));
+}
+
 json::object parse_quoted(std::string_view body) {
     boost::system::error_code ec;
     auto value = json::parse(quote_json_numbers(body), ec);
@@ -127,10 +145,7 @@ void install_basic_auth(Router& router, const TokenStore& tokens, bool required,
         req.headers.erase("x-kassa-role");
         if (route.open) return std::nullopt;
         const auto header = req.header("authorization");
-        if (header.empty() && !required) {
-            req.principal = std::make_shared<const Principal>(anonymous);
-            return std::nullopt;
-        }
+        if (header.empty() && !required) return admit(req, route, anonymous, "Basic realm=\"kassa\"");
         constexpr std::string_view kBasic = "Basic ";
         std::string token;
         if (header.size() > kBasic.size() && header.compare(0, kBasic.size(), kBasic) == 0) {
@@ -139,20 +154,10 @@ void install_basic_auth(Router& router, const TokenStore& tokens, bool required,
         }
         HttpRequest probe;
         probe.headers["authorization"] = "Bearer " + token;
-        auto principal = token.empty() ? Result<Principal>(fail("unauthorized", "HTTP Basic auth is required"))
-                                       : tokens.authenticate(probe);
-        if (!principal) {
-            auto res = error_response(principal.error());
-            res.headers["WWW-Authenticate"] = "Basic realm=\"kassa\"";
-            return res;
-        }
-        req.principal = std::make_shared<const Principal>(std::move(*principal));
-        const auto role = std::string(role_name(req.principal->role));
-        if (!route.roles.empty() && req.principal->role != Role::Admin &&
-            std::ranges::find(route.roles, role) == route.roles.end())
-            return error_response(403, "forbidden",
-                                  "role '" + role + "' may not " + route.method + " " + route.pattern);
-        return std::nullopt;
+        return admit(req, route,
+                     token.empty() ? Result<Principal>(fail("unauthorized", "HTTP Basic auth is required"))
+                                   : tokens.authenticate(probe),
+                     "Basic realm=\"kassa\"");
     });
 }
 

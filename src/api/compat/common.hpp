@@ -15,6 +15,7 @@
 #include "common/result.hpp"
 #include "drivers/device.hpp"
 #include "fiscal/money.hpp"
+#include "fiscal/quantity.hpp"
 
 namespace kassa::drivers {
 class RegisterWorker;
@@ -95,6 +96,11 @@ class Fields {
             throw ApiError(400, "invalid_money", field(name) + " must not be negative", field(name));
         return *parsed;
     }
+    // A quantity (1023), exactly as sent; 400 invalid_field otherwise.
+    fiscal::Quantity quantity(std::string_view name) const;
+    // "2026-11-30" or ATOL's "2026.11.30", a time after it ignored → that day's 00:00 UTC as
+    // UnixTime (1178); 400 invalid_field otherwise.
+    std::int64_t day(std::string_view name) const;
     bool boolean(std::string_view name, bool fallback) const {
         const auto* v = find(name);
         if (!v) return fallback;

@@ -58,14 +58,6 @@ std::optional<fiscal::TaxSystem> tax_system_of(std::int64_t variant) {
     return kSystems[variant];
 }
 
-// "2026-11-30" or "2026-11-30T00:00:00" → that day's 00:00 UTC as UnixTime (1178).
-std::int64_t day_of(const std::string& text, const std::string& field) {
-    std::tm tm{};
-    if (text.size() < 10 || !strptime(text.substr(0, 10).c_str(), "%Y-%m-%d", &tm))
-        throw ApiError(400, "invalid_field", field + " must be a date YYYY-MM-DD", field);
-    return static_cast<std::int64_t>(timegm(&tm));
-}
-
 }  // namespace
 
 KkmCheck read_register_check(std::string_view text) {
@@ -104,7 +96,7 @@ KkmCheck read_register_check(std::string_view text) {
     if (type == 2 || type == 3 || type == 12 || type == 13) {
         fiscal::Correction c;
         c.type = static_cast<std::uint8_t>(f.integer("CorrectionType", 0, 1, 0));
-        c.date_unix = day_of(f.string("CorrectionBaseDate", 32), "CorrectionBaseDate");
+        c.date_unix = f.day("CorrectionBaseDate");
         if (c.type == 1) c.order_number = f.string("CorrectionBaseNumber", 64);
         r.correction = c;
     }
@@ -134,11 +126,7 @@ KkmCheck read_register_check(std::string_view text) {
         fiscal::ReceiptLine line;
         line.name = l.string("Name", 512);
         if (line.name.empty()) throw ApiError(400, "missing_field", l.field("Name") + " is required", l.field("Name"));
-        const auto* q = l.find("Quantity");
-        auto qty = fiscal::Quantity::parse(q && q->is_string() ? std::string_view(q->as_string()) : "");
-        if (!qty)
-            throw ApiError(400, "invalid_field", l.field("Quantity") + " must be a quantity", l.field("Quantity"));
-        line.quantity = *qty;
+        line.quantity = l.quantity("Quantity");
         line.price = l.money("Price", true);
         if (l.find("Amount")) {
             line.amount = l.money("Amount");
