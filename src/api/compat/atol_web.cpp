@@ -518,8 +518,12 @@ HttpResponse get_batch(Service& service, Batches& batches, HttpRequest& req) {
     }
     json::array results;
     if (auto batch = batches.find(key)) {
-        std::lock_guard lock(batch->mutex);
-        for (const auto& t : batch->tasks) results.push_back(task_json(service, t));
+        std::vector<Task> tasks;
+        {
+            std::lock_guard lock(batch->mutex);  // copied, so the ledger is read with no lock held
+            tasks = batch->tasks;
+        }
+        for (const auto& t : tasks) results.push_back(task_json(service, t));
     } else {
         // Not seen by this process (a restart): the receipts the ledger keeps under this uuid.
         for (std::size_t i = 0;; ++i) {

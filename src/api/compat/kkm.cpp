@@ -225,7 +225,8 @@ std::string register_id_of(Service& service, const HttpRequest& req, const KkmCh
 }
 
 // Answers of register commands by IdCommand (they make no receipt, so the ledger has no key for
-// them): kept while the process runs, like KKMServer's own list.
+// them): kept while the process runs, like KKMServer's own list (at most 1000; past that, some are
+// forgotten to make room).
 class CommandMemory {
   public:
     std::optional<json::object> find(const std::string& key) {
