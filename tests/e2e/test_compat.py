@@ -122,6 +122,14 @@ class KkmServer(unittest.TestCase):
 
         # Cash into the drawer first, so the return below can pay cash out of it.
         self.ok({"Command": "DepositingCash", "Amount": 1000.50, "IdCommand": "cash-in-1"})
+        data = self.ok({"Command": "GetDataCheck", "FiscalNumber": final["CheckNumber"]})
+        self.assertEqual(data["QRCode"], final["QRCode"])
+        self.assertEqual({k: data["RegisterCheck"][k] for k in ("TypeCheck", "ElectronicPayment", "AdvancePayment")},
+                         {"TypeCheck": 0, "ElectronicPayment": "3000.00", "AdvancePayment": "2000.00"})
+        self.assertEqual(data["RegisterCheck"]["CheckStrings"][0]["Register"]["Tax"], -1)
+        _, missing = self.execute({"Command": "GetDataCheck", "FiscalNumber": 999999})
+        self.assertEqual(missing["Status"], 3)
+
         # A return with kopecks, sent as decimal rubles.
         ret = self.ok(self.check("ord-1042-ret", 1, [
             {"Name": "Товар", "Quantity": 1.5, "Price": 100.5, "Amount": 150.75, "Tax": 22,

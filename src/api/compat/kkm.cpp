@@ -410,6 +410,57 @@ HttpResponse get_data_kkt(Service& service, HttpRequest& req, const json::object
     return kkm_response(200, out);
 }
 
+// KKMServer's Tax code of a line (its VAT class; the calculated rates for prepayments and advances).
+int tax_of(const fiscal::ReceiptLine& line) {
+    const auto rate = fiscal::vat_rate_percent(line.vat_class);
+    if (!rate) return -1;
+    return *rate != 0 && fiscal::is_calculated_code(line.vat_code) ? 100 + *rate : *rate;
+}
+
+// A printed receipt by its fiscal document number (FiscalNumber), among the last 1000 receipts of
+// the register; sums as decimal-ruble strings (exact).
+HttpResponse get_data_check(Service& service, HttpRequest& req, const json::object& body) {
+    Fields f(body, "");
+    const auto id = f.string("IdCommand", 40);
+    const auto number = f.integer("FiscalNumber", 1, 0xFFFFFFFF, 0);
+    if (number == 0) throw ApiError(400, "missing_field", "FiscalNumber is required", "FiscalNumber");
+    auto* w = register_of(service, req, f.string("InnKkm", 12), static_cast<int>(f.integer("NumDevice", 0, 1000, 0)));
+    if (!w) throw ApiError(404, "unknown_register", "no such device", "NumDevice");
+    const auto scope = scope_of(service, req);
+    for (const auto& r : service.ledger().receipts(
+             ledger::ReceiptQuery{.state = ledger::ReceiptState::Confirmed, .register_id = w->register_id()})) {
+        if (!r.fiscal || r.fiscal->fd_number != static_cast<std::uint64_t>(number) || !scope.receipt(r)) continue;
+        auto out = check_answer(id, r, false);
+        out["Command"] = "GetDataCheck";
+        const auto& rc = r.planned.receipt;
+        json::array strings;
+        for (const auto& l : rc.lines)
+            strings.push_back(
+                json::object{{"Register", json::object{{"Name", l.name},
+                                                       {"Quantity", l.quantity.to_string()},
+                                                       {"Price", l.price.to_roubles_string()},
+                                                       {"Amount", l.amount.to_roubles_string()},
+                                                       {"Tax", tax_of(l)},
+                                                       {"SignMethodCalculation", static_cast<int>(l.method)},
+                                                       {"SignCalculationObject", l.subject}}}});
+        static constexpr int kTypes[] = {0, 0, 1, 10, 11};  // by 1054
+        int type = kTypes[static_cast<int>(rc.sign)];
+        if (rc.is_correction()) type += 2;
+        out["RegisterCheck"] = json::object{{"TypeCheck", type},
+                                            {"CashierName", rc.cashier},
+                                            {"ClientAddress", rc.buyer_contact},
+                                            {"CheckStrings", std::move(strings)},
+                                            {"Cash", rc.payments.cash.to_roubles_string()},
+                                            {"ElectronicPayment", rc.payments.electronic.to_roubles_string()},
+                                            {"AdvancePayment", rc.payments.prepayment.to_roubles_string()},
+                                            {"Credit", rc.payments.credit.to_roubles_string()},
+                                            {"CashProvision", rc.payments.provision.to_roubles_string()}};
+        return kkm_response(200, out);
+    }
+    auto out = answer("GetDataCheck", id, kNotFound, "no receipt with FiscalNumber " + std::to_string(number));
+    return kkm_response(200, out);
+}
+
 HttpResponse list_devices(Service& service, HttpRequest& req) {
     const auto scope = scope_of(service, req);
     json::array units;
@@ -460,6 +511,7 @@ void add_kkm_routes(Router& router, Service& service) {
             if (command == "DepositingCash") return cash_command(service, *memory, req, body, command, true);
             if (command == "PaymentCash") return cash_command(service, *memory, req, body, command, false);
             if (command == "GetDataKKT") return get_data_kkt(service, req, body);
+            if (command == "GetDataCheck") return get_data_check(service, req, body);
             if (command == "List") return list_devices(service, req);
             return kkm_error(command, id, 400, "unsupported_command",
                              "command '" + command + "' is not supported by Kassa");
