@@ -417,8 +417,26 @@ int tax_of(const fiscal::ReceiptLine& line) {
     return *rate != 0 && fiscal::is_calculated_code(line.vat_code) ? 100 + *rate : *rate;
 }
 
-// A printed receipt by its fiscal document number (FiscalNumber), among the last 1000 receipts of
-// the register; sums as decimal-ruble strings (exact).
+// A printed receipt by its fiscal document number (FiscalNumber) on the register; sums as
+// decimal-ruble strings (exact). The ledger has no index by document number: the register's
+// confirmed receipts are read page by page (oldest first), so this is for occasional use.
+std::optional<ledger::ReceiptRecord> find_by_fd(Service& service, const std::string& register_id, std::uint64_t fd) {
+    ledger::ReceiptQuery q{.state = ledger::ReceiptState::Confirmed, .register_id = register_id};
+    ledger::ReceiptId last = 0;
+    for (;;) {
+        const auto page = service.ledger().receipts(q);
+        bool advanced = false;
+        for (const auto& r : page) {
+            if (r.id <= last) continue;  // pages overlap at their boundary time
+            last = r.id;
+            advanced = true;
+            if (r.fiscal && r.fiscal->fd_number == fd) return r;
+        }
+        if (!advanced || page.size() < q.limit) return std::nullopt;
+        q.from = page.back().created;
+    }
+}
+
 HttpResponse get_data_check(Service& service, HttpRequest& req, const json::object& body) {
     Fields f(body, "");
     const auto id = f.string("IdCommand", 40);
@@ -426,10 +444,9 @@ HttpResponse get_data_check(Service& service, HttpRequest& req, const json::obje
     if (number == 0) throw ApiError(400, "missing_field", "FiscalNumber is required", "FiscalNumber");
     auto* w = register_of(service, req, f.string("InnKkm", 12), static_cast<int>(f.integer("NumDevice", 0, 1000, 0)));
     if (!w) throw ApiError(404, "unknown_register", "no such device", "NumDevice");
-    const auto scope = scope_of(service, req);
-    for (const auto& r : service.ledger().receipts(
-             ledger::ReceiptQuery{.state = ledger::ReceiptState::Confirmed, .register_id = w->register_id()})) {
-        if (!r.fiscal || r.fiscal->fd_number != static_cast<std::uint64_t>(number) || !scope.receipt(r)) continue;
+    if (auto found = find_by_fd(service, w->register_id(), static_cast<std::uint64_t>(number));
+        found && scope_of(service, req).receipt(*found)) {
+        const auto& r = *found;
         auto out = check_answer(id, r, false);
         out["Command"] = "GetDataCheck";
         const auto& rc = r.planned.receipt;
