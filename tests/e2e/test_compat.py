@@ -13,7 +13,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import TOKENS, Kassad, sim_archives  # noqa: E402
+from harness import ENTITY_A, ENTITY_B, TOKENS, Kassad, office_config, sim_archives  # noqa: E402
 
 INN = "7701234567"
 KKM_READY = re.compile(r"KKMServer-compatible /Execute on http://([0-9.]+):(\d+)")
@@ -303,6 +303,38 @@ class AtolWebServer(unittest.TestCase):
         self.assertEqual(self.call("GET", "/api/v2/requests/none")[0], 404)  # anonymous: let in, nothing there
         self.assertEqual(self.call("GET", "/api/v2/requests/none", authorization=basic("wrong"))[0], 401)
         self.assertEqual(self.call("GET", "/api/v2/requests/none", authorization=CASHIER)[0], 404)
+
+
+class KkmRouting(unittest.TestCase):
+    """Two legal entities, two registers each (one of B's an ATOL): InnKkm and NumDevice choose."""
+
+    def test_inn_and_device_number_pick_the_register(self):
+        with Kassad(config_text=office_config('\n[compat]\nkkmserver_listen = "127.0.0.1:0"\n')) as k:
+            kkm = KKM_READY.search(k.await_stdout("KKMServer-compatible")).groups()
+            _, listed = call(kkm, "POST", "/Execute", {"Command": "List"}, CASHIER)
+            units = {u["NumDevice"]: (u["IdDevice"], u["INN"]) for u in listed["ListUnit"]}
+            self.assertEqual(units, {1: ("a-tcp", ENTITY_A), 2: ("a-pty", ENTITY_A), 3: ("b-tcp", ENTITY_B),
+                                     4: ("b-pty", ENTITY_B)})
+            fn = {}
+            for n in units:
+                _, kkt = call(kkm, "POST", "/Execute", {"Command": "GetDataKKT", "NumDevice": n}, CASHIER)
+                fn[n] = kkt["Info"]["FN_Number"]
+
+            def sell(id_command, **routing):
+                status, answer = call(kkm, "POST", "/Execute", {
+                    "Command": "RegisterCheck", "IdCommand": id_command, "Timeout": 30, "TypeCheck": 0,
+                    "CheckStrings": [{"Register": {"Name": "Товар", "Quantity": 1, "Price": 15, "Tax": 22}}],
+                    "Cash": 15, **routing}, CASHIER)
+                self.assertEqual((status, answer["Status"]), (200, 0), answer)
+                return answer["FnNumber"]
+
+            self.assertEqual(sell("route-3", NumDevice=3), fn[3])  # the ATOL register of entity B
+            self.assertEqual(sell("route-b2", InnKkm=ENTITY_B, NumDevice=2), fn[4])
+            self.assertIn(sell("route-b", InnKkm=ENTITY_B), (fn[3], fn[4]))
+            status, answer = call(kkm, "POST", "/Execute", {
+                "Command": "RegisterCheck", "IdCommand": "route-none", "TypeCheck": 0,
+                "CheckStrings": [{"Register": {"Name": "Товар", "Quantity": 1, "Price": 15}}], "Cash": 15}, CASHIER)
+            self.assertEqual((status, answer["ErrorCode"]), (422, "entity_required"), answer)
 
 
 class AfterRestart(unittest.TestCase):

@@ -260,6 +260,9 @@ HttpResponse register_check(Service& service, HttpRequest& req) {
     const auto hash = ledger_hash(who, keyed ? check.id_command : key);
     const auto* ent = service.entity(check.inn);
     if (!check.inn.empty() && !ent) throw ApiError(404, "unknown_entity", "no register of INN " + check.inn, "InnKkm");
+    // NumDevice names a register, and so its legal entity.
+    const auto register_id = register_id_of(service, req, check);
+    if (!ent && !register_id.empty()) ent = service.entity(service.pool().entity_of(register_id));
     if (!ent && service.options().entities.size() == 1) ent = &service.options().entities.front();
     if (ent) {
         // A raw receipt carries its own context: the entity's defaults where the request names none.
@@ -274,7 +277,7 @@ HttpResponse register_check(Service& service, HttpRequest& req) {
     }
     EventRequest event;
     event.entity_inn = ent ? ent->inn : check.inn;
-    event.register_id = register_id_of(service, req, check);
+    event.register_id = register_id;
     event.context.tax_system = check.receipt.tax_system;
     event.tax_system_given = true;
     event.event = fiscal::RawReceiptEvent{std::move(check.receipt), {}, {}};
@@ -384,30 +387,37 @@ HttpResponse cash_command(Service& service, CommandMemory& memory, HttpRequest& 
                             });
 }
 
+// The register's facts as its device reports them now (a status read queued on its worker).
 HttpResponse get_data_kkt(Service& service, HttpRequest& req, const json::object& body) {
     Fields f(body, "");
     const auto id = f.string("IdCommand", 40);
     auto* w = register_of(service, req, f.string("InnKkm", 12), static_cast<int>(f.integer("NumDevice", 0, 1000, 0)));
     if (!w) throw ApiError(404, "unknown_register", "no such device", "NumDevice");
-    const auto snap = w->snapshot();
     const auto inn = service.pool().entity_of(w->register_id());
     const auto* ent = service.entity(inn);
     json::object info{{"KktNumber", w->register_id()},
                       {"InnOrganization", inn},
                       {"NameOrganization", ent ? ent->name : std::string{}},
                       {"AddressSettle", ent ? ent->settlement_address : std::string{}}};
-    auto out = answer("GetDataKKT", id, kOk);
-    if (snap.status) {
-        const auto& s = *snap.status;
+    auto status = std::make_shared<drivers::DeviceStatus>();
+    w->run(status_reader(status), [id, info = std::move(info), status,
+                                   responder = req.responder](const drivers::DeviceStatusResult& read) mutable {
+        if (!read)
+            return responder->send(kkm_error("GetDataKKT", id, 503,
+                                             std::string(drivers::outcome_name(read.error().outcome)),
+                                             read.error().to_string()));
+        const auto& s = *status;
+        auto out = answer("GetDataKKT", id, kOk);
         info["FN_Number"] = s.fn_number;
         info["SessionState"] = s.shift_expired ? 3 : s.shift_open ? 2 : 1;
         info["OFD_NumErrorDoc"] = s.ofd_unsent;
         info["PaperOver"] = !s.paper_ok;
         out["SessionNumber"] = s.shift_number;
         out["CheckNumber"] = static_cast<std::int64_t>(s.last_fd_number);
-    }
-    out["Info"] = std::move(info);
-    return kkm_response(200, out);
+        out["Info"] = std::move(info);
+        responder->send(kkm_response(200, out));
+    });
+    return HttpResponse::later();
 }
 
 // KKMServer's Tax code of a line (its VAT class; the calculated rates for prepayments and advances).
