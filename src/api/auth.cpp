@@ -98,21 +98,24 @@ void install_auth(Router& router, const TokenStore& tokens) {
         // Loopback callers of a local route (GET /metrics) need no token; one they send is checked.
         if (route.loopback && is_loopback_address(req.remote) && req.header("authorization").empty())
             return std::nullopt;
-        auto principal = tokens.authenticate(req);
-        if (!principal) {
-            auto res = error_response(principal.error());
-            res.headers["WWW-Authenticate"] = "Bearer";
-            return res;
-        }
-        // Attach who it is before the role check, so a refusal is audited with the token's name.
-        req.principal = std::make_shared<const Principal>(std::move(*principal));
-        const auto role = std::string(role_name(req.principal->role));
-        if (!route.roles.empty() && req.principal->role != Role::Admin &&
-            std::ranges::find(route.roles, role) == route.roles.end())
-            return error_response(403, "forbidden",
-                                  "role '" + role + "' may not " + route.method + " " + route.pattern);
-        return std::nullopt;
+        return admit(req, route, tokens.authenticate(req), "Bearer");
     });
+}
+
+std::optional<HttpResponse> admit(HttpRequest& req, const RouteInfo& route, Result<Principal> principal,
+                                  const std::string& challenge) {
+    if (!principal) {
+        auto res = error_response(principal.error());
+        res.headers["WWW-Authenticate"] = challenge;
+        return res;
+    }
+    // Attach who it is before the role check, so a refusal is audited with the token's name.
+    req.principal = std::make_shared<const Principal>(std::move(*principal));
+    const auto role = std::string(role_name(req.principal->role));
+    if (!route.roles.empty() && req.principal->role != Role::Admin &&
+        std::ranges::find(route.roles, role) == route.roles.end())
+        return error_response(403, "forbidden", "role '" + role + "' may not " + route.method + " " + route.pattern);
+    return std::nullopt;
 }
 
 const Principal& principal_of(const HttpRequest& req) {

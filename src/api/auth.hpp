@@ -59,6 +59,12 @@ class TokenStore {
 // "x-kassa-role" a client sends are dropped so nothing downstream can be fooled by them.
 void install_auth(Router& router, const TokenStore& tokens);
 
+// The rest of an auth guard once the caller's credentials were read: a failed `principal` is 401
+// (with `challenge` in WWW-Authenticate); else the principal is attached to the request and the
+// route's roles are checked (403). Shared by install_auth and the compat listeners' Basic auth.
+std::optional<HttpResponse> admit(HttpRequest& req, const RouteInfo& route, Result<Principal> principal,
+                                  const std::string& challenge);
+
 // The principal the auth hook attached to a request (only inside handlers of non-open routes).
 const Principal& principal_of(const HttpRequest& req);
 

@@ -1,5 +1,9 @@
 #include "app/app.hpp"
 
+#include "api/compat/atol_web.hpp"
+#include "api/compat/common.hpp"
+#include "api/compat/kkm.hpp"
+
 #include <fcntl.h>
 #include <spdlog/logger.h>
 #include <sys/stat.h>
@@ -81,6 +85,10 @@ struct App::Impl {
     api::Router router;
     std::shared_ptr<api::HttpCounters> http_counters = std::make_shared<api::HttpCounters>();
     std::unique_ptr<api::Server> server;
+    api::Router kkm_router;  // [compat] kkmserver_listen: its own router, port and auth
+    std::unique_ptr<api::Server> kkm_server;
+    api::Router atol_router;  // [compat] atol_listen
+    std::unique_ptr<api::Server> atol_server;
     bool stopped = false;
 };
 
@@ -285,8 +293,7 @@ Status App::start() {
     // Every authenticated call goes into the audit log with the token's name (open routes such as
     // /v1/health do not: load balancers poll them). Contacts never appear: only method and path.
     // Requests that made receipts wrote their audit row with the plan, in the same transaction.
-    s.router.set_observer([&s](const api::HttpRequest& req, const api::HttpResponse& res, std::function<void()> then) {
-        s.http_counters->record(req.method, req.route.empty() ? "unmatched" : req.route, res.status);
+    auto audit_observer = [&s](const api::HttpRequest& req, const api::HttpResponse& res, std::function<void()> then) {
         const bool refused = res.status == 401 || res.status == 403;
         if ((!req.principal && !refused) || res.audited) return then();
         // The answer leaves once its audit row is committed; no thread waits for that.
@@ -298,7 +305,12 @@ Status App::start() {
                                 .action = req.method + " " + req.path,
                                 .subject = std::to_string(res.status),
                                 .address = req.remote});
-    });
+    };
+    s.router.set_observer(
+        [&s, audit_observer](const api::HttpRequest& req, const api::HttpResponse& res, std::function<void()> then) {
+            s.http_counters->record(req.method, req.route.empty() ? "unmatched" : req.route, res.status);
+            audit_observer(req, res, std::move(then));
+        });
 
     s.pool.enable_failover(
         [&s](std::int64_t id, const std::string& register_id) { return s.ledger->reassign(id, register_id); });
@@ -323,12 +335,46 @@ Status App::start() {
     if (auto started = s.server->start(); !started) return started;
     logger->info("listening on {}://{}:{}", s.config.server.tls_cert.empty() ? "http" : "https", listen->host,
                  s.server->port());
+    // [compat]: drop-in listeners for integrations written for KKMServer or ATOL Web-server, each on
+    // its own port with its own router (Kassa's own API and its OpenAPI document are not there).
+    auto compat_listener = [&](const std::string& address, api::Router& router,
+                               std::unique_ptr<api::Server>& server) -> Status {
+        auto hp = parse_host_port(address);
+        if (!hp) return std::unexpected(hp.error());
+        router.set_observer(audit_observer);
+        auto compat_options = options;
+        compat_options.host = hp->host;
+        compat_options.port = hp->port;
+        compat_options.tls_cert.clear();  // the peers' clients speak plain HTTP
+        compat_options.tls_key.clear();
+        server = std::make_unique<api::Server>(compat_options, router);
+        return server->start();
+    };
+    if (!s.config.compat.kkmserver_listen.empty()) {
+        api::compat::install_basic_auth(s.kkm_router, s.tokens);
+        api::compat::add_kkm_routes(s.kkm_router, *s.service);
+        if (auto started = compat_listener(s.config.compat.kkmserver_listen, s.kkm_router, s.kkm_server); !started)
+            return started;
+        logger->info("KKMServer-compatible listener on port {}", s.kkm_server->port());
+    }
+    if (!s.config.compat.atol_listen.empty()) {
+        api::compat::install_basic_auth(s.atol_router, s.tokens, s.config.compat.atol_require_auth,
+                                        api::Principal{"atol-anonymous", api::Role::Cashier, {}, {}});
+        api::compat::add_atol_routes(s.atol_router, *s.service);
+        if (auto started = compat_listener(s.config.compat.atol_listen, s.atol_router, s.atol_server); !started)
+            return started;
+        logger->info("ATOL Web-server-compatible listener on port {}", s.atol_server->port());
+    }
     return ok();
 }
 
 std::optional<std::filesystem::path> App::admin_token_path() const { return impl_->admin_token_path; }
 
 std::uint16_t App::port() const { return impl_->server ? impl_->server->port() : 0; }
+
+std::uint16_t App::kkm_port() const { return impl_->kkm_server ? impl_->kkm_server->port() : 0; }
+
+std::uint16_t App::atol_port() const { return impl_->atol_server ? impl_->atol_server->port() : 0; }
 
 void App::stop() {
     auto& s = *impl_;
@@ -337,11 +383,15 @@ void App::stop() {
     // Stop taking requests, let the ones in flight answer, then drain the registers (each
     // finishes its receipt in flight; queued ones stay in the ledger for the next start).
     if (s.service) s.service->release_waiters();  // long-polls answer now, with what they have
+    if (s.kkm_server) s.kkm_server->shutdown();
+    if (s.atol_server) s.atol_server->shutdown();
     if (s.server) s.server->shutdown();
     s.pool.stop_all();
     if (s.notifier) s.notifier->stop();
     for (auto& simulator : s.simulators) simulator->stop();
     for (auto& simulator : s.atol_simulators) simulator->stop();
+    s.kkm_server.reset();
+    s.atol_server.reset();
     s.server.reset();
     log::get("app")->info("stopped");
 }

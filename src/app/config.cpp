@@ -167,6 +167,11 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
         KASSA_TRY(t.string("web_root", config.server.web_root));
         return ok();
     }));
+    KASSA_TRY(read_table(top, "compat", origin, [&](TableReader& t) -> Status {
+        KASSA_TRY(t.string("kkmserver_listen", config.compat.kkmserver_listen));
+        KASSA_TRY(t.string("atol_listen", config.compat.atol_listen));
+        return t.boolean("atol_require_auth", config.compat.atol_require_auth);
+    }));
     KASSA_TRY(read_table(top, "ledger", origin, [&](TableReader& t) -> Status {
         std::string dir = config.ledger.data_dir.string();
         KASSA_TRY(t.string("data_dir", dir));
@@ -313,6 +318,11 @@ Result<std::string> device_uri_of(const RegisterConfig& reg) {
 Status validate(const Config& config) {
     if (auto hp = parse_host_port(config.server.listen); !hp)
         return fail("config_invalid", "server.listen: " + hp.error().message);
+    for (const auto& [key, address] : {std::pair{"kkmserver_listen", &config.compat.kkmserver_listen},
+                                       std::pair{"atol_listen", &config.compat.atol_listen}})
+        if (!address->empty())
+            if (auto hp = parse_host_port(*address); !hp)
+                return fail("config_invalid", std::string("compat.") + key + ": " + hp.error().message);
     if (config.server.tls_cert.empty() != config.server.tls_key.empty())
         return fail("config_invalid", "server.tls_cert and server.tls_key go together");
     if (!log::is_valid_level(config.log.level))

@@ -112,8 +112,19 @@ struct TokenConfig {
     friend bool operator==(const TokenConfig&, const TokenConfig&) = default;
 };
 
+// Drop-in listeners for integrations written for other local fiscal servers (src/api/compat/).
+// Off by default: an empty address opens nothing.
+struct CompatConfig {
+    std::string kkmserver_listen;  // KKMServer's POST /Execute, usually "127.0.0.1:5893"; HTTP Basic, password = token
+    std::string atol_listen;       // ATOL Web-server's /api/v2/requests, usually "127.0.0.1:16732"
+    // false: ATOL requests without an Authorization header act as the cashier "atol-anonymous"
+    // (ATOL's auth is optional; keep such a listener on loopback). With the header: Basic, password = token.
+    bool atol_require_auth = true;
+};
+
 struct Config {
     ServerConfig server;
+    CompatConfig compat;
     LedgerConfig ledger;
     LogConfig log;
     std::vector<EntityConfig> entities;

@@ -86,6 +86,15 @@ int main(int argc, char** argv) {
                   << std::endl;
     else
         std::cout << "  office: pages not built in " << config->server.web_root << " (run make build)" << std::endl;
+    if (app.kkm_port())
+        std::cout << "  KKMServer-compatible /Execute on http://"
+                  << kassa::parse_host_port(config->compat.kkmserver_listen)->host << ":" << app.kkm_port()
+                  << "   (HTTP Basic, password = a token)" << std::endl;
+    if (app.atol_port())
+        std::cout << "  ATOL Web-server-compatible /api/v2/requests on http://"
+                  << kassa::parse_host_port(config->compat.atol_listen)->host << ":" << app.atol_port()
+                  << (config->compat.atol_require_auth ? "   (HTTP Basic, password = a token)" : "   (no auth needed)")
+                  << std::endl;
     std::cout << "  data:   " << config->ledger.data_dir.string() << "/kassa.sqlite" << std::endl;
     std::cout << "  stop:   Ctrl-C" << std::endl;
 
