@@ -134,12 +134,18 @@ Result<std::string> AtolSimulator::start() {
     const Clock& clock = m.config.clock ? *m.config.clock : SystemClock::instance();
     FnState state;
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+    auto fresh = [&] {
+        FnState s = FnState::fresh(now);
+        if (!m.config.inn.empty()) s.inn = m.config.inn;
+        if (!m.config.fn_serial.empty()) s.fn_serial = m.config.fn_serial;
+        return s;
+    };
     if (m.config.state_file.empty()) {
-        state = FnState::fresh(now);
+        state = fresh();
     } else if (auto loaded = FnState::load(m.config.state_file)) {
         state = std::move(*loaded);
     } else if (loaded.error().code == "state_missing") {
-        state = FnState::fresh(now);
+        state = fresh();
         if (auto st = state.save(m.config.state_file); !st) return std::unexpected(st.error());
     } else {
         return std::unexpected(loaded.error());

@@ -27,6 +27,9 @@ struct AtolSimulatorConfig {
     drivers::atol::LinkVersion link = drivers::atol::LinkVersion::V3;
     AtolFaults faults;             // the fault script (faults.hpp)
     const Clock* clock = nullptr;  // the register's wall clock; default system
+    // Registration of a fresh FN (ignored when the state file exists): empty = defaults of FnState.
+    std::string inn;
+    std::string fn_serial;
 };
 
 class AtolSimulator {

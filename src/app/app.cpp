@@ -24,6 +24,7 @@
 #include "ledger/ledger.hpp"
 #include "notify/sms_sender.hpp"
 #include "notify/smtp_sender.hpp"
+#include "simulators/atol/server.hpp"
 #include "simulators/shtrih/server.hpp"
 
 namespace kassa::app {
@@ -70,6 +71,7 @@ struct App::Impl {
     std::optional<std::filesystem::path> admin_token_path;
     std::unique_ptr<ledger::Ledger> ledger;
     std::vector<std::unique_ptr<sim::ShtrihSimulator>> simulators;  // embedded registers
+    std::vector<std::unique_ptr<sim::atol::AtolSimulator>> atol_simulators;
     std::unique_ptr<notify::SmtpSender> smtp;
     std::unique_ptr<notify::SmsSender> sms;
     std::unique_ptr<notify::ChannelRouter> channels;
@@ -209,26 +211,42 @@ Status App::start() {
             // default, and tests; validate() admits only families with a simulator): on a loopback
             // TCP port, or on a pty with ?endpoint=pty. Its FN is kept beside the ledger so
             // receipts survive restarts like on a real register, registered to the entity, with an
-            // FN serial of its own. Shtrih is the one simulated family so far.
+            // FN serial of its own. Shtrih and ATOL are simulated.
             const auto uri = parse_uri(r.uri);
-            sim::SimulatorConfig sc;
-            sc.endpoint = uri && uri->param("endpoint") == "pty" ? sim::SimulatorConfig::Endpoint::Pty
-                                                                 : sim::SimulatorConfig::Endpoint::Tcp;
-            sc.state_file = (data_dir / ("sim-" + r.id + ".fn")).string();
-            sc.inn = r.entity_inn;
+            const bool pty = uri && uri->param("endpoint") == "pty";
+            const auto state_file = (data_dir / ("sim-" + r.id + ".fn")).string();
             const auto serial = std::to_string(++sim_index);
-            sc.fn_serial = "99990789" + std::string(8 - serial.size(), '0') + serial;
-            auto simulator = std::make_unique<sim::ShtrihSimulator>(sc);
-            auto ready = simulator->start();
-            if (!ready) return fail("simulator_failed", "register '" + r.id + "': " + ready.error().message);
-            device_uri = simulator->device_uri();
+            const auto fn_serial = "99990789" + std::string(8 - serial.size(), '0') + serial;
+            if (r.family == "atol") {
+                sim::atol::AtolSimulatorConfig ac;
+                ac.endpoint =
+                    pty ? sim::atol::AtolSimulatorConfig::Endpoint::Pty : sim::atol::AtolSimulatorConfig::Endpoint::Tcp;
+                ac.state_file = state_file;
+                ac.inn = r.entity_inn;
+                ac.fn_serial = fn_serial;
+                auto simulator = std::make_unique<sim::atol::AtolSimulator>(ac);
+                auto ready = simulator->start();
+                if (!ready) return fail("simulator_failed", "register '" + r.id + "': " + ready.error().message);
+                device_uri = simulator->device_uri();
+                s.atol_simulators.push_back(std::move(simulator));
+            } else {
+                sim::SimulatorConfig sc;
+                sc.endpoint = pty ? sim::SimulatorConfig::Endpoint::Pty : sim::SimulatorConfig::Endpoint::Tcp;
+                sc.state_file = state_file;
+                sc.inn = r.entity_inn;
+                sc.fn_serial = fn_serial;
+                auto simulator = std::make_unique<sim::ShtrihSimulator>(sc);
+                auto ready = simulator->start();
+                if (!ready) return fail("simulator_failed", "register '" + r.id + "': " + ready.error().message);
+                device_uri = simulator->device_uri();
+                s.simulators.push_back(std::move(simulator));
+            }
             if (!r.model.empty()) {  // the model's driver options apply to its simulator too
                 RegisterConfig simulated = r;
                 simulated.uri = device_uri;
                 if (auto with_model = device_uri_of(simulated)) device_uri = *with_model;
             }
-            logger->info("register '{}' is a simulated Shtrih register at {}", r.id, device_uri);
-            s.simulators.push_back(std::move(simulator));
+            logger->info("register '{}' is a simulated {} register at {}", r.id, r.family, device_uri);
         }
         const EntityConfig* entity = nullptr;
         for (const auto& e : s.config.entities)
@@ -269,12 +287,14 @@ Status App::start() {
         const bool refused = res.status == 401 || res.status == 403;
         if ((!req.principal && !refused) || res.audited) return then();
         // The answer leaves once its audit row is committed; no thread waits for that.
-        s.ledger->audit_then(std::move(then), ledger::AuditRecord{
-            .actor = req.principal ? req.principal->name + " (" + std::string(api::role_name(req.principal->role)) + ")"
-                                   : std::string("unauthenticated"),
-            .action = req.method + " " + req.path,
-            .subject = std::to_string(res.status),
-            .address = req.remote});
+        s.ledger->audit_then(
+            std::move(then),
+            ledger::AuditRecord{.actor = req.principal ? req.principal->name + " (" +
+                                                             std::string(api::role_name(req.principal->role)) + ")"
+                                                       : std::string("unauthenticated"),
+                                .action = req.method + " " + req.path,
+                                .subject = std::to_string(res.status),
+                                .address = req.remote});
     });
 
     s.pool.enable_failover(
@@ -318,6 +338,7 @@ void App::stop() {
     s.pool.stop_all();
     if (s.notifier) s.notifier->stop();
     for (auto& simulator : s.simulators) simulator->stop();
+    for (auto& simulator : s.atol_simulators) simulator->stop();
     s.server.reset();
     log::get("app")->info("stopped");
 }

@@ -299,7 +299,7 @@ std::optional<int> parse_time_of_day(std::string_view text) {
     return hours * 60 + minutes;
 }
 
-bool simulated_family(std::string_view family) { return family == "shtrih"; }
+bool simulated_family(std::string_view family) { return family == "shtrih" || family == "atol"; }
 
 Result<std::string> device_uri_of(const RegisterConfig& reg) {
     if (reg.model.empty()) return reg.uri;

@@ -146,14 +146,17 @@ TOKENS = {
 
 
 def office_config(extra=""):
-    """Two legal entities with two simulated Shtrih registers each, one on a pty and one on TCP."""
+    """Two legal entities with two simulated registers each, one on a pty and one on TCP; entity B's
+    TCP register is an ATOL one, so every scenario runs on both families."""
     parts = []
     for inn, name in ((ENTITY_A, "ООО «Альфа»"), (ENTITY_B, "ООО «Бета»")):
         parts.append(f'[[entities]]\ninn = "{inn}"\nname = "{name}"\ncashier = "Кассир Иванов"\n'
                      f'settlement_address = "г. Москва, ул. Примерная, д. 1"\nsettlement_place = "Офис"\n')
-    for rid, inn, uri in (("a-tcp", ENTITY_A, "sim://embedded"), ("a-pty", ENTITY_A, "sim://embedded?endpoint=pty"),
-                          ("b-tcp", ENTITY_B, "sim://embedded"), ("b-pty", ENTITY_B, "sim://embedded?endpoint=pty")):
-        parts.append(f'[[registers]]\nid = "{rid}"\nuri = "{uri}"\nentity_inn = "{inn}"\n')
+    for rid, inn, family, uri in (("a-tcp", ENTITY_A, "shtrih", "sim://embedded"),
+                                  ("a-pty", ENTITY_A, "shtrih", "sim://embedded?endpoint=pty"),
+                                  ("b-tcp", ENTITY_B, "atol", "sim://atol"),
+                                  ("b-pty", ENTITY_B, "shtrih", "sim://embedded?endpoint=pty")):
+        parts.append(f'[[registers]]\nid = "{rid}"\nfamily = "{family}"\nuri = "{uri}"\nentity_inn = "{inn}"\n')
     for name, (role, token) in TOKENS.items():
         digest = hashlib.sha256(token.encode()).hexdigest()
         parts.append(f'[[tokens]]\nname = "{name}"\nrole = "{role}"\nsha256 = "{digest}"\n')

@@ -147,6 +147,23 @@ class Independence(unittest.TestCase):
         self.assertEqual(sorted(d["total"] for d in receipts), [10000, 20000, 30000, 40000])
         self.assertEqual(r["fiscal"]["fd_number"], [d["number"] for d in receipts if d["total"] == 30000][0])
 
+    def test_an_advance_paid_to_one_entity_is_never_offset_by_another(self):
+        status, paid, _ = self.pay("Z", 50000, "z-adv-a", ENTITY_A)
+        self.assertEqual((status, paid["receipts"][0]["state"]), (200, "confirmed"), paid)
+        # Entity B's order for the same customer, settled from "the advance": B's FN never got it.
+        order = {"customer": "Z", "entity_inn": ENTITY_B,
+                 "lines": [{"sku": "S", "name": "Товар", "qty": "1", "price": 30000, "vat": "vat22"}]}
+        status, body, _ = self.k.request("PUT", "/v1/orders/ZB-1", body=order, headers=auth("cashier"))
+        self.assertEqual(status, 200, body)
+        status, refused, _ = self.k.request("POST", "/v1/orders/ZB-1/delivery?wait=30",
+                                            body={"use_advance": 30000},
+                                            headers={**auth("cashier"), "Idempotency-Key": "zb-deliver"})
+        self.assertEqual((status, refused["code"]), (422, "insufficient_advance"), refused)
+        status, customer, _ = self.k.request("GET", "/v1/customers/Z", headers=auth("cashier"))
+        self.assertEqual(status, 200, customer)
+        self.assertEqual(customer["advances"], [{"entity_inn": ENTITY_A, "balance": 50000}])
+        self.assertEqual([h["entity_inn"] for h in customer["history"]], [ENTITY_A])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

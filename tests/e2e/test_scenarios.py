@@ -17,6 +17,33 @@ LINE_FIELDS = ("qty", "price", "amount", "tag1214", "tag1212", "tag1199", "vat")
 RECEIPT_FIELDS = ("tag1054", "tag1031", "tag1081", "tag1215", "tag1216", "tag1217", "total")
 
 
+# Tags the device or its FN sets for itself: they differ from one register to another.
+DEVICE_TAGS = {1012, 1037, 1038, 1040, 1041, 1042, 1077, 1018, 1048, 1013, 1209, 1189, 1188, 1036, 1062, 1117, 1060}
+
+
+def tlv_items(data):
+    """FFD TLV: tag and length 2 bytes each, little-endian; 1059 (a line) is a nested STLV."""
+    out, i = [], 0
+    while i + 4 <= len(data):
+        tag, length = int.from_bytes(data[i:i + 2], "little"), int.from_bytes(data[i + 2:i + 4], "little")
+        value = data[i + 4:i + 4 + length]
+        out.append((tag, tuple(sorted(tlv_items(value))) if tag == 1059 else value.hex()))
+        i += 4 + length
+    return out
+
+
+def comparable(tlv_hex):
+    return sorted((t, v) for t, v in tlv_items(bytes.fromhex(tlv_hex)) if t not in DEVICE_TAGS)
+
+
+class FamilyContent:
+    wanted = {}
+
+    @classmethod
+    def expect(cls, ids):
+        cls.wanted = ids
+
+
 def event_request(prefix, entity, event):
     """The HTTP call for a scenarios.json event: (path, body). Money not tied to an order names its
     legal entity: with two configured, kassad cannot guess whose advance it is."""
@@ -164,6 +191,21 @@ class Scenarios(unittest.TestCase):
         self.assertTrue(recent["receipts"])
         self.assertEqual((future["receipts"], past["receipts"]), ([], []))
 
+    def test_5_the_same_plan_gives_the_same_fiscal_content_on_both_families(self):
+        # Entity B has an ATOL register (b-tcp) and a Shtrih one (b-pty): the same settlement, printed
+        # on each, must carry the same FFD tags and sums in the FN (what differs is the device's own:
+        # numbers, time, fiscal sign, FN and registration ids).
+        ids = {}
+        for reg in ("b-tcp", "b-pty"):
+            body = {"customer": "FAM-C", "electronic": 123456, "buyer_contact": "client@example.com",
+                    "entity_inn": ENTITY_B, "register": reg}
+            status, answer, _ = self.post("/v1/payments", body, "family-" + reg)
+            self.assertEqual(status, 200, answer)
+            r = answer["receipts"][0]
+            self.assertEqual((r["register"], r["state"]), (reg, "confirmed"), r)
+            ids[reg] = (r["fiscal"]["fn_number"], r["fiscal"]["fd_number"])
+        FamilyContent.expect(ids)
+
     def test_9_simulator_archives_match_the_ledger_one_for_one(self):
         status, listing, _ = self.k.request("GET", "/v1/receipts?state=confirmed", headers=auth("admin"))
         self.assertEqual(status, 200)
@@ -177,6 +219,12 @@ class Scenarios(unittest.TestCase):
                 if doc["type"] in (3, 31):
                     fiscal_receipts[(fn, doc["number"])] = doc
         self.assertEqual(set(ledger), set(fiscal_receipts), "every confirmed receipt is in an FN and vice versa")
+        self.assertTrue(FamilyContent.wanted, "test_5 ran first")
+        atol, shtrih = (fiscal_receipts[FamilyContent.wanted[reg]] for reg in ("b-tcp", "b-pty"))
+        content = comparable(atol["tlv"])
+        self.assertEqual(content, comparable(shtrih["tlv"]), "ATOL and Shtrih FN content")
+        tags = {t for t, _ in content}
+        self.assertTrue({1054, 1059, 1081, 1020, 1008, 1021, 1009, 1187} <= tags, tags)
         for key, doc in fiscal_receipts.items():
             r = ledger[key]
             self.assertEqual(doc["total"], r["receipt"]["total"], key)

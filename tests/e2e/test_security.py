@@ -4,6 +4,7 @@ edge inputs are refused, files are the owner's and TLS is forward-secret only. E
 the ledger's rows as they were (read from the SQLite file itself)."""
 
 import hashlib
+import json
 import os
 import socket
 import sqlite3
@@ -11,6 +12,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -395,6 +397,61 @@ class Strangers(unittest.TestCase):
             status, _, _ = k.request("GET", "/v1/health", timeout=10)
             self.assertEqual(status, 200)
             self.assertEqual(k.stop(), 0)
+
+
+ENTITY_C = "7707083893"  # its only register refuses connections: its receipts stay in flight
+
+
+class ReplaysAndWaits(SharedKassad):
+    """Item 3: an Idempotency-Key replays only for the token that used it. Item 6: long-polls hold
+    no thread, so health and business requests never queue behind them."""
+
+    CONFIG_EXTRA = (f'[[entities]]\ninn = "{ENTITY_C}"\nname = "ООО «Гамма»"\ncashier = "Кассир"\n'
+                    'settlement_address = "г. Москва, ул. Примерная, д. 1"\nsettlement_place = "Офис"\n'
+                    f'[[registers]]\nid = "c-off"\nfamily = "shtrih"\nuri = "tcp://127.0.0.1:9"\n'
+                    f'entity_inn = "{ENTITY_C}"\n')
+
+    def test_a_key_replays_only_for_the_token_that_used_it(self):
+        body = {"customer": "RP-1", "cash": 1000, "entity_inn": ENTITY_A, "buyer_contact": "+79001112233"}
+        status, first, _ = self.k.request("POST", "/v1/payments?wait=30", body=body, headers=headers("courier-1", "rp-1"))
+        self.assertEqual(status, 200, first)
+        before = ledger_rows(self.k.data_dir)
+        status, other, _ = self.k.request("POST", "/v1/payments?wait=30", body=body, headers=headers("courier-2", "rp-1"))
+        self.assertEqual((status, other["code"]), (409, "idempotency_conflict"), other)
+        self.assertNotIn("79001112233", json.dumps(other))
+        self.assertEqual(ledger_rows(self.k.data_dir), before, "nothing written for the foreign replay")
+        status, again, _ = self.k.request("POST", "/v1/payments?wait=30", body=body, headers=headers("courier-1", "rp-1"))
+        self.assertEqual((status, again["replayed"], again["receipts"][0]["id"]),
+                         (200, True, first["receipts"][0]["id"]))
+
+    def test_long_polls_hold_no_thread(self):
+        status, stuck, _ = self.k.request("POST", "/v1/payments", headers=headers("cashier", "wait-stuck"),
+                                          body={"customer": "WS-1", "cash": 1000, "entity_inn": ENTITY_C})
+        self.assertEqual(status, 202, stuck)
+        rid = stuck["receipts"][0]["id"]
+        # Twice as many long-polls as there are handler threads, on a receipt that cannot print.
+        results = []
+
+        def poll():
+            results.append(self.k.request("GET", f"/v1/receipts/{rid}?wait=5", headers=auth("cashier"), timeout=30)[0])
+
+        polls = [threading.Thread(target=poll) for _ in range(16)]
+        for t in polls:
+            t.start()
+        try:
+            for _ in range(5):
+                started = time.monotonic()
+                self.assertEqual(self.k.request("GET", "/v1/health")[0], 200)
+                self.assertLess(time.monotonic() - started, 0.1, "health queued behind long-polls")
+            started = time.monotonic()
+            status, paid, _ = self.k.request("POST", "/v1/payments?wait=30", headers=headers("cashier", "wait-free"),
+                                             body={"customer": "WS-2", "cash": 1000, "entity_inn": ENTITY_A})
+            self.assertEqual((status, paid["receipts"][0]["state"]), (200, "confirmed"), paid)
+            self.assertLess(time.monotonic() - started, 5.0)
+        finally:
+            for t in polls:
+                t.join(30)
+        self.assertEqual(results, [200] * 16, "every long-poll answered with the receipt as it stands")
 
 
 class Tls(unittest.TestCase):

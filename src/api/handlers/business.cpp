@@ -449,18 +449,24 @@ void add_business_routes(Router& router, Service& service) {
                        // A bound token sees what the entities in its reach hold and did for the
                        // customer: their advance balances and their history (authz.hpp).
                        fiscal::Kopecks balance;
+                       json::array advances;  // each legal entity's: one entity never offsets another's
                        for (const auto& [inn, amount] : view.advance_by_entity)
-                           if (scope.entity(inn)) balance += amount;
+                           if (scope.entity(inn)) {
+                               balance += amount;
+                               advances.push_back(json::object{{"entity_inn", inn}, {"balance", amount.value()}});
+                           }
                        json::array history;
                        for (const auto& e : view.history)
                            if (scope.entity(e.entity_inn))
                                history.push_back(json::object{{"receipt", e.receipt},
                                                               {"account", static_cast<int>(e.account)},
                                                               {"owner", e.owner},
+                                                              {"entity_inn", e.entity_inn},
                                                               {"delta", e.delta.value()},
                                                               {"at", iso_time(e.at)}});
                        return json_response(200, json::object{{"id", view.facts.id},
                                                               {"advance_balance", balance.value()},
+                                                              {"advances", std::move(advances)},
                                                               {"history", std::move(history)}});
                    });
                });
