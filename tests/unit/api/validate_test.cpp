@@ -57,8 +57,8 @@ TEST(ReadOrder, DeliveryFieldsAreReadAndChecked) {
                           R"("customer_contact":"+79990001122"})"),
                "O1", &d);
     EXPECT_EQ(d, (ledger::OrderDelivery{"petrov", "2028-02-29", "ул. Садовая, 5", "+79990001122"}));
-    for (std::string bad : {R"("delivery_date":"2027-02-29")", R"("delivery_date":"2027-2-1")",
-                            R"("delivery_address":"a\u0007b")"})
+    for (std::string bad :
+         {R"("delivery_date":"2027-02-29")", R"("delivery_date":"2027-2-1")", R"("delivery_address":"a\u0007b")"})
         EXPECT_EQ(refusal([&] { read_order(obj(head + "," + bad + "}"), "O1", &d); }).first, 400) << bad;
     EXPECT_EQ(refusal([&] { read_order(obj(head + R"(,"customer_contact":"89990001122"})"), "O1", &d); }),
               std::make_pair(400, std::string("invalid_contact")));
