@@ -7,7 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { Api, ApiError } from '../api/client';
 import { PendingStore, type PendingAction } from '../api/keys';
 import { formatRub, parseRub } from '../api/money';
-import { loadToken, saveToken, tokenFromHash } from '../api/token';
+import { COURIER_TOKEN_KEY, loadToken, saveToken, tokenFromHash } from '../api/token';
 import type { OrderView, ReceiptRecord, ReceiptsEnvelope } from '../api/types';
 import '../style.css';
 import './courier.css';
@@ -24,16 +24,16 @@ import {
 } from './logic';
 
 const LIST_KEY = 'kassa.courier.orders';
-const pending = new PendingStore(localStorage);
-const api = new Api(() => loadToken(localStorage), pending);
+const pending = new PendingStore(localStorage, () => new Date(), 'kassa.courier.pending.');
+const api = new Api(() => loadToken(localStorage, COURIER_TOKEN_KEY), pending);
 
 const signedIn = (() => {
   const { token, rest } = tokenFromHash(location.hash);
   if (token) {
-    saveToken(localStorage, token);
+    saveToken(localStorage, token, COURIER_TOKEN_KEY);
     history.replaceState(null, '', location.pathname + location.search + rest);
   }
-  return loadToken(localStorage) !== null;
+  return loadToken(localStorage, COURIER_TOKEN_KEY) !== null;
 })();
 
 if ('serviceWorker' in navigator) navigator.serviceWorker.register('/courier/sw.js', { scope: '/courier/' }).catch(() => {});

@@ -76,3 +76,27 @@ describe('courier page logic', () => {
     expect(mapsLink('ул. Ленина, 1')).toBe('geo:0,0?q=%D1%83%D0%BB.%20%D0%9B%D0%B5%D0%BD%D0%B8%D0%BD%D0%B0%2C%201');
   });
 });
+
+describe('the courier page keeps its actions apart from the office page', () => {
+  it('a PendingStore with its own prefix neither lists nor settles the other page’s actions', async () => {
+    const { PendingStore } = await import('../../src/api/keys');
+    const m = new Map<string, string>();
+    const storage = {
+      getItem: (k: string) => m.get(k) ?? null,
+      setItem: (k: string, v: string) => void m.set(k, v),
+      removeItem: (k: string) => void m.delete(k),
+      get length() {
+        return m.size;
+      },
+      key: (i: number) => [...m.keys()][i] ?? null,
+    };
+    const office = new PendingStore(storage);
+    const courier = new PendingStore(storage, () => new Date(), 'kassa.courier.pending.');
+    const a = office.prepare('/v1/orders/1/delivery', { cash: 1 }, 'office');
+    const b = courier.prepare('/v1/orders/1/delivery', { cash: 1 }, 'courier');
+    expect(a.key).not.toBe(b.key);
+    expect(courier.list().map((x) => x.label)).toEqual(['courier']);
+    expect(office.list().map((x) => x.label)).toEqual(['office']);
+    expect(courier.prepare('/v1/orders/1/delivery', { cash: 1 }, 'again').key).toBe(b.key); // a retry reuses it
+  });
+});
