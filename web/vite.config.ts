@@ -3,9 +3,11 @@
 // serves that folder ([server] web_root), so the running service needs no Node.
 import { defineConfig } from 'vitest/config';
 import preact from '@preact/preset-vite';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const here = import.meta.dirname;
+// Node 18 (Debian 12's nodejs) has no import.meta.dirname.
+const here = dirname(fileURLToPath(import.meta.url));
 
 export default defineConfig({
   plugins: [preact({ devToolsEnabled: false, prerender: { enabled: false } })],

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "api/errors.hpp"
+#include "fiscal/validate.hpp"
 
 namespace kassa::api {
 
@@ -269,7 +270,22 @@ std::optional<fiscal::TaxSystem> parse_tax_system(std::string_view name) {
     return std::nullopt;
 }
 
-fiscal::Order read_order(const json::object& body, const std::string& path_id) {
+bool is_iso_date(std::string_view text) {
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+    for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+        if (text[i] < '0' || text[i] > '9') return false;
+    const auto number = [&](std::size_t at, std::size_t n) {
+        int v = 0;
+        for (std::size_t i = at; i < at + n; ++i) v = v * 10 + (text[i] - '0');
+        return v;
+    };
+    const std::chrono::year_month_day day{std::chrono::year{number(0, 4)},
+                                          std::chrono::month{static_cast<unsigned>(number(5, 2))},
+                                          std::chrono::day{static_cast<unsigned>(number(8, 2))}};
+    return day.ok();
+}
+
+fiscal::Order read_order(const json::object& body, const std::string& path_id, ledger::OrderDelivery* delivery) {
     Reader r(body, "");
     fiscal::Order order;
     order.id = r.id("id", path_id.empty());
@@ -300,6 +316,21 @@ fiscal::Order read_order(const json::object& body, const std::string& path_id) {
         l.finish();
         order.lines.push_back(std::move(line));
     }
+    ledger::OrderDelivery d;
+    d.courier = r.string("courier", false, 64);
+    d.date = r.string("delivery_date", false, 10);
+    if (!d.date.empty() && !is_iso_date(d.date)) invalid("delivery_date", "must be a date written YYYY-MM-DD");
+    d.address = r.string("delivery_address", false, 1024);
+    if (!d.address.empty()) {
+        if (auto valid = fiscal::validate_text(d.address, fiscal::limits::kAddress, "delivery_address"); !valid)
+            invalid("delivery_address", valid.error().message);
+    }
+    d.contact = r.string("customer_contact", false, 256);
+    if (!d.contact.empty()) {
+        if (auto valid = fiscal::validate_contact(d.contact); !valid)
+            throw ApiError(400, "invalid_contact", "customer_contact: " + valid.error().message, "customer_contact");
+    }
+    if (delivery) *delivery = std::move(d);
     r.finish();
     return order;
 }
@@ -565,7 +596,7 @@ json::object receipt_to_json(const fiscal::Receipt& receipt) {
     return out;
 }
 
-json::object order_to_json(const fiscal::Order& order) {
+json::object order_to_json(const fiscal::Order& order, const ledger::OrderDelivery& delivery) {
     json::array lines;
     for (const auto& l : order.lines)
         lines.push_back(json::object{{"sku", l.sku},
@@ -575,8 +606,13 @@ json::object order_to_json(const fiscal::Order& order) {
                                      {"price", l.price.value()},
                                      {"vat", vat_class_name(l.vat_class)},
                                      {"subject", l.subject}});
-    return json::object{
+    json::object out{
         {"id", order.id}, {"customer", order.customer}, {"entity_inn", order.entity_inn}, {"lines", std::move(lines)}};
+    if (!delivery.courier.empty()) out["courier"] = delivery.courier;
+    if (!delivery.date.empty()) out["delivery_date"] = delivery.date;
+    if (!delivery.address.empty()) out["delivery_address"] = delivery.address;
+    if (!delivery.contact.empty()) out["customer_contact"] = delivery.contact;
+    return out;
 }
 
 }  // namespace kassa::api

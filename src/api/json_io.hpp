@@ -16,6 +16,7 @@
 #include "fiscal/events.hpp"
 #include "fiscal/plan.hpp"
 #include "fiscal/receipt.hpp"
+#include "ledger/ledger.hpp"
 
 namespace kassa::api {
 
@@ -31,7 +32,12 @@ struct EventRequest {
     std::string register_id;  // optional: a register chosen by the caller
 };
 
-fiscal::Order read_order(const boost::json::object& body, const std::string& path_id);
+// An order, and (into `delivery` when given) its optional delivery fields: courier, delivery_date
+// (YYYY-MM-DD), delivery_address (1009 rules), customer_contact (1008 rules).
+fiscal::Order read_order(const boost::json::object& body, const std::string& path_id,
+                         ledger::OrderDelivery* delivery = nullptr);
+// True for a real calendar date written YYYY-MM-DD.
+bool is_iso_date(std::string_view text);
 EventRequest read_payment(const boost::json::object& body);
 EventRequest read_delivery(const boost::json::object& body, const std::string& order);
 EventRequest read_return(const boost::json::object& body, const std::string& order);
@@ -45,7 +51,7 @@ EventRequest read_raw_receipt(const boost::json::object& body);
 fiscal::Receipt read_receipt(const boost::json::object& obj, const std::string& path);
 
 boost::json::object receipt_to_json(const fiscal::Receipt& receipt);
-boost::json::object order_to_json(const fiscal::Order& order);
+boost::json::object order_to_json(const fiscal::Order& order, const ledger::OrderDelivery& delivery = {});
 std::string_view vat_class_name(fiscal::VatClass vat);
 std::optional<fiscal::VatClass> parse_vat_class(std::string_view name);
 std::optional<fiscal::TaxSystem> parse_tax_system(std::string_view name);

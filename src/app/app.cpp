@@ -62,6 +62,7 @@ fiscal::PlannerPolicy policy_from(const PlannerConfig& c) {
     p.overpayment_separate_receipt = c.overpayment_separate_receipt;
     p.return_to_balance_by_prepayment = c.return_to_balance_by_prepayment;
     p.itemize_full_prepayment = c.itemize_full_prepayment;
+    p.courier_cash_requires_contact = c.courier_cash_requires_contact;
     p.default_excess = c.default_excess == "advance" ? fiscal::ExcessHandling::Advance : fiscal::ExcessHandling::Change;
     return p;
 }

@@ -189,6 +189,7 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
         KASSA_TRY(t.boolean("overpayment_separate_receipt", p.overpayment_separate_receipt));
         KASSA_TRY(t.boolean("return_to_balance_by_prepayment", p.return_to_balance_by_prepayment));
         KASSA_TRY(t.boolean("itemize_full_prepayment", p.itemize_full_prepayment));
+        KASSA_TRY(t.boolean("courier_cash_requires_contact", p.courier_cash_requires_contact));
         return t.string("default_excess", p.default_excess);
     }));
 

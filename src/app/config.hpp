@@ -81,6 +81,9 @@ struct PlannerConfig {
     bool return_to_balance_by_prepayment = true;
     bool itemize_full_prepayment = true;
     std::string default_excess = "change";  // change | advance
+    // fiscal-rules.md §3.11: a courier (token role courier) taking cash at the door gets an e-receipt
+    // only; without a buyer contact (1008) the settlement is refused (422 contact_required).
+    bool courier_cash_requires_contact = true;
 };
 
 // E-receipts: Kassa's own copy of each receipt to the buyer's e-mail or phone (tag 1008 already

@@ -52,6 +52,9 @@ struct PlannerPolicy {
     // false, or for any partial prepayment, one line per order and VAT class at 1214 = 2 (§3.2 a),
     // the amount split in proportion to the classes' totals with the kopeck residue on the last.
     bool itemize_full_prepayment = true;
+    // §3.11: a courier's cash settlement without a buyer contact (1008) is refused (the API checks it
+    // for courier tokens: the planner does not know who sends an event).
+    bool courier_cash_requires_contact = true;
     // What a delivery does with excess money when the event does not say.
     ExcessHandling default_excess = ExcessHandling::Change;
     // Line names (1030).

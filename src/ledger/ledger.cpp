@@ -711,7 +711,7 @@ void check_order_change(Db& db, const fiscal::OrderFacts& before, const fiscal::
 
 }  // namespace
 
-void Ledger::upsert_order(const fiscal::Order& order) {
+void Ledger::upsert_order(const fiscal::Order& order, const OrderDelivery& delivery) {
     if (order.id.empty() || order.customer.empty()) {
         throw LedgerError(errc::kInvalidArgument, "an order needs an id and a customer");
     }
@@ -719,15 +719,26 @@ void Ledger::upsert_order(const fiscal::Order& order) {
         if (!l.quantity.is_positive()) throw LedgerError(errc::kInvalidArgument, "order line quantity must be > 0");
     }
     impl_
-        ->write([this, order](Db& db) {
+        ->write([this, order, delivery](Db& db) {
             if (auto before = load_order_facts(db, order.id)) check_order_change(db, *before, order);
             ensure_customer(db, order.customer);
             const auto now = impl_->now_ms();
             Stmt s(db,
-                   "INSERT INTO orders (id, customer, entity_inn, state, updated_ms) VALUES (?, ?, ?, 'open', ?) "
+                   "INSERT INTO orders (id, customer, entity_inn, state, updated_ms, courier, delivery_date, "
+                   "delivery_address, customer_contact) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?) "
                    "ON CONFLICT (id) DO UPDATE SET customer = excluded.customer, entity_inn = excluded.entity_inn, "
-                   "updated_ms = excluded.updated_ms");
-            s.bind(1, order.id).bind(2, order.customer).bind(3, order.entity_inn).bind(4, now).run();
+                   "updated_ms = excluded.updated_ms, courier = excluded.courier, "
+                   "delivery_date = excluded.delivery_date, delivery_address = excluded.delivery_address, "
+                   "customer_contact = excluded.customer_contact");
+            s.bind(1, order.id)
+                .bind(2, order.customer)
+                .bind(3, order.entity_inn)
+                .bind(4, now)
+                .bind(5, delivery.courier)
+                .bind(6, delivery.date)
+                .bind(7, delivery.address)
+                .bind(8, delivery.contact)
+                .run();
             Stmt del(db, "DELETE FROM order_lines WHERE order_id = ?");
             del.bind(1, order.id).run();
             Stmt line(db,
@@ -749,6 +760,16 @@ void Ledger::upsert_order(const fiscal::Order& order) {
             }
         })
         .get();
+}
+
+std::vector<std::string> Ledger::courier_orders(const std::string& courier, const std::string& date) const {
+    return impl_->read([&](Db& db) {
+        Stmt s(db, "SELECT id FROM orders WHERE courier = ? AND delivery_date = ? AND courier <> '' ORDER BY id");
+        s.bind(1, courier).bind(2, date);
+        std::vector<std::string> ids;
+        while (s.step()) ids.push_back(s.get_text(0));
+        return ids;
+    });
 }
 
 std::optional<Ledger::OrderOwner> Ledger::order_owner(const std::string& order_id) const {
@@ -897,6 +918,9 @@ OrderView Ledger::order_view(const std::string& order_id) const {
         if (!facts) throw LedgerError(errc::kNotFound, "no order " + order_id);
         OrderView v;
         v.facts = std::move(*facts);
+        Stmt d(db, "SELECT courier, delivery_date, delivery_address, customer_contact FROM orders WHERE id = ?");
+        d.bind(1, order_id);
+        if (d.step()) v.delivery = OrderDelivery{d.get_text(0), d.get_text(1), d.get_text(2), d.get_text(3)};
         Stmt s(db, "SELECT " + std::string(kReceiptColumns) +
                        " FROM receipts r JOIN receipt_orders o ON o.receipt_id = r.id WHERE o.order_id = ? "
                        "ORDER BY r.id");

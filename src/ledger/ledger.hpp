@@ -168,8 +168,19 @@ struct JournalEntry {
     std::string entity_inn;  // the legal entity whose register printed the receipt
 };
 
+// Who delivers an order, when and where (migration 006); every field may be empty.
+struct OrderDelivery {
+    std::string courier;  // the courier token's name
+    std::string date;     // YYYY-MM-DD
+    std::string address;  // 1009 of the settlement at the door
+    std::string contact;  // the customer's phone or e-mail (personal data: log only masked)
+
+    friend bool operator==(const OrderDelivery&, const OrderDelivery&) = default;
+};
+
 struct OrderView {
-    fiscal::OrderFacts facts;  // state, prepaid, credit owed, returned quantities
+    fiscal::OrderFacts facts;
+    OrderDelivery delivery;  // state, prepaid, credit owed, returned quantities
     std::vector<ReceiptRecord> receipts;
     fiscal::Kopecks total;      // Σ line price × quantity
     fiscal::Kopecks delivered;  // total once delivered, else 0
@@ -227,7 +238,10 @@ class Ledger {
     // entity or customer would change and a receipt names it; order_busy when its lines would change
     // while one of its receipts is in flight; below_prepaid when the new total is below what is
     // prepaid.
-    void upsert_order(const fiscal::Order& order);
+    // The delivery fields are replaced with the order (empty when not given).
+    void upsert_order(const fiscal::Order& order, const OrderDelivery& delivery = {});
+    // The orders a courier delivers on a day (YYYY-MM-DD), by id.
+    std::vector<std::string> courier_orders(const std::string& courier, const std::string& date) const;
     // The legal entities (INN) of a customer's orders and of the registers of its receipts.
     std::vector<std::string> customer_entities(const std::string& customer_id) const;
 

@@ -91,6 +91,26 @@ HttpResponse receipts_response(Service& service, const std::vector<ledger::Recei
     return res;
 }
 
+// An order as GET /v1/orders/{id} and a courier's list show it: lines, delivery fields, the sums,
+// and the receipts the caller may see.
+json::object order_view_to_json(const ledger::OrderView& view, const Scope& scope) {
+    json::object out = order_to_json(view.facts.order, view.delivery);
+    out["state"] = view.facts.state == fiscal::OrderState::Open        ? "open"
+                   : view.facts.state == fiscal::OrderState::Delivered ? "delivered"
+                                                                       : "cancelled";
+    out["total"] = view.total.value();
+    out["prepaid"] = view.facts.prepaid.value();
+    out["delivered"] = view.delivered.value();
+    out["returned"] = view.returned.value();
+    out["owed"] = view.owed.value();
+    out["credit_owed"] = view.facts.credit_owed.value();
+    json::array receipts;
+    for (const auto& r : view.receipts)
+        if (scope.receipt(r)) receipts.push_back(record_to_json(r));
+    out["receipts"] = std::move(receipts);
+    return out;
+}
+
 using Reader = std::function<EventRequest(const json::object&, const HttpRequest&)>;
 
 // Every route that can make a receipt: Idempotency-Key required, the request hashed for replay
@@ -230,7 +250,8 @@ void add_business_routes(Router& router, Service& service) {
     // ---- orders -----------------------------------------------------------------------------
     auto upsert_order = [&service](HttpRequest& req, const std::string& path_id) {
         return guarded([&] {
-            auto order = read_order(parse_body(req), path_id);
+            ledger::OrderDelivery delivery;
+            auto order = read_order(parse_body(req), path_id, &delivery);
             if (order.entity_inn.empty() && service.options().entities.size() == 1)
                 order.entity_inn = service.options().entities.front().inn;
             if (order.entity_inn.empty())
@@ -246,8 +267,8 @@ void add_business_routes(Router& router, Service& service) {
             check_order_reach(service, req, order.id);
             if (auto valid = fiscal::validate_order(order); !valid)
                 throw ApiError(422, valid.error().code, valid.error().message);
-            service.ledger().upsert_order(order);  // audited by the router's observer, once
-            auto res = json_response(200, order_to_json(order));
+            service.ledger().upsert_order(order, delivery);  // audited by the router's observer, once
+            auto res = json_response(200, order_to_json(order, delivery));
             res.headers["Location"] = "/v1/orders/" + order.id;
             return res;
         });
@@ -260,22 +281,25 @@ void add_business_routes(Router& router, Service& service) {
                field, [&service](HttpRequest& req) {
                    return guarded([&] {
                        const auto view = visible_order(service, req, req.params.at("id"));
+                       return json_response(200, order_view_to_json(view, scope_of(service, req)));
+                   });
+               });
+
+    router.add("GET", "/v1/couriers/me/orders", "The calling courier's orders for a day (?date=YYYY-MM-DD)",
+               {"courier"}, [&service](HttpRequest& req) {
+                   return guarded([&] {
+                       const auto it = req.query.find("date");
+                       if (it == req.query.end() || it->second.empty())
+                           throw ApiError(400, "missing_field", "date is required (YYYY-MM-DD)", "date");
+                       if (!is_iso_date(it->second))
+                           throw ApiError(400, "invalid_field", "date must be written YYYY-MM-DD", "date");
                        const auto scope = scope_of(service, req);
-                       json::object out = order_to_json(view.facts.order);
-                       out["state"] = view.facts.state == fiscal::OrderState::Open        ? "open"
-                                      : view.facts.state == fiscal::OrderState::Delivered ? "delivered"
-                                                                                          : "cancelled";
-                       out["total"] = view.total.value();
-                       out["prepaid"] = view.facts.prepaid.value();
-                       out["delivered"] = view.delivered.value();
-                       out["returned"] = view.returned.value();
-                       out["owed"] = view.owed.value();
-                       out["credit_owed"] = view.facts.credit_owed.value();
-                       json::array receipts;
-                       for (const auto& r : view.receipts)
-                           if (scope.receipt(r)) receipts.push_back(record_to_json(r));
-                       out["receipts"] = std::move(receipts);
-                       return json_response(200, out);
+                       json::array orders;
+                       for (const auto& id : service.ledger().courier_orders(principal_of(req).name, it->second)) {
+                           const auto view = service.ledger().order_view(id);
+                           if (scope.order(view.facts.order)) orders.push_back(order_view_to_json(view, scope));
+                       }
+                       return json_response(200, json::object{{"date", it->second}, {"orders", std::move(orders)}});
                    });
                });
 
@@ -288,7 +312,19 @@ void add_business_routes(Router& router, Service& service) {
                    return request;
                }));
     router.add("POST", "/v1/orders/{id}/delivery", "Settle an order at handover", field,
-               event_route(service, "delivery", on_reachable_order(service, read_delivery)));
+               event_route(service, "delivery", [&service](const json::object& b, const HttpRequest& r) {
+                   auto request = on_reachable_order(service, read_delivery)(b, r);
+                   // §3.11: the courier's receipt is an e-receipt; cash with no contact is refused.
+                   const auto& e = std::get<fiscal::DeliveryEvent>(request.event);
+                   if (principal_of(r).role == Role::Courier &&
+                       service.options().policy.courier_cash_requires_contact && e.cash.is_positive() &&
+                       request.context.buyer_contact.empty())
+                       throw ApiError(422, "contact_required",
+                                      "a courier's cash settlement needs the buyer's phone or e-mail (1008): the "
+                                      "receipt is sent electronically ([planner] courier_cash_requires_contact)",
+                                      "buyer_contact");
+                   return request;
+               }));
     router.add("POST", "/v1/orders/{id}/returns", "Goods back from a delivered order, refunded", office,
                event_route(service, "return", on_reachable_order(service, read_return)));
     router.add("POST", "/v1/orders/{id}/cancel", "Cancel an undelivered order, refunding its prepayment", office,

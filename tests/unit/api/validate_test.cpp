@@ -50,6 +50,20 @@ TEST(ReadOrder, IdsOutsideTheSafeSetAre400InvalidId) {
               std::make_pair(0, std::string("accepted")));
 }
 
+TEST(ReadOrder, DeliveryFieldsAreReadAndChecked) {
+    const std::string head = R"({"customer":"C1","lines":[{"sku":"A","name":"A","qty":"1","price":100,"vat":"vat22"}])";
+    ledger::OrderDelivery d;
+    read_order(obj(head + R"(,"courier":"petrov","delivery_date":"2028-02-29","delivery_address":"ул. Садовая, 5",)"
+                          R"("customer_contact":"+79990001122"})"),
+               "O1", &d);
+    EXPECT_EQ(d, (ledger::OrderDelivery{"petrov", "2028-02-29", "ул. Садовая, 5", "+79990001122"}));
+    for (std::string bad :
+         {R"("delivery_date":"2027-02-29")", R"("delivery_date":"2027-2-1")", R"("delivery_address":"a\u0007b")"})
+        EXPECT_EQ(refusal([&] { read_order(obj(head + "," + bad + "}"), "O1", &d); }).first, 400) << bad;
+    EXPECT_EQ(refusal([&] { read_order(obj(head + R"(,"customer_contact":"89990001122"})"), "O1", &d); }),
+              std::make_pair(400, std::string("invalid_contact")));
+}
+
 TEST(ReadPayment, AllocatedOrderAndRegisterMustBeSafeIds) {
     EXPECT_EQ(
         refusal([] { read_payment(obj(R"({"customer":"C1","cash":1,"allocate":[{"order":"x/y","amount":1}]})")); }),

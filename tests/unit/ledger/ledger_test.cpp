@@ -356,6 +356,22 @@ TEST_F(LedgerTest, OpenOrderOwesWhatIsNotPrepaid) {
     EXPECT_EQ(view.delivered, Kopecks{0});
 }
 
+TEST_F(LedgerTest, ACourierListsTheOrdersAssignedForADayAndReplacingClearsTheFields) {
+    const OrderDelivery petrov{"courier-petrov", "2026-12-02", "г. Москва, ул. Садовая, д. 5", "+79990001122"};
+    ledger_->upsert_order(order_123(), petrov);
+    auto other = order_123();
+    other.id = "124";
+    ledger_->upsert_order(other, OrderDelivery{"courier-ivanov", "2026-12-02", "", ""});
+    EXPECT_EQ(ledger_->order_view("123").delivery, petrov);
+    EXPECT_EQ(ledger_->courier_orders("courier-petrov", "2026-12-02"), std::vector<std::string>{"123"});
+    EXPECT_TRUE(ledger_->courier_orders("courier-petrov", "2026-12-03").empty());
+    EXPECT_TRUE(ledger_->courier_orders("", "").empty());
+    // PUT replaces the order as a whole: fields left out are cleared.
+    ledger_->upsert_order(order_123());
+    EXPECT_EQ(ledger_->order_view("123").delivery, OrderDelivery{});
+    EXPECT_TRUE(ledger_->courier_orders("courier-petrov", "2026-12-02").empty());
+}
+
 TEST_F(LedgerTest, AnOrderWithReceiptsKeepsItsEntityAndCustomer) {
     ledger_->upsert_entity({"7800000000", "OOO Other"});
     // Without receipts an open order may still move.

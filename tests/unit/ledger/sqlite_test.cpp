@@ -142,9 +142,13 @@ TEST(LedgerMigrations, EveryEarlierVersionUpgradesWithItsData) {
                 "INSERT INTO order_lines VALUES ('123', 0, 'A', 'Товар А', 2000000, 0, 150000, 0, 1);"
                 // A confirmed advance of 5.00 ₽ on kkt1: from version 5 it is held by kkt1's entity.
                 "INSERT INTO receipts (id, state, register_id, sign, customer, total, plan_json, created_ms, "
-                "updated_ms) VALUES (1, 'confirmed', 'kkt1', 1, 'C1', 500, '{}', 0, 0);"
-                "INSERT INTO journal (receipt_id, account, owner, customer, delta, created_ms) VALUES "
-                "(1, 'customer_advance', 'C1', 'C1', 500, 0);");
+                "updated_ms) VALUES (1, 'confirmed', 'kkt1', 1, 'C1', 500, '{}', 0, 0);");
+            // From version 5 on, a journal entry names its entity itself (005 fills it only for older rows).
+            db.exec(v >= 5
+                        ? "INSERT INTO journal (receipt_id, account, owner, customer, delta, created_ms, entity_inn) "
+                          "VALUES (1, 'customer_advance', 'C1', 'C1', 500, 0, '7700000000');"
+                        : "INSERT INTO journal (receipt_id, account, owner, customer, delta, created_ms) VALUES "
+                          "(1, 'customer_advance', 'C1', 'C1', 500, 0);");
         }
         ManualClock clock;
         auto ledger = Ledger::open(file.path(), clock);

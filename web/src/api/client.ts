@@ -7,6 +7,7 @@ import type {
   ApiErrorBody,
   CorrectionInput,
   CustomerView,
+  DeliveryInput,
   MoneyInInput,
   OrderView,
   ReceiptQuery,
@@ -91,14 +92,38 @@ export class Api {
   customer(id: string): Promise<CustomerView> {
     return this.call('GET', `/v1/customers/${encodeURIComponent(id)}`);
   }
-  /** The check QR as a PNG blob (an <img> cannot send the token itself). */
-  async receiptQr(id: number): Promise<Blob> {
+  /** A receipt once it is final, or as it stands after `seconds` (kassad's long poll). */
+  receiptWait(id: number, seconds: number): Promise<ReceiptRecord> {
+    return this.call('GET', `/v1/receipts/${id}?wait=${seconds}`);
+  }
+  /** The calling courier's orders for a day (YYYY-MM-DD). */
+  courierOrders(date: string): Promise<{ date: string; orders: OrderView[] }> {
+    return this.call('GET', `/v1/couriers/me/orders?date=${encodeURIComponent(date)}`);
+  }
+  private async blob(path: string): Promise<Blob> {
     const headers: Record<string, string> = {};
     const token = this.token();
     if (token) headers.Authorization = `Bearer ${token}`;
-    const res = await this.fetchFn(`${this.base}/v1/receipts/${id}/qr?format=png`, { headers });
+    let res: Response;
+    try {
+      res = await this.fetchFn(this.base + path, { headers });
+    } catch (e) {
+      throw new ApiError(0, 'network', `нет ответа от кассового сервера (${(e as Error).message})`);
+    }
     if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, 'QR-код недоступен');
     return res.blob();
+  }
+  /** The check QR as a PNG blob (an <img> cannot send the token itself). */
+  receiptQr(id: number): Promise<Blob> {
+    return this.blob(`/v1/receipts/${id}/qr?format=png`);
+  }
+  /** A payment QR (SVG) for exactly `amount` kopecks of an order: SBP link or GOST R 56042. */
+  paymentQr(order: string, kind: 'sbp' | 'gost', amount: number): Promise<Blob> {
+    return this.blob(`/v1/orders/${encodeURIComponent(order)}/payment-qr?kind=${kind}&format=svg&amount=${amount}`);
+  }
+  /** Settlement at the door, prepared with its key (stored before anything is sent). */
+  delivery(order: string, input: DeliveryInput): PendingAction {
+    return this.pending.prepare(`/v1/orders/${encodeURIComponent(order)}/delivery`, input, `Оплата заказа ${order}`);
   }
 
   // Register commands: no receipt is made, no key needed; each waits for the register.

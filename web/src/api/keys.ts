@@ -46,12 +46,17 @@ export function fingerprint(path: string, body: unknown): string {
 }
 
 export class PendingStore {
-  constructor(private readonly storage: KeyStorage, private readonly clock: () => Date = () => new Date()) {}
+  /** `prefix` keeps each page's actions apart (the office's and the courier's share an origin). */
+  constructor(
+    private readonly storage: KeyStorage,
+    private readonly clock: () => Date = () => new Date(),
+    private readonly prefix = PREFIX,
+  ) {}
 
   /** The stored action for exactly this request, or a new one with a fresh key, stored before
    *  it is returned (so it survives a crash of the tab between here and the answer). */
   prepare(path: string, body: unknown, label: string): PendingAction {
-    const id = PREFIX + fingerprint(path, body);
+    const id = this.prefix + fingerprint(path, body);
     const stored = this.storage.getItem(id);
     if (stored) return JSON.parse(stored) as PendingAction;
     const action: PendingAction = {
@@ -68,7 +73,7 @@ export class PendingStore {
 
   /** kassad answered (success or a refusal): the action is settled and its key is not needed. */
   settle(action: PendingAction): void {
-    this.storage.removeItem(PREFIX + fingerprint(action.path, action.body));
+    this.storage.removeItem(this.prefix + fingerprint(action.path, action.body));
   }
 
   /** Actions sent without an answer: shown with a "Повторить" button (same key). */
@@ -76,7 +81,7 @@ export class PendingStore {
     const out: PendingAction[] = [];
     for (let i = 0; i < this.storage.length; ++i) {
       const k = this.storage.key(i);
-      if (k?.startsWith(PREFIX)) out.push(JSON.parse(this.storage.getItem(k)!) as PendingAction);
+      if (k?.startsWith(this.prefix)) out.push(JSON.parse(this.storage.getItem(k)!) as PendingAction);
     }
     return out.sort((a, b) => a.created.localeCompare(b.created));
   }

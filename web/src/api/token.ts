@@ -2,6 +2,8 @@
 // never reaches a server or a log); it is kept in localStorage until "Выйти".
 
 const TOKEN_KEY = 'kassa.token';
+/** The courier page keeps its own token: an office PC or a phone used for both never mixes them. */
+export const COURIER_TOKEN_KEY = 'kassa.courier.token';
 
 /** Reads "#token=…" from a location hash; returns the token and the hash without it. */
 export function tokenFromHash(hash: string): { token: string | null; rest: string } {
@@ -12,12 +14,12 @@ export function tokenFromHash(hash: string): { token: string | null; rest: strin
   return { token: token && token.trim() ? token.trim() : null, rest: rest ? `#${rest}` : '' };
 }
 
-export function loadToken(storage: Pick<Storage, 'getItem'>): string | null {
-  return storage.getItem(TOKEN_KEY);
+export function loadToken(storage: Pick<Storage, 'getItem'>, key = TOKEN_KEY): string | null {
+  return storage.getItem(key);
 }
 
-export function saveToken(storage: Pick<Storage, 'setItem'>, token: string): void {
-  storage.setItem(TOKEN_KEY, token.trim());
+export function saveToken(storage: Pick<Storage, 'setItem'>, token: string, key = TOKEN_KEY): void {
+  storage.setItem(key, token.trim());
 }
 
 export function forgetToken(storage: Pick<Storage, 'removeItem'>): void {

@@ -118,6 +118,22 @@ export interface OrderView {
   owed: number;
   credit_owed: number;
   receipts: ReceiptRecord[];
+  courier?: string;
+  delivery_date?: string; // YYYY-MM-DD
+  delivery_address?: string;
+  customer_contact?: string;
+}
+
+/** POST /v1/orders/{id}/delivery: money at the door (kopecks) and where and to whom. */
+export interface DeliveryInput {
+  cash?: number;
+  electronic?: number;
+  use_advance?: number;
+  credit?: number;
+  excess?: 'change' | 'advance';
+  buyer_contact?: string;
+  cashier?: string;
+  settlement_address?: string;
 }
 
 export interface CustomerView {

@@ -1,14 +1,371 @@
-// The courier's page (issue #14) will live here, on the same API client and stylesheet.
+// The courier's phone page (issue #14): sign in by link, today's orders, settle one at the door with
+// ONE button whose Idempotency-Key is stored before sending, live progress, the check QR. Offline,
+// the page and the last list come from the service worker and localStorage; a settlement taken
+// offline stays queued with its key and goes out when the network returns.
 import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { Api, ApiError } from '../api/client';
+import { PendingStore, type PendingAction } from '../api/keys';
+import { formatRub, parseRub } from '../api/money';
+import { COURIER_TOKEN_KEY, loadToken, saveToken, tokenFromHash } from '../api/token';
+import type { OrderView, ReceiptRecord, ReceiptsEnvelope } from '../api/types';
 import '../style.css';
+import './courier.css';
+import {
+  changeFor,
+  deliveryBody,
+  localDay,
+  mapsLink,
+  normaliseContact,
+  refusal,
+  splitOrders,
+  stageOf,
+  type Method,
+} from './logic';
 
-function Placeholder() {
+const LIST_KEY = 'kassa.courier.orders';
+const pending = new PendingStore(localStorage, () => new Date(), 'kassa.courier.pending.');
+const api = new Api(() => loadToken(localStorage, COURIER_TOKEN_KEY), pending);
+
+const signedIn = (() => {
+  const { token, rest } = tokenFromHash(location.hash);
+  if (token) {
+    saveToken(localStorage, token, COURIER_TOKEN_KEY);
+    history.replaceState(null, '', location.pathname + location.search + rest);
+  }
+  return loadToken(localStorage, COURIER_TOKEN_KEY) !== null;
+})();
+
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('/courier/sw.js', { scope: '/courier/' }).catch(() => {});
+
+// ---- results of sent actions, by order id (kept so a reload still shows them) -----------------
+const RESULT_KEY = 'kassa.courier.result.';
+function saveResult(order: string, env: ReceiptsEnvelope) {
+  localStorage.setItem(RESULT_KEY + order, JSON.stringify(env));
+}
+function loadResult(order: string): ReceiptsEnvelope | null {
+  const s = localStorage.getItem(RESULT_KEY + order);
+  return s ? (JSON.parse(s) as ReceiptsEnvelope) : null;
+}
+const orderOf = (a: PendingAction) => decodeURIComponent(a.path.split('/')[3] ?? '');
+
+/** Sends every queued action (same key, same body); returns how many are still unanswered. */
+async function flush(onResult: (order: string, env: ReceiptsEnvelope | ApiError) => void): Promise<number> {
+  let left = 0;
+  for (const a of pending.list()) {
+    try {
+      onResult(orderOf(a), await api.send(a));
+    } catch (e) {
+      if (e instanceof ApiError && (e.unanswered || e.status >= 503)) ++left;
+      else if (e instanceof ApiError) onResult(orderOf(a), e);
+    }
+  }
+  return left;
+}
+
+function App() {
+  const [day] = useState(() => localDay(new Date()));
+  const [orders, setOrders] = useState<OrderView[] | null>(() => {
+    const s = localStorage.getItem(LIST_KEY);
+    return s ? (JSON.parse(s) as OrderView[]) : null;
+  });
+  const [error, setError] = useState<string | null>(null);
+  const [tab, setTab] = useState<'todo' | 'done'>('todo');
+  const [open, setOpen] = useState<string | null>(null);
+  const [queued, setQueued] = useState(pending.list().length);
+  const [online, setOnline] = useState(navigator.onLine);
+  const [tick, setTick] = useState(0);
+
+  const reload = async () => {
+    try {
+      const out = await api.courierOrders(day);
+      localStorage.setItem(LIST_KEY, JSON.stringify(out.orders));
+      setOrders(out.orders);
+      setError(null);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const sync = async () => {
+    const left = await flush((order, r) => {
+      if (!(r instanceof ApiError)) saveResult(order, r);
+    });
+    setQueued(left);
+    setTick((t) => t + 1);
+    await reload();
+  };
+  useEffect(() => {
+    void sync();
+    const up = () => {
+      setOnline(true);
+      void sync();
+    };
+    const down = () => setOnline(false);
+    addEventListener('online', up);
+    addEventListener('offline', down);
+    return () => {
+      removeEventListener('online', up);
+      removeEventListener('offline', down);
+    };
+  }, []);
+
+  if (!signedIn)
+    return (
+      <main class="courier">
+        <h1>Касса · курьер</h1>
+        <p>Откройте ссылку для входа, которую показывает офис (QR-код). Она сохранит вход на этом телефоне.</p>
+      </main>
+    );
+
+  const current = orders?.find((o) => o.id === open);
+  if (current)
+    return (
+      <OrderScreen
+        key={current.id + tick}
+        order={current}
+        online={online}
+        onBack={() => {
+          setOpen(null);
+          void reload();
+        }}
+        onQueued={() => setQueued(pending.list().length)}
+      />
+    );
+
+  const { todo, done } = splitOrders(orders ?? []);
+  const shown = tab === 'todo' ? todo : done;
   return (
-    <main class="signin">
-      <h1>Касса · курьер</h1>
-      <p>Страница курьера ещё в работе. Пока заказы и оплаты оформляет офис.</p>
+    <main class="courier">
+      <header class="c-top">
+        <h1>Заказы на {day.split('-').reverse().join('.')}</h1>
+        <button type="button" class="quiet" onClick={() => void sync()}>
+          Обновить
+        </button>
+      </header>
+      {!online && <p class="warn-box" data-test="offline">Нет сети: показан последний список. Действия отправятся сами.</p>}
+      {queued > 0 && (
+        <p class="warn-box" data-test="queued">
+          Ожидают отправки: {queued}. Не пробивайте чек повторно — он уйдёт с тем же ключом.
+        </p>
+      )}
+      {error && orders === null && <p class="error" role="alert">{error}</p>}
+      <nav class="c-tabs" role="tablist">
+        <button type="button" role="tab" aria-selected={tab === 'todo'} onClick={() => setTab('todo')}>
+          К выполнению ({todo.length})
+        </button>
+        <button type="button" role="tab" aria-selected={tab === 'done'} onClick={() => setTab('done')}>
+          Выполнены ({done.length})
+        </button>
+      </nav>
+      {orders && shown.length === 0 && <p class="muted">Заказов нет.</p>}
+      <ul class="c-list">
+        {shown.map((o) => (
+          <li key={o.id} class="c-card" data-order={o.id}>
+            <button type="button" class="c-open" onClick={() => setOpen(o.id)}>
+              <span class="c-id">№ {o.id}</span>
+              <span>{o.delivery_address || 'адрес не указан'}</span>
+              <span class="muted">Покупатель: {o.customer}</span>
+              <span>
+                Предоплата {formatRub(o.prepaid)} · <b>к оплате {formatRub(o.owed)}</b>
+              </span>
+            </button>
+            {o.delivery_address && (
+              <a class="c-maps" href={mapsLink(o.delivery_address)}>
+                Маршрут
+              </a>
+            )}
+          </li>
+        ))}
+      </ul>
     </main>
   );
 }
 
-render(<Placeholder />, document.getElementById('app')!);
+const STAGES: [string, string][] = [
+  ['queued', 'В очереди'],
+  ['register', 'На кассе'],
+  ['done', 'Чек пробит'],
+];
+
+function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => void; onQueued: () => void }) {
+  const o = props.order;
+  const due = o.owed;
+  const [method, setMethod] = useState<Method>('cash');
+  const [givenText, setGivenText] = useState('');
+  const [contactText, setContactText] = useState(o.customer_contact ?? '');
+  const [busy, setBusy] = useState(false);
+  const [queuedHere, setQueuedHere] = useState(() => pending.list().some((a) => orderOf(a) === o.id));
+  const [result, setResult] = useState<ReceiptsEnvelope | null>(() => loadResult(o.id));
+  const [receipt, setReceipt] = useState<ReceiptRecord | null>(() => result?.receipts[0] ?? o.receipts.at(-1) ?? null);
+  const [error, setError] = useState<string | null>(null);
+  const [qr, setQr] = useState<string | null>(null);
+  const [payQr, setPayQr] = useState<string | null>(null);
+
+  const given = method === 'cash' ? (parseRub(givenText) ?? undefined) : undefined;
+  const contact = normaliseContact(contactText);
+  const settlement = { method, due, given, contact, address: o.delivery_address ?? '', courier: o.courier ?? '' };
+  const why = refusal(settlement);
+  const change = given !== undefined ? changeFor(due, given) : null;
+  const settled = o.state !== 'open' || receipt !== null || queuedHere;
+
+  // Follow the receipt until it is final (long poll), then fetch its check QR.
+  useEffect(() => {
+    if (!receipt) return;
+    let stop = false;
+    const follow = async (r: ReceiptRecord) => {
+      while (!stop && (r.state === 'planned' || r.state === 'sending' || r.state === 'uncertain')) {
+        try {
+          r = await api.receiptWait(r.id, 20);
+          if (!stop) setReceipt(r);
+        } catch {
+          return;
+        }
+      }
+      if (!stop && r.state === 'confirmed') {
+        const blob = await api.receiptQr(r.id).catch(() => null);
+        if (blob && !stop) setQr(URL.createObjectURL(blob));
+      }
+    };
+    void follow(receipt);
+    return () => {
+      stop = true;
+    };
+  }, [receipt?.id]);
+
+  const settle = async () => {
+    if (why || busy || settled) return;
+    setBusy(true);
+    setError(null);
+    const action = api.delivery(o.id, deliveryBody(settlement)); // key stored before sending
+    try {
+      const env = await api.send(action);
+      saveResult(o.id, env);
+      setResult(env);
+      setReceipt(env.receipts[0] ?? null);
+    } catch (e) {
+      const err = e as ApiError;
+      if (err.unanswered || err.status >= 503) {
+        setQueuedHere(true);
+        props.onQueued();
+      } else setError(err.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const showSbp = async () => {
+    try {
+      setPayQr(URL.createObjectURL(await api.paymentQr(o.id, 'sbp', due)));
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  if (payQr)
+    return (
+      <main class="c-fullqr" onClick={() => setPayQr(null)}>
+        <p class="big">СБП · {formatRub(due)}</p>
+        <img src={payQr} alt="QR-код СБП для оплаты" data-test="sbp-qr" />
+        <button type="button" class="primary">Закрыть</button>
+      </main>
+    );
+
+  const stage = receipt ? stageOf(receipt) : null;
+  return (
+    <main class="courier">
+      <header class="c-top">
+        <button type="button" class="quiet" onClick={props.onBack}>
+          ← Заказы
+        </button>
+        <h1>№ {o.id}</h1>
+      </header>
+      {o.delivery_address && (
+        <p>
+          {o.delivery_address} · <a href={mapsLink(o.delivery_address)}>Маршрут</a>
+        </p>
+      )}
+      <table class="c-lines">
+        <tbody>
+          {o.lines.map((l) => (
+            <tr key={l.sku}>
+              <td>{l.name}</td>
+              <td class="num">{l.qty}</td>
+              <td class="num">{formatRub(l.price)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p>
+        Сумма {formatRub(o.total)} · предоплата {formatRub(o.prepaid)}
+      </p>
+      <p class="c-due">
+        К оплате <b data-test="due">{formatRub(due)}</b>
+      </p>
+      <p class="c-law" data-test="law">
+        Расчёт курьера через кассу офиса разрешает магазин: чек формируется в момент оплаты и уходит покупателю
+        электронно.
+      </p>
+      {!settled && due > 0 && (
+        <>
+          <nav class="c-tabs" role="tablist">
+            {(
+              [
+                ['cash', 'Наличные'],
+                ['card', 'Карта'],
+                ['sbp', 'СБП'],
+              ] as [Method, string][]
+            ).map(([m, label]) => (
+              <button key={m} type="button" role="tab" aria-selected={method === m} onClick={() => setMethod(m)}>
+                {label}
+              </button>
+            ))}
+          </nav>
+          {method === 'cash' && (
+            <label>
+              Получено наличными, ₽
+              <input inputMode="decimal" name="given" value={givenText} onInput={(e) => setGivenText(e.currentTarget.value)} />
+              {change !== null && <span class="big" data-test="change">Сдача {formatRub(change)}</span>}
+            </label>
+          )}
+          {method === 'card' && <p class="muted">Оплата картой на терминале курьера; сумма — как «К оплате».</p>}
+          {method === 'sbp' && (
+            <button type="button" class="wide" onClick={() => void showSbp()}>
+              Показать QR СБП на весь экран
+            </button>
+          )}
+          <label>
+            Телефон или e-mail покупателя (для чека)
+            <input name="contact" inputMode="email" value={contactText} onInput={(e) => setContactText(e.currentTarget.value)} />
+          </label>
+          {why && <p class="muted" data-test="why">{why}</p>}
+          <button type="button" class="primary wide c-go" disabled={!!why || busy} onClick={() => void settle()}>
+            Пробить чек
+          </button>
+        </>
+      )}
+      {error && <p class="error" role="alert">{error}</p>}
+      {queuedHere && !receipt && (
+        <p class="warn-box" data-test="queued-here">
+          {props.online ? 'Отправляем…' : 'Нет сети: чек в очереди, отправится сам, с тем же ключом.'}
+        </p>
+      )}
+      {result && result.change > 0 && <p class="big">Сдача покупателю: {formatRub(result.change)}</p>}
+      {receipt && (
+        <section class="c-progress" data-test="progress" data-stage={stage ?? ''}>
+          <ol>
+            {STAGES.map(([s, label], i) => (
+              <li key={s} class={STAGES.findIndex(([x]) => x === stage) >= i ? 'reached' : ''}>
+                {label}
+                {s === 'done' && receipt.fiscal && <span data-test="fd"> · ФД № {receipt.fiscal.fd_number}</span>}
+              </li>
+            ))}
+          </ol>
+          {stage === 'failed' && <p class="error">Касса отказала: {receipt.error ?? 'ошибка'}. Позвоните в офис.</p>}
+          {qr && <img class="c-checkqr" src={qr} alt="QR-код чека" data-test="check-qr" />}
+        </section>
+      )}
+    </main>
+  );
+}
+
+render(<App />, document.getElementById('app')!);

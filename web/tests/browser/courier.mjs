@@ -1,0 +1,112 @@
+// The courier page in Debian's Chromium on a 360×740 phone viewport against a real kassad, started
+// by tests/e2e/test_web_courier.py. Env: KASSA_URL, KASSA_TOKEN (a cashier's, to set up orders),
+// KASSA_COURIER (the courier token's name), KASSA_COURIER_TOKEN, KASSA_ENTITY, KASSA_ARTIFACTS.
+// Waits are on what the page shows (Playwright's auto-waiting), never on a clock.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { apiClient, env, withBrowser } from './lib.mjs';
+
+const e = env('KASSA_URL', 'KASSA_TOKEN', 'KASSA_COURIER', 'KASSA_COURIER_TOKEN', 'KASSA_ENTITY', 'KASSA_ARTIFACTS');
+const BASE = e.KASSA_URL;
+const OUT = e.KASSA_ARTIFACTS;
+const office = apiClient(BASE, e.KASSA_TOKEN);
+const p = (n) => String(n).padStart(2, '0');
+const now = new Date();
+const TODAY = `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;
+
+// Two orders for today (one prepaid in part), one for another courier, one for tomorrow.
+const order = (id, courier, date, price, address) =>
+  office('PUT', `/v1/orders/${id}`, {
+    customer: `cust-${id}`,
+    entity_inn: e.KASSA_ENTITY,
+    lines: [{ sku: 'S1', name: 'Пицца', qty: '1', price, vat: 'vat22' }],
+    courier,
+    delivery_date: date,
+    delivery_address: address,
+    customer_contact: '+79990001122',
+  });
+await order('K-1', e.KASSA_COURIER, TODAY, 123450, 'г. Москва, ул. Садовая, д. 5, кв. 7');
+await order('K-2', e.KASSA_COURIER, TODAY, 67800, 'г. Москва, ул. Лесная, д. 2');
+await order('K-other', 'someone-else', TODAY, 1000, 'г. Москва, ул. Другая, д. 1');
+await order('K-later', e.KASSA_COURIER, '2099-01-01', 1000, 'г. Москва, ул. Будущая, д. 1');
+await office('POST', '/v1/payments?wait=30', { customer: 'cust-K-1', electronic: 23450, allocate: [{ order: 'K-1', amount: 23450 }] }, 'k1-prepay');
+
+const result = {};
+const consoleErrors = await withBrowser(OUT, async (page, shot) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  // ---- log in by the link the office shows; the token leaves the address bar ----
+  await page.goto(`${BASE}/courier/#token=${e.KASSA_COURIER_TOKEN}`);
+  await page.getByRole('tab', { name: 'К выполнению (2)' }).waitFor();
+  assert.equal(new URL(page.url()).hash, '', 'the token is not left in the address bar');
+  assert.deepEqual(await page.locator('[data-order]').evaluateAll((els) => els.map((x) => x.dataset.order)), ['K-1', 'K-2']);
+  const k1 = page.locator('[data-order="K-1"]');
+  await k1.getByText('к оплате 1 000,00').waitFor(); // 1234,50 − 234,50 prepaid
+  assert.match(await k1.getByRole('link', { name: 'Маршрут' }).getAttribute('href'), /^geo:0,0\?q=/);
+  // Touch targets: every button and link at least 48 px high.
+  for (const h of await page.locator('main button, main a').evaluateAll((els) => els.map((x) => x.getBoundingClientRect().height)))
+    assert.ok(h >= 48, `a touch target is ${h}px high`);
+  await shot('list');
+
+  // ---- K-1 at the door: cash with change ----
+  await k1.getByRole('button').click();
+  await page.locator('[data-test=due]').waitFor();
+  assert.equal((await page.locator('[data-test=due]').textContent()).replace(/\s/g, ''), '1000,00₽');
+  await page.locator('[data-test=law]').waitFor();
+  const go = page.getByRole('button', { name: 'Пробить чек' });
+  await page.locator('input[name=given]').fill('500');
+  assert.ok(await go.isDisabled(), 'too little cash cannot be sent');
+  await page.locator('input[name=given]').fill('1500');
+  assert.equal((await page.locator('[data-test=change]').textContent()).replace(/\s/g, ''), 'Сдача500,00₽');
+  await page.locator('input[name=contact]').fill('');
+  assert.ok(await go.isDisabled(), 'no contact, no receipt (§3.11)');
+  await page.locator('input[name=contact]').fill('8 (999) 000-11-22');
+  await shot('k1-cash');
+  await go.click();
+  await page.locator('[data-test=progress][data-stage=done]').waitFor();
+  await page.locator('[data-test=check-qr]').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Пробить чек' }).count(), 0, 'no second button');
+  result.check_qr_png = join(OUT, 'k1-check-qr.png');
+  await page.locator('[data-test=check-qr]').screenshot({ path: result.check_qr_png });
+  await shot('k1-receipt');
+
+  // ---- K-2 paid by card while the phone has no signal; sent when it comes back ----
+  await page.getByRole('button', { name: '← Заказы' }).click();
+  await page.getByRole('tab', { name: 'К выполнению (1)' }).waitFor();
+  // The service worker has the page and its assets before the signal goes.
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  await page.context().setOffline(true);
+  await page.locator('[data-order="K-2"]').getByRole('button').click();
+  await page.getByRole('tab', { name: 'Карта' }).click();
+  await page.getByRole('button', { name: 'Пробить чек' }).click();
+  await page.locator('[data-test=queued-here]').waitFor();
+  await shot('k2-offline-queued');
+  // Offline, the page itself reloads from the service worker, the action still queued.
+  await page.reload();
+  await page.locator('[data-test=queued]').waitFor();
+  await shot('offline-reload');
+  await page.context().setOffline(false);
+  await page.getByRole('tab', { name: 'Выполнены (2)' }).waitFor();
+  await page.locator('[data-test=queued]').waitFor({ state: 'detached' });
+  await page.getByRole('tab', { name: 'Выполнены (2)' }).click();
+  await page.locator('[data-order="K-2"]').getByRole('button').click();
+  await page.locator('[data-test=progress][data-stage=done]').waitFor();
+  await shot('k2-receipt');
+});
+
+const k1 = await office('GET', '/v1/orders/K-1');
+const k2 = await office('GET', '/v1/orders/K-2');
+assert.equal(k1.state, 'delivered');
+assert.equal(k2.state, 'delivered');
+result.k1_receipts = k1.receipts.map((r) => r.id);
+result.k2_receipts = k2.receipts.map((r) => r.id);
+writeFileSync(join(OUT, 'result.json'), JSON.stringify(result, null, 2));
+// Offline fetches fail by design (the page queues the action); nothing else may log an error.
+assert.deepEqual(
+  consoleErrors.filter((m) => !m.includes('ERR_INTERNET_DISCONNECTED') && !m.includes('Failed to fetch')),
+  [],
+  'no errors in the page console',
+);
+console.log('courier page: ok');
