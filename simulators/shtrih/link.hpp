@@ -10,8 +10,8 @@
 #include <span>
 
 #include "drivers/shtrih/frame.hpp"
-#include "simulators/shtrih/device.hpp"
 #include "simulators/fn/faults.hpp"
+#include "simulators/shtrih/device.hpp"
 
 namespace kassa::sim {
 

@@ -5,8 +5,8 @@
 
 #include <chrono>
 
-#include "simulators/fn/server.hpp"
 #include "simulators/fn/faults.hpp"
+#include "simulators/fn/server.hpp"
 
 namespace kassa::sim {
 

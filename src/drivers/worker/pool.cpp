@@ -44,8 +44,8 @@ Result<std::string> RegisterPool::pick(const std::string& entity_inn, const std:
         // Idle and busy registers both print now; among them the least loaded wins, counting the
         // receipts picked for it that are still being committed (many requests arrive at once).
         const int rank = state == WorkerState::Idle ? 0 : availability_rank(state);
-        const std::size_t load = depth + static_cast<std::size_t>(e.reserved->load()) +
-                                 (state == WorkerState::Busy ? 1 : 0);
+        const std::size_t load =
+            depth + static_cast<std::size_t>(e.reserved->load()) + (state == WorkerState::Busy ? 1 : 0);
         const std::pair<int, std::size_t> key{rank <= 1 ? 0 : rank, load};
         if (!best || key < best_key) {
             best = &e;
