@@ -34,4 +34,15 @@ std::string DeviceError::to_string() const {
     return s;
 }
 
+std::string hex_of(std::span<const std::uint8_t> bytes) {
+    static constexpr char kDigits[] = "0123456789ABCDEF";
+    std::string s;
+    for (const auto b : bytes) {
+        if (!s.empty()) s += ' ';
+        s += kDigits[b >> 4];
+        s += kDigits[b & 0xF];
+    }
+    return s;
+}
+
 }  // namespace kassa::drivers

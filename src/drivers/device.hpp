@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,9 @@ enum class Outcome : std::uint8_t {
 };
 
 std::string_view outcome_name(Outcome o);
+
+// Bytes as "0A 1B …" for trace logs of frames (every family's driver).
+std::string hex_of(std::span<const std::uint8_t> bytes);
 
 struct DeviceError {
     Outcome outcome = Outcome::Rejected;

@@ -13,17 +13,6 @@ namespace kassa::drivers::shtrih {
 
 namespace {
 
-std::string hex_of(std::span<const std::uint8_t> bytes) {
-    static constexpr char kDigits[] = "0123456789ABCDEF";
-    std::string s;
-    for (const auto b : bytes) {
-        if (!s.empty()) s += ' ';
-        s += kDigits[b >> 4];
-        s += kDigits[b & 0xF];
-    }
-    return s;
-}
-
 std::unexpected<DeviceError> device_error(Outcome outcome, std::string message, bool maybe_executed = false) {
     return std::unexpected(DeviceError{outcome, -1, {}, std::move(message), maybe_executed});
 }
