@@ -39,6 +39,9 @@ struct DeviceError {
     std::string device_text;      // the register's meaning of device_code (vendor table)
     std::string message;          // what we were doing
     bool maybe_executed = false;  // the link failed after a fiscal command was sent: it may have run
+    // A stable machine-readable reason when the driver knows one (the API shows it to callers):
+    // "not_enough_cash" (a payout beyond the drawer), "no_document" (nothing to repeat).
+    std::string reason;
 
     std::string to_string() const;
 };
@@ -109,10 +112,12 @@ class FiscalDevice {
     // Resumes a document whose printing stopped when the paper ran out, once paper is loaded
     // (Shtrih B0h). Succeeds when nothing is waiting.
     virtual DeviceStatusResult continue_print() = 0;
-    // Cash put into / taken out of the drawer (Shtrih 50h / 51h): a non-fiscal document. `amount`
-    // is positive; taking out more than the drawer holds is Rejected.
-    virtual DeviceStatusResult cash_in(fiscal::Kopecks amount, const std::string& cashier) = 0;
-    virtual DeviceStatusResult cash_out(fiscal::Kopecks amount, const std::string& cashier) = 0;
+    // Cash put into / taken out of the drawer (Shtrih 50h / 51h): a non-fiscal document (the FN
+    // keeps no record of it). `amount` is positive; taking out more than the drawer holds is
+    // Rejected (reason "not_enough_cash" where the device says so). The value is the KKT's own
+    // document through-number when the device reports it (Shtrih), else 0.
+    virtual DeviceResult<std::uint32_t> cash_in(fiscal::Kopecks amount, const std::string& cashier) = 0;
+    virtual DeviceResult<std::uint32_t> cash_out(fiscal::Kopecks amount, const std::string& cashier) = 0;
     // Prints a copy of the last document again (Shtrih 8Ch); Rejected when there is none.
     virtual DeviceStatusResult repeat_document() = 0;
 };

@@ -534,12 +534,15 @@ DeviceStatusResult AtolDevice::cash(std::uint8_t code, fiscal::Kopecks amount, c
     return command(*req, what);
 }
 
-DeviceStatusResult AtolDevice::cash_in(fiscal::Kopecks amount, const std::string& cashier) {
-    return cash(cmd::kCashIn, amount, cashier, "cash in");
+// §2.6 answers a cash operation with no document number: 0.
+DeviceResult<std::uint32_t> AtolDevice::cash_in(fiscal::Kopecks amount, const std::string& cashier) {
+    if (auto r = cash(cmd::kCashIn, amount, cashier, "cash in"); !r) return std::unexpected(r.error());
+    return 0u;
 }
 
-DeviceStatusResult AtolDevice::cash_out(fiscal::Kopecks amount, const std::string& cashier) {
-    return cash(cmd::kCashOut, amount, cashier, "cash out");
+DeviceResult<std::uint32_t> AtolDevice::cash_out(fiscal::Kopecks amount, const std::string& cashier) {
+    if (auto r = cash(cmd::kCashOut, amount, cashier, "cash out"); !r) return std::unexpected(r.error());
+    return 0u;
 }
 
 DeviceStatusResult AtolDevice::repeat_document() {

@@ -52,8 +52,8 @@ class AtolDevice final : public FiscalDevice {
     DeviceStatusResult print_qr(const std::string& payload) override;
     DeviceStatusResult cut() override;
     DeviceStatusResult continue_print() override;
-    DeviceStatusResult cash_in(fiscal::Kopecks amount, const std::string& cashier) override;
-    DeviceStatusResult cash_out(fiscal::Kopecks amount, const std::string& cashier) override;
+    DeviceResult<std::uint32_t> cash_in(fiscal::Kopecks amount, const std::string& cashier) override;
+    DeviceResult<std::uint32_t> cash_out(fiscal::Kopecks amount, const std::string& cashier) override;
     DeviceStatusResult repeat_document() override;
 
     // One command: the answer's data, or a DeviceError (device code → outcome; link → RetryLater).

@@ -662,26 +662,40 @@ DeviceStatusResult ShtrihDevice::continue_print() {
     return simple(cmd::kContinuePrint, "continue printing");
 }
 
-DeviceStatusResult ShtrihDevice::cash(std::uint16_t code, fiscal::Kopecks amount, const std::string& cashier,
-                                      const char* what) {
+DeviceResult<std::uint32_t> ShtrihDevice::cash(std::uint16_t code, fiscal::Kopecks amount, const std::string& cashier,
+                                               const char* what) {
     if (!amount.is_positive() || amount.value() > 9'999'999'999)
         return device_error(Outcome::Rejected, std::string(what) + ": the sum must be 0.01 .. 99 999 999.99");
     // 50h/51h carry no cashier name: the document names the operator of the password (§1.6).
     if (!cashier.empty()) log_->debug("{} {} by {}", what, amount.to_roubles_string(), cashier);
     auto r = execute(CashRequest{code, options_.password, static_cast<std::uint64_t>(amount.value())}.request(), what);
-    if (!r) return std::unexpected(r.error());
-    return {};
+    if (!r) {
+        auto e = r.error();
+        if (e.device_code == err::kNotEnoughCash) e.reason = "not_enough_cash";  // §1.10 46h
+        return std::unexpected(std::move(e));
+    }
+    // The answer names the KKT's document through-number (commands.hpp CashAnswer).
+    auto answer = CashAnswer::decode(*r);
+    return answer ? std::uint32_t{answer->document_number} : 0u;
 }
 
-DeviceStatusResult ShtrihDevice::cash_in(fiscal::Kopecks amount, const std::string& cashier) {
+DeviceResult<std::uint32_t> ShtrihDevice::cash_in(fiscal::Kopecks amount, const std::string& cashier) {
     return cash(cmd::kCashIn, amount, cashier, "cash in");
 }
 
-DeviceStatusResult ShtrihDevice::cash_out(fiscal::Kopecks amount, const std::string& cashier) {
+DeviceResult<std::uint32_t> ShtrihDevice::cash_out(fiscal::Kopecks amount, const std::string& cashier) {
     return cash(cmd::kCashOut, amount, cashier, "cash out");
 }
 
-DeviceStatusResult ShtrihDevice::repeat_document() { return simple(cmd::kRepeatDocument, "repeat document"); }
+DeviceStatusResult ShtrihDevice::repeat_document() {
+    auto r = simple(cmd::kRepeatDocument, "repeat document");
+    if (!r && r.error().device_code == err::kNoDocumentToRepeat) {  // §1.10 56h
+        auto e = r.error();
+        e.reason = "no_document";
+        return std::unexpected(std::move(e));
+    }
+    return r;
+}
 
 Result<std::unique_ptr<FiscalDevice>> make_shtrih_device(const Uri& uri) {
     auto transport = make_transport(uri);

@@ -65,8 +65,8 @@ class ShtrihDevice final : public FiscalDevice {
     DeviceStatusResult print_qr(const std::string& payload) override;
     DeviceStatusResult cut() override;
     DeviceStatusResult continue_print() override;
-    DeviceStatusResult cash_in(fiscal::Kopecks amount, const std::string& cashier) override;
-    DeviceStatusResult cash_out(fiscal::Kopecks amount, const std::string& cashier) override;
+    DeviceResult<std::uint32_t> cash_in(fiscal::Kopecks amount, const std::string& cashier) override;
+    DeviceResult<std::uint32_t> cash_out(fiscal::Kopecks amount, const std::string& cashier) override;
     DeviceStatusResult repeat_document() override;
 
     // One command: the answer's data, or a DeviceError (device code → outcome; link → retry_later).
@@ -84,7 +84,8 @@ class ShtrihDevice final : public FiscalDevice {
     DeviceStatusResult send_cashier(const std::string& cashier, const std::string& cashier_inn, const char* what);
     DeviceResult<std::string> fn_number();
     DeviceResult<FiscalResult> fiscalise_open(const fiscal::Receipt& receipt, const fiscal::EncodedReceipt& encoded);
-    DeviceStatusResult cash(std::uint16_t code, fiscal::Kopecks amount, const std::string& cashier, const char* what);
+    DeviceResult<std::uint32_t> cash(std::uint16_t code, fiscal::Kopecks amount, const std::string& cashier,
+                                     const char* what);
     DeviceStatusResult simple(std::uint16_t code, const char* what);
 
     std::unique_ptr<Transport> transport_;
