@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
 #include <charconv>
 #include <condition_variable>
 #include <filesystem>
@@ -232,6 +233,10 @@ void ensure_customer(Db& db, const std::string& id) {
     s.bind(1, id).run();
 }
 
+// An idempotency row whose result starts with this holds a register operation (OperationRecord as
+// JSON), not receipt ids.
+constexpr std::string_view kOperationPrefix = "op ";
+
 std::string join_ids(const std::vector<ReceiptId>& ids) {
     std::string out;
     for (auto id : ids) {
@@ -269,7 +274,7 @@ std::optional<StoredPlan> replay(Db& db, const std::string& key, const std::stri
     Stmt s(db, "SELECT request_hash, result FROM idempotency WHERE key = ?");
     s.bind(1, key);
     if (!s.step()) return std::nullopt;
-    if (s.get_text(0) != hash) {
+    if (s.get_text(0) != hash || s.get_text(1).starts_with(kOperationPrefix)) {
         throw LedgerError(errc::kIdempotencyConflict, "idempotency key was already used with a different request");
     }
     return StoredPlan{split_ids(s.get_text(1)), true};
@@ -894,7 +899,7 @@ std::optional<StoredPlan> Ledger::find_idempotent(const std::string& key, const 
         Stmt s(db, "SELECT request_hash, result FROM idempotency WHERE key = ?");
         s.bind(1, key);
         if (!s.step()) return std::nullopt;
-        if (s.get_text(0) != request_hash)
+        if (s.get_text(0) != request_hash || s.get_text(1).starts_with(kOperationPrefix))
             throw LedgerError(errc::kIdempotencyConflict, "idempotency key was already used with a different request");
         return StoredPlan{split_ids(s.get_text(1)), true};
     });
@@ -1145,6 +1150,135 @@ void Ledger::backup(const std::string& path) const {
 Ledger::WriterStats Ledger::writer_stats() const {
     const auto s = impl_->queue->stats();
     return WriterStats{s.batches, s.ops, s.largest_batch};
+}
+
+// ---- register operations ------------------------------------------------------------------------
+
+namespace {
+
+std::string operation_text(const OperationRecord& r) {
+    namespace json = boost::json;
+    json::object o{{"kind", r.kind},
+                   {"register", r.register_id},
+                   {"amount", r.amount.value()},
+                   {"reason", r.reason},
+                   {"cashier", r.cashier},
+                   {"receipt", r.receipt},
+                   {"state", r.state},
+                   {"document", r.document_number},
+                   {"result", r.result},
+                   {"error", r.error},
+                   {"by", r.created_by},
+                   {"created", to_ms(r.created)},
+                   {"updated", to_ms(r.updated)}};
+    return std::string(kOperationPrefix) + json::serialize(o);
+}
+
+OperationRecord parse_operation(std::string_view text) {
+    namespace json = boost::json;
+    boost::system::error_code ec;
+    auto v = json::parse(text.substr(kOperationPrefix.size()), ec);
+    if (ec || !v.is_object()) throw LedgerError(errc::kStorage, "malformed operation record");
+    const auto& o = v.as_object();
+    const auto str = [&](const char* k) {
+        const auto* x = o.if_contains(k);
+        return x && x->is_string() ? std::string(x->as_string()) : std::string{};
+    };
+    const auto num = [&](const char* k) -> std::int64_t {
+        const auto* x = o.if_contains(k);
+        if (!x) return 0;
+        if (const auto* i = x->if_int64()) return *i;
+        if (const auto* u = x->if_uint64()) return static_cast<std::int64_t>(*u);
+        return 0;
+    };
+    OperationRecord r;
+    r.kind = str("kind");
+    r.register_id = str("register");
+    r.amount = Kopecks{num("amount")};
+    r.reason = str("reason");
+    r.cashier = str("cashier");
+    r.receipt = num("receipt");
+    r.state = str("state");
+    r.document_number = static_cast<std::uint64_t>(num("document"));
+    r.result = str("result");
+    r.error = str("error");
+    r.created_by = str("by");
+    r.created = from_ms(num("created"));
+    r.updated = from_ms(num("updated"));
+    return r;
+}
+
+std::optional<std::pair<std::string, std::string>> idempotency_row(Db& db, const std::string& key) {
+    Stmt s(db, "SELECT request_hash, result FROM idempotency WHERE key = ?");
+    s.bind(1, key);
+    if (!s.step()) return std::nullopt;
+    return std::pair{s.get_text(0), s.get_text(1)};
+}
+
+bool operation_final(const std::string& state) { return state == "done" || state == "failed"; }
+
+}  // namespace
+
+Ledger::BegunOperation Ledger::begin_operation(const std::string& key, const std::string& request_hash,
+                                               OperationRecord record, std::optional<AuditRecord> audit) {
+    if (key.empty()) throw LedgerError(errc::kInvalidArgument, "an idempotency key is required");
+    return impl_
+        ->write([this, key, request_hash, record = std::move(record), audit = std::move(audit)](Db& db) mutable {
+            if (auto row = idempotency_row(db, key)) {
+                if (row->first != request_hash || !row->second.starts_with(kOperationPrefix))
+                    throw LedgerError(errc::kIdempotencyConflict,
+                                      "idempotency key was already used with a different request");
+                return BegunOperation{parse_operation(row->second), true};
+            }
+            const auto now = impl_->now_ms();
+            record.state = "planned";
+            record.created = record.updated = from_ms(now);
+            Stmt s(db, "INSERT INTO idempotency (key, request_hash, result, created_ms) VALUES (?, ?, ?, ?)");
+            s.bind(1, key).bind(2, request_hash).bind(3, operation_text(record)).bind(4, now).run();
+            if (audit) insert_audit(db, *audit, now);
+            return BegunOperation{std::move(record), false};
+        })
+        .get();
+}
+
+void Ledger::update_operation(const std::string& key, const OperationRecord& record) {
+    impl_
+        ->write([this, key, record](Db& db) {
+            auto row = idempotency_row(db, key);
+            if (!row || !row->second.starts_with(kOperationPrefix))
+                throw LedgerError(errc::kNotFound, "no operation " + key);
+            const auto before = parse_operation(row->second);
+            if (operation_final(before.state))
+                throw LedgerError(errc::kIllegalTransition,
+                                  "operation " + key + " is " + before.state + " already: it never changes again");
+            auto next = record;
+            next.created = before.created;
+            next.updated = from_ms(impl_->now_ms());
+            Stmt s(db, "UPDATE idempotency SET result = ? WHERE key = ?");
+            s.bind(1, operation_text(next)).bind(2, key).run();
+        })
+        .get();
+}
+
+std::optional<OperationRecord> Ledger::operation(const std::string& key) const {
+    return impl_->read([&](Db& db) -> std::optional<OperationRecord> {
+        auto row = idempotency_row(db, key);
+        if (!row || !row->second.starts_with(kOperationPrefix)) return std::nullopt;
+        return parse_operation(row->second);
+    });
+}
+
+std::vector<std::pair<std::string, OperationRecord>> Ledger::unfinished_operations() const {
+    return impl_->read([](Db& db) {
+        std::vector<std::pair<std::string, OperationRecord>> out;
+        // A scan of the idempotency table, once at start: operations are the rows with this prefix.
+        Stmt s(db, "SELECT key, result FROM idempotency WHERE result LIKE 'op %' ORDER BY created_ms");
+        while (s.step()) {
+            auto r = parse_operation(s.get_text(1));
+            if (r.state == "planned" || r.state == "sending") out.emplace_back(s.get_text(0), std::move(r));
+        }
+        return out;
+    });
 }
 
 }  // namespace kassa::ledger

@@ -211,6 +211,27 @@ struct OutboxMessage {
     std::string state;  // pending | claimed | sent | failed (outbox_for_receipt)
 };
 
+// A register command that makes no receipt (cash in / out, a shift command, a receipt copy) but
+// must run at most once per Idempotency-Key, also across restarts. Its record lives in the
+// idempotency table under its key (no schema change): planned → sending (durable before the first
+// byte) → done | failed, or sending → uncertain when the link broke while the device may have run
+// it (never sent again blindly: a person checks the tape and the drawer).
+struct OperationRecord {
+    std::string kind;  // cash_in | cash_out | shift_open | shift_close | x_report | copy
+    std::string register_id;
+    fiscal::Kopecks amount;  // cash in / out
+    std::string reason;      // why the cash moved (people's words; never a contact)
+    std::string cashier;
+    std::int64_t receipt = 0;  // copy: the receipt printed again
+    std::string state = "planned";
+    std::uint64_t document_number = 0;  // the KKT's document number, when the device reports one
+    std::string result;                 // what the caller answered once done (opaque JSON), for replays
+    std::string error;
+    std::string created_by;
+    TimePoint created{};
+    TimePoint updated{};
+};
+
 // Receipts left `sending` or `uncertain`, per register: the worker reconciles them (DESIGN.md §2)
 // before it takes new work.
 using RecoveryReport = std::map<std::string, std::vector<ReceiptRecord>>;
@@ -322,6 +343,24 @@ class Ledger {
     std::vector<OutboxMessage> outbox_for_receipt(ReceiptId receipt) const;
     // Back to pending after `retry_after`.
     void outbox_mark_failed(std::int64_t id, const std::string& error, std::chrono::milliseconds retry_after);
+
+    // ---- register operations (OperationRecord) ----------------------------------------------
+    // Stores a new operation under `key` (with the audit row, in one transaction) or returns the
+    // one stored before with the same request hash (replayed = true); idempotency_conflict when the
+    // key was used with another request.
+    struct BegunOperation {
+        OperationRecord record;
+        bool replayed = false;
+    };
+    BegunOperation begin_operation(const std::string& key, const std::string& request_hash, OperationRecord record,
+                                   std::optional<AuditRecord> audit = std::nullopt);
+    // Moves it on: sending, done (document number, result), failed or uncertain (error). Throws
+    // illegal_transition when it is final already (done, failed) or not_found.
+    void update_operation(const std::string& key, const OperationRecord& record);
+    std::optional<OperationRecord> operation(const std::string& key) const;
+    // Operations still planned or sending (a restart left them): planned ones may run now, sending
+    // ones are in doubt.
+    std::vector<std::pair<std::string, OperationRecord>> unfinished_operations() const;
 
     // ---- audit ------------------------------------------------------------------------------
     void audit(const AuditRecord& record);  // id and `at` are assigned

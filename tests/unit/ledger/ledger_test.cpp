@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
@@ -665,6 +666,77 @@ TEST_F(LedgerTest, PlanAndStoreWritesItsAuditRowWithThePlan) {
     const auto log = ledger_->audit_log();
     ASSERT_EQ(log.size(), 1u);
     EXPECT_EQ(log[0].action, "payment");
+}
+
+// ---- register operations (cash in / out, shift commands, copies) -----------------------------
+
+OperationRecord cash_in(std::int64_t kopecks) {
+    OperationRecord r;
+    r.kind = "cash_in";
+    r.register_id = "kkt1";
+    r.amount = fiscal::Kopecks{kopecks};
+    r.reason = "Размен";
+    r.cashier = "Кассир Иванова";
+    r.created_by = "cashier";
+    return r;
+}
+
+TEST_F(LedgerTest, OperationStoredOncePerKeyWithItsAuditRow) {
+    const auto first = ledger_->begin_operation(
+        "op:k1", "h1", cash_in(150000), AuditRecord{0, {}, "cashier (cashier)", "register.cash_in", "kkt1", "", ""});
+    EXPECT_FALSE(first.replayed);
+    EXPECT_EQ(first.record.state, "planned");
+    const auto again = ledger_->begin_operation(
+        "op:k1", "h1", cash_in(150000), AuditRecord{0, {}, "cashier (cashier)", "register.cash_in", "kkt1", "", ""});
+    EXPECT_TRUE(again.replayed);
+    EXPECT_EQ(again.record.amount, fiscal::Kopecks{150000});
+    EXPECT_EQ(again.record.reason, "Размен");
+    EXPECT_EQ(ledger_->audit_log().size(), 1u) << "a replay writes no second audit row";
+    EXPECT_EQ(error_code([&] { ledger_->begin_operation("op:k1", "another body", cash_in(1)); }),
+              "idempotency_conflict");
+}
+
+TEST_F(LedgerTest, OperationAReceiptKeyNeverAnswersAnOperation) {
+    // A receipt route asking for an operation's key (even with its hash) gets a conflict, never ids.
+    ledger_->begin_operation("op-only", "h", cash_in(100));
+    EXPECT_EQ(error_code([&] { ledger_->find_idempotent("op-only", "h"); }), "idempotency_conflict");
+    EXPECT_FALSE(ledger_->operation("no-such-key").has_value());
+}
+
+TEST_F(LedgerTest, OperationMovesOnUntilFinalAndNeverAfter) {
+    auto r = ledger_->begin_operation("op:k2", "h", cash_in(5000)).record;
+    r.state = "sending";
+    ledger_->update_operation("op:k2", r);
+    r.state = "done";
+    r.document_number = 42;
+    r.result = R"({"shift_number":3})";
+    ledger_->update_operation("op:k2", r);
+    const auto stored = ledger_->operation("op:k2").value();
+    EXPECT_EQ(stored.state, "done");
+    EXPECT_EQ(stored.document_number, 42u);
+    EXPECT_EQ(stored.result, R"({"shift_number":3})");
+    r.state = "failed";
+    EXPECT_EQ(error_code([&] { ledger_->update_operation("op:k2", r); }), "illegal_transition");
+    EXPECT_EQ(error_code([&] { ledger_->update_operation("op:none", r); }), "not_found");
+}
+
+TEST_F(LedgerTest, OperationUnfinishedOnesAreFoundAfterARestart) {
+    ledger_->begin_operation("op:planned", "h", cash_in(100));
+    auto sending = ledger_->begin_operation("op:sending", "h", cash_in(200)).record;
+    sending.state = "sending";
+    ledger_->update_operation("op:sending", sending);
+    auto done = ledger_->begin_operation("op:done", "h", cash_in(300)).record;
+    done.state = "done";
+    ledger_->update_operation("op:done", done);
+    ledger_.reset();
+    ledger_ = Ledger::open(file_.path(), clock_);
+    auto left = ledger_->unfinished_operations();
+    std::ranges::sort(left, {}, &std::pair<std::string, OperationRecord>::first);
+    ASSERT_EQ(left.size(), 2u);
+    EXPECT_EQ(left[0].first, "op:planned");
+    EXPECT_EQ(left[0].second.state, "planned");
+    EXPECT_EQ(left[1].first, "op:sending");
+    EXPECT_EQ(left[1].second.amount, fiscal::Kopecks{200});
 }
 
 }  // namespace
