@@ -1,4 +1,5 @@
 #include "api/service.hpp"
+#include "api/operations.hpp"
 #include "common/thread_name.hpp"
 
 #include <spdlog/logger.h>
@@ -346,6 +347,8 @@ void Service::recover() {
     for (const auto& r :
          ledger_.receipts(ledger::ReceiptQuery{.state = ledger::ReceiptState::Planned, .limit = 1'000'000'000}))
         queue(r.id, r.register_id, r.planned.receipt, drivers::JobLedgerState::Planned, {});
+    // Cash in / out, shift commands and copies a stop left unfinished (api/operations.hpp).
+    recover_operations(*this);
 }
 
 }  // namespace kassa::api
