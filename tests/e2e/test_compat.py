@@ -9,11 +9,14 @@ import http.client
 import json
 import os
 import re
+import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import ENTITY_A, ENTITY_B, TOKENS, Kassad, office_config, sim_archives  # noqa: E402
+from harness import BINARY_DIR, ENTITY_A, ENTITY_B, TOKENS, Kassad, office_config, sim_archives, temp_dir  # noqa: E402
+
+KASSA_SIM = os.path.join(BINARY_DIR, "simulators", "shtrih", "kassa-sim")
 
 INN = "7701234567"
 KKM_READY = re.compile(r"KKMServer-compatible /Execute on http://([0-9.]+):(\d+)")
@@ -49,6 +52,12 @@ def receipts_in_fn(data_dir):
     for state in sim_archives(data_dir).values():
         docs += [d for d in state["documents"] if d["type"] in (3, 31)]
     return docs
+
+
+def drawer_of(data_dir, register="k-1"):
+    """The cash the simulated register's drawer holds (its state file), in kopecks."""
+    with open(os.path.join(data_dir, f"sim-{register}.fn"), encoding="utf-8") as f:
+        return json.load(f)["cash_in_drawer"]
 
 
 def config(compat):
@@ -121,7 +130,20 @@ class KkmServer(unittest.TestCase):
         self.assertEqual(rezult["Rezult"]["Status"], 0)
 
         # Cash into the drawer first, so the return below can pay cash out of it.
-        self.ok({"Command": "DepositingCash", "Amount": 1000.50, "IdCommand": "cash-in-1"})
+        drawer = drawer_of(self.k.data_dir)
+        deposit = {"Command": "DepositingCash", "Amount": 1000.50, "IdCommand": "cash-in-1", "CashierName": "Иванов И.И.",
+                   "CashierVATIN": "430601071197"}
+        self.assertEqual(self.ok(deposit)["Amount"], "1000.50")
+        self.assertEqual(drawer_of(self.k.data_dir), drawer + 100050)
+        status, again = self.execute(deposit)
+        self.assertEqual((status, again["Status"]), (200, 5), again)
+        self.assertEqual(drawer_of(self.k.data_dir), drawer + 100050, "the same IdCommand moves the drawer once")
+        _, rezult = self.execute({"Command": "GetRezult", "IdCommand": "cash-in-1"})
+        self.assertEqual((rezult["Status"], rezult["Rezult"]["Command"], rezult["Rezult"]["Status"]),
+                         (0, "DepositingCash", 0), rezult)
+        # The same IdCommand for another command is the caller's mistake, not a replay.
+        status, answer = self.execute({"Command": "PaymentCash", "Amount": 1, "IdCommand": "cash-in-1"})
+        self.assertEqual((status, answer["ErrorCode"]), (409, "idempotency_conflict"), answer)
         data = self.ok({"Command": "GetDataCheck", "FiscalNumber": final["CheckNumber"]})
         self.assertEqual(data["QRCode"], final["QRCode"])
         self.assertEqual({k: data["RegisterCheck"][k] for k in ("TypeCheck", "ElectronicPayment", "AdvancePayment")},
@@ -179,8 +201,10 @@ class KkmServer(unittest.TestCase):
         self.assertEqual((status, answer["Status"], answer["ErrorCode"]), (400, 2, "invalid_json"), answer)
         status, answer = self.execute({"Command": "GetRezult", "IdCommand": "never-sent"})
         self.assertEqual((status, answer["Status"]), (200, 3), answer)
-        status, answer = self.execute({"Command": "OfdReport"})
-        self.assertEqual((status, answer["Status"], answer["ErrorCode"]), (400, 2, "unsupported_command"), answer)
+        for command in ("OfdReport", "ValidationMarkingCode", "PayByPaymentCard", "PrintDocument", "OpenCashDrawer"):
+            status, answer = self.execute({"Command": command, "IdCommand": "no-" + command})
+            self.assertEqual((status, answer["Status"], answer["ErrorCode"]), (400, 2, "unsupported_command"), answer)
+            self.assertEqual((answer["Command"], answer["IdCommand"]), (command, "no-" + command))
         self.assertEqual(len(receipts_in_fn(self.k.data_dir)), before)
 
     def test_basic_auth_maps_onto_kassa_tokens(self):
@@ -261,19 +285,27 @@ class AtolWebServer(unittest.TestCase):
         status, answer = self.call("GET", "/api/v2/requests/ord-1042-final")
         self.assertEqual(answer["results"], [final])
 
-        [cash] = self.run_batch("cash-in", {"type": "cashIn", "sum": 1000.5})
+        [cash] = self.run_batch("cash-in", {"type": "cashIn", "cashSum": 1000.5, "operator": {"name": "Иванов"}})
+        drawer = drawer_of(self.k.data_dir)
         [ret] = self.run_batch("ord-1042-ret", receipt_task(
             "sellReturn", [position("Товар", 100.25, "fullPayment", tax="vat22", quantity=2)], [("cash", 200.5)]))
         self.assertEqual(ret["result"]["fiscalParams"]["total"], "200.50")
         self.assertIn("&n=2", ret["result"]["fiscalParams"]["qr"])
         self.run_batch("corr-1", receipt_task("sellCorrection", [position("Товар без чека", 300, "fullPayment")],
                                               [("cash", 300)], correctionType="self", correctionBaseDate="2026.11.30"))
-        results = self.run_batch("reads", {"type": "cashOut", "sum": 500}, {"type": "reportX"},
+        results = self.run_batch("reads", {"type": "cashOut", "cashSum": 500}, {"type": "reportX"},
                                  {"type": "getShiftStatus"}, {"type": "getDeviceStatus"},
                                  {"type": "ofdExchangeStatus"}, {"type": "getFnInfo"})
         self.assertEqual(results[2]["result"]["shiftStatus"]["state"], "opened")
         self.assertEqual(results[2]["result"]["shiftStatus"]["number"], shift)
         self.assertTrue(results[3]["result"]["deviceStatus"]["paperPresent"])
+        self.assertEqual(results[3]["result"]["deviceStatus"]["shift"], "opened")
+        self.assertEqual(drawer_of(self.k.data_dir), drawer - 20050 + 30000 - 50000,
+                         "the cash refund, the correction's cash and the cash out")
+        # The cash-in batch posted again (its answer lost): refused; its task answers from the ledger.
+        status, answer = self.call("POST", "/api/v2/requests", {"uuid": "cash-in", "request": [
+            {"type": "cashIn", "cashSum": 1000.5}]})
+        self.assertEqual((status, answer["error"]["kassaCode"]), (409, "duplicate_uuid"), answer)
         self.assertGreaterEqual(results[4]["result"]["status"]["notSentCount"], 0)
         self.assertEqual(results[5]["result"]["fnInfo"]["serial"], fp["fnNumber"])
         self.run_batch("day-close", {"type": "closeShift"})
@@ -294,8 +326,13 @@ class AtolWebServer(unittest.TestCase):
         status, answer = self.call("POST", "/api/v2/requests", {"uuid": "bad-kopeck", "request": [
             receipt_task("sell", [position("Товар", 1.005, "fullPayment")], [("cash", 1.005)])]})
         self.assertEqual((status, answer["error"]["kassaCode"]), (400, "invalid_money"), answer)
-        status, answer = self.call("POST", "/api/v2/requests", {"uuid": "bad-type", "request": [{"type": "nonFiscal"}]})
-        self.assertEqual((status, answer["error"]["kassaCode"]), (400, "unsupported_task"), answer)
+        for task in ({"type": "nonFiscal"}, {"type": "openCashDrawer"}, {"type": "continuePrint"}):
+            status, answer = self.call("POST", "/api/v2/requests", {"uuid": "bad-type", "request": [task]})
+            self.assertEqual((status, answer["error"]["kassaCode"]), (400, "unsupported_task"), answer)
+            self.assertIn("Не поддерживается", answer["error"]["description"])
+        status, answer = self.call("POST", "/api/v2/requests", {"uuid": "bad-cash", "request": [
+            {"type": "cashIn", "sum": 10}]})
+        self.assertEqual((status, answer["error"]["kassaCode"]), (400, "missing_field"), answer)
         self.assertEqual(self.call("GET", "/api/v2/requests/bad-sum")[0], 404)
         self.assertEqual(len(receipts_in_fn(self.k.data_dir)), before)
 
@@ -355,14 +392,19 @@ class AfterRestart(unittest.TestCase):
         check = {"Command": "RegisterCheck", "IdCommand": "restart-1", "Timeout": 30, "TypeCheck": 0,
                  "CheckStrings": [{"Register": {"Name": "Товар", "Quantity": 1, "Price": 70, "Tax": -1}}], "Cash": 70}
         batch = {"uuid": "restart-2", "request": [
-            receipt_task("sell", [position("Товар", 80, "fullPayment")], [("cash", 80)])]}
+            receipt_task("sell", [position("Товар", 80, "fullPayment")], [("cash", 80)]),
+            {"type": "cashIn", "cashSum": 300}]}
+        deposit = {"Command": "DepositingCash", "Amount": 500, "IdCommand": "restart-cash", "Timeout": 30}
         with self.start() as k:
             data_dir = k.data_dir
             status, first = self.post(k.kkm, "/Execute", check)
             self.assertEqual((status, first["Status"]), (200, 0), first)
             self.assertEqual(self.post(k.atol, "/api/v2/requests", batch)[0], 201)
             status, atol_first = self.post(k.atol, "/api/v2/requests/restart-2?wait=30", None)
-            self.assertEqual(atol_first["results"][0]["status"], "ready", atol_first)
+            self.assertEqual([r["status"] for r in atol_first["results"]], ["ready", "ready"], atol_first)
+            status, cash_first = self.post(k.kkm, "/Execute", deposit)
+            self.assertEqual((status, cash_first["Status"]), (200, 0), cash_first)
+            drawer = drawer_of(data_dir)
             self.assertEqual(k.stop(), 0)
             with self.start(data_dir) as k2:
                 status, again = self.post(k2.kkm, "/Execute", check)
@@ -372,8 +414,56 @@ class AfterRestart(unittest.TestCase):
                 self.assertEqual(self.post(k2.atol, "/api/v2/requests", batch)[0], 201)
                 status, atol_again = self.post(k2.atol, "/api/v2/requests/restart-2?wait=30", None)
                 self.assertEqual(atol_again["results"][0]["result"], atol_first["results"][0]["result"])
+                self.assertEqual(atol_again["results"][1]["status"], "ready", atol_again)
+                # Register commands are kept in the ledger too: no second cash-in for either peer.
+                status, cash_again = self.post(k2.kkm, "/Execute", deposit)
+                self.assertEqual((status, cash_again["Status"]), (200, 5), cash_again)
+                self.assertEqual(drawer_of(data_dir), drawer)
                 totals = sorted(d["total"] for d in receipts_in_fn(data_dir))
                 self.assertEqual(totals, [7000, 8000])
+
+
+class KkmRunsAFailedCommandAgain(unittest.TestCase):
+    """KKMServer runs a command again under an IdCommand whose last run ended in Error (peer-apis.md b1);
+    Kassa does the same for a receipt the register refused (proven not fiscalised), never for one in
+    doubt. The register here is registered for ОСН only, so an УСН receipt is refused by its FN."""
+
+    def test_a_refused_receipt_runs_again_under_the_same_id_command(self):
+        work = temp_dir("kkm-rerun-")
+        sim = subprocess.Popen([KASSA_SIM, "--tcp", "127.0.0.1:0", "--state", os.path.join(work, "fn.json"),
+                                "--inn", INN, "--fn-serial", "9999078900000077", "--tax-systems", "1"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            ready = sim.stdout.readline()
+            self.assertIn("kassa-sim ready tcp", ready)
+            text = config('kkmserver_listen = "127.0.0.1:0"').replace(
+                'uri = "sim://embedded"', f'uri = "tcp://{ready.split()[-1]}"')
+            with Kassad(config_text=text) as k:
+                kkm = tuple(KKM_READY.search(k.await_stdout("KKMServer-compatible")).groups())
+                check = {"Command": "RegisterCheck", "IdCommand": "rerun-1", "Timeout": 30, "TypeCheck": 0,
+                         "TaxVariant": "1", "Cash": 70,
+                         "CheckStrings": [{"Register": {"Name": "Товар", "Quantity": 1, "Price": 70, "Tax": -1}}]}
+                status, first = call(kkm, "POST", "/Execute", check, CASHIER)
+                self.assertEqual((status, first["Status"]), (200, 2), first)
+                self.assertTrue(first["Error"])
+                # Corrected and sent again under the same IdCommand: it runs, as KKMServer would run it.
+                check["TaxVariant"] = "0"
+                status, second = call(kkm, "POST", "/Execute", check, CASHIER)
+                self.assertEqual((status, second["Status"]), (200, 0), second)
+                self.assertGreater(second["CheckNumber"], 0)
+                # Once it succeeded, the same IdCommand is AlreadyDone with the printed receipt's numbers.
+                status, third = call(kkm, "POST", "/Execute", check, CASHIER)
+                self.assertEqual((status, third["Status"], third["CheckNumber"]), (200, 5, second["CheckNumber"]))
+                _, rezult = call(kkm, "POST", "/Execute", {"Command": "GetRezult", "IdCommand": "rerun-1"}, CASHIER)
+                self.assertEqual((rezult["Rezult"]["Status"], rezult["Rezult"]["CheckNumber"]),
+                                 (0, second["CheckNumber"]))
+            with open(os.path.join(work, "fn.json"), encoding="utf-8") as f:
+                receipts = [d["total"] for d in json.load(f)["documents"] if d["type"] in (3, 31)]
+            self.assertEqual(receipts, [7000], "the refused run printed nothing; the second printed once")
+        finally:
+            sim.terminate()
+            sim.wait(30)
+            sim.stdout.close()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@
 #include "api/compat/common.hpp"
 #include "api/handlers/common.hpp"
 #include "api/json_io.hpp"
+#include "api/operations.hpp"
 #include "api/service.hpp"
+#include "drivers/worker/worker.hpp"
 #include "fiscal/validate.hpp"
 #include "fiscal/vat.hpp"
 
@@ -205,7 +207,9 @@ HttpResponse atol_guarded(F&& body) {
     try {
         return body();
     } catch (const ApiError& e) {
-        return atol_error(e.status(), e.status(), e.what(), e.code());
+        // A task type Kassa does not run: the driver's own code for it (LIBFPTR_ERROR_NOT_SUPPORTED).
+        constexpr int kNotSupported = 11;
+        return atol_error(e.status(), e.code() == "unsupported_task" ? kNotSupported : e.status(), e.what(), e.code());
     } catch (const ledger::LedgerError& e) {
         return atol_error(ledger_error(e).status, ledger_error(e).status, e.what(), e.code());
     }
@@ -311,7 +315,8 @@ json::object register_result(const std::string& type, const drivers::DeviceStatu
         return json::object{{"deviceStatus", json::object{{"paperPresent", s.paper_ok},
                                                           {"fiscal", !s.inn.empty()},
                                                           {"fnFiscal", !s.fn_number.empty()},
-                                                          {"shiftState", state}}}};
+                                                          {"fnPresent", !s.fn_number.empty()},
+                                                          {"shift", state}}}};
     if (type == "ofdExchangeStatus") {
         json::object st{{"notSentCount", s.ofd_unsent}};
         if (s.ofd_oldest_unsent) st["notSentFirstDocDateTime"] = iso(*s.ofd_oldest_unsent);
@@ -322,41 +327,71 @@ json::object register_result(const std::string& type, const drivers::DeviceStatu
         if (s.fn_expiry) fn["validityDate"] = iso(*s.fn_expiry);
         return json::object{{"fnInfo", std::move(fn)}};
     }
-    if (type == "cashIn" || type == "cashOut") return {};
-    return json::object{{"fiscalParams", json::object{{"fiscalDocumentNumber", s.last_fd_number},
-                                                      {"fnNumber", s.fn_number},
-                                                      {"shiftNumber", s.shift_number}}}};
+    return {};
 }
 
-using Start = std::function<void(drivers::RegisterWorker::CommandDone)>;
+// ATOL's task types of Kassa's register operations (api/operations.hpp).
+constexpr Named kOperationTypes[] = {
+    {"openShift", 1}, {"closeShift", 2}, {"reportX", 3}, {"cashIn", 4}, {"cashOut", 5}};
+constexpr const char* kOperationKinds[] = {"", "shift_open", "shift_close", "x_report", "cash_in", "cash_out"};
 
-// How a register task starts on worker `w`. Throws ApiError for task types Kassa does not run.
-Start register_task(const std::string& type, const Fields& f, drivers::RegisterWorker& w) {
-    using Done = drivers::RegisterWorker::CommandDone;
-    if (type == "openShift") return [&w](Done d) { w.open_shift(std::move(d)); };
-    if (type == "closeShift") return [&w](Done d) { w.close_shift(std::move(d)); };
-    if (type == "reportX") return [&w](Done d) { w.x_report(std::move(d)); };
-    if (type == "cashIn" || type == "cashOut") {
-        const auto sum = f.money("sum", true);
-        if (!sum.is_positive())
-            throw ApiError(422, "invalid_money", f.field("sum") + " must be positive", f.field("sum"));
-        std::string cashier;
-        if (const auto* op = f.find("operator"); op && op->is_object())
-            cashier = Fields(op->as_object(), f.field("operator")).string("name", 256);
-        const bool in = type == "cashIn";
-        return [&w, sum, in, cashier](Done d) {
-            w.run(
-                [sum, in, cashier](drivers::FiscalDevice& dev) {
-                    return in ? dev.cash_in(sum, cashier) : dev.cash_out(sum, cashier);
-                },
-                std::move(d));
-        };
+std::string type_of_kind(const std::string& kind) {
+    for (const auto& n : kOperationTypes)
+        if (kOperationKinds[n.value] == kind) return std::string(n.name);
+    return kind;
+}
+
+// A register operation task's status and result from its record: shift documents report the
+// fiscal document the FN made (fiscalParams), cash in / out nothing (Kassa does not read the drawer
+// sum, ATOL's counters.cashSum).
+void operation_task(const ledger::OperationRecord& r, std::string& status, json::object& result, int& code,
+                    std::string& error) {
+    status = r.state == "done"                               ? "ready"
+             : r.state == "failed" || r.state == "uncertain" ? "error"
+             : r.state == "planned"                          ? "wait"
+                                                             : "inProgress";
+    result = {};
+    if (status == "error") {
+        code = 1;
+        error = r.error;
+        return;
     }
-    // Reads: the status read that follows every task is the answer.
+    boost::system::error_code ec;
+    const auto st = json::parse(r.result, ec);
+    if (ec || !st.is_object() || r.kind == "cash_in" || r.kind == "cash_out") return;
+    const auto& o = st.as_object();
+    json::object fp;
+    for (const auto& [from, to] : {std::pair{"last_fd_number", "fiscalDocumentNumber"},
+                                   std::pair{"fn_number", "fnNumber"}, std::pair{"shift_number", "shiftNumber"}})
+        if (const auto* v = o.if_contains(from)) fp[to] = *v;
+    result = json::object{{"fiscalParams", std::move(fp)}};
+}
+
+// A register operation task (openShift, closeShift, reportX, cashIn, cashOut) as Kassa's operation;
+// nullopt for the status reads (getDeviceStatus, getShiftStatus, ofdExchangeStatus, getFnInfo).
+// Throws ApiError for task types Kassa does not run, in ATOL's terms (LIBFPTR_ERROR_NOT_SUPPORTED).
+std::optional<ledger::OperationRecord> register_task(const std::string& type, const Fields& f) {
     if (type == "getDeviceStatus" || type == "getShiftStatus" || type == "ofdExchangeStatus" || type == "getFnInfo")
-        return [](Done d) { d(drivers::DeviceStatusResult{}); };
-    throw ApiError(400, "unsupported_task", f.field("type") + ": '" + type + "' is not supported by Kassa",
-                   f.field("type"));
+        return std::nullopt;
+    int kind = 0;
+    for (const auto& n : kOperationTypes)
+        if (n.name == type) kind = n.value;
+    if (kind == 0)
+        throw ApiError(400, "unsupported_task",
+                       f.field("type") + ": '" + type + "': Не поддерживается в данной версии (драйвера или ККТ)",
+                       f.field("type"));
+    ledger::OperationRecord r;
+    r.kind = kOperationKinds[kind];
+    if (const auto* op = f.find("operator"); op && op->is_object())
+        r.cashier = Fields(op->as_object(), f.field("operator")).string("name", 256);
+    if (type == "cashIn" || type == "cashOut") {
+        // ATOL's JSON task names the sum cashSum.
+        r.amount = f.money("cashSum", true);
+        if (!r.amount.is_positive())
+            throw ApiError(422, "invalid_money", f.field("cashSum") + " must be positive", f.field("cashSum"));
+        r.reason = "ATOL " + type;
+    }
+    return r;
 }
 
 HttpResponse post_batch(Service& service, Batches& batches, HttpRequest& req) {
@@ -388,7 +423,7 @@ HttpResponse post_batch(Service& service, Batches& batches, HttpRequest& req) {
     auto batch = std::make_shared<Batch>();
     batch->uuid = uuid;
     std::vector<fiscal::Receipt> receipts(tasks.size());
-    std::vector<Start> starts(tasks.size());
+    std::vector<std::optional<ledger::OperationRecord>> operations(tasks.size());
     for (std::size_t i = 0; i < tasks.size(); ++i) {
         const auto path = "request[" + std::to_string(i) + "]";
         if (!tasks[i].is_object()) throw ApiError(400, "invalid_field", path + " must be an object", path);
@@ -403,7 +438,7 @@ HttpResponse post_batch(Service& service, Batches& batches, HttpRequest& req) {
                 throw ApiError(422, valid.error().code, path + ": " + valid.error().message, path);
         } else {
             if (!worker) throw ApiError(404, "unknown_register", "no register for this caller", "deviceID");
-            starts[i] = register_task(task.type, t, *worker);
+            operations[i] = register_task(task.type, t);
         }
         batch->tasks.push_back(std::move(task));
     }
@@ -464,20 +499,35 @@ HttpResponse post_batch(Service& service, Batches& batches, HttpRequest& req) {
             }
             continue;
         }
-        auto status = std::make_shared<drivers::DeviceStatus>();
-        const auto type = batch->tasks[i].type;
-        auto after = [batch, i, status, type, worker](const drivers::DeviceStatusResult& done) {
-            if (!done) return finish(batch, i, "error", {}, 1, done.error().to_string());
-            worker->run(status_reader(status), [batch, i, status, type](const drivers::DeviceStatusResult& read) {
-                if (!read) return finish(batch, i, "error", {}, 1, read.error().to_string());
-                finish(batch, i, "ready", register_result(type, *status));
-            });
-        };
         {
             std::lock_guard lock(batch->mutex);
             batch->tasks[i].status = "inProgress";
         }
-        starts[i](after);
+        if (operations[i]) {
+            // Durable under the task's key: posted again (after a restart too), it runs no second time.
+            const auto k = "op:" + batch->tasks[i].key;
+            try {
+                run_operation(service, *worker, who, k, task_hash(k), std::move(*operations[i]), req.remote,
+                              [batch, i](const ledger::OperationRecord& r, bool) {
+                                  std::string status;
+                                  json::object result;
+                                  int code = 0;
+                                  std::string error;
+                                  operation_task(r, status, result, code, error);
+                                  finish(batch, i, status, std::move(result), code, std::move(error));
+                              });
+            } catch (const std::exception& e) {
+                finish(batch, i, "error", {}, 1, e.what());
+            }
+            continue;
+        }
+        // A status read: the answer is the register's status now.
+        auto status = std::make_shared<drivers::DeviceStatus>();
+        worker->run(status_reader(status),
+                    [batch, i, status, type = batch->tasks[i].type](const drivers::DeviceStatusResult& read) {
+                        if (!read) return finish(batch, i, "error", {}, 1, read.error().to_string());
+                        finish(batch, i, "ready", register_result(type, *status));
+                    });
     }
     stored();
     return HttpResponse::later();
@@ -526,8 +576,16 @@ HttpResponse get_batch(Service& service, Batches& batches, HttpRequest& req) {
         for (const auto& t : tasks) results.push_back(task_json(service, t));
     } else {
         // Not seen by this process (a restart): the receipts the ledger keeps under this uuid.
+        // Status reads are not kept: the list ends at the first task the ledger does not hold.
         for (std::size_t i = 0;; ++i) {
             Task t{.type = "receipt", .fiscal = true, .key = task_key(key, i)};
+            if (auto op = service.ledger().operation("op:" + t.key)) {
+                t.type = type_of_kind(op->kind);
+                t.fiscal = false;
+                operation_task(*op, t.status, t.result, t.error_code, t.error);
+                results.push_back(task_json(service, t));
+                continue;
+            }
             auto stored = service.ledger().find_idempotent(t.key, task_hash(t.key));
             if (!stored) break;
             results.push_back(task_json(service, t));

@@ -12,7 +12,9 @@
 #include "api/errors.hpp"
 #include "api/handlers/common.hpp"
 #include "api/json_io.hpp"
+#include "api/operations.hpp"
 #include "api/service.hpp"
+#include "drivers/worker/worker.hpp"
 #include "fiscal/vat.hpp"
 
 namespace kassa::api::compat {
@@ -224,40 +226,135 @@ std::string register_id_of(Service& service, const HttpRequest& req, const KkmCh
     return w->register_id();
 }
 
-// Answers of register commands by IdCommand (they make no receipt, so the ledger has no key for
-// them): kept while the process runs, like KKMServer's own list (at most 1000; past that, some are
-// forgotten to make room).
-class CommandMemory {
-  public:
-    std::optional<json::object> find(const std::string& key) {
-        std::lock_guard lock(mutex_);
-        auto it = answers_.find(key);
-        if (it == answers_.end()) return std::nullopt;
-        return it->second;
-    }
-    void put(const std::string& key, json::object value) {
-        std::lock_guard lock(mutex_);
-        if (answers_.size() >= 1000) answers_.erase(answers_.begin());
-        answers_[key] = std::move(value);
-    }
-
-  private:
-    std::mutex mutex_;
-    std::map<std::string, json::object> answers_;
-};
-
 std::string ledger_key(const Principal& who, const std::string& id) { return "kkm:" + who.name + ":" + id; }
 std::string ledger_hash(const Principal& who, const std::string& id) {
     // Only the caller and IdCommand: the same IdCommand answers the first result whatever the body.
     return sha256_hex(who.name + "\nkkm IdCommand\n" + id);
 }
 
+// KKMServer runs a command again under an IdCommand whose last run ended in Error, and answers
+// AlreadyDone otherwise (peer-apis.md b1). Kassa keeps every run in the ledger: run n > 1 under
+// "<key>#n". Only a run proven not to have happened (a failed receipt: the device refused it; a
+// failed register command) is followed by another; a receipt in doubt never is.
+std::string attempt_key(const std::string& key, int n) { return n == 1 ? key : key + "#" + std::to_string(n); }
+
+struct Attempt {
+    int n = 0;  // the latest run (0: none)
+    std::optional<ledger::ReceiptRecord> receipt;
+    std::optional<ledger::OperationRecord> operation;
+    bool failed() const {
+        return (receipt && receipt->state == ledger::ReceiptState::Failed) ||
+               (operation && operation->state == "failed");
+    }
+};
+
+Attempt latest_attempt(Service& service, const Principal& who, const std::string& id) {
+    Attempt a;
+    const auto key = ledger_key(who, id);
+    const auto hash = ledger_hash(who, id);
+    for (int n = 1;; ++n) {
+        const auto k = attempt_key(key, n);
+        if (auto op = service.ledger().operation("op:" + k)) {
+            a = Attempt{n, std::nullopt, std::move(op)};
+            continue;
+        }
+        auto stored = service.ledger().find_idempotent(k, hash);
+        if (!stored) return a;
+        a = Attempt{n, stored->receipts.empty() ? std::nullopt : service.ledger().receipt(stored->receipts.front()),
+                    std::nullopt};
+    }
+}
+
+// KKMServer's answer to a register command from its record: SessionNumber, SessionState and
+// CheckNumber from the status read after it (kept with the record, so a replay after a restart
+// answers the same).
+const std::map<std::string, std::string, std::less<>> kCommandOfKind{{"shift_open", "OpenShift"},
+                                                                     {"shift_close", "CloseShift"},
+                                                                     {"x_report", "XReport"},
+                                                                     {"cash_in", "DepositingCash"},
+                                                                     {"cash_out", "PaymentCash"}};
+
+json::object operation_answer(const std::string& id, const ledger::OperationRecord& r, bool replayed) {
+    const auto it = kCommandOfKind.find(r.kind);
+    const std::string command = it == kCommandOfKind.end() ? r.kind : it->second;
+    KkmStatus status = r.state == "done" ? kOk : (r.state == "failed" || r.state == "uncertain") ? kError : kRun;
+    auto out = answer(command, id, status, status == kError ? r.error : std::string{});
+    if (replayed && status != kError) {
+        out["Status"] = static_cast<int>(kAlreadyDone);
+        out["Error"] = "Команда уже была выполнена или выполняется в текущий момент";
+    }
+    boost::system::error_code ec;
+    const auto st = json::parse(r.result, ec);
+    if (!ec && st.is_object()) {
+        const auto& o = st.as_object();
+        const auto flag = [&](const char* k) { return o.contains(k) && o.at(k).is_bool() && o.at(k).as_bool(); };
+        out["SessionNumber"] = o.contains("shift_number") ? o.at("shift_number") : json::value(0);
+        out["SessionState"] = flag("shift_expired") ? 3 : flag("shift_open") ? 2 : 1;
+        out["CheckNumber"] = o.contains("last_fd_number") ? o.at("last_fd_number") : json::value(0);
+    }
+    if (r.kind == "cash_in" || r.kind == "cash_out") out["Amount"] = r.amount.to_roubles_string();
+    return out;
+}
+
+// Register commands (shifts, reports, cash in / out) as Kassa's register operations
+// (api/operations.hpp): under IdCommand they are durable like receipts, across restarts; a run
+// that failed is run again under the same IdCommand, as KKMServer does.
+HttpResponse register_command(Service& service, HttpRequest& req, const json::object& body, const std::string& command,
+                              ledger::OperationRecord record) {
+    Fields f(body, "");
+    const auto id = f.string("IdCommand", 40);
+    const auto& who = principal_of(req);
+    std::string key = "op:kkm:" + random_token();
+    if (!id.empty()) {
+        const auto last = latest_attempt(service, who, id);
+        if (last.receipt)
+            throw ApiError(409, "idempotency_conflict", "IdCommand " + id + " was used for a receipt", "IdCommand");
+        key = "op:" + attempt_key(ledger_key(who, id), last.failed() ? last.n + 1 : std::max(last.n, 1));
+    }
+    auto* worker =
+        register_of(service, req, f.string("InnKkm", 12), static_cast<int>(f.integer("NumDevice", 0, 1000, 0)));
+    if (!worker) throw ApiError(404, "unknown_register", "no such device", "NumDevice");
+    // The hash names the command: the same IdCommand for another command is idempotency_conflict.
+    const auto hash = sha256_hex(who.name + "\nkkm " + command + "\n" + id);
+    run_operation(service, *worker, who, key, hash, std::move(record), req.remote,
+                  [id, responder = req.responder](const ledger::OperationRecord& r, bool replayed) {
+                      const auto outcome = operation_outcome(r);
+                      auto reply = operation_answer(id, r, replayed);
+                      if (!outcome.code.empty()) reply["ErrorCode"] = outcome.code;
+                      auto res = kkm_response(outcome.code.empty() ? 200 : outcome.status, reply);
+                      res.audited = !replayed;
+                      responder->send(std::move(res));
+                  });
+    return HttpResponse::later();
+}
+
+HttpResponse cash_command(Service& service, HttpRequest& req, const json::object& body, const std::string& command,
+                          bool in) {
+    Fields f(body, "");
+    ledger::OperationRecord r;
+    r.kind = in ? "cash_in" : "cash_out";
+    r.amount = f.money("Amount", true);
+    if (!r.amount.is_positive()) throw ApiError(422, "invalid_money", "Amount must be positive", "Amount");
+    r.cashier = f.string("CashierName", 256);
+    r.reason = "KKMServer " + command;
+    return register_command(service, req, body, command, std::move(r));
+}
+
 HttpResponse register_check(Service& service, HttpRequest& req) {
     auto check = read_register_check(req.body);
     const auto& who = principal_of(req);
     const bool keyed = !check.id_command.empty();
-    const auto key = keyed ? ledger_key(who, check.id_command) : "kkm:" + random_token();
-    const auto hash = ledger_hash(who, keyed ? check.id_command : key);
+    std::string key = "kkm:" + random_token();
+    std::string hash = ledger_hash(who, key);
+    if (keyed) {
+        const auto last = latest_attempt(service, who, check.id_command);
+        if (last.operation)
+            throw ApiError(409, "idempotency_conflict",
+                           "IdCommand " + check.id_command + " was used for another command", "IdCommand");
+        // A new run after a failed one; otherwise the latest run (the ledger answers it as a replay).
+        key = attempt_key(ledger_key(who, check.id_command), last.failed() ? last.n + 1 : std::max(last.n, 1));
+        hash = ledger_hash(who, check.id_command);
+    }
     const auto* ent = service.entity(check.inn);
     if (!check.inn.empty() && !ent) throw ApiError(404, "unknown_entity", "no register of INN " + check.inn, "InnKkm");
     // NumDevice names a register, and so its legal entity.
@@ -305,86 +402,23 @@ HttpResponse register_check(Service& service, HttpRequest& req) {
     return HttpResponse::later();
 }
 
-HttpResponse get_result(Service& service, CommandMemory& memory, HttpRequest& req, const json::object& body) {
+HttpResponse get_result(Service& service, HttpRequest& req, const json::object& body) {
     Fields f(body, "");
     const auto id = f.string("IdCommand", 40);
     if (id.empty()) throw ApiError(400, "missing_field", "IdCommand is required", "IdCommand");
-    const auto& who = principal_of(req);
     auto out = answer("GetRezult", id, kOk);
-    if (auto stored = service.ledger().find_idempotent(ledger_key(who, id), ledger_hash(who, id));
-        stored && !stored->receipts.empty()) {
-        if (auto r = service.ledger().receipt(stored->receipts.front())) {
-            out["Rezult"] = check_answer(id, *r, false);
-            return kkm_response(200, out);
-        }
+    const auto last = latest_attempt(service, principal_of(req), id);
+    if (last.receipt) {
+        out["Rezult"] = check_answer(id, *last.receipt, false);
+        return kkm_response(200, out);
     }
-    if (auto kept = memory.find(ledger_key(who, id))) {
-        out["Rezult"] = std::move(*kept);
+    if (last.operation) {
+        out["Rezult"] = operation_answer(id, *last.operation, false);
         return kkm_response(200, out);
     }
     out["Status"] = static_cast<int>(kNotFound);
     out["Error"] = "Команда с таким IdCommand не найдена";
     return kkm_response(200, out);
-}
-
-// Register commands: queued on the register's worker, answered once done (holding no thread),
-// with the register's status read after it.
-using Run = std::function<void(drivers::RegisterWorker&, drivers::RegisterWorker::CommandDone)>;
-
-HttpResponse register_command(Service& service, CommandMemory& memory, HttpRequest& req, const json::object& body,
-                              const std::string& command, Run run) {
-    Fields f(body, "");
-    const auto id = f.string("IdCommand", 40);
-    const auto& who = principal_of(req);
-    const auto key = ledger_key(who, id);
-    if (!id.empty()) {
-        if (auto kept = memory.find(key)) {
-            auto again = *kept;
-            if (again["Status"].as_int64() == kOk) {
-                again["Status"] = static_cast<int>(kAlreadyDone);
-                again["Error"] = "Команда уже была выполнена";
-                return kkm_response(200, again);
-            }
-        }
-    }
-    auto* worker =
-        register_of(service, req, f.string("InnKkm", 12), static_cast<int>(f.integer("NumDevice", 0, 1000, 0)));
-    if (!worker) throw ApiError(404, "unknown_register", "no such device", "NumDevice");
-    auto status = std::make_shared<drivers::DeviceStatus>();
-    auto read_status = status_reader(status);
-    run(*worker, [&memory, worker, read_status, status, command, id, key,
-                  responder = req.responder](const drivers::DeviceStatusResult& done) {
-        if (!done) {
-            auto res = kkm_error(command, id, done.error().outcome == drivers::Outcome::Rejected ? 409 : 503,
-                                 std::string(drivers::outcome_name(done.error().outcome)), done.error().to_string());
-            return responder->send(std::move(res));
-        }
-        worker->run(read_status, [&memory, status, command, id, key, responder](const drivers::DeviceStatusResult&) {
-            auto out = answer(command, id, kOk);
-            out["SessionNumber"] = status->shift_number;
-            out["SessionState"] = status->shift_expired ? 3 : status->shift_open ? 2 : 1;
-            out["CheckNumber"] = static_cast<std::int64_t>(status->last_fd_number);
-            if (!id.empty()) memory.put(key, out);
-            responder->send(kkm_response(200, out));
-        });
-    });
-    return HttpResponse::later();
-}
-
-HttpResponse cash_command(Service& service, CommandMemory& memory, HttpRequest& req, const json::object& body,
-                          const std::string& command, bool in) {
-    Fields f(body, "");
-    const auto amount = f.money("Amount", true);
-    if (!amount.is_positive()) throw ApiError(422, "invalid_money", "Amount must be positive", "Amount");
-    auto cashier = f.string("CashierName", 256);
-    return register_command(service, memory, req, body, command,
-                            [amount, in, cashier](drivers::RegisterWorker& w, drivers::RegisterWorker::CommandDone d) {
-                                w.run(
-                                    [amount, in, cashier](drivers::FiscalDevice& dev) {
-                                        return in ? dev.cash_in(amount, cashier) : dev.cash_out(amount, cashier);
-                                    },
-                                    std::move(d));
-                            });
 }
 
 // The register's facts as its device reports them now (a status read queued on its worker).
@@ -511,8 +545,7 @@ HttpResponse list_devices(Service& service, HttpRequest& req) {
 }  // namespace
 
 void add_kkm_routes(Router& router, Service& service) {
-    auto memory = std::make_shared<CommandMemory>();
-    router.add("POST", "/Execute", "KKMServer-compatible command", {"cashier"}, [&service, memory](HttpRequest& req) {
+    router.add("POST", "/Execute", "KKMServer-compatible command", {"cashier"}, [&service](HttpRequest& req) {
         std::string command;
         std::string id;
         try {
@@ -520,28 +553,26 @@ void add_kkm_routes(Router& router, Service& service) {
             Fields f(body, "");
             command = f.string("Command", 64);
             id = f.string("IdCommand", 40);
-            auto device = [](void (drivers::RegisterWorker::*m)(drivers::RegisterWorker::CommandDone)) -> Run {
-                return
-                    [m](drivers::RegisterWorker& w, drivers::RegisterWorker::CommandDone d) { (w.*m)(std::move(d)); };
+            auto device = [](const char* kind) {
+                ledger::OperationRecord r;
+                r.kind = kind;
+                return r;
             };
             if (command == "RegisterCheck") return register_check(service, req);
-            if (command == "GetRezult") return get_result(service, *memory, req, body);
-            if (command == "OpenShift")
-                return register_command(service, *memory, req, body, command,
-                                        device(&drivers::RegisterWorker::open_shift));
+            if (command == "GetRezult") return get_result(service, req, body);
+            if (command == "OpenShift") return register_command(service, req, body, command, device("shift_open"));
             if (command == "CloseShift" || command == "ZReport")
-                return register_command(service, *memory, req, body, command,
-                                        device(&drivers::RegisterWorker::close_shift));
-            if (command == "XReport")
-                return register_command(service, *memory, req, body, command,
-                                        device(&drivers::RegisterWorker::x_report));
-            if (command == "DepositingCash") return cash_command(service, *memory, req, body, command, true);
-            if (command == "PaymentCash") return cash_command(service, *memory, req, body, command, false);
+                return register_command(service, req, body, command, device("shift_close"));
+            if (command == "XReport") return register_command(service, req, body, command, device("x_report"));
+            if (command == "DepositingCash") return cash_command(service, req, body, command, true);
+            if (command == "PaymentCash") return cash_command(service, req, body, command, false);
             if (command == "GetDataKKT") return get_data_kkt(service, req, body);
             if (command == "GetDataCheck") return get_data_check(service, req, body);
             if (command == "List") return list_devices(service, req);
-            return kkm_error(command, id, 400, "unsupported_command",
-                             "command '" + command + "' is not supported by Kassa");
+            // OfdReport, marking, card-terminal, PrintDocument, OpenCashDrawer … (README "Switching").
+            return kkm_error(
+                command, id, 400, "unsupported_command",
+                "Команда " + command + " не поддерживается (Kassa: command '" + command + "' is not supported)");
         } catch (const ApiError& e) {
             return kkm_error(command, id, e.status(), e.code(), e.what());
         } catch (const ledger::LedgerError& e) {
