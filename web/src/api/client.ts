@@ -5,6 +5,7 @@
 import type { PendingAction, PendingStore } from './keys';
 import type {
   ApiErrorBody,
+  CashInput,
   CorrectionInput,
   CustomerView,
   DeliveryInput,
@@ -14,6 +15,7 @@ import type {
   ReceiptRecord,
   ReceiptsEnvelope,
   Register,
+  RegisterOperation,
   ReturnInput,
 } from './types';
 
@@ -163,6 +165,30 @@ export class Api {
   }
   correction(input: CorrectionInput): PendingAction {
     return this.pending.prepare('/v1/corrections', input, `Чек коррекции за ${input.correction.date}`);
+  }
+
+  // Register operations that make no receipt but must happen once (the drawer moves, paper is
+  // printed): prepared with their key like receipts, then sent with sendOperation.
+  cash(register: string, direction: 'in' | 'out', input: CashInput): PendingAction {
+    return this.pending.prepare(
+      `/v1/registers/${encodeURIComponent(register)}/cash-${direction}`,
+      input,
+      `${direction === 'in' ? 'Внесение' : 'Выемка'} на кассе ${register}`,
+    );
+  }
+  copyReceipt(receipt: number): PendingAction {
+    return this.pending.prepare(`/v1/receipts/${receipt}/copy`, {}, `Копия чека № ${receipt}`);
+  }
+  /** Sends a prepared register operation; forgotten once kassad answered (as `send`). */
+  async sendOperation(action: PendingAction): Promise<RegisterOperation> {
+    try {
+      const out = await this.call<RegisterOperation>('POST', action.path, action.body, { 'Idempotency-Key': action.key });
+      this.pending.settle(action);
+      return out;
+    } catch (e) {
+      if (e instanceof ApiError && !e.unanswered && e.status !== 503 && e.status !== 504) this.pending.settle(action);
+      throw e;
+    }
   }
 
   /** Sends a prepared action with its key. The action is forgotten once kassad has answered

@@ -89,6 +89,25 @@ export interface ReceiptRecord {
   deliveries?: Delivery[];
 }
 
+/** A register operation that makes no receipt (cash in / out, a receipt's copy), kept under its key. */
+export interface RegisterOperation {
+  idempotency_key: string;
+  kind: 'cash_in' | 'cash_out' | 'copy';
+  register: string;
+  state: 'planned' | 'sending' | 'done' | 'failed' | 'uncertain';
+  replayed: boolean;
+  amount?: number;
+  reason?: string;
+  receipt?: number;
+  document_number?: number;
+  error?: string;
+}
+
+export interface CashInput {
+  amount: number; // kopecks
+  reason: string;
+}
+
 export interface ReceiptsEnvelope {
   receipts: ReceiptRecord[];
   change: number;

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatRub } from '../api/money';
 import type { ReceiptQuery, ReceiptRecord, Register } from '../api/types';
 import { useOffice } from './context';
+import { CopyButton } from './copy';
 import { localDayStart, matchesClientFilter, METHOD_WORDS, RECEIPT_STATE_WORDS, SIGN_WORDS, type ClientFilter } from './logic';
 
 function localTime(iso: string): string {
@@ -281,6 +282,7 @@ export function ReceiptDetail({ id, onClose }: { id: number; onClose: () => void
               Исправить чеком коррекции
             </button>
           )}{' '}
+          {r.state === 'confirmed' && <CopyButton receipt={id} />}{' '}
           {r.state === 'confirmed' && r.receipt.buyer_contact && (
             <button type="button" onClick={() => void resend()}>
               Отправить электронный чек снова

@@ -12,6 +12,7 @@ import { Journal, ReceiptDetail } from './journal';
 import { deliveryAttention, receiptAttention, registerAttention } from './logic';
 import { RegistersStrip } from './registers';
 import { Shifts } from './shifts';
+import { Cash } from './cash';
 import { Wizards } from './wizards';
 
 // "#token=…" in the link signs in and is removed from the address bar at once.
@@ -150,8 +151,10 @@ function Dashboard({ api, pending, onSignOut }: { api: Api; pending: PendingStor
                 <button
                   type="button"
                   onClick={() =>
-                    api
-                      .send(a)
+                    (/\/(cash-(in|out)|copy)$/.test(a.path)
+                      ? api.sendOperation(a).then((r) => ({ replayed: r.replayed, receipts: [] }))
+                      : api.send(a)
+                    )
                       .then((r) => office.notify(`${a.label}: ${r.replayed ? 'уже было сделано' : `чеков ${r.receipts.length}`}`))
                       .catch((e: Error) => office.notify(`${a.label}: ${e.message}`, 'bad'))
                   }
@@ -175,10 +178,11 @@ function Dashboard({ api, pending, onSignOut }: { api: Api; pending: PendingStor
           />
         )}
         {tab === 'shifts' && <Shifts registers={registers} now={now} onDone={regs.refresh} closing={closing} setClosing={setClosing} />}
+        {tab === 'shifts' && <Cash registers={registers} onDone={regs.refresh} />}
         {tab === 'journal' && <Journal registers={registers} />}
         {tab === 'wizards' && <Wizards registers={registers} correctionOf={correctionOf} key={correctionOf ?? 'none'} />}
         <section class="disabled-note muted">
-          Пока нет в API и потому не показано: внесение и выемка наличных, сдача наличных курьерами, выдача токенов, события в
+          Пока нет в API и потому не показано: сдача наличных курьерами, выдача токенов, события в
           реальном времени (страница опрашивает сервер раз в несколько секунд).
         </section>
       </main>
