@@ -276,12 +276,21 @@ class Guards(unittest.TestCase):
         self.assertFalse(any("health" in a for _, a, _ in entries), "open routes are not audited")
 
     def test_cashier_runs_shift_commands_on_a_register(self):
+        # Issue 16: what GET shows follows each command at once (from the command's answer), not
+        # the worker's next status poll.
+        _, before, _ = self.call("GET", "/v1/registers/b-pty")
+        shift, fd = before["device"]["shift_number"], before["device"]["last_fd_number"]
+        expected = {"shift/open": (True, shift + 1, fd + 1), "x-report": (True, shift + 1, fd + 1),
+                    "shift/close": (False, shift + 1, fd + 2)}
         for action in ("shift/open", "x-report", "shift/close"):
             status, answer, _ = self.call("POST", f"/v1/registers/b-pty/{action}")
             self.assertEqual(status, 200, f"{action}: {answer}")
-        status, reg, _ = self.call("GET", "/v1/registers/b-pty")
-        self.assertEqual(status, 200)
-        self.assertFalse(reg["device"]["shift_open"])
+            status, reg, _ = self.call("GET", "/v1/registers/b-pty")
+            self.assertEqual(status, 200)
+            device = reg["device"]
+            self.assertEqual((device["shift_open"], device["shift_number"], device["last_fd_number"]),
+                             expected[action], action)
+            self.assertEqual("shift_opened_at" in device, expected[action][0], action)
 
 
 if __name__ == "__main__":
