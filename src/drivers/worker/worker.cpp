@@ -132,10 +132,10 @@ class ObservedDevice final : public FiscalDevice {
     DeviceStatusResult continue_print() override {
         return timed("continue_print", [&] { return inner_->continue_print(); });
     }
-    DeviceStatusResult cash_in(fiscal::Kopecks amount, const std::string& cashier) override {
+    DeviceResult<std::uint32_t> cash_in(fiscal::Kopecks amount, const std::string& cashier) override {
         return timed("cash_in", [&] { return inner_->cash_in(amount, cashier); });
     }
-    DeviceStatusResult cash_out(fiscal::Kopecks amount, const std::string& cashier) override {
+    DeviceResult<std::uint32_t> cash_out(fiscal::Kopecks amount, const std::string& cashier) override {
         return timed("cash_out", [&] { return inner_->cash_out(amount, cashier); });
     }
     DeviceStatusResult repeat_document() override {
