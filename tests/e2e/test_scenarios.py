@@ -55,7 +55,7 @@ def event_request(prefix, entity, event):
                                 "entity_inn": entity}
     if kind == "delivery":
         body = dict(money)
-        for k in ("use_advance", "credit", "excess"):
+        for k in ("use_advance", "credit", "excess", "delivered", "refused_prepayment"):
             if k in event:
                 body[k] = event[k]
         return f"/v1/orders/{prefix}{event['order']}/delivery", body

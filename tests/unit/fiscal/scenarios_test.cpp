@@ -100,6 +100,13 @@ Event event(const json::object& e) {
         if (const auto* x = e.if_contains("excess")) {
             d.excess = x->as_string() == "advance" ? ExcessHandling::Advance : ExcessHandling::Change;
         }
+        if (const auto* x = e.if_contains("delivered")) {
+            d.delivered.emplace();
+            for (const auto& l : x->as_array()) d.delivered->push_back(ReturnItem{str(l.at("sku")), qty(l.at("qty"))});
+        }
+        if (const auto* x = e.if_contains("refused_prepayment")) {
+            d.refused_prepayment = x->as_string() == "advance" ? RefusedPrepayment::Advance : RefusedPrepayment::Refund;
+        }
         return d;
     }
     if (kind == "return") {
@@ -146,7 +153,7 @@ void expect_receipt(const json::object& want, const Receipt& got) {
 
 TEST(FiscalScenarios, VectorsHaveTheExpectedShape) {
     // Guards the loops below against passing on an empty or renamed table.
-    EXPECT_EQ(vectors().at("scenarios").as_array().size(), 10u);
+    EXPECT_EQ(vectors().at("scenarios").as_array().size(), 14u);
     EXPECT_EQ(vectors().at("rejections").as_array().size(), 7u);
 }
 
