@@ -208,36 +208,43 @@ void Service::submit(const Principal& who, const std::string& key, const std::st
         }
         return plan;
     };
-    ledger_.plan_and_store_then(
-        std::move(plan_request), std::move(planner),
-        [this, planned, register_id, reserved, done = std::move(done)](std::optional<ledger::StoredPlan> stored,
-                                                                       std::exception_ptr error) {
-            const auto release = [&] {
-                if (reserved) pool_.release(register_id);
-            };
-            if (error) {
-                release();
-                return done(std::nullopt, error);
-            }
-            if (stored->replayed) {
-                release();
-                return done(Submitted{stored->receipts, true, fiscal::Kopecks{0}, {}}, nullptr);
-            }
-            Submitted out{stored->receipts, false, planned->change, {}};
-            const auto now = clock_.now();
-            for (std::size_t i = 0; i < stored->receipts.size() && i < planned->receipts.size(); ++i) {
-                queue(stored->receipts[i], register_id, planned->receipts[i].receipt, drivers::JobLedgerState::Planned,
-                      {});
-                out.records.push_back(ledger::ReceiptRecord{.id = stored->receipts[i],
-                                                            .state = ledger::ReceiptState::Planned,
-                                                            .register_id = register_id,
-                                                            .planned = std::move(planned->receipts[i]),
-                                                            .created = now,
-                                                            .updated = now});
-            }
-            release();
-            done(std::move(out), nullptr);
-        });
+    // What the stored receipts carry besides the plan, for an answer built without reading them back.
+    ledger::ReceiptRecord stored_as{.register_id = register_id,
+                                    .created_by = who.name,
+                                    .card_reference = plan_request.card_reference,
+                                    .settled_at = plan_request.settled_at,
+                                    .late = plan_request.late};
+    ledger_.plan_and_store_then(std::move(plan_request), std::move(planner),
+                                [this, planned, register_id, reserved, stored_as, done = std::move(done)](
+                                    std::optional<ledger::StoredPlan> stored, std::exception_ptr error) {
+                                    const auto release = [&] {
+                                        if (reserved) pool_.release(register_id);
+                                    };
+                                    if (error) {
+                                        release();
+                                        return done(std::nullopt, error);
+                                    }
+                                    if (stored->replayed) {
+                                        release();
+                                        return done(Submitted{stored->receipts, true, fiscal::Kopecks{0}, {}}, nullptr);
+                                    }
+                                    Submitted out{stored->receipts, false, planned->change, {}};
+                                    const auto now = clock_.now();
+                                    for (std::size_t i = 0; i < stored->receipts.size() && i < planned->receipts.size();
+                                         ++i) {
+                                        queue(stored->receipts[i], register_id, planned->receipts[i].receipt,
+                                              drivers::JobLedgerState::Planned, {});
+                                        auto record = stored_as;
+                                        record.id = stored->receipts[i];
+                                        record.planned = std::move(planned->receipts[i]);
+                                        record.created = record.updated = now;
+                                        if (!record.planned.receipt.payments.electronic.is_positive())
+                                            record.card_reference.clear();
+                                        out.records.push_back(std::move(record));
+                                    }
+                                    release();
+                                    done(std::move(out), nullptr);
+                                });
 }
 
 Submitted Service::submit_and_wait(const Principal& who, const std::string& key, const std::string& request_hash,
