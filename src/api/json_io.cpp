@@ -224,6 +224,32 @@ void read_settled_at(Reader& r, EventRequest& out) {
     out.settled_day_unix = std::chrono::duration_cast<std::chrono::seconds>(local_day.time_since_epoch()).count();
 }
 
+// A field that names one of two choices, e.g. excess: "advance" | "change"; unset when absent.
+template <class E>
+std::optional<E> read_choice(Reader& r, std::string_view key, std::pair<const char*, E> a,
+                             std::pair<const char*, E> b) {
+    const auto text = r.string(key, false, 16);
+    if (text.empty()) return std::nullopt;
+    if (text == a.first) return a.second;
+    if (text == b.first) return b.second;
+    invalid(r.field(key), std::string("must be \"") + a.first + "\" or \"" + b.first + "\"");
+}
+
+// Goods by sku and quantity (returned, or handed over at the door): positive, or at least zero.
+std::vector<fiscal::ReturnItem> read_items(const json::array& lines, const std::string& key, bool positive) {
+    std::vector<fiscal::ReturnItem> out;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const auto path = indexed(key, i);
+        Reader l(element_object(lines[i], path), path);
+        fiscal::ReturnItem item{l.string("sku", true, 64), l.quantity("qty", true)};
+        if (positive && !item.quantity.is_positive()) invalid(l.field("qty"), "must be positive");
+        if (item.quantity.micro() < 0) invalid(l.field("qty"), "must not be negative");
+        l.finish();
+        out.push_back(std::move(item));
+    }
+    return out;
+}
+
 fiscal::Refund read_refund(Reader& parent) {
     const auto* obj = parent.object("refund", true);
     Reader r(*obj, parent.field("refund"));
@@ -416,34 +442,13 @@ EventRequest read_delivery(const json::object& body, const std::string& order) {
     e.electronic = r.money("electronic");
     e.use_advance = r.money("use_advance");
     e.credit = r.money("credit");
-    if (auto excess = r.string("excess", false, 16); !excess.empty()) {
-        if (excess == "advance")
-            e.excess = fiscal::ExcessHandling::Advance;
-        else if (excess == "change")
-            e.excess = fiscal::ExcessHandling::Change;
-        else
-            invalid("excess", "must be \"advance\" or \"change\"");
-    }
+    e.excess = read_choice<fiscal::ExcessHandling>(r, "excess", {"advance", fiscal::ExcessHandling::Advance},
+                                                   {"change", fiscal::ExcessHandling::Change});
     // The goods handed over, when some were refused at the door (absent: everything).
-    if (const auto* lines = r.array("delivered", false)) {
-        e.delivered.emplace();
-        for (std::size_t i = 0; i < lines->size(); ++i) {
-            const auto path = indexed("delivered", i);
-            Reader l(element_object((*lines)[i], path), path);
-            fiscal::ReturnItem item{l.string("sku", true, 64), l.quantity("qty", true)};
-            if (item.quantity.micro() < 0) invalid(l.field("qty"), "must not be negative");
-            l.finish();
-            e.delivered->push_back(std::move(item));
-        }
-    }
-    if (auto how = r.string("refused_prepayment", false, 16); !how.empty()) {
-        if (how == "advance")
-            e.refused_prepayment = fiscal::RefusedPrepayment::Advance;
-        else if (how == "refund")
-            e.refused_prepayment = fiscal::RefusedPrepayment::Refund;
-        else
-            invalid("refused_prepayment", "must be \"advance\" or \"refund\"");
-    }
+    if (const auto* lines = r.array("delivered", false)) e.delivered = read_items(*lines, "delivered", false);
+    e.refused_prepayment =
+        read_choice<fiscal::RefusedPrepayment>(r, "refused_prepayment", {"advance", fiscal::RefusedPrepayment::Advance},
+                                               {"refund", fiscal::RefusedPrepayment::Refund});
     read_settled_at(r, out);
     // The reference (RRN) of a payment on the courier's own card terminal.
     out.card_reference = r.string("card_reference", false, 64);
@@ -465,14 +470,7 @@ EventRequest read_return(const json::object& body, const std::string& order) {
     e.order = order;
     const auto* lines = r.array("lines", true);
     if (lines->empty()) throw ApiError(400, "missing_field", "lines must not be empty", "lines");
-    for (std::size_t i = 0; i < lines->size(); ++i) {
-        const auto path = indexed("lines", i);
-        Reader l(element_object((*lines)[i], path), path);
-        fiscal::ReturnItem item{l.string("sku", true, 64), l.quantity("qty", true)};
-        if (!item.quantity.is_positive()) invalid(l.field("qty"), "must be positive");
-        l.finish();
-        e.items.push_back(std::move(item));
-    }
+    e.items = read_items(*lines, "lines", true);
     e.refund = read_refund(r);
     read_common(r, out);
     r.finish();

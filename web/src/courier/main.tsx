@@ -193,6 +193,17 @@ function App() {
   );
 }
 
+function BackHeader(props: { title: string; onBack: () => void }) {
+  return (
+    <header class="c-top">
+      <button type="button" class="quiet" onClick={props.onBack}>
+        ← Заказы
+      </button>
+      <h1>{props.title}</h1>
+    </header>
+  );
+}
+
 /** End of day: the cash held per legal entity, declared to the office, which confirms it. */
 function CashScreen(props: { onBack: () => void }) {
   const [cash, setCash] = useState<CourierCash[] | null>(null);
@@ -222,12 +233,7 @@ function CashScreen(props: { onBack: () => void }) {
   };
   return (
     <main class="courier">
-      <header class="c-top">
-        <button type="button" class="quiet" onClick={props.onBack}>
-          ← Заказы
-        </button>
-        <h1>Сдать кассу</h1>
-      </header>
+      <BackHeader title="Сдать кассу" onBack={props.onBack} />
       {error && <p class="error" role="alert">{error}</p>}
       {cash && cash.length === 0 && <p class="muted">Наличных на руках нет.</p>}
       {cash?.map((c) => {
@@ -370,12 +376,7 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
   const stage = receipt ? stageOf(receipt) : null;
   return (
     <main class="courier">
-      <header class="c-top">
-        <button type="button" class="quiet" onClick={props.onBack}>
-          ← Заказы
-        </button>
-        <h1>№ {o.id}</h1>
-      </header>
+      <BackHeader title={`№ ${o.id}`} onBack={props.onBack} />
       {o.delivery_address && (
         <p>
           {o.delivery_address} · <a href={mapsLink(o.delivery_address)}>Маршрут</a>
