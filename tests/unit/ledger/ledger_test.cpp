@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <thread>
+#include <tuple>
 
 #include "ledger/detail/sqlite.hpp"
 #include "temp_file.hpp"
@@ -782,6 +783,49 @@ TEST_F(LedgerTest, ACouriersCashIsHandedOverOnceConfirmed) {
     EXPECT_EQ(
         std::count_if(log.begin(), log.end(), [](const AuditRecord& a) { return a.action.starts_with("handover"); }),
         3);
+}
+
+// The phone's time of the settlement is kept; a receipt confirmed longer than the tolerance after it
+// is listed for the office, unless it was planned as a correction; the office confirms it once.
+TEST_F(LedgerTest, LateSettlementsAreKeptAndListedForTheOffice) {
+    const auto settled = clock_.now();
+    StorePlanRequest req;
+    req.request_hash = "h";
+    req.register_id = "kkt1";
+    req.settled_at = settled;
+    req.plan.receipts = {advance("C1", 100)};
+    req.idempotency_key = "in-time";
+    const auto in_time = ledger_->store_plan(req).receipts[0];
+    req.idempotency_key = "late";
+    const auto late = ledger_->store_plan(req).receipts[0];
+    req.idempotency_key = "corrected";
+    req.late = "corrected";
+    const auto corrected = ledger_->store_plan(req).receipts[0];
+    auto at = [&](std::uint64_t fd, std::chrono::seconds after) {
+        auto f = fiscal_result(fd);
+        f.time = settled + after;
+        return f;
+    };
+    for (auto [id, fd, after] : {std::tuple{in_time, 1, 300s}, {late, 2, 301s}, {corrected, 3, 3600s}}) {
+        ledger_->mark_sending(id);
+        ledger_->mark_confirmed(id, at(fd, after));
+    }
+    EXPECT_EQ(ledger_->receipt(in_time)->late, "");  // exactly the 5 minutes: in time
+    EXPECT_EQ(ledger_->receipt(in_time)->settled_at, settled);
+    EXPECT_EQ(ledger_->receipt(late)->late, "listed");
+    EXPECT_EQ(ledger_->receipt(corrected)->late, "corrected");
+    const auto open = ledger_->late_settlements(true);
+    ASSERT_EQ(open.size(), 1u);
+    EXPECT_EQ(open[0].id, late);
+    EXPECT_EQ(ledger_->late_settlements(false).size(), 2u);
+    const AuditRecord by{0, {}, "cashier (cashier)", "late_settlement.confirm", "", "127.0.0.1", ""};
+    EXPECT_EQ(error_code([&] { ledger_->confirm_late_settlement(corrected, "cashier", by); }), "late_not_listed");
+    const auto seen = ledger_->confirm_late_settlement(late, "cashier", by);
+    EXPECT_EQ(seen.late, "confirmed");
+    EXPECT_EQ(seen.late_confirmed_by, "cashier");
+    EXPECT_TRUE(ledger_->late_settlements(true).empty());
+    EXPECT_EQ(error_code([&] { ledger_->confirm_late_settlement(late, "cashier", by); }), "late_not_listed");
+    EXPECT_EQ(error_code([&] { ledger_->confirm_late_settlement(9999, "cashier", by); }), "not_found");
 }
 
 }  // namespace
