@@ -106,7 +106,9 @@ TEST(LedgerMigrations, VersionsRiseFromOne) {
     ASSERT_GE(all.size(), 2u);
     EXPECT_EQ(all.front().version, 1);
     for (std::size_t i = 0; i < all.size(); ++i) {
-        if (i > 0) EXPECT_GT(all[i].version, all[i - 1].version);
+        if (i > 0) {
+            EXPECT_GT(all[i].version, all[i - 1].version);
+        }
         EXPECT_FALSE(all[i].sql.empty());
     }
     EXPECT_EQ(detail::latest_schema_version(), all.back().version);
