@@ -79,7 +79,7 @@ std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Vectors, LedgerScenario, ::testing::ValuesIn(scenario_ids()), test_name);
 
-TEST(LedgerScenarios, AllAreLoaded) { EXPECT_EQ(scenarios().size(), 10u); }
+TEST(LedgerScenarios, AllAreLoaded) { EXPECT_EQ(scenarios().size(), 14u); }
 
 }  // namespace
 }  // namespace kassa::ledger

@@ -388,7 +388,7 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
             const ordered = qtyMicro(l.qty) ?? 0;
             const here = Math.min(ordered, handed[l.sku] ?? 0);
             return (
-              <tr key={l.sku} data-sku={l.sku} class={here < ordered ? 'c-refused' : ''}>
+              <tr key={l.sku} data-sku={l.sku} class={here === 0 ? 'c-refused-all' : here < ordered ? 'c-refused' : ''}>
                 <td>
                   {l.name}
                   <span class="muted"> · {formatRub(l.price)}</span>
