@@ -2,6 +2,7 @@
 
 #include "api/handlers/admin.hpp"
 #include "api/handlers/business.hpp"
+#include "api/handlers/couriers.hpp"
 #include "api/handlers/openapi.hpp"
 #include "api/handlers/qr.hpp"
 #include "api/handlers/static_files.hpp"
@@ -12,6 +13,7 @@ void add_api_routes(Router& router, Service& service, HealthSource health, std::
                     MetricsSource metrics, std::filesystem::path backup_dir) {
     add_health_routes(router, std::move(health));
     add_business_routes(router, service);
+    add_courier_routes(router, service);
     add_qr_routes(router, service);
     const auto* clock = metrics.clock;
     add_metrics_routes(router, service, std::move(metrics));
