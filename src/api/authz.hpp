@@ -11,6 +11,8 @@
 //              customer has an order or a receipt of an entity in reach, and then only what the
 //              entities in reach hold and did for it: their advance balances and journal entries.
 //   audit      only tokens without bindings (the log mixes every entity).
+//   handovers  a courier's cash handed to the office: those of an entity in reach (the courier's
+//              own cash is read through /v1/couriers/me, never another courier's).
 // Anything out of reach is answered 404, exactly like something that does not exist, so a token
 // cannot learn what other entities have.
 #pragma once
@@ -43,6 +45,7 @@ class Scope {
     // `entities`: the entities of the customer's orders and receipts (Ledger::customer_entities).
     bool customer(const std::vector<std::string>& entities) const;
     bool audit() const { return unrestricted(); }
+    bool handover(const ledger::Handover& h) const { return entity(h.entity_inn); }
     const Principal& principal() const { return who_; }
 
   private:

@@ -52,6 +52,10 @@ int status_for(std::string_view code) {
         {"unknown_order", 404},
         {"invalid_argument", 422},
         {"duplicate_payment", 409},
+        {"nothing_to_hand_over", 422},
+        {"handover_exceeds_cash", 422},
+        {"handover_not_pending", 409},
+        {"late_not_listed", 409},
         // the register pool: no register of the entity is allowed to this caller (its bindings)
         {"no_register", 422},
         // the planner: what exists, and when

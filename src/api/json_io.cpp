@@ -1,5 +1,6 @@
 #include "api/json_io.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <set>
 
@@ -173,6 +174,80 @@ void read_common(Reader& r, EventRequest& out) {
     }
     out.entity_inn = r.string("entity_inn", false, 12);
     out.register_id = r.id("register", false);
+}
+
+// settled_at: "YYYY-MM-DDTHH:MM:SS", optional fraction, then Z or ±HH:MM (what a phone's
+// Date.toISOString() writes). The day for 1178 is the one at the offset given: the place of settlement.
+void read_settled_at(Reader& r, EventRequest& out) {
+    const auto text = r.string("settled_at", false, 40);
+    if (text.empty()) return;
+    const auto bad = [&] { invalid("settled_at", "must be a time such as 2026-12-02T14:05:00Z or ...+03:00"); };
+    const auto digits = [&](std::size_t at, std::size_t n) {
+        int v = 0;
+        if (at + n > text.size()) bad();
+        for (std::size_t i = at; i < at + n; ++i) {
+            if (text[i] < '0' || text[i] > '9') bad();
+            v = v * 10 + (text[i] - '0');
+        }
+        return v;
+    };
+    if (text.size() < 20 || !is_iso_date(std::string_view(text).substr(0, 10)) || text[10] != 'T' || text[13] != ':' ||
+        text[16] != ':')
+        bad();
+    const int hour = digits(11, 2), minute = digits(14, 2), second = digits(17, 2);
+    if (hour > 23 || minute > 59 || second > 59) bad();
+    std::size_t at = 19;
+    if (text[at] == '.') {
+        ++at;
+        const std::size_t from = at;
+        while (at < text.size() && text[at] >= '0' && text[at] <= '9') ++at;
+        if (at == from || at - from > 9) bad();
+    }
+    int offset_minutes = 0;
+    if (at < text.size() && text[at] == 'Z' && at + 1 == text.size()) {
+        offset_minutes = 0;
+    } else if (at + 6 == text.size() && (text[at] == '+' || text[at] == '-') && text[at + 3] == ':') {
+        const int h = digits(at + 1, 2), m = digits(at + 4, 2);
+        if (h > 14 || m > 59) bad();
+        offset_minutes = (text[at] == '-' ? -1 : 1) * (h * 60 + m);
+    } else {
+        bad();
+    }
+    const std::chrono::year_month_day day{std::chrono::year{digits(0, 4)},
+                                          std::chrono::month{static_cast<unsigned>(digits(5, 2))},
+                                          std::chrono::day{static_cast<unsigned>(digits(8, 2))}};
+    const std::chrono::sys_days local_day{day};
+    const auto local =
+        local_day + std::chrono::hours(hour) + std::chrono::minutes(minute) + std::chrono::seconds(second);
+    out.settled_at = Clock::time_point{
+        std::chrono::duration_cast<Clock::duration>((local - std::chrono::minutes(offset_minutes)).time_since_epoch())};
+    out.settled_day_unix = std::chrono::duration_cast<std::chrono::seconds>(local_day.time_since_epoch()).count();
+}
+
+// A field that names one of two choices, e.g. excess: "advance" | "change"; unset when absent.
+template <class E>
+std::optional<E> read_choice(Reader& r, std::string_view key, std::pair<const char*, E> a,
+                             std::pair<const char*, E> b) {
+    const auto text = r.string(key, false, 16);
+    if (text.empty()) return std::nullopt;
+    if (text == a.first) return a.second;
+    if (text == b.first) return b.second;
+    invalid(r.field(key), std::string("must be \"") + a.first + "\" or \"" + b.first + "\"");
+}
+
+// Goods by sku and quantity (returned, or handed over at the door): positive, or at least zero.
+std::vector<fiscal::ReturnItem> read_items(const json::array& lines, const std::string& key, bool positive) {
+    std::vector<fiscal::ReturnItem> out;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const auto path = indexed(key, i);
+        Reader l(element_object(lines[i], path), path);
+        fiscal::ReturnItem item{l.string("sku", true, 64), l.quantity("qty", true)};
+        if (positive && !item.quantity.is_positive()) invalid(l.field("qty"), "must be positive");
+        if (item.quantity.micro() < 0) invalid(l.field("qty"), "must not be negative");
+        l.finish();
+        out.push_back(std::move(item));
+    }
+    return out;
 }
 
 fiscal::Refund read_refund(Reader& parent) {
@@ -367,14 +442,21 @@ EventRequest read_delivery(const json::object& body, const std::string& order) {
     e.electronic = r.money("electronic");
     e.use_advance = r.money("use_advance");
     e.credit = r.money("credit");
-    if (auto excess = r.string("excess", false, 16); !excess.empty()) {
-        if (excess == "advance")
-            e.excess = fiscal::ExcessHandling::Advance;
-        else if (excess == "change")
-            e.excess = fiscal::ExcessHandling::Change;
-        else
-            invalid("excess", "must be \"advance\" or \"change\"");
-    }
+    e.excess = read_choice<fiscal::ExcessHandling>(r, "excess", {"advance", fiscal::ExcessHandling::Advance},
+                                                   {"change", fiscal::ExcessHandling::Change});
+    // The goods handed over, when some were refused at the door (absent: everything).
+    if (const auto* lines = r.array("delivered", false)) e.delivered = read_items(*lines, "delivered", false);
+    e.refused_prepayment =
+        read_choice<fiscal::RefusedPrepayment>(r, "refused_prepayment", {"advance", fiscal::RefusedPrepayment::Advance},
+                                               {"refund", fiscal::RefusedPrepayment::Refund});
+    read_settled_at(r, out);
+    // The reference (RRN) of a payment on the courier's own card terminal.
+    out.card_reference = r.string("card_reference", false, 64);
+    for (const char c : out.card_reference)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '/')
+            invalid("card_reference", "may hold only letters, digits, - and /");
+    if (!out.card_reference.empty() && !e.electronic.is_positive())
+        invalid("card_reference", "is for a card payment: electronic must be above zero");
     read_common(r, out);
     r.finish();
     out.event = std::move(e);
@@ -388,14 +470,7 @@ EventRequest read_return(const json::object& body, const std::string& order) {
     e.order = order;
     const auto* lines = r.array("lines", true);
     if (lines->empty()) throw ApiError(400, "missing_field", "lines must not be empty", "lines");
-    for (std::size_t i = 0; i < lines->size(); ++i) {
-        const auto path = indexed("lines", i);
-        Reader l(element_object((*lines)[i], path), path);
-        fiscal::ReturnItem item{l.string("sku", true, 64), l.quantity("qty", true)};
-        if (!item.quantity.is_positive()) invalid(l.field("qty"), "must be positive");
-        l.finish();
-        e.items.push_back(std::move(item));
-    }
+    e.items = read_items(*lines, "lines", true);
     e.refund = read_refund(r);
     read_common(r, out);
     r.finish();

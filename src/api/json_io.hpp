@@ -13,6 +13,7 @@
 
 #include "api/errors.hpp"
 #include "api/http.hpp"
+#include "common/clock.hpp"
 #include "fiscal/events.hpp"
 #include "fiscal/plan.hpp"
 #include "fiscal/receipt.hpp"
@@ -28,8 +29,13 @@ struct EventRequest {
     fiscal::Event event;
     fiscal::ReceiptContext context;  // tax_system is taken from the legal entity when not given
     bool tax_system_given = false;
-    std::string entity_inn;   // optional: the legal entity when no order names one
-    std::string register_id;  // optional: a register chosen by the caller
+    std::string entity_inn;      // optional: the legal entity when no order names one
+    std::string register_id;     // optional: a register chosen by the caller
+    std::string card_reference;  // deliveries: the card terminal's reference (RRN), kept on the receipt
+    // When the money really changed hands, by the phone's clock (an action queued without signal),
+    // and that moment's calendar day at the place of settlement as UnixTime 00:00:00 (for 1178).
+    std::optional<Clock::time_point> settled_at;
+    std::int64_t settled_day_unix = 0;
 };
 
 // An order, and (into `delivery` when given) its optional delivery fields: courier, delivery_date

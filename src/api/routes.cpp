@@ -3,6 +3,7 @@
 #include "api/handlers/admin.hpp"
 #include "api/handlers/business.hpp"
 #include "api/handlers/office.hpp"
+#include "api/handlers/couriers.hpp"
 #include "api/handlers/openapi.hpp"
 #include "api/handlers/qr.hpp"
 #include "api/handlers/static_files.hpp"
@@ -14,6 +15,7 @@ void add_api_routes(Router& router, Service& service, HealthSource health, std::
     add_health_routes(router, std::move(health));
     add_business_routes(router, service);
     add_office_routes(router, service);
+    add_courier_routes(router, service);
     add_qr_routes(router, service);
     const auto* clock = metrics.clock;
     add_metrics_routes(router, service, std::move(metrics));

@@ -154,6 +154,24 @@ void Service::submit(const Principal& who, const std::string& key, const std::st
                                      .subject = inv.orders.empty() ? inv.customer : *inv.orders.begin(),
                                      .address = remote,
                                      .detail = "on " + register_id}};
+    plan_request.card_reference = request.card_reference;
+    // A settlement the phone made longer ago than the tolerance is late: the true time is kept with
+    // its receipts, and the policy says whether they are corrections or are listed for the office.
+    std::optional<fiscal::Correction> late_correction;
+    if (request.settled_at) {
+        if (*request.settled_at > clock_.now() + options_.late_tolerance)
+            throw ApiError(422, "settled_in_future", "settled_at is later than now: check the phone's clock",
+                           "settled_at");
+        plan_request.settled_at = request.settled_at;
+        if (clock_.now() - *request.settled_at > options_.late_tolerance) {
+            if (options_.late_settlement == LateSettlement::Correct) {
+                plan_request.late = "corrected";
+                late_correction = fiscal::Correction{.type = 0, .date_unix = request.settled_day_unix};
+            } else {
+                plan_request.late = "listed";
+            }
+        }
+    }
     if (!inv.customer.empty()) plan_request.customers.push_back(inv.customer);
     if (const auto* pay = std::get_if<fiscal::PaymentEvent>(&request.event)) {
         ledger::IncomingPayment payment{
@@ -165,8 +183,8 @@ void Service::submit(const Principal& who, const std::string& key, const std::st
     auto planned = std::make_shared<Planned>();
     // Runs on the ledger's writer thread, inside the transaction: pure and quick.
     ledger::Planner planner = [planned, event = std::move(request.event), context = std::move(context),
-                               policy = options_.policy,
-                               entity = ent->inn](const ledger::PlanningFacts& f) -> Result<fiscal::Plan> {
+                               policy = options_.policy, entity = ent->inn,
+                               late_correction](const ledger::PlanningFacts& f) -> Result<fiscal::Plan> {
         if (!f.in_flight.empty()) {
             std::string ids;
             for (auto id : f.in_flight) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
@@ -182,42 +200,52 @@ void Service::submit(const Principal& who, const std::string& key, const std::st
         }
         for (const auto& [id, c] : f.customers) facts.customers.push_back(c);
         auto plan = fiscal::plan_event(event, facts, context, policy);
+        // fiscal-rules.md §7 (a): no receipt was issued at the moment of settlement; the one issued
+        // now is a correction naming that day, with the same moves.
+        if (plan && late_correction) plan = fiscal::as_correction(std::move(*plan), *late_correction);
         if (plan) {
             planned->receipts = plan->receipts;
             planned->change = plan->change;
         }
         return plan;
     };
-    ledger_.plan_and_store_then(
-        std::move(plan_request), std::move(planner),
-        [this, planned, register_id, reserved, done = std::move(done)](std::optional<ledger::StoredPlan> stored,
-                                                                       std::exception_ptr error) {
-            const auto release = [&] {
-                if (reserved) pool_.release(register_id);
-            };
-            if (error) {
-                release();
-                return done(std::nullopt, error);
-            }
-            if (stored->replayed) {
-                release();
-                return done(Submitted{stored->receipts, true, fiscal::Kopecks{0}, {}}, nullptr);
-            }
-            Submitted out{stored->receipts, false, planned->change, {}};
-            const auto now = clock_.now();
-            for (std::size_t i = 0; i < stored->receipts.size() && i < planned->receipts.size(); ++i) {
-                queue(stored->receipts[i], register_id, planned->receipts[i].receipt, drivers::JobLedgerState::Planned,
-                      {});
-                out.records.push_back(ledger::ReceiptRecord{.id = stored->receipts[i],
-                                                            .state = ledger::ReceiptState::Planned,
-                                                            .register_id = register_id,
-                                                            .planned = std::move(planned->receipts[i]),
-                                                            .created = now,
-                                                            .updated = now});
-            }
-            release();
-            done(std::move(out), nullptr);
-        });
+    // What the stored receipts carry besides the plan, for an answer built without reading them back.
+    ledger::ReceiptRecord stored_as{.register_id = register_id,
+                                    .created_by = who.name,
+                                    .card_reference = plan_request.card_reference,
+                                    .settled_at = plan_request.settled_at,
+                                    .late = plan_request.late};
+    ledger_.plan_and_store_then(std::move(plan_request), std::move(planner),
+                                [this, planned, register_id, reserved, stored_as, done = std::move(done)](
+                                    std::optional<ledger::StoredPlan> stored, std::exception_ptr error) {
+                                    const auto release = [&] {
+                                        if (reserved) pool_.release(register_id);
+                                    };
+                                    if (error) {
+                                        release();
+                                        return done(std::nullopt, error);
+                                    }
+                                    if (stored->replayed) {
+                                        release();
+                                        return done(Submitted{stored->receipts, true, fiscal::Kopecks{0}, {}}, nullptr);
+                                    }
+                                    Submitted out{stored->receipts, false, planned->change, {}};
+                                    const auto now = clock_.now();
+                                    for (std::size_t i = 0; i < stored->receipts.size() && i < planned->receipts.size();
+                                         ++i) {
+                                        queue(stored->receipts[i], register_id, planned->receipts[i].receipt,
+                                              drivers::JobLedgerState::Planned, {});
+                                        auto record = stored_as;
+                                        record.id = stored->receipts[i];
+                                        record.planned = std::move(planned->receipts[i]);
+                                        record.created = record.updated = now;
+                                        if (!record.planned.receipt.payments.electronic.is_positive())
+                                            record.card_reference.clear();
+                                        out.records.push_back(std::move(record));
+                                    }
+                                    release();
+                                    done(std::move(out), nullptr);
+                                });
 }
 
 Submitted Service::submit_and_wait(const Principal& who, const std::string& key, const std::string& request_hash,

@@ -45,9 +45,20 @@ struct EntityInfo {
     std::string sbp_link;                    // static SBP link from the bank, may be empty
 };
 
+// late_settlement: what becomes of an action settled (by the phone's clock) longer ago than the
+// tolerance when it reaches Kassa. fiscal-rules.md §7 (a): a settlement made without a receipt gets a
+// correction receipt with its true date, and correcting before the tax authority finds it frees
+// the seller from the fine, so by default Kassa corrects at once.
+enum class LateSettlement : std::uint8_t {
+    Correct,       // the receipts are planned as correction receipts (1173 = 0, 1178 = the settlement's day)
+    ListForOffice  // printed as they are, marked late and listed for the office to confirm
+};
+
 struct ServiceOptions {
     std::vector<EntityInfo> entities;
     fiscal::PlannerPolicy policy;
+    LateSettlement late_settlement = LateSettlement::Correct;
+    std::chrono::seconds late_tolerance = std::chrono::minutes(5);  // fiscal-rules.md §6: ≤ 5 min off
     // E-receipt channels that are configured, and a wake-up for the notifier (resend).
     bool email_enabled = false;
     bool sms_enabled = false;

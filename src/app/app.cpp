@@ -64,7 +64,13 @@ fiscal::PlannerPolicy policy_from(const PlannerConfig& c) {
     p.itemize_full_prepayment = c.itemize_full_prepayment;
     p.courier_cash_requires_contact = c.courier_cash_requires_contact;
     p.default_excess = c.default_excess == "advance" ? fiscal::ExcessHandling::Advance : fiscal::ExcessHandling::Change;
+    p.refused_prepayment =
+        c.refused_prepayment == "advance" ? fiscal::RefusedPrepayment::Advance : fiscal::RefusedPrepayment::Refund;
     return p;
+}
+
+api::LateSettlement late_settlement_from(const PlannerConfig& c) {
+    return c.late_settlement == "list_for_office" ? api::LateSettlement::ListForOffice : api::LateSettlement::Correct;
 }
 
 }  // namespace
@@ -131,7 +137,9 @@ Status App::start() {
     // ---- ledger ---------------------------------------------------------------------------
     const auto ledger_path = (data_dir / "kassa.sqlite").string();
     try {
-        s.ledger = ledger::Ledger::open(ledger_path, SystemClock::instance());
+        s.ledger = ledger::Ledger::open(ledger_path, SystemClock::instance(),
+                                        ledger::LedgerOptions{.late_tolerance = std::chrono::seconds(
+                                                                  s.config.planner.late_settlement_tolerance_seconds)});
         for (const auto& e : s.config.entities) s.ledger->upsert_entity(ledger::LegalEntity{e.inn, e.name});
         for (const auto& r : s.config.registers)
             s.ledger->upsert_register(ledger::Register{r.id, r.entity_inn, r.uri, true});
@@ -201,12 +209,15 @@ Status App::start() {
                                             SystemClock::instance());
     const auto wake = [&s] { s.notifier->wake(); };
 
-    s.service = std::make_unique<api::Service>(api::ServiceOptions{.entities = entities,
-                                                                   .policy = policy_from(s.config.planner),
-                                                                   .email_enabled = s.smtp != nullptr,
-                                                                   .sms_enabled = s.sms != nullptr,
-                                                                   .on_outbox = wake},
-                                               *s.ledger, s.pool, SystemClock::instance());
+    s.service = std::make_unique<api::Service>(
+        api::ServiceOptions{.entities = entities,
+                            .policy = policy_from(s.config.planner),
+                            .late_settlement = late_settlement_from(s.config.planner),
+                            .late_tolerance = std::chrono::seconds(s.config.planner.late_settlement_tolerance_seconds),
+                            .email_enabled = s.smtp != nullptr,
+                            .sms_enabled = s.sms != nullptr,
+                            .on_outbox = wake},
+        *s.ledger, s.pool, SystemClock::instance());
     s.port = std::make_unique<LedgerPort>(
         *s.ledger, [&s](std::int64_t id) { s.service->settled(id); }, s.smtp != nullptr, s.sms != nullptr, wake);
 

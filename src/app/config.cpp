@@ -190,6 +190,9 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
         KASSA_TRY(t.boolean("return_to_balance_by_prepayment", p.return_to_balance_by_prepayment));
         KASSA_TRY(t.boolean("itemize_full_prepayment", p.itemize_full_prepayment));
         KASSA_TRY(t.boolean("courier_cash_requires_contact", p.courier_cash_requires_contact));
+        KASSA_TRY(t.string("refused_prepayment", p.refused_prepayment));
+        KASSA_TRY(t.string("late_settlement", p.late_settlement));
+        KASSA_TRY(t.integer("late_settlement_tolerance_seconds", p.late_settlement_tolerance_seconds, 0, 86400));
         return t.string("default_excess", p.default_excess);
     }));
 
@@ -348,6 +351,10 @@ Status validate(const Config& config) {
                                           "' is not a VAT class");
     if (config.planner.default_excess != "change" && config.planner.default_excess != "advance")
         return fail("config_invalid", "planner.default_excess must be 'change' or 'advance'");
+    if (config.planner.refused_prepayment != "refund" && config.planner.refused_prepayment != "advance")
+        return fail("config_invalid", "planner.refused_prepayment must be 'refund' or 'advance'");
+    if (config.planner.late_settlement != "correct" && config.planner.late_settlement != "list_for_office")
+        return fail("config_invalid", "planner.late_settlement must be 'correct' or 'list_for_office'");
     std::set<std::string> ids;
     for (const auto& reg : config.registers) {
         if (!inns.contains(reg.entity_inn))

@@ -81,6 +81,11 @@ struct PlannerConfig {
     bool return_to_balance_by_prepayment = true;
     bool itemize_full_prepayment = true;
     std::string default_excess = "change";  // change | advance
+    // Prepayment above the goods handed over when some are refused at the door: refund | advance.
+    std::string refused_prepayment = "refund";
+    // An action settled (by the phone's clock) longer ago than the tolerance: correct | list_for_office.
+    std::string late_settlement = "correct";
+    std::int64_t late_settlement_tolerance_seconds = 300;
     // fiscal-rules.md §3.11: a courier (token role courier) taking cash at the door gets an e-receipt
     // only; without a buyer contact (1008) the settlement is refused (422 contact_required).
     bool courier_cash_requires_contact = true;

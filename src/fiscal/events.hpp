@@ -30,6 +30,14 @@ enum class ExcessHandling : std::uint8_t {
     Advance,  // kept as the customer's advance, with its own «Аванс» receipt
 };
 
+// What happens to prepayment above the value of the goods handed over, when goods are refused at
+// the door (PlannerPolicy::refused_prepayment). Either way a «возврат прихода» receipt repeats the
+// prepayment lines for that money (fiscal-rules.md §3.7, last bullets); what differs is its payment.
+enum class RefusedPrepayment : std::uint8_t {
+    Refund,   // paid back by the way it came: 1081 up to what was prepaid electronically, the rest 1031
+    Advance,  // kept as the customer's advance with the same legal entity (1215, §3.7 c)
+};
+
 struct PlannerPolicy {
     // unallocated_advance_vat: the VAT class of an «Аванс» line (code 12 = 22/122 for Vat22).
     VatClass unallocated_advance_vat = VatClass::Vat22;
@@ -57,6 +65,10 @@ struct PlannerPolicy {
     bool courier_cash_requires_contact = true;
     // What a delivery does with excess money when the event does not say.
     ExcessHandling default_excess = ExcessHandling::Change;
+    // refused_prepayment: prepayment above the goods handed over, when the event does not say. The
+    // money is the buyer's once the goods are refused, so by default it goes back the way it came;
+    // keeping it as an advance needs the buyer's word at the door (the courier's choice).
+    RefusedPrepayment refused_prepayment = RefusedPrepayment::Refund;
     // Line names (1030).
     std::string advance_line_name = "Аванс";
     std::string prepayment_line_prefix = "Предоплата по заказу №";
@@ -76,7 +88,13 @@ struct PaymentEvent {
     std::vector<Allocation> allocate;
 };
 
-// Settlement at handover of the whole order. The order's prepayment is offset automatically.
+struct ReturnItem {
+    std::string sku;
+    Quantity quantity;
+};
+
+// Settlement at handover. The order's prepayment is offset automatically, up to the value of the
+// goods handed over.
 struct DeliveryEvent {
     std::string order;
     Kopecks cash;  // new money at the door
@@ -84,11 +102,11 @@ struct DeliveryEvent {
     Kopecks use_advance;                   // taken from the customer's advance balance
     Kopecks credit;                        // left owed
     std::optional<ExcessHandling> excess;  // unset → PlannerPolicy::default_excess
-};
-
-struct ReturnItem {
-    std::string sku;
-    Quantity quantity;
+    // The goods actually handed over (sku → quantity, each at most what was ordered; a line not
+    // named was refused whole). Unset: every line in full. Nothing handed over is a cancellation at
+    // the door: the whole prepayment goes as `refused_prepayment` says.
+    std::optional<std::vector<ReturnItem>> delivered;
+    std::optional<RefusedPrepayment> refused_prepayment;  // unset → PlannerPolicy::refused_prepayment
 };
 
 // How money goes back; the parts add up to what is refunded.

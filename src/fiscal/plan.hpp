@@ -44,6 +44,10 @@ struct OrderFacts {
     Kopecks prepaid;                           // prepayments received and not yet offset
     Kopecks credit_owed;                       // left on credit at delivery, not yet repaid
     std::map<std::string, Quantity> returned;  // sku → quantity already returned
+    std::map<std::string, Quantity> refused;   // sku → quantity refused at the door (never sold)
+    // The part of `prepaid` that came as electronic money (1081): a refund of prepayment goes back
+    // that way first, the rest in cash. Never above `prepaid`.
+    Kopecks prepaid_electronic;
     // 1214 of the confirmed delivery receipt's lines (4, 5 or 6; from StateMove::settlement_method).
     // Returns repeat it (fiscal-rules.md §3.7). Meaningful once the order is Delivered.
     PaymentMethod settlement_method = PaymentMethod::FullPayment;
@@ -77,6 +81,9 @@ struct ReturnMove {
     friend bool operator==(const ReturnMove&, const ReturnMove&) = default;
 };
 
+// Goods refused at the door: recorded with the settlement; never sold, so never returned.
+using RefusalMove = ReturnMove;
+
 struct StateMove {
     std::string order;
     OrderState state = OrderState::Open;
@@ -94,6 +101,7 @@ struct PlannedReceipt {
     std::vector<BalanceMove> balance_moves;
     std::vector<ReturnMove> return_moves;
     std::vector<StateMove> state_moves;
+    std::vector<RefusalMove> refusal_moves;
 
     friend bool operator==(const PlannedReceipt&, const PlannedReceipt&) = default;
 };

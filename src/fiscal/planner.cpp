@@ -351,6 +351,85 @@ Result<Plan> plan_payment(const PaymentEvent& ev, const CustomerFacts& customer,
     return plan;
 }
 
+namespace {
+
+// The goods of a delivery: what was handed over and what was refused, as two orders with the same
+// lines and the quantities split (a line with nothing in it is left out).
+struct Handover {
+    Order delivered;
+    Order refused;
+};
+
+Result<Handover> split_handover(const OrderFacts& f, const std::optional<std::vector<ReturnItem>>& named) {
+    Handover h{f.order, f.order};
+    h.refused.lines.clear();
+    if (!named) return h;
+    std::map<std::string, Quantity> given;
+    for (const auto& it : *named) {
+        if (it.quantity.micro() < 0)
+            return fail("invalid_line", "delivered quantity of " + it.sku + " must not be negative");
+        if (std::none_of(f.order.lines.begin(), f.order.lines.end(),
+                         [&](const OrderLine& l) { return l.sku == it.sku; }))
+            return fail("unknown_sku", "order " + f.order.id + " has no sku " + it.sku);
+        given[it.sku] = given[it.sku] + it.quantity;
+    }
+    h.delivered.lines.clear();
+    // Several lines with one sku take the delivered quantity in their order.
+    for (const auto& l : f.order.lines) {
+        Quantity& left = given[l.sku];
+        const Quantity here = left > l.quantity ? l.quantity : left;
+        left = left - here;
+        if (here.is_positive()) {
+            OrderLine d = l;
+            d.quantity = here;
+            h.delivered.lines.push_back(std::move(d));
+        }
+        if (here < l.quantity) {
+            OrderLine r = l;
+            r.quantity = l.quantity - here;
+            h.refused.lines.push_back(std::move(r));
+        }
+    }
+    for (const auto& [sku, left] : given)
+        if (left.is_positive())
+            return fail("delivered_exceeds_ordered", "sku " + sku + ": " + left.to_string() + " more than ordered");
+    return h;
+}
+
+// The «возврат прихода» for `amount` of an order's prepayment that the refused goods no longer need:
+// the refused goods at 1214 = 1 when the order was prepaid in full and they add up to the amount
+// (§3.1, itemised), otherwise «Предоплата по заказу №…» per VAT class of the refused goods (§3.2 a).
+Status refused_prepayment_receipt(Plan& plan, const OrderFacts& f, const Order& refused, Kopecks amount,
+                                  RefusedPrepayment how, const ReceiptContext& ctx, const PlannerPolicy& policy) {
+    std::vector<ReceiptLine> lines;
+    if (policy.itemize_full_prepayment && f.prepaid == order_total(f.order) && order_total(refused) == amount) {
+        auto goods = goods_lines(refused, PaymentMethod::FullPrepayment);
+        if (!goods) return std::unexpected(goods.error());
+        lines = std::move(*goods);
+    } else {
+        auto split =
+            split_lines(refused, amount, PaymentMethod::PartialPrepayment, policy.prepayment_line_prefix + f.order.id);
+        if (!split) return std::unexpected(split.error());
+        lines = std::move(*split);
+    }
+    PlannedReceipt pr;
+    pr.receipt = base_receipt(ctx, CalcSign::IncomeReturn);
+    pr.customer = f.order.customer;
+    pr.orders.push_back(f.order.id);
+    pr.receipt.lines = std::move(lines);
+    pr.balance_moves.push_back(move(Account::OrderPrepaid, f.order.id, -amount));
+    Refund r;
+    if (how == RefusedPrepayment::Advance) {
+        r.to_balance = amount;
+    } else {
+        r.electronic = std::min(amount, f.prepaid_electronic);
+        r.cash = amount - r.electronic;
+    }
+    return refund_receipts(plan, std::move(pr), r, f.order.customer, ctx, policy);
+}
+
+}  // namespace
+
 Result<Plan> plan_delivery(const DeliveryEvent& ev, const OrderFacts& f, const CustomerFacts& customer,
                            const ReceiptContext& ctx, const PlannerPolicy& policy) {
     if (auto s = check_amounts({ev.cash, ev.electronic, ev.use_advance, ev.credit}); !s) {
@@ -358,6 +437,8 @@ Result<Plan> plan_delivery(const DeliveryEvent& ev, const OrderFacts& f, const C
     }
     if (auto s = check_order(f); !s) return std::unexpected(s.error());
     if (auto s = check_facts(customer); !s) return std::unexpected(s.error());
+    if (f.prepaid_electronic.is_negative() || f.prepaid_electronic > f.prepaid)
+        return fail("inconsistent_facts", "order " + f.order.id + ": electronic prepayment out of range");
     if (f.state != OrderState::Open)
         return fail("order_not_open", "order " + f.order.id + " is delivered or cancelled");
     if (customer.id != f.order.customer) {
@@ -369,12 +450,32 @@ Result<Plan> plan_delivery(const DeliveryEvent& ev, const OrderFacts& f, const C
                                                 " of advance, the balance is " +
                                                 customer.advance_balance.to_roubles_string());
     }
-    const Kopecks total = order_total(f.order);
-    if (f.prepaid > total) return fail("inconsistent_facts", "order " + f.order.id + " is prepaid above its total");
-    const Kopecks offset = f.prepaid + ev.use_advance;
+    if (f.prepaid > order_total(f.order))
+        return fail("inconsistent_facts", "order " + f.order.id + " is prepaid above its total");
+    auto handover = split_handover(f, ev.delivered);
+    if (!handover) return std::unexpected(handover.error());
+    const RefusedPrepayment refused_how = ev.refused_prepayment.value_or(policy.refused_prepayment);
+    const Kopecks total = order_total(handover->delivered);
+    if (handover->delivered.lines.empty()) {
+        // Everything refused: a cancellation at the door (§3.7), no money changes hands there.
+        if ((ev.cash + ev.electronic + ev.use_advance + ev.credit).is_positive())
+            return fail("amount_mismatch", "every line was refused: nothing is due at the door");
+        CancelEvent cancel{f.order.id, {}};
+        if (refused_how == RefusedPrepayment::Advance) {
+            cancel.refund.to_balance = f.prepaid;
+        } else {
+            cancel.refund.electronic = f.prepaid_electronic;
+            cancel.refund.cash = f.prepaid - f.prepaid_electronic;
+        }
+        return plan_cancel(cancel, f, ctx, policy);
+    }
+    // Prepayment covers the goods handed over; what is above them is the refused goods' money.
+    const Kopecks offset_prepaid = std::min(f.prepaid, total);
+    const Kopecks refused_money = f.prepaid - offset_prepaid;
+    const Kopecks offset = offset_prepaid + ev.use_advance;
     if (offset + ev.credit > total) {
         return fail("amount_mismatch", "prepayment, advance and credit (" + (offset + ev.credit).to_roubles_string() +
-                                           ") exceed the order total " + total.to_roubles_string());
+                                           ") exceed the goods handed over, " + total.to_roubles_string());
     }
     const Kopecks need = total - offset - ev.credit;
     const Kopecks money = ev.cash + ev.electronic;
@@ -395,8 +496,17 @@ Result<Plan> plan_delivery(const DeliveryEvent& ev, const OrderFacts& f, const C
     } else if (ev.credit.is_positive()) {
         method = PaymentMethod::PartialPaymentAndCredit;
     }
-    auto lines = goods_lines(f.order, method);
+    auto lines = goods_lines(handover->delivered, method);
     if (!lines) return std::unexpected(lines.error());
+
+    Plan plan;
+    // The refused goods' prepayment first: if the settlement then fails, the order is still open
+    // with exactly the prepayment its goods need, and the delivery can simply be sent again.
+    if (refused_money.is_positive()) {
+        if (auto s = refused_prepayment_receipt(plan, f, handover->refused, refused_money, refused_how, ctx, policy);
+            !s)
+            return std::unexpected(s.error());
+    }
 
     PlannedReceipt settlement;
     settlement.receipt = base_receipt(ctx, CalcSign::Income);
@@ -408,15 +518,16 @@ Result<Plan> plan_delivery(const DeliveryEvent& ev, const OrderFacts& f, const C
     std::tie(settlement.receipt.payments.electronic, settlement.receipt.payments.cash) = take(need, electronic, cash);
     settlement.receipt.payments.prepayment = offset;
     settlement.receipt.payments.credit = ev.credit;
-    if (f.prepaid.is_positive())
-        settlement.balance_moves.push_back(move(Account::OrderPrepaid, f.order.id, -f.prepaid));
+    if (offset_prepaid.is_positive())
+        settlement.balance_moves.push_back(move(Account::OrderPrepaid, f.order.id, -offset_prepaid));
     if (ev.use_advance.is_positive()) {
         settlement.balance_moves.push_back(move(Account::CustomerAdvance, customer.id, -ev.use_advance));
     }
     if (ev.credit.is_positive()) settlement.balance_moves.push_back(move(Account::OrderCredit, f.order.id, ev.credit));
+    for (const auto& l : handover->refused.lines)
+        settlement.refusal_moves.push_back(RefusalMove{f.order.id, l.sku, l.quantity});
     settlement.state_moves.push_back(StateMove{f.order.id, OrderState::Delivered, method});
 
-    Plan plan;
     if (excess.is_zero() || handling == ExcessHandling::Change) {
         plan.change = excess;  // electronic ≤ need here, so the excess is all cash
         if (auto s = append_receipt(plan, std::move(settlement)); !s) return std::unexpected(s.error());
@@ -480,8 +591,11 @@ Result<Plan> plan_return(const ReturnEvent& ev, const OrderFacts& f, const Recei
         if (ol == f.order.lines.end()) return fail("unknown_sku", "order " + f.order.id + " has no sku " + it.sku);
         const auto done = f.returned.find(it.sku);
         const Quantity already = done == f.returned.end() ? Quantity{} : done->second;
-        if (already.micro() < 0 || already + it.quantity > ol->quantity) {
-            return fail("return_exceeds_sold", "sku " + it.sku + ": sold " + ol->quantity.to_string() + ", returned " +
+        // Goods refused at the door were never sold: only what was handed over can come back.
+        const auto no = f.refused.find(it.sku);
+        const Quantity sold = ol->quantity - (no == f.refused.end() ? Quantity{} : no->second);
+        if (already.micro() < 0 || sold.micro() < 0 || already + it.quantity > sold) {
+            return fail("return_exceeds_sold", "sku " + it.sku + ": sold " + sold.to_string() + ", returned " +
                                                    already.to_string() + ", asked " + it.quantity.to_string());
         }
         // §3.7: the return repeats the sale's 1214 / 1212 / 1199.

@@ -2,7 +2,7 @@
 // receipts to print and the ledger movements each causes once confirmed. No I/O, no clock.
 // Error codes (besides validate.hpp's): unknown_order, customer_mismatch, order_not_open,
 // order_not_delivered, allocation_exceeds_payment, allocation_exceeds_order, insufficient_advance,
-// amount_mismatch, electronic_exceeds_due, return_exceeds_sold, unknown_sku,
+// amount_mismatch, electronic_exceeds_due, return_exceeds_sold, unknown_sku, delivered_exceeds_ordered,
 // repayment_exceeds_credit, credit_exceeds_owed, credit_not_written_off, invalid_payment,
 // inconsistent_facts.
 #pragma once
@@ -34,9 +34,12 @@ struct Facts {
 //
 // payment: one receipt (policy) with per-order prepayment lines and an «Аванс» line for the rest;
 //   moves OrderPrepaid +allocation, CustomerAdvance +rest.
-// delivery: the settlement (1214 = 4, or 5 / 6 with credit), 1215 = prepaid + use_advance,
-//   1216 = credit; moves OrderPrepaid −prepaid, CustomerAdvance −use_advance, OrderCredit +credit,
-//   state Delivered; excess as Plan::change or an advance receipt.
+// delivery: the settlement of the goods handed over (1214 = 4, or 5 / 6 with credit), 1215 =
+//   min(prepaid, their value) + use_advance, 1216 = credit; moves OrderPrepaid −offset,
+//   CustomerAdvance −use_advance, OrderCredit +credit, RefusalMove per refused sku, state Delivered;
+//   excess as Plan::change or an advance receipt. Prepayment above the goods handed over goes first,
+//   on a 1054 = 2 receipt with prepayment lines: refunded (1081 up to prepaid_electronic, then 1031)
+//   or onto the advance balance (refund_receipts). Nothing handed over: plan_cancel.
 // return: 1054 = 2 with the sale's 1214; moves ReturnMove per sku, CustomerAdvance +to_balance,
 //   OrderCredit −refund.credit.
 // cancel: 1054 = 2 with the prepayment lines; OrderPrepaid −prepaid, state Cancelled (without a

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 #include <condition_variable>
@@ -86,7 +87,8 @@ ReceiptState state_from_db(const std::string& text) {
 
 constexpr std::string_view kReceiptColumns =
     "r.id, r.state, r.register_id, r.plan_json, r.created_ms, r.updated_ms, r.fd_number, r.fiscal_sign, "
-    "r.fn_number, r.shift, r.receipt_number, r.fiscal_ms, r.qr, r.error, r.created_by";
+    "r.fn_number, r.shift, r.receipt_number, r.fiscal_ms, r.qr, r.error, r.created_by, r.card_reference, r.settled_ms, "
+    "r.late, r.late_confirmed_by";
 
 ReceiptRecord receipt_from_row(const Stmt& s) {
     ReceiptRecord r;
@@ -109,6 +111,10 @@ ReceiptRecord receipt_from_row(const Stmt& s) {
     }
     r.error = s.get_text(13);
     r.created_by = s.get_text(14);
+    r.card_reference = s.get_text(15);
+    if (!s.is_null(16)) r.settled_at = from_ms(s.get_int(16));
+    r.late = s.get_text(17);
+    r.late_confirmed_by = s.get_text(18);
     return r;
 }
 
@@ -167,6 +173,23 @@ std::optional<fiscal::OrderFacts> load_order_facts(Db& db, const std::string& id
         Stmt s(db, "SELECT sku, SUM(qty_micro) FROM returns WHERE order_id = ? GROUP BY sku");
         s.bind(1, id);
         while (s.step()) facts.returned[s.get_text(0)] = Quantity::from_micro(s.get_int(1));
+    }
+    {
+        Stmt s(db, "SELECT sku, SUM(qty_micro) FROM refusals WHERE order_id = ? GROUP BY sku");
+        s.bind(1, id);
+        while (s.step()) facts.refused[s.get_text(0)] = Quantity::from_micro(s.get_int(1));
+    }
+    {
+        // Electronic money of the confirmed payments allocated to the order, each allocation taking
+        // its payment's electronic part first (as the planner deals it); never above what is prepaid.
+        Stmt s(db,
+               "SELECT COALESCE(SUM(MIN(a.amount, p.electronic)), 0) FROM payment_allocations a "
+               "JOIN payments p ON p.id = a.payment_id JOIN receipts r ON r.id = p.receipt_id "
+               "WHERE a.order_id = ? AND r.state = 'confirmed'");
+        s.bind(1, id);
+        s.step();
+        facts.prepaid_electronic = std::min(Kopecks{s.get_int(0)}, facts.prepaid);
+        if (facts.prepaid_electronic.is_negative()) facts.prepaid_electronic = Kopecks{0};
     }
     return facts;
 }
@@ -325,7 +348,8 @@ StoredPlan do_store_plan(Db& db, const StorePlanRequest& req, std::int64_t now_m
     Stmt insert(
         db,
         "INSERT INTO receipts (state, register_id, sign, is_correction, customer, total, plan_json, created_ms, "
-        "updated_ms, created_by) VALUES ('planned', ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "updated_ms, created_by, cash, card_reference, settled_ms, late) VALUES ('planned', ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?)");
     Stmt link(db, "INSERT INTO receipt_orders (receipt_id, position, order_id) VALUES (?, ?, ?)");
     for (const auto& p : req.plan.receipts) {
         // Every order a receipt or its moves name must exist now, so that confirming it later
@@ -343,6 +367,10 @@ StoredPlan do_store_plan(Db& db, const StorePlanRequest& req, std::int64_t now_m
             require_order(db, m.order);
             if (!m.quantity.is_positive()) throw LedgerError(errc::kInvalidArgument, "a return move is not positive");
         }
+        for (const auto& m : p.refusal_moves) {
+            require_order(db, m.order);
+            if (!m.quantity.is_positive()) throw LedgerError(errc::kInvalidArgument, "a refusal is not positive");
+        }
         for (const auto& m : p.state_moves) require_order(db, m.order);
         if (!p.customer.empty()) ensure_customer(db, p.customer);
 
@@ -356,7 +384,16 @@ StoredPlan do_store_plan(Db& db, const StorePlanRequest& req, std::int64_t now_m
             .bind(7, now_ms)
             .bind(8, now_ms)
             .bind(9, req.created_by)
-            .run();
+            .bind(10, p.receipt.payments.cash.value())
+            // The terminal's reference belongs to the receipt that carries the card money.
+            .bind(11, p.receipt.payments.electronic.is_positive() ? req.card_reference : std::string())
+            .bind(13, req.late);
+        if (req.settled_at) {
+            insert.bind(12, to_ms(*req.settled_at));
+        } else {
+            insert.bind_null(12);
+        }
+        insert.run();
         const ReceiptId id = db.last_insert_rowid();
         out.receipts.push_back(id);
         std::int64_t position = 0;
@@ -431,6 +468,11 @@ void apply_moves(Db& db, ReceiptId id, const fiscal::PlannedReceipt& p, std::int
         ret.reset();
         ret.bind(1, id).bind(2, m.order).bind(3, m.sku).bind(4, m.quantity.micro()).run();
     }
+    Stmt refused(db, "INSERT INTO refusals (receipt_id, order_id, sku, qty_micro) VALUES (?, ?, ?, ?)");
+    for (const auto& m : p.refusal_moves) {
+        refused.reset();
+        refused.bind(1, id).bind(2, m.order).bind(3, m.sku).bind(4, m.quantity.micro()).run();
+    }
     Stmt st(db, "UPDATE orders SET state = ?, updated_ms = ? WHERE id = ?");
     for (const auto& m : p.state_moves) {
         st.reset();
@@ -445,7 +487,7 @@ void apply_moves(Db& db, ReceiptId id, const fiscal::PlannedReceipt& p, std::int
 }
 
 void do_transition(Db& db, ReceiptId id, ReceiptEvent event, const FiscalResult* fiscal, const std::string& error,
-                   const std::vector<OutboxDraft>& notify, std::int64_t now_ms) {
+                   const std::vector<OutboxDraft>& notify, std::int64_t now_ms, std::int64_t late_tolerance_ms) {
     std::string current;
     std::string plan_json;
     {
@@ -486,6 +528,14 @@ void do_transition(Db& db, ReceiptId id, ReceiptEvent event, const FiscalResult*
         s.bind(4, id).bind(5, current).run();
     }
     if (db.changes() != 1) throw LedgerError(errc::kStorage, "receipt " + std::to_string(id) + " changed underneath");
+    if (event == ReceiptEvent::Confirm) {
+        // Printed too long after the phone's time of the settlement, though planned in time (the
+        // register was away): the true time is kept and the office sees it.
+        Stmt late(db,
+                  "UPDATE receipts SET late = 'listed' WHERE id = ? AND late = '' AND settled_ms IS NOT NULL AND "
+                  "fiscal_ms - settled_ms > ?");
+        late.bind(1, id).bind(2, late_tolerance_ms).run();
+    }
     // Balances, returns and order states move here and only here: in the confirming transaction.
     if (event == ReceiptEvent::Confirm) apply_moves(db, id, detail::decode_planned_receipt(plan_json), now_ms);
     Stmt out(db, "INSERT INTO outbox (kind, receipt_id, payload, available_ms, created_ms) VALUES (?, ?, ?, ?, ?)");
@@ -559,7 +609,8 @@ struct Ledger::Impl {
         }
         return write([this, id, event, fiscal = std::move(fiscal), error = std::move(error),
                       notify = std::move(notify)](Db& db) {
-            do_transition(db, id, event, fiscal ? &*fiscal : nullptr, error, notify, now_ms());
+            do_transition(db, id, event, fiscal ? &*fiscal : nullptr, error, notify, now_ms(),
+                          options.late_tolerance.count());
             log->debug("receipt {} {}", id, to_string(event));
         });
     }
@@ -824,7 +875,10 @@ StoredPlan plan_then_store(Db& db, PlanRequest& request, Planner& planner, std::
                                  .plan = std::move(*plan),
                                  .payment = std::move(request.payment),
                                  .created_by = request.created_by,
-                                 .audit = std::move(request.audit)};
+                                 .audit = std::move(request.audit),
+                                 .card_reference = request.card_reference,
+                                 .settled_at = request.settled_at,
+                                 .late = request.late};
     return do_store_plan(db, store, now_ms);
 }
 
@@ -941,21 +995,27 @@ OrderView Ledger::order_view(const std::string& order_id) const {
             if (!amount) throw LedgerError(errc::kStorage, "order line amount overflows");
             v.total += *amount;
         }
-        for (const auto& [sku, qty] : v.facts.returned) {
-            for (const auto& l : v.facts.order.lines) {
-                if (l.sku != sku) continue;
-                const auto amount = fiscal::line_amount(l.price, qty);
-                if (!amount) throw LedgerError(errc::kStorage, "returned amount overflows");
-                v.returned += *amount;
-                break;
+        const auto value_of = [&](const std::map<std::string, Quantity>& quantities) {
+            Kopecks sum;
+            for (const auto& [sku, qty] : quantities) {
+                for (const auto& l : v.facts.order.lines) {
+                    if (l.sku != sku) continue;
+                    const auto amount = fiscal::line_amount(l.price, qty);
+                    if (!amount) throw LedgerError(errc::kStorage, "returned or refused amount overflows");
+                    sum += *amount;
+                    break;
+                }
             }
-        }
+            return sum;
+        };
+        v.returned = value_of(v.facts.returned);
+        v.refused = value_of(v.facts.refused);
         switch (v.facts.state) {
             case OrderState::Open:
                 v.owed = v.total - v.facts.prepaid;
                 break;
             case OrderState::Delivered:
-                v.delivered = v.total;
+                v.delivered = v.total - v.refused;
                 v.owed = v.facts.credit_owed;
                 break;
             case OrderState::Cancelled:
@@ -1010,6 +1070,159 @@ ShiftJournal Ledger::shift_journal(const std::string& register_id, std::uint32_t
         j.entries = collect_journal(e);
         return j;
     });
+}
+
+namespace {
+
+std::map<std::string, CourierCash> load_courier_cash(Db& db, const std::string& courier) {
+    std::map<std::string, CourierCash> out;
+    Stmt s(db,
+           "SELECT g.entity_inn, COALESCE(SUM(CASE WHEN r.sign IN (1, 4) THEN r.cash ELSE 0 END), 0), "
+           "COALESCE(SUM(CASE WHEN r.sign IN (2, 3) THEN r.cash ELSE 0 END), 0) FROM receipts r "
+           "JOIN registers g ON g.id = r.register_id WHERE r.created_by = ? AND r.state = 'confirmed' "
+           "GROUP BY g.entity_inn");
+    s.bind(1, courier);
+    while (s.step()) {
+        auto& c = out[s.get_text(0)];
+        c.entity_inn = s.get_text(0);
+        c.taken = Kopecks{s.get_int(1)};
+        c.refunded = Kopecks{s.get_int(2)};
+    }
+    Stmt h(db, "SELECT entity_inn, state, SUM(amount) FROM handovers WHERE courier = ? GROUP BY entity_inn, state");
+    h.bind(1, courier);
+    while (h.step()) {
+        auto& c = out[h.get_text(0)];
+        c.entity_inn = h.get_text(0);
+        (h.get_text(1) == "confirmed" ? c.handed_over : c.pending) = Kopecks{h.get_int(2)};
+    }
+    return out;
+}
+
+constexpr std::string_view kHandoverColumns =
+    "id, courier, entity_inn, amount, state, declared_ms, confirmed_by, confirmed_ms";
+
+Handover handover_from_row(const Stmt& s) {
+    Handover h;
+    h.id = s.get_int(0);
+    h.courier = s.get_text(1);
+    h.entity_inn = s.get_text(2);
+    h.amount = Kopecks{s.get_int(3)};
+    h.confirmed = s.get_text(4) == "confirmed";
+    h.declared = from_ms(s.get_int(5));
+    h.confirmed_by = s.get_text(6);
+    if (!s.is_null(7)) h.confirmed_at = from_ms(s.get_int(7));
+    return h;
+}
+
+std::optional<Handover> load_handover(Db& db, std::int64_t id) {
+    Stmt s(db, "SELECT " + std::string(kHandoverColumns) + " FROM handovers WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return handover_from_row(s);
+}
+
+}  // namespace
+
+std::vector<CourierCash> Ledger::courier_cash(const std::string& courier) const {
+    return impl_->read([&](Db& db) {
+        std::vector<CourierCash> out;
+        for (auto& [inn, c] : load_courier_cash(db, courier)) out.push_back(std::move(c));
+        return out;
+    });
+}
+
+Handover Ledger::declare_handover(const std::string& courier, const std::string& entity_inn,
+                                  std::optional<Kopecks> amount, const AuditRecord& audit) {
+    if (courier.empty() || entity_inn.empty())
+        throw LedgerError(errc::kInvalidArgument, "a handover needs a courier and a legal entity");
+    return impl_
+        ->write([this, courier, entity_inn, amount, audit](Db& db) {
+            // Read and written in the writer's transaction: two declarations cannot both count the
+            // same cash.
+            const auto all = load_courier_cash(db, courier);
+            const auto it = all.find(entity_inn);
+            const Kopecks free = it == all.end() ? Kopecks{0} : it->second.held() - it->second.pending;
+            if (!free.is_positive())
+                throw LedgerError(errc::kNothingToHandOver,
+                                  "courier " + courier + " holds no undeclared cash of legal entity " + entity_inn);
+            const Kopecks value = amount.value_or(free);
+            if (!value.is_positive()) throw LedgerError(errc::kInvalidArgument, "a handover must be above zero");
+            if (value > free)
+                throw LedgerError(errc::kHandoverExceedsCash, "declaring " + value.to_roubles_string() + ", " +
+                                                                  free.to_roubles_string() + " is held and undeclared");
+            const auto now = impl_->now_ms();
+            Stmt s(db, "INSERT INTO handovers (courier, entity_inn, amount, declared_ms) VALUES (?, ?, ?, ?)");
+            s.bind(1, courier).bind(2, entity_inn).bind(3, value.value()).bind(4, now).run();
+            const auto id = db.last_insert_rowid();
+            auto row = audit;
+            if (row.subject.empty()) row.subject = "handover " + std::to_string(id);
+            insert_audit(db, row, now);
+            return *load_handover(db, id);
+        })
+        .get();
+}
+
+Handover Ledger::confirm_handover(std::int64_t id, const std::string& confirmed_by, const AuditRecord& audit) {
+    return impl_
+        ->write([this, id, confirmed_by, audit](Db& db) {
+            auto h = load_handover(db, id);
+            if (!h) throw LedgerError(errc::kNotFound, "no handover " + std::to_string(id));
+            if (h->confirmed)
+                throw LedgerError(errc::kHandoverNotPending,
+                                  "handover " + std::to_string(id) + " was confirmed by " + h->confirmed_by);
+            const auto now = impl_->now_ms();
+            Stmt s(db,
+                   "UPDATE handovers SET state = 'confirmed', confirmed_by = ?, confirmed_ms = ? WHERE id = ? AND "
+                   "state = 'pending'");
+            s.bind(1, confirmed_by).bind(2, now).bind(3, id).run();
+            insert_audit(db, audit, now);
+            return *load_handover(db, id);
+        })
+        .get();
+}
+
+std::optional<Handover> Ledger::handover(std::int64_t id) const {
+    return impl_->read([&](Db& db) { return load_handover(db, id); });
+}
+
+std::vector<Handover> Ledger::handovers(bool pending_only, const std::optional<std::string>& courier) const {
+    return impl_->read([&](Db& db) {
+        std::string sql = "SELECT " + std::string(kHandoverColumns) + " FROM handovers WHERE 1";
+        if (pending_only) sql += " AND state = 'pending'";
+        if (courier) sql += " AND courier = ?";
+        sql += " ORDER BY id";
+        Stmt s(db, sql);
+        if (courier) s.bind(1, *courier);
+        std::vector<Handover> out;
+        while (s.step()) out.push_back(handover_from_row(s));
+        return out;
+    });
+}
+
+std::vector<ReceiptRecord> Ledger::late_settlements(bool open_only) const {
+    return impl_->read([&](Db& db) {
+        Stmt s(db, "SELECT " + std::string(kReceiptColumns) + " FROM receipts r WHERE " +
+                       (open_only ? "r.late = 'listed'" : "r.late <> ''") + " ORDER BY r.id");
+        return collect_receipts(s);
+    });
+}
+
+ReceiptRecord Ledger::confirm_late_settlement(ReceiptId id, const std::string& confirmed_by, const AuditRecord& audit) {
+    return impl_
+        ->write([this, id, confirmed_by, audit](Db& db) {
+            auto r = load_receipt(db, id);
+            if (!r) throw LedgerError(errc::kNotFound, "no receipt " + std::to_string(id));
+            if (r->late != "listed")
+                throw LedgerError(errc::kLateNotListed,
+                                  "receipt " + std::to_string(id) + " is not a late settlement waiting for the office");
+            const auto now = impl_->now_ms();
+            Stmt s(db,
+                   "UPDATE receipts SET late = 'confirmed', late_confirmed_by = ?, late_confirmed_ms = ? WHERE id = ?");
+            s.bind(1, confirmed_by).bind(2, now).bind(3, id).run();
+            insert_audit(db, audit, now);
+            return *load_receipt(db, id);
+        })
+        .get();
 }
 
 std::int64_t Ledger::outbox_enqueue(const std::string& kind, std::optional<ReceiptId> receipt,

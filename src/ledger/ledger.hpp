@@ -35,6 +35,9 @@ struct LedgerOptions {
     std::size_t read_connections = 4;  // the read pool; readers wait when all are busy
     std::size_t max_batch = 512;       // writes per group-commit transaction at most
     int busy_timeout_ms = 5000;
+    // A receipt with a settled_at that is confirmed more than this after it is listed as a late
+    // settlement for the office (when it was not planned as one already).
+    std::chrono::milliseconds late_tolerance = std::chrono::minutes(5);
 };
 
 struct LegalEntity {
@@ -78,6 +81,12 @@ struct ReceiptRecord {
     std::optional<FiscalResult> fiscal;  // present once confirmed
     std::string error;                   // why it failed / became uncertain
     std::string created_by;              // who asked for it (StorePlanRequest::created_by)
+    std::string card_reference;          // the card terminal's reference (RRN), receipts with 1081 only
+    // Late settlements (migration 008): when the money really changed hands, as the phone said, and
+    // "" | "corrected" (planned as a correction) | "listed" (for the office) | "confirmed" (by it).
+    std::optional<TimePoint> settled_at;
+    std::string late;
+    std::string late_confirmed_by;
 };
 
 // An incoming payment recorded together with the receipt issued for it.
@@ -107,6 +116,11 @@ struct StorePlanRequest {
     std::optional<IncomingPayment> payment;  // stored in the same transaction when present
     std::string created_by;                  // the token's name (couriers see only their own)
     std::optional<AuditRecord> audit;        // written in the same transaction (not on a replay)
+    std::string card_reference;              // RRN of a card payment, kept on the receipts with 1081
+    // When the settlement really happened (the phone's clock), kept on every receipt of the plan, and
+    // "corrected" or "listed" when the plan is already known to be late ("" otherwise).
+    std::optional<TimePoint> settled_at;
+    std::string late;
 };
 
 // Facts read inside the writer's transaction for plan_and_store(): nothing can change them between
@@ -132,7 +146,10 @@ struct PlanRequest {
     std::optional<IncomingPayment> payment;
     std::string entity_inn;  // whose advance balances the customers' facts carry (empty: all entities')
     std::string created_by;
-    std::optional<AuditRecord> audit;  // written with the plan, in the same transaction
+    std::optional<AuditRecord> audit;     // written with the plan, in the same transaction
+    std::string card_reference;           // RRN of a card payment at the door (StorePlanRequest)
+    std::optional<TimePoint> settled_at;  // the phone's time of the settlement (StorePlanRequest)
+    std::string late;                     // StorePlanRequest::late
 };
 
 struct StoredPlan {
@@ -183,8 +200,9 @@ struct OrderView {
     OrderDelivery delivery;  // state, prepaid, credit owed, returned quantities
     std::vector<ReceiptRecord> receipts;
     fiscal::Kopecks total;      // Σ line price × quantity
-    fiscal::Kopecks delivered;  // total once delivered, else 0
+    fiscal::Kopecks delivered;  // total less what was refused at the door once delivered, else 0
     fiscal::Kopecks returned;   // Σ returned quantity × line price
+    fiscal::Kopecks refused;    // Σ quantity refused at the door × line price
     fiscal::Kopecks owed;       // open: total − prepaid; delivered: credit owed; cancelled: 0
 };
 
@@ -230,6 +248,30 @@ struct OperationRecord {
     std::string created_by;
     TimePoint created{};
     TimePoint updated{};
+};
+
+// The cash a courier holds for one legal entity (migration 008): 1031 of the confirmed receipts the
+// courier's token made, money in (1054 = 1, 4) less money out (1054 = 2, 3), less what the office
+// confirmed it received. Declared handovers not yet confirmed are still held.
+struct CourierCash {
+    std::string entity_inn;
+    fiscal::Kopecks taken;
+    fiscal::Kopecks refunded;
+    fiscal::Kopecks handed_over;  // confirmed handovers
+    fiscal::Kopecks pending;      // declared, waiting for a cashier
+    fiscal::Kopecks held() const { return taken - refunded - handed_over; }
+};
+
+// Cash a courier hands to the office: declared by the courier, confirmed by a cashier.
+struct Handover {
+    std::int64_t id = 0;
+    std::string courier;
+    std::string entity_inn;
+    fiscal::Kopecks amount;
+    bool confirmed = false;
+    TimePoint declared{};
+    std::string confirmed_by;
+    std::optional<TimePoint> confirmed_at;
 };
 
 // Receipts left `sending` or `uncertain`, per register: the worker reconciles them (DESIGN.md §2)
@@ -331,6 +373,29 @@ class Ledger {
     OrderView order_view(const std::string& order_id) const;  // not_found
     CustomerView customer_view(const std::string& customer_id) const;
     ShiftJournal shift_journal(const std::string& register_id, std::uint32_t shift) const;
+
+    // ---- couriers' cash -----------------------------------------------------------------------
+    // Per legal entity the courier has ever taken or handed over cash for, by INN.
+    std::vector<CourierCash> courier_cash(const std::string& courier) const;
+    // Records a declared handover of `amount` (all that is held and not yet declared when unset), with
+    // the audit row, in one transaction. nothing_to_hand_over when that is zero; handover_exceeds_cash
+    // when the amount is above it.
+    Handover declare_handover(const std::string& courier, const std::string& entity_inn,
+                              std::optional<fiscal::Kopecks> amount, const AuditRecord& audit);
+    // A cashier's confirmation that the money arrived, with the audit row. not_found;
+    // handover_not_pending when it was confirmed before.
+    Handover confirm_handover(std::int64_t id, const std::string& confirmed_by, const AuditRecord& audit);
+    std::optional<Handover> handover(std::int64_t id) const;
+    // Oldest first; only pending ones when `pending_only`; one courier's when `courier` is set.
+    std::vector<Handover> handovers(bool pending_only, const std::optional<std::string>& courier = std::nullopt) const;
+
+    // ---- late settlements --------------------------------------------------------------------
+    // Receipts marked late, by id: only those the office still has to confirm ("listed") when
+    // `open_only`, else every corrected, listed and confirmed one.
+    std::vector<ReceiptRecord> late_settlements(bool open_only) const;
+    // The office has seen a listed late settlement (audited in the same transaction). not_found;
+    // late_not_listed when it is not waiting for the office.
+    ReceiptRecord confirm_late_settlement(ReceiptId id, const std::string& confirmed_by, const AuditRecord& audit);
 
     // ---- outbox -----------------------------------------------------------------------------
     std::int64_t outbox_enqueue(const std::string& kind, std::optional<ReceiptId> receipt, const std::string& payload);

@@ -12,6 +12,9 @@ from harness import ENTITY_A, ENTITY_B, Kassad, auth, office_config, sim_archive
 
 with open(os.path.join(os.environ["KASSA_VECTORS_DIR"], "scenarios.json"), encoding="utf-8") as f:
     VECTORS = json.load(f)
+# The worked settlements at the door (goods refused there) run the same way.
+with open(os.path.join(os.environ["KASSA_VECTORS_DIR"], "door.json"), encoding="utf-8") as f:
+    VECTORS["scenarios"] += json.load(f)["scenarios"]
 
 LINE_FIELDS = ("qty", "price", "amount", "tag1214", "tag1212", "tag1199", "vat")
 RECEIPT_FIELDS = ("tag1054", "tag1031", "tag1081", "tag1215", "tag1216", "tag1217", "total")
@@ -55,7 +58,7 @@ def event_request(prefix, entity, event):
                                 "entity_inn": entity}
     if kind == "delivery":
         body = dict(money)
-        for k in ("use_advance", "credit", "excess"):
+        for k in ("use_advance", "credit", "excess", "delivered", "refused_prepayment"):
             if k in event:
                 body[k] = event[k]
         return f"/v1/orders/{prefix}{event['order']}/delivery", body

@@ -85,10 +85,15 @@ class WebCourier(unittest.TestCase):
         self.assertEqual(receipt["receipt"].get("buyer_contact"), "+79990001122")
         decoded = subprocess.run(["zbarimg", "--raw", "-q", result["check_qr_png"]], capture_output=True, text=True)
         self.assertEqual(decoded.stdout.strip(), receipt["fiscal"]["qr"])
-        # Exactly one receipt in the FN per action: K-1's prepayment and settlement, K-2's settlement
-        # (sent once after the phone came back online, though the page tried while offline).
+        # Exactly one receipt in the FN per action: K-1's prepayment and its settlement of what was
+        # handed over (one drink refused: 1 234.50 + 150.00), K-2's settlement (sent once after the
+        # phone came back online, though the page tried while offline).
         after = self.receipts_in_fn()
-        self.assertEqual(after - before, Counter({23450: 1, 123450: 1, 67800: 1}), after)
+        self.assertEqual(after - before, Counter({23450: 1, 138450: 1, 67800: 1}), after)
+        _, k1, _ = self.call("GET", "/v1/orders/K-1")
+        lines = k1["receipts"][-1]["receipt"]["lines"]
+        self.assertEqual([(l["name"], l["qty"]) for l in lines], [("Пицца", "1"), ("Напиток", "1")])
+        self.assertEqual(k1["receipts"][-1]["receipt"]["tag1031"], 115000)  # net of the 350.00 change
 
     def receipts_in_fn(self):
         """Receipt totals (kopecks) → how many receipts with that total the simulators' FNs hold."""

@@ -26,39 +26,6 @@ namespace {
 
 constexpr auto kMaxWait = 60s;
 
-std::string iso_time(Clock::time_point t) {
-    const std::time_t s = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&s, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
-json::object record_to_json(const ledger::ReceiptRecord& r) {
-    json::array orders;
-    for (const auto& o : r.planned.orders) orders.emplace_back(o);
-    json::object out{{"id", r.id},
-                     {"state", ledger::to_string(r.state)},
-                     {"register", r.register_id},
-                     {"customer", r.planned.customer},
-                     {"orders", std::move(orders)},
-                     {"created", iso_time(r.created)},
-                     {"updated", iso_time(r.updated)},
-                     {"receipt", receipt_to_json(r.planned.receipt)}};
-    if (r.fiscal) {
-        out["fiscal"] = json::object{{"fd_number", r.fiscal->fd_number},
-                                     {"fiscal_sign", r.fiscal->fiscal_sign},
-                                     {"fn_number", r.fiscal->fn_number},
-                                     {"shift", r.fiscal->shift},
-                                     {"receipt_number", r.fiscal->receipt_number},
-                                     {"time", iso_time(r.fiscal->time)},
-                                     {"qr", r.fiscal->qr}};
-    }
-    if (!r.error.empty()) out["error"] = r.error;
-    return out;
-}
-
 std::chrono::milliseconds wait_of(const HttpRequest& req) {
     auto it = req.query.find("wait");
     if (it == req.query.end()) return 0ms;
@@ -102,6 +69,11 @@ json::object order_view_to_json(const ledger::OrderView& view, const Scope& scop
     out["prepaid"] = view.facts.prepaid.value();
     out["delivered"] = view.delivered.value();
     out["returned"] = view.returned.value();
+    out["refused"] = view.refused.value();
+    json::array refused_lines;
+    for (const auto& [sku, qty] : view.facts.refused)
+        refused_lines.push_back(json::object{{"sku", sku}, {"qty", qty.to_string()}});
+    out["refused_lines"] = std::move(refused_lines);
     out["owed"] = view.owed.value();
     out["credit_owed"] = view.facts.credit_owed.value();
     json::array receipts;

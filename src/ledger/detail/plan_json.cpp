@@ -142,19 +142,24 @@ std::string encode_planned_receipt(const PlannedReceipt& p) {
     for (const auto& m : p.return_moves) {
         returns.emplace_back(json::object{{"order", m.order}, {"sku", m.sku}, {"qty", m.quantity.micro()}});
     }
+    json::array refusals;
+    for (const auto& m : p.refusal_moves) {
+        refusals.emplace_back(json::object{{"order", m.order}, {"sku", m.sku}, {"qty", m.quantity.micro()}});
+    }
     json::array states;
     for (const auto& m : p.state_moves) {
         json::object move{{"order", m.order}, {"state", static_cast<int>(m.state)}};
         if (m.settlement_method) move["settlement_method"] = static_cast<int>(*m.settlement_method);
         states.emplace_back(std::move(move));
     }
-    const json::object o{{"format", kFormat},
-                         {"receipt", encode_receipt(p.receipt)},
-                         {"customer", p.customer},
-                         {"orders", std::move(orders)},
-                         {"balance_moves", std::move(balance)},
-                         {"return_moves", std::move(returns)},
-                         {"state_moves", std::move(states)}};
+    json::object o{{"format", kFormat},
+                   {"receipt", encode_receipt(p.receipt)},
+                   {"customer", p.customer},
+                   {"orders", std::move(orders)},
+                   {"balance_moves", std::move(balance)},
+                   {"return_moves", std::move(returns)},
+                   {"state_moves", std::move(states)}};
+    if (!refusals.empty()) o["refusal_moves"] = std::move(refusals);  // absent in older plans
     return json::serialize(o);
 }
 
@@ -181,6 +186,10 @@ PlannedReceipt decode_planned_receipt(std::string_view text) {
     for (const auto& m : arr(o, "return_moves")) {
         const auto& mo = obj(m);
         p.return_moves.push_back(ReturnMove{str(mo, "order"), str(mo, "sku"), Quantity::from_micro(num(mo, "qty"))});
+    }
+    for (const auto& m : arr(o, "refusal_moves")) {
+        const auto& mo = obj(m);
+        p.refusal_moves.push_back(RefusalMove{str(mo, "order"), str(mo, "sku"), Quantity::from_micro(num(mo, "qty"))});
     }
     for (const auto& m : arr(o, "state_moves")) {
         const auto& mo = obj(m);

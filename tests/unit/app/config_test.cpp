@@ -49,6 +49,9 @@ cashier = "Иванов И.И."
 [planner]
 default_excess = "advance"
 one_receipt_per_payment = false
+refused_prepayment = "advance"
+late_settlement = "list_for_office"
+late_settlement_tolerance_seconds = 600
 
 [[registers]]
 id = "office-1"
@@ -81,6 +84,9 @@ entity_inn = "7701234567"
     EXPECT_EQ(c->entities[0].tax_system, "usn_income");
     EXPECT_EQ(c->entities[0].cashier, "Иванов И.И.");
     EXPECT_EQ(c->planner.default_excess, "advance");
+    EXPECT_EQ(c->planner.refused_prepayment, "advance");
+    EXPECT_EQ(c->planner.late_settlement, "list_for_office");
+    EXPECT_EQ(c->planner.late_settlement_tolerance_seconds, 600);
     EXPECT_FALSE(c->planner.one_receipt_per_payment);
     EXPECT_TRUE(c->planner.itemize_full_prepayment);
 }
@@ -90,6 +96,8 @@ TEST(Config, EntityAndPlannerRules) {
     EXPECT_EQ(parse_config("[[entities]]\ninn = \"7701234567\"\ntax_system = \"flat\"\n", "t").error().code,
               "config_invalid");
     EXPECT_EQ(parse_config("[planner]\ndefault_excess = \"keep\"\n", "t").error().code, "config_invalid");
+    EXPECT_EQ(parse_config("[planner]\nrefused_prepayment = \"keep\"\n", "t").error().code, "config_invalid");
+    EXPECT_EQ(parse_config("[planner]\nlate_settlement = \"later\"\n", "t").error().code, "config_invalid");
     EXPECT_EQ(parse_config("[planner]\none_receipt_per_payment = \"yes\"\n", "t").error().code, "config_invalid");
     EXPECT_EQ(parse_config("[planner]\nsplit = true\n", "t").error().code, "config_unknown_key");
     // A register must name a configured entity.

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <string>
 
 #include "fiscal/planner.hpp"
@@ -31,16 +33,22 @@ class FactStore {
     Kopecks balance(const std::string& customer) const { return facts_.customer(customer).advance_balance; }
     const Facts& facts() const { return facts_; }
 
-    // Applies every move of one confirmed receipt.
+    // Applies every move of one confirmed receipt. Electronic prepayment is counted as the ledger
+    // does: each allocation takes its payment's electronic money first, never above what is prepaid.
     void confirm(const PlannedReceipt& pr) {
+        Kopecks electronic = pr.receipt.sign == CalcSign::Income ? pr.receipt.payments.electronic : Kopecks{0};
         for (const auto& m : pr.balance_moves) {
             switch (m.account) {
                 case Account::CustomerAdvance:
                     customer_ref(m.owner).advance_balance += m.delta;
                     break;
-                case Account::OrderPrepaid:
-                    order(m.owner).prepaid += m.delta;
+                case Account::OrderPrepaid: {
+                    auto& o = order(m.owner);
+                    o.prepaid += m.delta;
+                    if (m.delta.is_positive()) electronic_paid_[m.owner] += std::min(m.delta, electronic);
+                    o.prepaid_electronic = std::min(electronic_paid_[m.owner], o.prepaid);
                     break;
+                }
                 case Account::OrderCredit:
                     order(m.owner).credit_owed += m.delta;
                     break;
@@ -49,6 +57,10 @@ class FactStore {
         for (const auto& m : pr.return_moves) {
             auto& returned = order(m.order).returned[m.sku];
             returned = returned + m.quantity;
+        }
+        for (const auto& m : pr.refusal_moves) {
+            auto& refused = order(m.order).refused[m.sku];
+            refused = refused + m.quantity;
         }
         for (const auto& m : pr.state_moves) apply(m);
     }
@@ -71,6 +83,7 @@ class FactStore {
         return facts_.customers.back();
     }
     Facts facts_;
+    std::map<std::string, Kopecks> electronic_paid_;  // order → Σ electronic money allocated to it
 };
 
 }  // namespace kassa::fiscal::testing

@@ -356,5 +356,137 @@ TEST(FiscalPlanner, RawReceiptIsOnlyValidated) {
     EXPECT_EQ(code_of(plan_event(RawReceiptEvent{r, "C9", {}}, Facts{}, kCtx)), "amount_mismatch");
 }
 
+// ---- goods refused or changed at the door ----------------------------------------------------------
+
+DeliveryEvent at_door(Kopecks cash, std::vector<ReturnItem> delivered,
+                      std::optional<RefusedPrepayment> how = std::nullopt) {
+    DeliveryEvent e{"123", cash, {}, {}, {}, std::nullopt};
+    e.delivered = std::move(delivered);
+    e.refused_prepayment = how;
+    return e;
+}
+
+TEST(FiscalPlanner, RefusedLineAtTheDoorWithCashAndChange) {
+    FactStore s;
+    s.add_order(order_123());
+    // B refused; A × 2 = 3 000.00 due, 5 000.00 cash given: 2 000.00 change, 1031 = 3 000.00.
+    const Plan plan = must(plan_event(at_door(Kopecks{500000}, {{"A", Quantity::whole(2)}}), s.facts(), kCtx));
+    ASSERT_EQ(plan.receipts.size(), 1u);
+    const auto& pr = plan.receipts[0];
+    ASSERT_EQ(pr.receipt.lines.size(), 1u);
+    EXPECT_EQ(pr.receipt.lines[0].sku, "A");
+    EXPECT_EQ(pr.receipt.lines[0].quantity, Quantity::whole(2));
+    EXPECT_EQ(pr.receipt.lines[0].vat.value(), 54098);  // 300 000 × 22 / 122
+    EXPECT_EQ(pr.receipt.payments, (Payments{Kopecks{300000}, {}, {}, {}, {}}));
+    EXPECT_EQ(pr.receipt.total.value(), 300000);
+    EXPECT_EQ(plan.change.value(), 200000);
+    EXPECT_EQ(pr.refusal_moves, (std::vector<RefusalMove>{{"123", "B", Quantity::whole(1)}}));
+    EXPECT_EQ(pr.state_moves, (std::vector<StateMove>{{"123", OrderState::Delivered, PaymentMethod::FullPayment}}));
+    // Confirmed: the refused B can never be returned, the A handed over can.
+    s.confirm(plan);
+    EXPECT_EQ(code_of(plan_event(ReturnEvent{"123", {{"B", Quantity::whole(1)}}, Refund{Kopecks{700000}, {}, {}, {}}},
+                                 s.facts(), kCtx)),
+              "return_exceeds_sold");
+    must(plan_event(ReturnEvent{"123", {{"A", Quantity::whole(2)}}, Refund{Kopecks{300000}, {}, {}, {}}}, s.facts(),
+                    kCtx));
+}
+
+TEST(FiscalPlanner, RefusedPrepaymentGoesBackTheWayItCame) {
+    FactStore s;
+    s.add_order(order_123());
+    // 10 000.00 prepaid: 4 000.00 by card, 6 000.00 cash. Only A × 1 (1 500.00) handed over, so
+    // 8 500.00 of prepayment goes back: 4 000.00 to the card (1081) first, 4 500.00 in cash (1031),
+    // on a 1054 = 2 receipt repeating the refused goods at 1214 = 1 (the order was prepaid in full).
+    s.order("123").prepaid = Kopecks{1000000};
+    s.order("123").prepaid_electronic = Kopecks{400000};
+    const Plan plan = must(plan_event(at_door({}, {{"A", Quantity::whole(1)}}), s.facts(), kCtx));
+    ASSERT_EQ(plan.receipts.size(), 2u);
+    const auto& refund = plan.receipts[0];
+    EXPECT_EQ(refund.receipt.sign, CalcSign::IncomeReturn);
+    ASSERT_EQ(refund.receipt.lines.size(), 2u);
+    EXPECT_EQ(refund.receipt.lines[0].sku, "A");
+    EXPECT_EQ(refund.receipt.lines[0].quantity, Quantity::whole(1));
+    EXPECT_EQ(refund.receipt.lines[0].method, PaymentMethod::FullPrepayment);
+    EXPECT_EQ(refund.receipt.lines[0].vat_code, 12);
+    EXPECT_EQ(refund.receipt.lines[1].sku, "B");
+    EXPECT_EQ(refund.receipt.payments, (Payments{Kopecks{450000}, Kopecks{400000}, {}, {}, {}}));
+    EXPECT_EQ(refund.receipt.total.value(), 850000);
+    EXPECT_EQ(refund.balance_moves, (std::vector<BalanceMove>{{Account::OrderPrepaid, "123", Kopecks{-850000}}}));
+    EXPECT_TRUE(refund.state_moves.empty());  // the order is delivered by the settlement, not by this
+    const auto& settlement = plan.receipts[1];
+    EXPECT_EQ(settlement.receipt.payments, (Payments{{}, {}, Kopecks{150000}, {}, {}}));
+    EXPECT_EQ(settlement.balance_moves, (std::vector<BalanceMove>{{Account::OrderPrepaid, "123", Kopecks{-150000}}}));
+    EXPECT_EQ(settlement.refusal_moves,
+              (std::vector<RefusalMove>{{"123", "A", Quantity::whole(1)}, {"123", "B", Quantity::whole(1)}}));
+    EXPECT_TRUE(plan.change.is_zero());
+}
+
+TEST(FiscalPlanner, RefusedPartialPrepaymentKeptAsAdvanceFollowsThePolicy) {
+    FactStore s;
+    s.add_order(order_mixed());  // A 3 000.00 at 22 %, C 5 000.00 at 10 %
+    s.order("200").prepaid = Kopecks{600000};
+    // A handed over (3 000.00 offset), C refused: 3 000.00 of prepayment stays as an advance. The
+    // return repeats «Предоплата по заказу №200» at C's calculated rate 10/110 (code 4).
+    DeliveryEvent e{"200", {}, {}, {}, {}, std::nullopt};
+    e.delivered = std::vector<ReturnItem>{{"A", Quantity::whole(2)}};
+    e.refused_prepayment = RefusedPrepayment::Advance;
+    Plan plan = must(plan_event(e, s.facts(), kCtx));
+    ASSERT_EQ(plan.receipts.size(), 2u);
+    const auto& back = plan.receipts[0].receipt;
+    ASSERT_EQ(back.lines.size(), 1u);
+    EXPECT_EQ(back.lines[0].name, "Предоплата по заказу №200");
+    EXPECT_EQ(back.lines[0].vat_code, 4);
+    EXPECT_EQ(back.lines[0].vat.value(), 27273);  // 300 000 × 10 / 110 = 27 272.73
+    EXPECT_EQ(back.payments, (Payments{{}, {}, Kopecks{300000}, {}, {}}));
+    EXPECT_EQ(plan.receipts[0].balance_moves,
+              (std::vector<BalanceMove>{{Account::OrderPrepaid, "200", Kopecks{-300000}},
+                                        {Account::CustomerAdvance, "C1", Kopecks{300000}}}));
+    // return_to_balance_by_prepayment = false: the same money "paid back" in cash and paid in again
+    // as an «Аванс».
+    PlannerPolicy cash_and_advance;
+    cash_and_advance.return_to_balance_by_prepayment = false;
+    plan = must(plan_event(e, s.facts(), kCtx, cash_and_advance));
+    ASSERT_EQ(plan.receipts.size(), 3u);
+    EXPECT_EQ(plan.receipts[0].receipt.payments.cash.value(), 300000);
+    EXPECT_EQ(plan.receipts[1].receipt.lines[0].method, PaymentMethod::Advance);
+    EXPECT_EQ(plan.receipts[2].receipt.sign, CalcSign::Income);
+}
+
+TEST(FiscalPlanner, RefusingEverythingIsACancellationAtTheDoor) {
+    FactStore s;
+    s.add_order(order_123());
+    // Nothing prepaid: no receipt, the order is cancelled.
+    Plan plan = must(plan_event(at_door({}, {}), s.facts(), kCtx));
+    EXPECT_TRUE(plan.receipts.empty());
+    EXPECT_EQ(plan.state_moves, (std::vector<StateMove>{{"123", OrderState::Cancelled, std::nullopt}}));
+    // Money at the door for goods nobody took is a mistake.
+    EXPECT_EQ(code_of(plan_event(at_door(Kopecks{100}, {{"B", Quantity{}}}), s.facts(), kCtx)), "amount_mismatch");
+    // Prepaid by card, kept as an advance: 1054 = 2 paid by 1215, the order cancelled with it.
+    s.order("123").prepaid = Kopecks{300000};
+    s.order("123").prepaid_electronic = Kopecks{300000};
+    plan = must(plan_event(at_door({}, {}, RefusedPrepayment::Advance), s.facts(), kCtx));
+    ASSERT_EQ(plan.receipts.size(), 1u);
+    EXPECT_EQ(plan.receipts[0].receipt.payments, (Payments{{}, {}, Kopecks{300000}, {}, {}}));
+    EXPECT_EQ(plan.receipts[0].state_moves, (std::vector<StateMove>{{"123", OrderState::Cancelled, std::nullopt}}));
+}
+
+TEST(FiscalPlanner, DeliveredGoodsMustBeOnTheOrder) {
+    FactStore s;
+    s.add_order(order_123());
+    EXPECT_EQ(code_of(plan_event(at_door(Kopecks{1050000}, {{"A", Quantity::whole(3)}}), s.facts(), kCtx)),
+              "delivered_exceeds_ordered");
+    EXPECT_EQ(code_of(plan_event(at_door(Kopecks{100000}, {{"Z", Quantity::whole(1)}}), s.facts(), kCtx)),
+              "unknown_sku");
+    EXPECT_EQ(code_of(plan_event(at_door(Kopecks{100000}, {{"A", Quantity::from_micro(-1)}}), s.facts(), kCtx)),
+              "invalid_line");
+    // The same sku named twice counts once with the quantities added: A 1 + 1 = 2 of 2.
+    const Plan plan = must(
+        plan_event(at_door(Kopecks{300000}, {{"A", Quantity::whole(1)}, {"A", Quantity::whole(1)}}), s.facts(), kCtx));
+    EXPECT_EQ(plan.receipts[0].receipt.total.value(), 300000);
+    // Prepayment above the goods handed over is never offset on them: 1215 ≤ their value.
+    s.order("123").prepaid = Kopecks{1000000};
+    EXPECT_EQ(code_of(plan_event(at_door({}, {{"A", Quantity::whole(1)}}), s.facts(), kCtx)), "ok");
+}
+
 }  // namespace
 }  // namespace kassa::fiscal

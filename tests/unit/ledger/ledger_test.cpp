@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <thread>
+#include <tuple>
 
 #include "ledger/detail/sqlite.hpp"
 #include "temp_file.hpp"
@@ -737,6 +739,164 @@ TEST_F(LedgerTest, OperationUnfinishedOnesAreFoundAfterARestart) {
     EXPECT_EQ(left[0].second.state, "planned");
     EXPECT_EQ(left[1].first, "op:sending");
     EXPECT_EQ(left[1].second.amount, fiscal::Kopecks{200});
+}
+
+}  // namespace
+}  // namespace kassa::ledger
+
+namespace kassa::ledger {
+namespace {
+
+// A settlement of order 123 at the door: A × 1 handed over for cash, B refused (migration 008).
+PlannedReceipt door_settlement(std::int64_t cash) {
+    PlannedReceipt p;
+    p.receipt.lines.push_back(ReceiptLine{"Товар А", Quantity::whole(1), 0, Kopecks{150000}, Kopecks{150000},
+                                          PaymentMethod::FullPayment, subject::kGoods, VatClass::Vat22, 11,
+                                          Kopecks{27049}, "A"});
+    p.receipt.payments.cash = Kopecks{cash};
+    p.receipt.total = Kopecks{cash};
+    p.customer = "C1";
+    p.orders = {"123"};
+    p.refusal_moves = {{"123", "A", Quantity::whole(1)}, {"123", "B", Quantity::whole(1)}};
+    p.state_moves = {{"123", OrderState::Delivered, PaymentMethod::FullPayment}};
+    return p;
+}
+
+TEST_F(LedgerTest, RefusedGoodsAreRecordedOnlyWithTheConfirmedSettlement) {
+    const auto id = store("door", {door_settlement(150000)}).receipts[0];
+    EXPECT_TRUE(ledger_->order_facts("123").refused.empty());
+    ledger_->mark_sending(id);
+    ledger_->mark_confirmed(id, fiscal_result(1));
+    const auto facts = ledger_->order_facts("123");
+    EXPECT_EQ(facts.refused, (std::map<std::string, Quantity>{{"A", Quantity::whole(1)}, {"B", Quantity::whole(1)}}));
+    const auto view = ledger_->order_view("123");
+    EXPECT_EQ(view.refused, Kopecks{850000});
+    EXPECT_EQ(view.delivered, Kopecks{150000});  // the total less what was refused
+    EXPECT_EQ(ledger_->receipt(id)->planned, door_settlement(150000));
+}
+
+TEST_F(LedgerTest, ElectronicPrepaymentComesFromConfirmedPayments) {
+    StorePlanRequest req;
+    req.idempotency_key = "pay";
+    req.request_hash = "h";
+    req.register_id = "kkt1";
+    req.plan.receipts = {prepayment(300000)};
+    req.payment = IncomingPayment{"pay", "C1", Kopecks{100000}, Kopecks{200000}, {{"123", Kopecks{300000}}}};
+    req.card_reference = "RRN-123456789012";
+    const auto id = ledger_->store_plan(req).receipts[0];
+    EXPECT_EQ(ledger_->order_facts("123").prepaid_electronic, Kopecks{0});  // nothing confirmed yet
+    EXPECT_EQ(ledger_->receipt(id)->card_reference, "RRN-123456789012");
+    ledger_->mark_sending(id);
+    ledger_->mark_confirmed(id, fiscal_result(1));
+    const auto facts = ledger_->order_facts("123");
+    EXPECT_EQ(facts.prepaid, Kopecks{300000});
+    EXPECT_EQ(facts.prepaid_electronic, Kopecks{200000});
+}
+
+TEST_F(LedgerTest, ACouriersCashIsHandedOverOnceConfirmed) {
+    // The courier's cash settlement (1031 = 1 500.00) and a cash refund (1054 = 2, 1031 = 200.00).
+    StorePlanRequest req;
+    req.idempotency_key = "door";
+    req.request_hash = "h";
+    req.register_id = "kkt1";
+    req.created_by = "courier-7";
+    req.plan.receipts = {door_settlement(150000), advance("C1", 20000)};
+    req.plan.receipts[1].receipt.sign = CalcSign::IncomeReturn;
+    req.plan.receipts[1].balance_moves.clear();
+    const auto ids = ledger_->store_plan(req).receipts;
+    const AuditRecord audit{0, {}, "courier-7 (courier)", "handover.declare", "", "127.0.0.1", ""};
+    // Nothing confirmed: nothing held.
+    EXPECT_EQ(error_code([&] { ledger_->declare_handover("courier-7", "7700000000", std::nullopt, audit); }),
+              "nothing_to_hand_over");
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        ledger_->mark_sending(ids[i]);
+        ledger_->mark_confirmed(ids[i], fiscal_result(10 + i));
+    }
+    auto cash = ledger_->courier_cash("courier-7");
+    ASSERT_EQ(cash.size(), 1u);
+    EXPECT_EQ(cash[0].entity_inn, "7700000000");
+    EXPECT_EQ(cash[0].taken, Kopecks{150000});
+    EXPECT_EQ(cash[0].refunded, Kopecks{20000});
+    EXPECT_EQ(cash[0].held(), Kopecks{130000});
+    EXPECT_TRUE(ledger_->courier_cash("courier-8").empty());
+
+    EXPECT_EQ(error_code([&] { ledger_->declare_handover("courier-7", "7700000000", Kopecks{130001}, audit); }),
+              "handover_exceeds_cash");
+    const auto part = ledger_->declare_handover("courier-7", "7700000000", Kopecks{100000}, audit);
+    EXPECT_FALSE(part.confirmed);
+    EXPECT_EQ(part.amount, Kopecks{100000});
+    // Declared but not confirmed is still held, and cannot be declared twice.
+    const auto rest = ledger_->declare_handover("courier-7", "7700000000", std::nullopt, audit);
+    EXPECT_EQ(rest.amount, Kopecks{30000});
+    EXPECT_EQ(error_code([&] { ledger_->declare_handover("courier-7", "7700000000", std::nullopt, audit); }),
+              "nothing_to_hand_over");
+    cash = ledger_->courier_cash("courier-7");
+    EXPECT_EQ(cash[0].pending, Kopecks{130000});
+    EXPECT_EQ(cash[0].held(), Kopecks{130000});
+    EXPECT_EQ(ledger_->handovers(true).size(), 2u);
+
+    clock_.advance(5min);
+    const AuditRecord by{0, {}, "cashier (cashier)", "handover.confirm", "", "127.0.0.1", ""};
+    const auto done = ledger_->confirm_handover(part.id, "cashier", by);
+    EXPECT_TRUE(done.confirmed);
+    EXPECT_EQ(done.confirmed_by, "cashier");
+    EXPECT_EQ(done.confirmed_at, clock_.now());
+    EXPECT_EQ(error_code([&] { ledger_->confirm_handover(part.id, "cashier", by); }), "handover_not_pending");
+    EXPECT_EQ(error_code([&] { ledger_->confirm_handover(999, "cashier", by); }), "not_found");
+    cash = ledger_->courier_cash("courier-7");
+    EXPECT_EQ(cash[0].handed_over, Kopecks{100000});
+    EXPECT_EQ(cash[0].pending, Kopecks{30000});
+    EXPECT_EQ(cash[0].held(), Kopecks{30000});
+    EXPECT_EQ(ledger_->handovers(true).size(), 1u);
+    EXPECT_EQ(ledger_->handovers(false, std::string("courier-7")).size(), 2u);
+    // Both declarations and the confirmation are in the audit log.
+    const auto log = ledger_->audit_log(10);
+    EXPECT_EQ(
+        std::count_if(log.begin(), log.end(), [](const AuditRecord& a) { return a.action.starts_with("handover"); }),
+        3);
+}
+
+// The phone's time of the settlement is kept; a receipt confirmed longer than the tolerance after it
+// is listed for the office, unless it was planned as a correction; the office confirms it once.
+TEST_F(LedgerTest, LateSettlementsAreKeptAndListedForTheOffice) {
+    const auto settled = clock_.now();
+    StorePlanRequest req;
+    req.request_hash = "h";
+    req.register_id = "kkt1";
+    req.settled_at = settled;
+    req.plan.receipts = {advance("C1", 100)};
+    req.idempotency_key = "in-time";
+    const auto in_time = ledger_->store_plan(req).receipts[0];
+    req.idempotency_key = "late";
+    const auto late = ledger_->store_plan(req).receipts[0];
+    req.idempotency_key = "corrected";
+    req.late = "corrected";
+    const auto corrected = ledger_->store_plan(req).receipts[0];
+    auto at = [&](std::uint64_t fd, std::chrono::seconds after) {
+        auto f = fiscal_result(fd);
+        f.time = settled + after;
+        return f;
+    };
+    for (auto [id, fd, after] : {std::tuple{in_time, 1, 300s}, {late, 2, 301s}, {corrected, 3, 3600s}}) {
+        ledger_->mark_sending(id);
+        ledger_->mark_confirmed(id, at(fd, after));
+    }
+    EXPECT_EQ(ledger_->receipt(in_time)->late, "");  // exactly the 5 minutes: in time
+    EXPECT_EQ(ledger_->receipt(in_time)->settled_at, settled);
+    EXPECT_EQ(ledger_->receipt(late)->late, "listed");
+    EXPECT_EQ(ledger_->receipt(corrected)->late, "corrected");
+    const auto open = ledger_->late_settlements(true);
+    ASSERT_EQ(open.size(), 1u);
+    EXPECT_EQ(open[0].id, late);
+    EXPECT_EQ(ledger_->late_settlements(false).size(), 2u);
+    const AuditRecord by{0, {}, "cashier (cashier)", "late_settlement.confirm", "", "127.0.0.1", ""};
+    EXPECT_EQ(error_code([&] { ledger_->confirm_late_settlement(corrected, "cashier", by); }), "late_not_listed");
+    const auto seen = ledger_->confirm_late_settlement(late, "cashier", by);
+    EXPECT_EQ(seen.late, "confirmed");
+    EXPECT_EQ(seen.late_confirmed_by, "cashier");
+    EXPECT_TRUE(ledger_->late_settlements(true).empty());
+    EXPECT_EQ(error_code([&] { ledger_->confirm_late_settlement(late, "cashier", by); }), "late_not_listed");
+    EXPECT_EQ(error_code([&] { ledger_->confirm_late_settlement(9999, "cashier", by); }), "not_found");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -131,6 +132,11 @@ std::vector<Scenario> load_scenarios(const std::string& path) {
                     event.return_lines.emplace_back(str(lv.as_object(), "sku"), qty(lv.as_object().at("qty")));
                 }
             }
+            if (const auto* d = e.if_contains("delivered")) {
+                event.delivered.emplace();
+                for (const auto& lv : d->as_array())
+                    event.delivered->emplace_back(str(lv.as_object(), "sku"), qty(lv.as_object().at("qty")));
+            }
             if (const auto* r = e.if_contains("refund")) {
                 event.refund_cash = num(r->as_object(), "cash");
                 event.refund_electronic = num(r->as_object(), "electronic");
@@ -173,20 +179,49 @@ Plan plan_for_event(const ScenarioEvent& e, const OrderFactsFn& order_facts) {
         // receipt takes the money above what was due as a new advance for the customer.
         const auto facts = order_facts(e.order);
         const auto& customer = facts.order.customer;
-        expect_receipts(e, e.excess_to_advance ? 2 : 1);
-        auto p = planned(e.receipts[0], customer, {e.order});
-        if (p.receipt.payments.prepayment.value() != facts.prepaid.value() + e.use_advance) {
-            throw std::runtime_error("delivery offsets " + std::to_string(p.receipt.payments.prepayment.value()) +
-                                     " but the ledger holds prepaid " + std::to_string(facts.prepaid.value()) +
-                                     " + advance used " + std::to_string(e.use_advance));
+        // Goods refused at the door: what was ordered less what was handed over, per sku.
+        std::vector<RefusalMove> refused;
+        for (const auto& l : facts.order.lines) {
+            Quantity handed = l.quantity;
+            if (e.delivered) {
+                handed = Quantity{};
+                for (const auto& [sku, q] : *e.delivered)
+                    if (sku == l.sku) handed = handed + q;
+            }
+            if (handed < l.quantity) refused.push_back(RefusalMove{e.order, l.sku, l.quantity - handed});
         }
-        move(p, Account::OrderPrepaid, e.order, -facts.prepaid.value());
+        const bool nothing_handed = refused.size() == facts.order.lines.size() && e.delivered &&
+                                    std::none_of(e.delivered->begin(), e.delivered->end(),
+                                                 [](const auto& d) { return d.second.is_positive(); });
+        // Prepayment above the goods handed over goes back first (1054 = 2); its 1215 part stays
+        // with the customer as an advance. Everything refused: that receipt cancels the order.
+        std::int64_t prepaid = facts.prepaid.value();
+        std::size_t next = 0;
+        if (!e.receipts.empty() && e.receipts[0].sign == CalcSign::IncomeReturn) {
+            auto r = planned(e.receipts[0], customer, {e.order});
+            move(r, Account::OrderPrepaid, e.order, -r.receipt.total.value());
+            move(r, Account::CustomerAdvance, customer, r.receipt.payments.prepayment.value());
+            prepaid -= r.receipt.total.value();
+            if (nothing_handed) r.state_moves.push_back(StateMove{e.order, OrderState::Cancelled});
+            plan.receipts.push_back(std::move(r));
+            next = 1;
+        }
+        if (nothing_handed) return plan;
+        expect_receipts(e, next + (e.excess_to_advance ? 2 : 1));
+        auto p = planned(e.receipts[next], customer, {e.order});
+        if (p.receipt.payments.prepayment.value() != prepaid + e.use_advance) {
+            throw std::runtime_error("delivery offsets " + std::to_string(p.receipt.payments.prepayment.value()) +
+                                     " but the ledger holds prepaid " + std::to_string(prepaid) + " + advance used " +
+                                     std::to_string(e.use_advance));
+        }
+        move(p, Account::OrderPrepaid, e.order, -prepaid);
+        p.refusal_moves = std::move(refused);
         move(p, Account::CustomerAdvance, customer, -e.use_advance);
         move(p, Account::OrderCredit, e.order, e.credit);
         p.state_moves.push_back(StateMove{e.order, OrderState::Delivered});
         plan.receipts.push_back(std::move(p));
         if (e.excess_to_advance) {
-            auto a = planned(e.receipts[1], customer, {e.order});
+            auto a = planned(e.receipts[next + 1], customer, {e.order});
             move(a, Account::CustomerAdvance, customer, a.receipt.total.value());
             plan.receipts.push_back(std::move(a));
         }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +27,8 @@ struct ScenarioEvent {
     bool excess_to_advance = false;
     std::vector<std::pair<std::string, std::int64_t>> allocate;
     std::vector<std::pair<std::string, fiscal::Quantity>> return_lines;
+    // Deliveries: what was handed over when something was refused at the door (unset: everything).
+    std::optional<std::vector<std::pair<std::string, fiscal::Quantity>>> delivered;
     std::int64_t refund_cash = 0;
     std::int64_t refund_electronic = 0;
     std::int64_t refund_to_balance = 0;

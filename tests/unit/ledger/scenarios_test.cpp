@@ -13,7 +13,12 @@ using namespace kassa::fiscal;
 using testing::Scenario;
 
 const std::vector<Scenario>& scenarios() {
-    static const auto all = testing::load_scenarios(std::string(KASSA_VECTORS_DIR) + "/scenarios.json");
+    static const auto all = [] {
+        auto out = testing::load_scenarios(std::string(KASSA_VECTORS_DIR) + "/scenarios.json");
+        for (auto& s : testing::load_scenarios(std::string(KASSA_VECTORS_DIR) + "/door.json"))
+            out.push_back(std::move(s));
+        return out;
+    }();
     return all;
 }
 
@@ -79,7 +84,7 @@ std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Vectors, LedgerScenario, ::testing::ValuesIn(scenario_ids()), test_name);
 
-TEST(LedgerScenarios, AllAreLoaded) { EXPECT_EQ(scenarios().size(), 10u); }
+TEST(LedgerScenarios, AllAreLoaded) { EXPECT_EQ(scenarios().size(), 14u); }
 
 }  // namespace
 }  // namespace kassa::ledger

@@ -7,8 +7,10 @@ import type {
   ApiErrorBody,
   CashInput,
   CorrectionInput,
+  CourierCash,
   CustomerView,
   DeliveryInput,
+  Handover,
   MoneyInInput,
   OrderView,
   ReceiptQuery,
@@ -124,6 +126,26 @@ export class Api {
     return this.blob(`/v1/orders/${encodeURIComponent(order)}/payment-qr?kind=${kind}&format=svg&amount=${amount}`);
   }
   /** Settlement at the door, prepared with its key (stored before anything is sent). */
+  courierCash(): Promise<{ cash: CourierCash[] }> {
+    return this.call('GET', '/v1/couriers/me/cash');
+  }
+  declareHandover(entity_inn: string): Promise<Handover> {
+    return this.call('POST', '/v1/couriers/me/handovers', { entity_inn });
+  }
+  handovers(state: 'pending' | 'all' = 'pending'): Promise<{ handovers: Handover[] }> {
+    return this.call('GET', `/v1/handovers?state=${state}`);
+  }
+  confirmHandover(id: number): Promise<Handover> {
+    return this.call('POST', `/v1/handovers/${id}/confirm`);
+  }
+
+  lateSettlements(state: 'open' | 'all' = 'open'): Promise<{ receipts: ReceiptRecord[] }> {
+    return this.call('GET', `/v1/late-settlements?state=${state}`);
+  }
+  confirmLate(receipt: number): Promise<ReceiptRecord> {
+    return this.call('POST', `/v1/late-settlements/${receipt}/confirm`);
+  }
+
   delivery(order: string, input: DeliveryInput): PendingAction {
     return this.pending.prepare(`/v1/orders/${encodeURIComponent(order)}/delivery`, input, `Оплата заказа ${order}`);
   }

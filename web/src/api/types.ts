@@ -87,6 +87,10 @@ export interface ReceiptRecord {
   fiscal?: FiscalResult;
   error?: string;
   deliveries?: Delivery[];
+  card_reference?: string; // the card terminal's RRN
+  settled_at?: string; // late settlements: when the money really changed hands
+  late?: 'corrected' | 'listed' | 'confirmed';
+  late_confirmed_by?: string;
 }
 
 /** A register operation that makes no receipt (cash in / out, a receipt's copy), kept under its key. */
@@ -134,6 +138,8 @@ export interface OrderView {
   prepaid: number;
   delivered: number;
   returned: number;
+  refused?: number; // Σ refused at the door × price
+  refused_lines?: { sku: string; qty: string }[];
   owed: number;
   credit_owed: number;
   receipts: ReceiptRecord[];
@@ -153,6 +159,31 @@ export interface DeliveryInput {
   buyer_contact?: string;
   cashier?: string;
   settlement_address?: string;
+  delivered?: { sku: string; qty: string }[]; // what was handed over when something was refused
+  refused_prepayment?: 'refund' | 'advance';
+  card_reference?: string;
+  settled_at?: string; // ISO 8601, the phone's time of the settlement
+}
+
+/** GET /v1/couriers/me/cash: per legal entity. */
+export interface CourierCash {
+  entity_inn: string;
+  taken: number;
+  refunded: number;
+  handed_over: number;
+  pending: number;
+  held: number;
+}
+
+export interface Handover {
+  id: number;
+  courier: string;
+  entity_inn: string;
+  amount: number;
+  state: 'pending' | 'confirmed';
+  declared: string;
+  confirmed?: string;
+  confirmed_by?: string;
 }
 
 export interface CustomerView {

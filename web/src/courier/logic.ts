@@ -31,34 +31,133 @@ export function changeFor(due: number, given: number): number | null {
   return given >= due ? given - due : null;
 }
 
+// ---- goods handed over at the door ---------------------------------------------------------------
+
+const MICRO = 1_000_000n;
+
+/** A quantity as the server writes it ("2", "1.5") in millionths, or null when malformed. */
+export function qtyMicro(q: string): number | null {
+  const m = /^(\d{1,8})(?:\.(\d{1,6}))?$/.exec(q);
+  if (!m) return null;
+  return Number(m[1]) * 1_000_000 + Number((m[2] ?? '').padEnd(6, '0'));
+}
+
+/** Millionths back to the server's shortest decimal form. */
+export function microQty(micro: number): string {
+  const whole = Math.floor(micro / 1_000_000);
+  const frac = String(micro % 1_000_000).padStart(6, '0').replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : String(whole);
+}
+
+/** price × quantity rounded half up to whole kopecks, exactly as kassad does (no floating point). */
+export function lineAmount(price: number, micro: number): number {
+  const p = BigInt(price) * BigInt(micro);
+  return Number((p + MICRO / 2n) / MICRO);
+}
+
+/** What the courier hands over, by sku, in millionths: everything ordered to start with. */
+export type Handed = Record<string, number>;
+
+export function allHanded(order: Pick<OrderView, 'lines'>): Handed {
+  const h: Handed = {};
+  for (const l of order.lines) h[l.sku] = (h[l.sku] ?? 0) + (qtyMicro(l.qty) ?? 0);
+  return h;
+}
+
+/** − / + on a line: one whole unit at a time (the last step down to 0 or up to what was ordered). */
+export function step(order: Pick<OrderView, 'lines'>, handed: Handed, sku: string, delta: 1 | -1): Handed {
+  const ordered = allHanded(order)[sku] ?? 0;
+  const now = handed[sku] ?? 0;
+  const next = Math.min(ordered, Math.max(0, now + delta * 1_000_000));
+  return { ...handed, [sku]: delta < 0 && now < 1_000_000 ? 0 : next };
+}
+
+export interface DoorSums {
+  goods: number; // the goods handed over
+  offset: number; // prepayment offset on them (1215)
+  due: number; // «К оплате»
+  back: number; // prepayment above the goods: refunded or kept as an advance
+  refused: boolean; // something was refused
+  nothing: boolean; // everything was refused: a cancellation at the door
+}
+
+/** The sums at the door for what is handed over, as kassad's planner will compute them. */
+export function doorSums(order: Pick<OrderView, 'lines' | 'prepaid'>, handed: Handed): DoorSums {
+  let goods = 0;
+  let refused = false;
+  let any = false;
+  const left = { ...handed };
+  for (const l of order.lines) {
+    const ordered = qtyMicro(l.qty) ?? 0;
+    const here = Math.min(ordered, left[l.sku] ?? 0);
+    left[l.sku] = (left[l.sku] ?? 0) - here;
+    if (here < ordered) refused = true;
+    if (here > 0) any = true;
+    goods += lineAmount(l.price, here);
+  }
+  const offset = Math.min(order.prepaid, goods);
+  return { goods, offset, due: goods - offset, back: order.prepaid - offset, refused, nothing: !any };
+}
+
+/** `delivered` for the request: only when something was refused (absent means everything). */
+export function deliveredList(order: Pick<OrderView, 'lines'>, handed: Handed): { sku: string; qty: string }[] | undefined {
+  const all = allHanded(order);
+  if (Object.keys(all).every((sku) => (handed[sku] ?? 0) >= all[sku])) return undefined;
+  return Object.keys(all).map((sku) => ({ sku, qty: microQty(Math.min(all[sku], handed[sku] ?? 0)) }));
+}
+
 export type Method = 'cash' | 'card' | 'sbp';
 
 export interface Settlement {
   method: Method;
-  due: number; // kopecks still owed for the order
+  due: number; // kopecks still owed for the goods handed over
   given?: number; // cash handed over (cash only)
   contact: string | null; // normalised 1008, or null
   address: string; // the delivery address: 1009 of this settlement
   courier: string; // 1021
+  excess?: 'change' | 'advance'; // cash above what is due: handed back, or kept as the customer's advance
+  cardReference?: string; // the terminal's RRN (card only)
+  delivered?: { sku: string; qty: string }[]; // set when something was refused
+  back?: number; // prepayment above the goods handed over
+  refusedPrepayment?: 'refund' | 'advance';
+  settledAt?: string; // the phone's time of the settlement (ISO 8601)
 }
 
 /** Why the button may not be pressed yet, in Russian, or null when the settlement can go. */
 export function refusal(s: Settlement): string | null {
-  if (s.due <= 0) return 'По заказу ничего не нужно платить.';
+  // Nothing due still needs its receipt: a prepaid order is settled by offsetting the prepayment.
   if (!s.contact) return 'Нужен телефон или e-mail покупателя для электронного чека.';
-  if (s.method === 'cash') {
+  if (s.due > 0 && s.method === 'cash') {
     if (s.given === undefined || changeFor(s.due, s.given) === null) return 'Полученных наличных меньше суммы к оплате.';
   }
+  if (s.due > 0 && s.method === 'card' && !cardReferenceOk(s.cardReference ?? ''))
+    return 'Введите номер операции (RRN) с чека терминала.';
   return null;
+}
+
+/** A terminal's reference as kassad keeps it: letters, digits, - and /, at most 64. */
+export function cardReferenceOk(text: string): boolean {
+  return /^[A-Za-z0-9/-]{1,64}$/.test(text);
 }
 
 /** The body of POST /v1/orders/{id}/delivery for a settlement that `refusal` let through. */
 export function deliveryBody(s: Settlement): DeliveryInput {
-  const body: DeliveryInput =
-    s.method === 'cash' ? { cash: s.given ?? s.due, excess: 'change' } : { electronic: s.due };
+  const body: DeliveryInput = {};
+  if (s.delivered) body.delivered = s.delivered;
+  if (s.back && s.back > 0) body.refused_prepayment = s.refusedPrepayment ?? 'refund';
+  if (s.due > 0) {
+    if (s.method === 'cash') {
+      body.cash = s.given ?? s.due;
+      body.excess = s.excess ?? 'change';
+    } else {
+      body.electronic = s.due;
+      if (s.method === 'card' && s.cardReference) body.card_reference = s.cardReference;
+    }
+  }
   if (s.contact) body.buyer_contact = s.contact;
   if (s.address) body.settlement_address = s.address;
   if (s.courier) body.cashier = s.courier;
+  if (s.settledAt) body.settled_at = s.settledAt;
   return body;
 }
 

@@ -8,18 +8,24 @@ import { Api, ApiError } from '../api/client';
 import { PendingStore, type PendingAction } from '../api/keys';
 import { formatRub, parseRub } from '../api/money';
 import { COURIER_TOKEN_KEY, loadToken, saveToken, tokenFromHash } from '../api/token';
-import type { OrderView, ReceiptRecord, ReceiptsEnvelope } from '../api/types';
+import type { CourierCash, OrderView, ReceiptRecord, ReceiptsEnvelope } from '../api/types';
 import '../style.css';
 import './courier.css';
 import {
+  allHanded,
   changeFor,
+  deliveredList,
   deliveryBody,
+  doorSums,
   localDay,
   mapsLink,
+  microQty,
   normaliseContact,
+  qtyMicro,
   refusal,
   splitOrders,
   stageOf,
+  step,
   type Method,
 } from './logic';
 
@@ -75,6 +81,7 @@ function App() {
   const [queued, setQueued] = useState(pending.list().length);
   const [online, setOnline] = useState(navigator.onLine);
   const [tick, setTick] = useState(0);
+  const [cashOpen, setCashOpen] = useState(false);
 
   const reload = async () => {
     try {
@@ -116,6 +123,8 @@ function App() {
         <p>Откройте ссылку для входа, которую показывает офис (QR-код). Она сохранит вход на этом телефоне.</p>
       </main>
     );
+
+  if (cashOpen) return <CashScreen onBack={() => setCashOpen(false)} />;
 
   const current = orders?.find((o) => o.id === open);
   if (current)
@@ -177,6 +186,80 @@ function App() {
           </li>
         ))}
       </ul>
+      <button type="button" class="wide c-handover" data-test="handover" onClick={() => setCashOpen(true)}>
+        Сдать кассу
+      </button>
+    </main>
+  );
+}
+
+function BackHeader(props: { title: string; onBack: () => void }) {
+  return (
+    <header class="c-top">
+      <button type="button" class="quiet" onClick={props.onBack}>
+        ← Заказы
+      </button>
+      <h1>{props.title}</h1>
+    </header>
+  );
+}
+
+/** End of day: the cash held per legal entity, declared to the office, which confirms it. */
+function CashScreen(props: { onBack: () => void }) {
+  const [cash, setCash] = useState<CourierCash[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const load = () =>
+    api
+      .courierCash()
+      .then((c) => {
+        setCash(c.cash);
+        setError(null);
+      })
+      .catch((e: Error) => setError(e.message));
+  useEffect(() => {
+    void load();
+  }, []);
+  const declare = async (entity: string) => {
+    setBusy(entity);
+    try {
+      await api.declareHandover(entity);
+      await load();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <main class="courier">
+      <BackHeader title="Сдать кассу" onBack={props.onBack} />
+      {error && <p class="error" role="alert">{error}</p>}
+      {cash && cash.length === 0 && <p class="muted">Наличных на руках нет.</p>}
+      {cash?.map((c) => {
+        const free = c.held - c.pending;
+        return (
+          <section key={c.entity_inn} class="c-card c-cash" data-entity={c.entity_inn}>
+            <p>ИНН {c.entity_inn}</p>
+            <p class="c-due">
+              На руках <b data-test="held">{formatRub(c.held)}</b>
+            </p>
+            <p class="muted">
+              Принято {formatRub(c.taken)} · возвращено {formatRub(c.refunded)} · сдано {formatRub(c.handed_over)}
+            </p>
+            {c.pending > 0 && (
+              <p class="warn-box" data-test="pending">
+                Ждёт подтверждения офиса: {formatRub(c.pending)}
+              </p>
+            )}
+            {free > 0 && (
+              <button type="button" class="primary wide c-go" disabled={busy !== null} onClick={() => void declare(c.entity_inn)}>
+                Сдать {formatRub(free)}
+              </button>
+            )}
+          </section>
+        );
+      })}
     </main>
   );
 }
@@ -189,24 +272,42 @@ const STAGES: [string, string][] = [
 
 function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => void; onQueued: () => void }) {
   const o = props.order;
-  const due = o.owed;
+  const [handed, setHanded] = useState(() => allHanded(o));
   const [method, setMethod] = useState<Method>('cash');
   const [givenText, setGivenText] = useState('');
+  const [excess, setExcess] = useState<'change' | 'advance'>('change');
+  const [cardRef, setCardRef] = useState('');
+  const [backHow, setBackHow] = useState<'refund' | 'advance'>('refund');
   const [contactText, setContactText] = useState(o.customer_contact ?? '');
   const [busy, setBusy] = useState(false);
   const [queuedHere, setQueuedHere] = useState(() => pending.list().some((a) => orderOf(a) === o.id));
   const [result, setResult] = useState<ReceiptsEnvelope | null>(() => loadResult(o.id));
-  const [receipt, setReceipt] = useState<ReceiptRecord | null>(() => result?.receipts[0] ?? o.receipts.at(-1) ?? null);
+  const [receipt, setReceipt] = useState<ReceiptRecord | null>(() => result?.receipts.at(-1) ?? o.receipts.at(-1) ?? null);
   const [error, setError] = useState<string | null>(null);
   const [qr, setQr] = useState<string | null>(null);
   const [payQr, setPayQr] = useState<string | null>(null);
 
+  const settled = o.state !== 'open' || receipt !== null || queuedHere;
+  // «К оплате» follows the − / + at once: the goods handed over less the prepayment offset on them.
+  const sums = doorSums(o, handed);
+  const due = settled ? o.owed : sums.due;
   const given = method === 'cash' ? (parseRub(givenText) ?? undefined) : undefined;
   const contact = normaliseContact(contactText);
-  const settlement = { method, due, given, contact, address: o.delivery_address ?? '', courier: o.courier ?? '' };
+  const settlement = {
+    method,
+    due,
+    given,
+    contact,
+    address: o.delivery_address ?? '',
+    courier: o.courier ?? '',
+    excess,
+    cardReference: cardRef.trim(),
+    delivered: deliveredList(o, handed),
+    back: sums.back,
+    refusedPrepayment: backHow,
+  };
   const why = refusal(settlement);
   const change = given !== undefined ? changeFor(due, given) : null;
-  const settled = o.state !== 'open' || receipt !== null || queuedHere;
 
   // Follow the receipt until it is final (long poll), then fetch its check QR.
   useEffect(() => {
@@ -236,12 +337,14 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
     if (why || busy || settled) return;
     setBusy(true);
     setError(null);
-    const action = api.delivery(o.id, deliveryBody(settlement)); // key stored before sending
+    // The phone's time of the settlement goes with it: sent late, the receipt keeps the true time.
+    const body = deliveryBody({ ...settlement, settledAt: new Date().toISOString() });
+    const action = api.delivery(o.id, body); // key stored before sending
     try {
       const env = await api.send(action);
       saveResult(o.id, env);
       setResult(env);
-      setReceipt(env.receipts[0] ?? null);
+      setReceipt(env.receipts.at(-1) ?? null);
     } catch (e) {
       const err = e as ApiError;
       if (err.unanswered || err.status >= 503) {
@@ -273,12 +376,7 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
   const stage = receipt ? stageOf(receipt) : null;
   return (
     <main class="courier">
-      <header class="c-top">
-        <button type="button" class="quiet" onClick={props.onBack}>
-          ← Заказы
-        </button>
-        <h1>№ {o.id}</h1>
-      </header>
+      <BackHeader title={`№ ${o.id}`} onBack={props.onBack} />
       {o.delivery_address && (
         <p>
           {o.delivery_address} · <a href={mapsLink(o.delivery_address)}>Маршрут</a>
@@ -286,49 +384,110 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
       )}
       <table class="c-lines">
         <tbody>
-          {o.lines.map((l) => (
-            <tr key={l.sku}>
-              <td>{l.name}</td>
-              <td class="num">{l.qty}</td>
-              <td class="num">{formatRub(l.price)}</td>
-            </tr>
-          ))}
+          {o.lines.map((l) => {
+            const ordered = qtyMicro(l.qty) ?? 0;
+            const here = Math.min(ordered, handed[l.sku] ?? 0);
+            return (
+              <tr key={l.sku} data-sku={l.sku} class={here === 0 ? 'c-refused-all' : here < ordered ? 'c-refused' : ''}>
+                <td>
+                  {l.name}
+                  <span class="muted"> · {formatRub(l.price)}</span>
+                </td>
+                <td class="c-step">
+                  {!settled && (
+                    <button type="button" aria-label={`Меньше: ${l.name}`} data-test="minus" onClick={() => setHanded(step(o, handed, l.sku, -1))}>
+                      −
+                    </button>
+                  )}
+                  <span class="num" data-test="qty">
+                    {microQty(here)}
+                    {here < ordered && <span class="muted"> из {l.qty}</span>}
+                  </span>
+                  {!settled && (
+                    <button type="button" aria-label={`Больше: ${l.name}`} data-test="plus" onClick={() => setHanded(step(o, handed, l.sku, 1))}>
+                      +
+                    </button>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
       <p>
-        Сумма {formatRub(o.total)} · предоплата {formatRub(o.prepaid)}
+        Товары {formatRub(settled ? o.total : sums.goods)} · предоплата <span data-test="prepaid">{formatRub(o.prepaid)}</span>
       </p>
       <p class="c-due">
         К оплате <b data-test="due">{formatRub(due)}</b>
       </p>
+      {!settled && sums.nothing && (
+        <p class="warn-box" data-test="cancel-at-door">
+          Покупатель отказался от всего заказа: заказ будет отменён.
+        </p>
+      )}
+      {!settled && sums.back > 0 && (
+        <fieldset class="c-back" data-test="back">
+          <legend>Предоплата за отказ: {formatRub(sums.back)}</legend>
+          <label>
+            <input type="radio" name="back" checked={backHow === 'refund'} onChange={() => setBackHow('refund')} /> вернуть покупателю тем же
+            способом
+          </label>
+          <label>
+            <input type="radio" name="back" checked={backHow === 'advance'} onChange={() => setBackHow('advance')} /> оставить авансом (с
+            согласия покупателя)
+          </label>
+        </fieldset>
+      )}
       <p class="c-law" data-test="law">
         Расчёт курьера через кассу офиса разрешает магазин: чек формируется в момент оплаты и уходит покупателю
         электронно.
       </p>
-      {!settled && due > 0 && (
+      {!settled && (
         <>
-          <nav class="c-tabs" role="tablist">
-            {(
-              [
-                ['cash', 'Наличные'],
-                ['card', 'Карта'],
-                ['sbp', 'СБП'],
-              ] as [Method, string][]
-            ).map(([m, label]) => (
-              <button key={m} type="button" role="tab" aria-selected={method === m} onClick={() => setMethod(m)}>
-                {label}
-              </button>
-            ))}
-          </nav>
-          {method === 'cash' && (
+          {due > 0 && (
+            <nav class="c-tabs" role="tablist">
+              {(
+                [
+                  ['cash', 'Наличные'],
+                  ['card', 'Карта'],
+                  ['sbp', 'СБП'],
+                ] as [Method, string][]
+              ).map(([m, label]) => (
+                <button key={m} type="button" role="tab" aria-selected={method === m} onClick={() => setMethod(m)}>
+                  {label}
+                </button>
+              ))}
+            </nav>
+          )}
+          {due > 0 && method === 'cash' && (
+            <>
+              <label>
+                Получено наличными, ₽
+                <input inputMode="decimal" name="given" value={givenText} onInput={(e) => setGivenText(e.currentTarget.value)} />
+              </label>
+              {change !== null && change > 0 && (
+                <fieldset class="c-back">
+                  <legend class="big" data-test="change">
+                    {excess === 'change' ? 'Сдача' : 'В аванс'} {formatRub(change)}
+                  </legend>
+                  <label>
+                    <input type="radio" name="excess" checked={excess === 'change'} onChange={() => setExcess('change')} /> отдать сдачу
+                  </label>
+                  <label>
+                    <input type="radio" name="excess" checked={excess === 'advance'} onChange={() => setExcess('advance')} /> оставить авансом
+                    покупателя
+                  </label>
+                </fieldset>
+              )}
+            </>
+          )}
+          {due > 0 && method === 'card' && (
             <label>
-              Получено наличными, ₽
-              <input inputMode="decimal" name="given" value={givenText} onInput={(e) => setGivenText(e.currentTarget.value)} />
-              {change !== null && <span class="big" data-test="change">Сдача {formatRub(change)}</span>}
+              Оплата на терминале курьера на {formatRub(due)}. Номер операции (RRN) с чека терминала
+              <input name="rrn" inputMode="numeric" value={cardRef} onInput={(e) => setCardRef(e.currentTarget.value)} />
             </label>
           )}
-          {method === 'card' && <p class="muted">Оплата картой на терминале курьера; сумма — как «К оплате».</p>}
-          {method === 'sbp' && (
+          {due > 0 && method === 'sbp' && (
             <button type="button" class="wide" onClick={() => void showSbp()}>
               Показать QR СБП на весь экран
             </button>
@@ -339,17 +498,22 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
           </label>
           {why && <p class="muted" data-test="why">{why}</p>}
           <button type="button" class="primary wide c-go" disabled={!!why || busy} onClick={() => void settle()}>
-            Пробить чек
+            {sums.nothing ? 'Оформить отказ' : 'Пробить чек'}
           </button>
         </>
       )}
       {error && <p class="error" role="alert">{error}</p>}
       {queuedHere && !receipt && (
         <p class="warn-box" data-test="queued-here">
-          {props.online ? 'Отправляем…' : 'Нет сети: чек в очереди, отправится сам, с тем же ключом.'}
+          {props.online ? 'Отправляем…' : 'Нет сети: чек в очереди, отправится сам, с тем же ключом и временем расчёта.'}
         </p>
       )}
       {result && result.change > 0 && <p class="big">Сдача покупателю: {formatRub(result.change)}</p>}
+      {result && result.receipts.length > 1 && (
+        <p class="muted" data-test="receipts-count">
+          Чеков по действию: {result.receipts.length}
+        </p>
+      )}
       {receipt && (
         <section class="c-progress" data-test="progress" data-stage={stage ?? ''}>
           <ol>
@@ -360,6 +524,8 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
               </li>
             ))}
           </ol>
+          {receipt.late && <p class="warn-box">Чек пробит позже расчёта: {receipt.late === 'corrected' ? 'оформлен чек коррекции' : 'передан в офис'}.</p>}
+          {receipt.card_reference && <p class="muted">RRN {receipt.card_reference}</p>}
           {stage === 'failed' && <p class="error">Касса отказала: {receipt.error ?? 'ошибка'}. Позвоните в офис.</p>}
           {qr && <img class="c-checkqr" src={qr} alt="QR-код чека" data-test="check-qr" />}
         </section>

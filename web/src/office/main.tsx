@@ -6,6 +6,7 @@ import { PendingStore } from '../api/keys';
 import { forgetToken, loadToken, saveToken, tokenFromHash } from '../api/token';
 import type { ReceiptRecord, Register } from '../api/types';
 import { Attention } from './attention';
+import { CourierDesk } from './handovers';
 import { OfficeContext } from './context';
 import { usePoll, useNow } from './hooks';
 import { Journal, ReceiptDetail } from './journal';
@@ -177,12 +178,13 @@ function Dashboard({ api, pending, onSignOut }: { api: Api; pending: PendingStor
             }}
           />
         )}
+        {tab === 'attention' && <CourierDesk />}
         {tab === 'shifts' && <Shifts registers={registers} now={now} onDone={regs.refresh} closing={closing} setClosing={setClosing} />}
         {tab === 'shifts' && <Cash registers={registers} onDone={regs.refresh} />}
         {tab === 'journal' && <Journal registers={registers} />}
         {tab === 'wizards' && <Wizards registers={registers} correctionOf={correctionOf} key={correctionOf ?? 'none'} />}
         <section class="disabled-note muted">
-          Пока нет в API и потому не показано: сдача наличных курьерами, выдача токенов, события в
+          Пока нет в API и потому не показано: выдача токенов, события в
           реальном времени (страница опрашивает сервер раз в несколько секунд).
         </section>
       </main>

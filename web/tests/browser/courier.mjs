@@ -16,17 +16,20 @@ const now = new Date();
 const TODAY = `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;
 
 // Two orders for today (one prepaid in part), one for another courier, one for tomorrow.
-const order = (id, courier, date, price, address) =>
+const order = (id, courier, date, price, address, extra = []) =>
   office('PUT', `/v1/orders/${id}`, {
     customer: `cust-${id}`,
     entity_inn: e.KASSA_ENTITY,
-    lines: [{ sku: 'S1', name: 'Пицца', qty: '1', price, vat: 'vat22' }],
+    lines: [{ sku: 'S1', name: 'Пицца', qty: '1', price, vat: 'vat22' }, ...extra],
     courier,
     delivery_date: date,
     delivery_address: address,
     customer_contact: '+79990001122',
   });
-await order('K-1', e.KASSA_COURIER, TODAY, 123450, 'г. Москва, ул. Садовая, д. 5, кв. 7');
+// K-1 also has two drinks; one is refused at the door.
+await order('K-1', e.KASSA_COURIER, TODAY, 123450, 'г. Москва, ул. Садовая, д. 5, кв. 7', [
+  { sku: 'D1', name: 'Напиток', qty: '2', price: 15000, vat: 'vat22' },
+]);
 await order('K-2', e.KASSA_COURIER, TODAY, 67800, 'г. Москва, ул. Лесная, д. 2');
 await order('K-other', 'someone-else', TODAY, 1000, 'г. Москва, ул. Другая, д. 1');
 await order('K-later', e.KASSA_COURIER, '2099-01-01', 1000, 'г. Москва, ул. Будущая, д. 1');
@@ -41,23 +44,34 @@ const consoleErrors = await withBrowser(OUT, async (page, shot) => {
   assert.equal(new URL(page.url()).hash, '', 'the token is not left in the address bar');
   assert.deepEqual(await page.locator('[data-order]').evaluateAll((els) => els.map((x) => x.dataset.order)), ['K-1', 'K-2']);
   const k1 = page.locator('[data-order="K-1"]');
-  await k1.getByText('к оплате 1 000,00').waitFor(); // 1234,50 − 234,50 prepaid
+  await k1.getByText('к оплате 1 300,00').waitFor(); // 1234,50 + 2 × 150,00 − 234,50 prepaid
   assert.match(await k1.getByRole('link', { name: 'Маршрут' }).getAttribute('href'), /^geo:0,0\?q=/);
   // Touch targets: every button and link at least 48 px high.
   for (const h of await page.locator('main button, main a').evaluateAll((els) => els.map((x) => x.getBoundingClientRect().height)))
     assert.ok(h >= 48, `a touch target is ${h}px high`);
   await shot('list');
 
-  // ---- K-1 at the door: cash with change ----
+  // ---- K-1 at the door: one drink refused (− on its line), the rest in cash with change ----
   await k1.getByRole('button').click();
   await page.locator('[data-test=due]').waitFor();
-  assert.equal((await page.locator('[data-test=due]').textContent()).replace(/\s/g, ''), '1000,00₽');
+  const due = async () => (await page.locator('[data-test=due]').textContent()).replace(/\s/g, '');
+  assert.equal(await due(), '1300,00₽');
+  assert.equal((await page.locator('[data-test=prepaid]').textContent()).replace(/\s/g, ''), '234,50₽');
+  const drink = page.locator('tr[data-sku=D1]');
+  await drink.locator('[data-test=minus]').click();
+  assert.equal(await due(), '1150,00₽', '«К оплате» follows the refused drink at once');
+  assert.equal((await drink.locator('[data-test=qty]').textContent()).replace(/\s/g, ''), '1из2');
+  await drink.locator('[data-test=plus]').click();
+  assert.equal(await due(), '1300,00₽');
+  await drink.locator('[data-test=minus]').click();
+  for (const h of await page.locator('main button, main input').evaluateAll((els) => els.map((x) => x.getBoundingClientRect().height)))
+    assert.ok(h >= 48, `a touch target at the door is ${h}px high`);
   await page.locator('[data-test=law]').waitFor();
   const go = page.getByRole('button', { name: 'Пробить чек' });
   await page.locator('input[name=given]').fill('500');
   assert.ok(await go.isDisabled(), 'too little cash cannot be sent');
   await page.locator('input[name=given]').fill('1500');
-  assert.equal((await page.locator('[data-test=change]').textContent()).replace(/\s/g, ''), 'Сдача500,00₽');
+  assert.equal((await page.locator('[data-test=change]').textContent()).replace(/\s/g, ''), 'Сдача350,00₽');
   await page.locator('input[name=contact]').fill('');
   assert.ok(await go.isDisabled(), 'no contact, no receipt (§3.11)');
   await page.locator('input[name=contact]').fill('8 (999) 000-11-22');
@@ -80,6 +94,8 @@ const consoleErrors = await withBrowser(OUT, async (page, shot) => {
   await page.context().setOffline(true);
   await page.locator('[data-order="K-2"]').getByRole('button').click();
   await page.getByRole('tab', { name: 'Карта' }).click();
+  assert.ok(await page.getByRole('button', { name: 'Пробить чек' }).isDisabled(), 'a card payment needs its RRN');
+  await page.locator('input[name=rrn]').fill('612345678901');
   await page.getByRole('button', { name: 'Пробить чек' }).click();
   await page.locator('[data-test=queued-here]').waitFor();
   await shot('k2-offline-queued');
@@ -93,13 +109,39 @@ const consoleErrors = await withBrowser(OUT, async (page, shot) => {
   await page.getByRole('tab', { name: 'Выполнены (2)' }).click();
   await page.locator('[data-order="K-2"]').getByRole('button').click();
   await page.locator('[data-test=progress][data-stage=done]').waitFor();
+  await page.getByText('RRN 612345678901').waitFor();
   await shot('k2-receipt');
+
+  // ---- end of day: the cash taken for K-1 is handed to the office ----
+  await page.getByRole('button', { name: '← Заказы' }).click();
+  await page.locator('[data-test=handover]').click();
+  await page.locator('[data-test=held]').waitFor();
+  assert.equal((await page.locator('[data-test=held]').textContent()).replace(/\s/g, ''), '1150,00₽');
+  await page.getByRole('button', { name: /^Сдать/ }).click();
+  await page.locator('[data-test=pending]').waitFor();
+  await shot('cash-handover');
+
+  // ---- the office sees the handover on its dashboard and confirms it ----
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${BASE}/office/#token=${e.KASSA_TOKEN}`);
+  const item = page.locator('[data-handover]').filter({ hasText: e.KASSA_COURIER });
+  await item.getByText('1 150,00').waitFor();
+  await shot('office-handover');
+  await item.getByRole('button', { name: 'Принято' }).click();
+  await item.waitFor({ state: 'detached' });
 });
 
 const k1 = await office('GET', '/v1/orders/K-1');
 const k2 = await office('GET', '/v1/orders/K-2');
 assert.equal(k1.state, 'delivered');
 assert.equal(k2.state, 'delivered');
+assert.deepEqual(k1.refused_lines, [{ sku: 'D1', qty: '1' }]);
+assert.equal(k2.receipts.at(-1).card_reference, '612345678901');
+const { handovers } = await office('GET', '/v1/handovers?state=all');
+assert.deepEqual(
+  handovers.filter((h) => h.courier === e.KASSA_COURIER).map((h) => [h.amount, h.state, h.confirmed_by]),
+  [[115000, 'confirmed', 'cashier']],
+);
 result.k1_receipts = k1.receipts.map((r) => r.id);
 result.k2_receipts = k2.receipts.map((r) => r.id);
 writeFileSync(join(OUT, 'result.json'), JSON.stringify(result, null, 2));

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
+  allHanded,
+  cardReferenceOk,
   changeFor,
+  deliveredList,
   deliveryBody,
+  doorSums,
+  lineAmount,
+  microQty,
+  qtyMicro,
+  step,
   localDay,
   mapsLink,
   normaliseContact,
@@ -42,8 +50,11 @@ describe('courier page logic', () => {
     expect(refusal({ ...base, contact: null })).toMatch(/телефон или e-mail/);
     expect(refusal({ ...base, given: 100_000 })).toMatch(/меньше/);
     expect(refusal({ ...base, given: undefined })).toMatch(/меньше/);
-    expect(refusal({ ...base, due: 0 })).toMatch(/ничего/);
-    expect(refusal({ ...base, method: 'card', given: undefined })).toBeNull();
+    // Nothing due (prepaid in full) still gets its settlement receipt: the button stays.
+    expect(refusal({ ...base, due: 0, given: undefined })).toBeNull();
+    expect(refusal({ ...base, method: 'card', given: undefined })).toMatch(/RRN/);
+    expect(refusal({ ...base, method: 'card', given: undefined, cardReference: '612345678901' })).toBeNull();
+    expect(refusal({ ...base, method: 'sbp', given: undefined })).toBeNull();
   });
 
   it('sends cash with change, card and SBP as electronic, with 1008, 1009 and 1021', () => {
@@ -58,6 +69,76 @@ describe('courier page logic', () => {
       electronic: 150_000,
       buyer_contact: '+79123456789',
     });
+  });
+
+  it('sends what was handed over, the refused prepayment choice, the card reference and the phone time', () => {
+    const s: Settlement = {
+      ...base,
+      method: 'card',
+      given: undefined,
+      due: 0,
+      cardReference: 'RRN-1',
+      delivered: [
+        { sku: 'A', qty: '1' },
+        { sku: 'B', qty: '0' },
+      ],
+      back: 850_000,
+      refusedPrepayment: 'advance',
+      settledAt: '2026-12-02T14:05:00.000Z',
+    };
+    // Nothing due: no money and no reference; the refusal and the choice for the prepayment go.
+    expect(deliveryBody(s)).toEqual({
+      delivered: s.delivered,
+      refused_prepayment: 'advance',
+      buyer_contact: '+79123456789',
+      settlement_address: 'ул. Ленина, 1',
+      cashier: 'Иванов',
+      settled_at: '2026-12-02T14:05:00.000Z',
+    });
+    expect(deliveryBody({ ...s, due: 70_000, back: 0 })).toMatchObject({ electronic: 70_000, card_reference: 'RRN-1' });
+    expect(deliveryBody({ ...s, back: 1 }).refused_prepayment).toBe('advance');
+    expect(deliveryBody({ ...s, back: 1, refusedPrepayment: undefined }).refused_prepayment).toBe('refund');
+    expect(deliveryBody({ ...base, excess: 'advance' })).toMatchObject({ cash: 200_000, excess: 'advance' });
+    expect(cardReferenceOk('123456789012')).toBe(true);
+    expect(cardReferenceOk('12 34')).toBe(false);
+    expect(cardReferenceOk('')).toBe(false);
+  });
+
+  it('recomputes «К оплате» live as goods are refused, as the planner does', () => {
+    // Order №123 of fiscal-rules.md §3: A 2 × 1 500.00, B 1 × 7 000.00; 3 000.00 prepaid.
+    const order = {
+      prepaid: 300_000,
+      lines: [
+        { sku: 'A', name: 'Товар А', qty: '2', unit: 0, price: 150_000, vat: 'vat22', subject: 1 },
+        { sku: 'B', name: 'Товар Б', qty: '1', unit: 0, price: 700_000, vat: 'vat22', subject: 1 },
+      ],
+    } as Pick<OrderView, 'lines' | 'prepaid'>;
+    let h = allHanded(order);
+    expect(doorSums(order, h)).toEqual({ goods: 1_000_000, offset: 300_000, due: 700_000, back: 0, refused: false, nothing: false });
+    expect(deliveredList(order, h)).toBeUndefined();
+    h = step(order, h, 'B', -1); // Б refused
+    expect(doorSums(order, h)).toMatchObject({ goods: 300_000, due: 0, back: 0, refused: true });
+    h = step(order, h, 'A', -1); // one А refused too: 1 500.00 handed over, 1 500.00 of prepayment above it
+    expect(doorSums(order, h)).toMatchObject({ goods: 150_000, offset: 150_000, due: 0, back: 150_000 });
+    expect(deliveredList(order, h)).toEqual([
+      { sku: 'A', qty: '1' },
+      { sku: 'B', qty: '0' },
+    ]);
+    expect(step(order, h, 'B', -1).B).toBe(0); // never below 0
+    expect(step(order, allHanded(order), 'A', 1).A).toBe(2_000_000); // never above what was ordered
+    h = step(order, h, 'A', -1);
+    expect(doorSums(order, h)).toMatchObject({ nothing: true, back: 300_000, due: 0 });
+  });
+
+  it('does fixed-point quantities and half-up amounts without floating point', () => {
+    expect(qtyMicro('1.5')).toBe(1_500_000);
+    expect(qtyMicro('0.000001')).toBe(1);
+    expect(qtyMicro('1.2345678')).toBeNull();
+    expect(qtyMicro('-1')).toBeNull();
+    expect(microQty(1_500_000)).toBe('1.5');
+    expect(microQty(2_000_000)).toBe('2');
+    expect(lineAmount(333, 500_000)).toBe(167); // 166.5 → 167
+    expect(lineAmount(9_999_999_999, 333_333)).toBe(3_333_330_000); // the product is above 2^53
   });
 
   it('maps receipt states to the progress line', () => {
