@@ -2,8 +2,8 @@
 
 #include "api/handlers/admin.hpp"
 #include "api/handlers/business.hpp"
-#include "api/handlers/office.hpp"
 #include "api/handlers/couriers.hpp"
+#include "api/handlers/office.hpp"
 #include "api/handlers/openapi.hpp"
 #include "api/handlers/qr.hpp"
 #include "api/handlers/static_files.hpp"
