@@ -163,6 +163,12 @@ TEST(LedgerMigrations, EveryEarlierVersionUpgradesWithItsData) {
         // The newer tables work on the upgraded file.
         ledger->audit(AuditRecord{0, {}, "admin", "upgrade-test", "", "127.0.0.1", ""});
         EXPECT_EQ(ledger->audit_log().size(), 1u);
+        // Issued tokens (007) on a file from any earlier version.
+        const auto token = ledger->create_token(
+            TokenRecord{.sha256 = std::string(64, '0'), .name = "c", .role = "courier", .created_by = "admin"},
+            AuditRecord{0, {}, "admin", "token.create", "", "127.0.0.1", ""});
+        EXPECT_EQ(ledger->tokens().size(), 1u);
+        EXPECT_TRUE(ledger->revoke_token(token.id, AuditRecord{0, {}, "admin", "token.revoke", "", "", ""}));
     }
 }
 
