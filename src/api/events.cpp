@@ -117,12 +117,14 @@ struct EventHub::Core : std::enable_shared_from_this<Core> {
     }
 
     void detach(std::uint64_t id) {
-        std::shared_ptr<void> slot;  // given back after the lock is released
+        std::shared_ptr<void> slot;  // given back, and the sink let go, after the lock is released
+        std::shared_ptr<StreamSink> sink;
         {
             std::lock_guard lock(mutex);
             auto it = streams.find(id);
             if (it == streams.end()) return;
             slot = std::move(it->second.slot);
+            sink = std::move(it->second.sink);
             streams.erase(it);
         }
     }
@@ -194,6 +196,7 @@ void EventHub::attach(std::shared_ptr<StreamSink> sink, std::shared_ptr<void> sl
     std::vector<std::pair<std::string, std::string>> states;
     if (registers && c.registers) states = c.registers();
     std::uint64_t id = 0;
+    bool revoked = false;
     {
         std::lock_guard lock(c.mutex);
         id = c.next_stream++;
@@ -226,10 +229,7 @@ void EventHub::attach(std::shared_ptr<StreamSink> sink, std::shared_ptr<void> sl
             LiveEvent e{.seq = 0, .type = "register", .register_id = reg, .created_by = {}, .data = json};
             if (filter(e)) sink->write(format({}, "register", json));
         }
-        if (c.revoked.contains(token)) {
-            sink->write(format({}, "revoked", R"({"message":"this token was revoked"})"));
-            sink->end();
-        }
+        revoked = c.revoked.contains(token);
         c.streams.emplace(id, Core::Stream{id, sink, std::move(slot), std::move(token), std::move(filter), registers});
     }
     c.cv.notify_all();
@@ -237,21 +237,34 @@ void EventHub::attach(std::shared_ptr<StreamSink> sink, std::shared_ptr<void> sl
     sink->on_close([weak = std::weak_ptr<Core>(core_), id] {
         if (auto core = weak.lock()) core->detach(id);
     });
+    if (revoked) {  // revoked while this stream was being opened
+        sink->write(format({}, "revoked", R"({"message":"this token was revoked"})"));
+        sink->end();
+    }
 }
 
 void EventHub::revoke(const std::string& token) {
-    std::lock_guard lock(core_->mutex);
-    core_->revoked.insert(token);
-    for (auto& [id, s] : core_->streams)
-        if (s.token == token) {
-            s.sink->write(format({}, "revoked", R"({"message":"this token was revoked"})"));
-            s.sink->end();
-        }
+    std::vector<std::shared_ptr<StreamSink>> ending;
+    {
+        std::lock_guard lock(core_->mutex);
+        core_->revoked.insert(token);
+        for (auto& [id, s] : core_->streams)
+            if (s.token == token) ending.push_back(s.sink);
+    }
+    // Outside the lock: a sink that ends at once detaches itself, which takes the lock.
+    for (auto& sink : ending) {
+        sink->write(format({}, "revoked", R"({"message":"this token was revoked"})"));
+        sink->end();
+    }
 }
 
 void EventHub::close_all() {
-    std::lock_guard lock(core_->mutex);
-    for (auto& [id, s] : core_->streams) s.sink->end();
+    std::vector<std::shared_ptr<StreamSink>> ending;
+    {
+        std::lock_guard lock(core_->mutex);
+        for (auto& [id, s] : core_->streams) ending.push_back(s.sink);
+    }
+    for (auto& sink : ending) sink->end();
 }
 
 std::size_t EventHub::streams() const {

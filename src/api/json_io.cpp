@@ -210,7 +210,7 @@ TokenRequest read_token_request(const json::object& body) {
             const auto& v = (*list)[i];
             if (!v.is_string() || !is_safe_id(v.as_string()))
                 throw ApiError(400, "invalid_id", path + " must be 1 to 64 of A-Z a-z 0-9 . _ : -", path);
-            if (std::ranges::find(out, v.as_string()) == out.end()) out.emplace_back(v.as_string());
+            if (std::ranges::find(out, std::string_view(v.as_string())) == out.end()) out.emplace_back(v.as_string());
         }
         return out;
     };

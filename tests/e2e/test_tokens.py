@@ -47,6 +47,10 @@ def decode_text_qr(text):
             top.append(255 if ch in "█▀" else 0)
             bottom.append(255 if ch in "█▄" else 0)
         rows += [top, bottom]
+    pad = 4  # more light margin than a terminal needs, for the decoder
+    width = max(len(r) for r in rows)
+    rows = [[255] * (width + 2 * pad)] * pad + [[255] * pad + r + [255] * (width - len(r) + pad) for r in rows] + \
+        [[255] * (width + 2 * pad)] * pad
     scale = 6
     width, height = len(rows[0]) * scale, len(rows) * scale
     pixels = bytearray()

@@ -161,7 +161,7 @@ export function People({ registers }: { registers: Register[] }) {
         </button>
       </form>
       {error && <p class="error" role="alert">{error}</p>}
-      <table class="tokens" data-test="tokens">
+      <table class="table tokens" data-test="tokens">
         <thead>
           <tr>
             <th>Имя</th>
