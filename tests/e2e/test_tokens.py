@@ -95,6 +95,9 @@ class Tokens(SharedKassad):
         status, out, _ = self.k.request("GET", "/v1/couriers/me/orders?date=2026-12-02", headers=bearer(secret))
         self.assertEqual(status, 200, out)
         status, out, _ = self.k.request("GET", "/v1/registers", headers=bearer(secret))
+        self.assertEqual(status, 200, out)
+        self.assertEqual({r["id"] for r in out["registers"]}, {"a-tcp", "a-pty"})  # its entity's only
+        status, out, _ = self.k.request("GET", "/v1/audit", headers=bearer(secret))
         self.assertEqual(status, 403, out)  # a courier's role is a courier's
 
         # The ledger holds its SHA-256 and never the token (the WAL included).
