@@ -91,7 +91,7 @@ function App() {
       setOrders(out.orders);
       setError(null);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 401) return signOut();
+      if (e instanceof ApiError && e.status === 401 && signedIn) return signOut();
       setError((e as Error).message);
     }
   };
