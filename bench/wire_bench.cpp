@@ -5,9 +5,10 @@
 // receipt it measures the bytes each way, the command frames, the time, and the wire floor = all
 // bytes × 10 bits / baud (both protocols are half duplex: one side talks at a time).
 // Ratio = time / floor; the table gives medians per family.
-//   wire_bench [receipts=10] [status_cache_ms=5000] [pty|tcp] [all|shtrih|atol]
-// status_cache_ms (Shtrih only) = 0 reads the full status before every receipt (the driver before
-// issue 12). The link is a pty (a serial line, the default) or loopback TCP with the same pacing.
+//   wire_bench [receipts=10] [status_cache_ms=5000] [pty|tcp] [all|shtrih|atol] [extra driver query]
+// status_cache_ms = 0 reads the full status before every receipt (the drivers before issue 12). The
+// link is a pty (a serial line, the default) or loopback TCP with the same pacing. The extra query
+// goes to the Shtrih driver, e.g. "enq_every_command=1" (ENQ before every command, as before).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -139,6 +140,7 @@ int main(int argc, char** argv) {
     const std::string cache = argc > 2 ? argv[2] : "5000";
     const std::string link = argc > 3 ? argv[3] : "pty";
     const std::string which = argc > 4 ? argv[4] : "all";
+    const std::string extra = argc > 5 ? std::string("&") + argv[5] : "";
     const auto endpoint = link == "tcp" ? sim::ServerConfig::Endpoint::Tcp : sim::ServerConfig::Endpoint::Pty;
 
     std::vector<Row> rows;
@@ -147,7 +149,7 @@ int main(int argc, char** argv) {
         config.endpoint = endpoint;
         config.baud = kBaud;
         sim::ShtrihSimulator simulator(config);
-        auto r = run("shtrih", simulator, "shtrih", "status_cache_ms=" + cache, receipts, true);
+        auto r = run("shtrih", simulator, "shtrih", "status_cache_ms=" + cache + extra, receipts, true);
         if (!r) return 1;
         rows.push_back(*r);
     }
@@ -158,14 +160,14 @@ int main(int argc, char** argv) {
             config.baud = kBaud;
             config.link = version;
             sim::atol::AtolSimulator simulator(config);
-            auto r = run(version == drivers::atol::LinkVersion::V3 ? "atol v3" : "atol v2", simulator, "atol", "",
-                         receipts, true);
+            auto r = run(version == drivers::atol::LinkVersion::V3 ? "atol v3" : "atol v2", simulator, "atol",
+                         "status_cache_ms=" + cache, receipts, true);
             if (!r) return 1;
             rows.push_back(*r);
         }
     }
-    std::printf("\n%d receipts each, %s, %u baud both ways, status_cache_ms=%s (Shtrih)\n", receipts, link.c_str(),
-                kBaud, cache.c_str());
+    std::printf("\n%d receipts each, %s, %u baud both ways, status_cache_ms=%s%s\n", receipts, link.c_str(), kBaud,
+                cache.c_str(), extra.c_str());
     std::printf("family   bytes_host  bytes_device  frames  median_ms  floor_ms  median_ratio  (min-max)\n");
     for (const auto& r : rows)
         std::printf("%-8s %10llu  %12llu  %6llu  %9.1f  %8.1f  %12.3f  (%.3f-%.3f)\n", r.family.c_str(),

@@ -164,8 +164,13 @@ FnResult<const ArchivedDocument*> EmulatedFn::receipt(bool correction, std::span
     auto tlvs = fiscal::decode_tlvs(tlv);
     if (!tlvs) return refuse(error::kFormat, "malformed TLV");
     std::uint8_t operation = 0;
-    for (const auto& t : *tlvs)
+    for (const auto& t : *tlvs) {
         if (t.tag == 1054 && t.value.size() == 1) operation = t.value[0];
+        // The receipt's tax system (1055) must be one the FN was registered with (1062), whichever
+        // family's KKT built the document.
+        if (strict && t.tag == 1055 && (t.value.size() != 1 || (t.value[0] & state_.tax_systems) == 0))
+            return refuse(error::kBadValue, "1055 is not a tax system of the registration (1062)");
+    }
     const auto total = static_cast<std::uint64_t>(vln_of(*tlvs, 1020));
     state_.receipts_in_shift = static_cast<std::uint16_t>(state_.receipts_in_shift + 1);
     ++state_.receipts_total;

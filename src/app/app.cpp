@@ -299,7 +299,10 @@ Status App::start() {
                                   std::vector<api::RegisterHealth> out;
                                   for (auto* w : s.pool.workers()) {
                                       const auto snap = w->snapshot();
-                                      out.push_back({snap.register_id, "shtrih", s.pool.entity_of(snap.register_id),
+                                      std::string family;
+                                      for (const auto& r : s.config.registers)
+                                          if (r.id == snap.register_id) family = r.family;
+                                      out.push_back({snap.register_id, family, s.pool.entity_of(snap.register_id),
                                                      std::string(drivers::worker_state_name(snap.state)), snap.detail});
                                   }
                                   return out;

@@ -596,13 +596,18 @@ std::unique_ptr<Ledger> Ledger::open(const std::string& path, Clock& clock, Ledg
         throw LedgerError(errc::kStorage, "cannot switch " + path + " to WAL mode");
     }
     // cache_size: 8 MiB per connection (SQLite's default is 2), so the hot pages of a busy day stay
-    // in memory instead of being read again from the file and the WAL.
-    db.exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192;");
+    // in memory instead of being read again from the file and the WAL. temp_store = MEMORY: the
+    // temporary b-trees and statement journals of a transaction stay in memory; on disk SQLite
+    // created, wrote and unlinked an "etilqs_" file in /var/tmp for each group commit (seen with
+    // perf in bench/http_bench.sh: open/close/unlink on the writer thread).
+    db.exec(
+        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192; PRAGMA temp_store = "
+        "MEMORY;");
     impl->version = detail::migrate(db);
     const std::size_t readers = options.read_connections == 0 ? 1 : options.read_connections;
     for (std::size_t i = 0; i < readers; ++i) {
         auto r = std::make_unique<Db>(path, Db::Mode::ReadWrite, options.busy_timeout_ms);
-        r->exec("PRAGMA query_only = 1; PRAGMA cache_size = -8192;");
+        r->exec("PRAGMA query_only = 1; PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY;");
         impl->idle.push_back(std::move(r));
     }
     impl->queue = std::make_unique<detail::WriteQueue>(db, options.max_batch);

@@ -276,13 +276,25 @@ class Guards(unittest.TestCase):
         self.assertFalse(any("health" in a for _, a, _ in entries), "open routes are not audited")
 
     def test_cashier_runs_shift_commands_on_a_register(self):
+        # Issue 16: what GET shows follows each command at once (from the command's answer), not
+        # the worker's next status poll. The first command is answered once the register is
+        # connected, so its status before the shift opened was the one read at connection.
+        seen = {}
         for action in ("shift/open", "x-report", "shift/close"):
             status, answer, _ = self.call("POST", f"/v1/registers/b-pty/{action}")
             self.assertEqual(status, 200, f"{action}: {answer}")
-        status, reg, _ = self.call("GET", "/v1/registers/b-pty")
-        self.assertEqual(status, 200)
-        self.assertFalse(reg["device"]["shift_open"])
-
+            status, reg, _ = self.call("GET", "/v1/registers/b-pty")
+            self.assertEqual(status, 200)
+            seen[action] = reg["device"]
+        opened, x, closed = seen["shift/open"], seen["x-report"], seen["shift/close"]
+        self.assertTrue(opened["shift_open"])
+        self.assertIn("shift_opened_at", opened)
+        fields = ("shift_open", "shift_number", "last_fd_number")
+        self.assertEqual([x[f] for f in fields], [opened[f] for f in fields], "an X report is no fiscal document")
+        self.assertFalse(closed["shift_open"])
+        self.assertNotIn("shift_opened_at", closed)
+        self.assertEqual(closed["shift_number"], opened["shift_number"])
+        self.assertEqual(closed["last_fd_number"], opened["last_fd_number"] + 1, "the shift-close report")
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

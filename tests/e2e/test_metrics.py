@@ -60,13 +60,25 @@ class Metrics(unittest.TestCase):
             # The first scrape is counted by route pattern too.
             self.assertGreaterEqual(value(after, "kassa_http_requests_total",
                                           method="GET", route="/metrics", status="200"), 1)
-            # The register's status has been read: the FN's days left and the shift flag are exported.
-            # (The worker keeps the status it read before the receipt opened the shift until its next
-            # poll, so the shift flag is not asserted here.)
-            self.assertIn(("kassa_register_shift_open", (("register", "sim-1"),)), after)
+            # The register's status has been read: the FN's days left and the shift flag are exported;
+            # the shift the receipt opened shows at once (issue 16: the status follows the commands).
+            self.assertEqual(value(after, "kassa_register_shift_open", register="sim-1"), 1)
             self.assertGreater(value(after, "kassa_register_fn_days_left", register="sim-1"), 0)
             self.assertIn(("kassa_register_ofd_unsent_documents", (("register", "sim-1"),)), after)
             self.assertEqual(value(after, "kassa_register_queue_depth", register="sim-1"), 0)
+            # Device call latency (histogram per register and call): one more receipt fiscalised,
+            # every call within its buckets, the +Inf bucket equal to the count.
+            def count(samples, command):
+                return value(samples, "kassa_device_command_seconds_count", register="sim-1", command=command)
+            self.assertEqual(count(after, "fiscalise"), count(before, "fiscalise") + 1)
+            self.assertGreater(count(after, "status"), 0)
+            self.assertGreater(value(after, "kassa_device_command_seconds_sum", register="sim-1",
+                                     command="fiscalise"), 0)
+            for command in ("fiscalise", "status"):
+                self.assertEqual(value(after, "kassa_device_command_seconds_bucket", register="sim-1",
+                                       command=command, le="+Inf"), count(after, command))
+                self.assertLessEqual(value(after, "kassa_device_command_seconds_bucket", register="sim-1",
+                                           command=command, le="0.01"), count(after, command))
             self.assertGreater(value(after, "kassa_ledger_write_ops_total"),
                                value(before, "kassa_ledger_write_ops_total"))
 

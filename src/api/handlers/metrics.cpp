@@ -2,8 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <charconv>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <sstream>
 #include <vector>
@@ -48,6 +50,22 @@ class Exposition {
         out_ << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
     }
     void sample(const char* name, const std::vector<std::pair<const char*, std::string>>& labels, std::int64_t value) {
+        sample_text(name, labels, std::to_string(value));
+    }
+    void sample_real(const char* name, const std::vector<std::pair<const char*, std::string>>& labels, double value) {
+        sample_text(name, labels, number(value));
+    }
+    // Shortest text that reads back as the same double ("0.025", "1e-06"); Go-style "+Inf".
+    static std::string number(double value) {
+        if (value == std::numeric_limits<double>::infinity()) return "+Inf";
+        char buf[32];
+        const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+        return ec == std::errc{} ? std::string(buf, end) : std::string("NaN");
+    }
+
+  private:
+    void sample_text(const char* name, const std::vector<std::pair<const char*, std::string>>& labels,
+                     const std::string& value) {
         out_ << name;
         if (!labels.empty()) {
             out_ << '{';
@@ -57,6 +75,8 @@ class Exposition {
         }
         out_ << ' ' << value << '\n';
     }
+
+  public:
     std::string text() const { return out_.str(); }
 
   private:
@@ -151,6 +171,24 @@ std::string render(Service& service, const MetricsSource& source) {
         for (const auto& s : snaps)
             if (s.status)
                 if (auto v = g.value(*s.status)) e.sample(g.name, {{"register", s.register_id}}, *v);
+    }
+
+    // Device call latency per register and call kind, as the register's worker timed it.
+    e.family("kassa_device_command_seconds", "histogram",
+             "Time of a device call (status, fiscalise, open_shift, close_shift, x_report, ...) by register.");
+    for (auto* w : service.pool().workers()) {
+        for (const auto& [kind, h] : w->command_latencies()) {
+            const std::string reg = w->register_id();
+            for (std::size_t i = 0; i < h.kBounds.size(); ++i)
+                e.sample("kassa_device_command_seconds_bucket",
+                         {{"register", reg}, {"command", kind}, {"le", Exposition::number(h.kBounds[i])}},
+                         static_cast<std::int64_t>(h.buckets[i]));
+            e.sample("kassa_device_command_seconds_bucket", {{"register", reg}, {"command", kind}, {"le", "+Inf"}},
+                     static_cast<std::int64_t>(h.count));
+            e.sample_real("kassa_device_command_seconds_sum", {{"register", reg}, {"command", kind}}, h.sum_seconds);
+            e.sample("kassa_device_command_seconds_count", {{"register", reg}, {"command", kind}},
+                     static_cast<std::int64_t>(h.count));
+        }
     }
 
     const auto writer = service.ledger().writer_stats();

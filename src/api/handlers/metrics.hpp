@@ -13,6 +13,7 @@
 //   kassa_register_ofd_unsent_documents{register}     documents waiting for the OFD's ticket
 //   kassa_register_ofd_oldest_unsent_age_seconds{register}
 //   kassa_register_paper_ok{register}
+//   kassa_device_command_seconds{register,command}    histogram of device call latency (worker-timed)
 //   kassa_ledger_write_batches_total, kassa_ledger_write_ops_total   the writer's group commits
 //   kassa_http_requests_total{method,route,status}    every routed request, by route pattern
 #pragma once

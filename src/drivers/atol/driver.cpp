@@ -99,15 +99,26 @@ Result<DriverOptions> options_from_uri(const Uri& uri) {
     auto poll = uri.int_param("poll_ms", o.session.poll_interval.count());
     if (!poll || *poll <= 0) return fail("invalid_uri", "poll_ms must be positive");
     o.session.poll_interval = std::chrono::milliseconds{*poll};
+    auto cache = uri.int_param("status_cache_ms", o.status_cache.count());
+    if (!cache || *cache < 0) return fail("invalid_uri", "status_cache_ms must be ≥ 0");
+    o.status_cache = std::chrono::milliseconds{*cache};
     if (auto name = uri.param("name"); !name.empty()) o.name = name;
     return o;
 }
 
 Status check_options(const Uri& uri) {
-    static constexpr std::string_view kKnown[] = {
-        // the driver's (driver.hpp), then the transports' (transport.hpp)
-        "link", "password", "answer_timeout_ms", "control_timeout_ms", "poll_ms", "name", "baud", "vid",
-        "pid",  "serial"};
+    static constexpr std::string_view kKnown[] = {// the driver's (driver.hpp), then the transports' (transport.hpp)
+                                                  "link",
+                                                  "password",
+                                                  "answer_timeout_ms",
+                                                  "control_timeout_ms",
+                                                  "poll_ms",
+                                                  "status_cache_ms",
+                                                  "name",
+                                                  "baud",
+                                                  "vid",
+                                                  "pid",
+                                                  "serial"};
     for (const auto& [key, value] : uri.query)
         if (std::ranges::find(kKnown, key) == std::end(kKnown))
             return fail("invalid_uri", "unknown ATOL driver option '" + key + "'");
@@ -141,60 +152,40 @@ DeviceStatusResult AtolDevice::ensure_open() {
 }
 
 DeviceResult<Bytes> AtolDevice::run(SessionActions actions, const char* what) {
-    using Clock = std::chrono::steady_clock;
-    std::optional<Clock::time_point> deadline;
-    std::array<std::uint8_t, 512> buffer{};
-    auto link_failed = [&](const std::string& why) {
+    auto body = run_session(
+        *session_, *transport_, *options_.clock, std::move(actions),
+        [this](std::span<const std::uint8_t> bytes) {
+            if (!redacted_contact_.empty() && bytes.size() > 8) {
+                log_->trace("→ E8 … (tag 1008 {})", log::mask_contact(redacted_contact_));
+            } else {
+                log_->trace("→ {}", hex_of(bytes));
+            }
+        },
+        *log_);
+    if (body) return std::move(*body);
+    const auto& e = body.error();
+    if (e.code == kTransportFailed) {
+        cached_status_.reset();  // the device may have changed behind a broken link
+        latest_status_.reset();
         const bool sent = session_->request_sent();
         session_->abort();
         transport_->close();
-        return device_error(Outcome::RetryLater, std::string(what) + ": " + why, sent);
-    };
-    for (;;) {
-        for (auto& a : actions) {
-            switch (a.kind) {
-                case SessionAction::Kind::Send:
-                    if (!redacted_contact_.empty() && a.bytes.size() > 8) {
-                        log_->trace("→ E8 … (tag 1008 {})", log::mask_contact(redacted_contact_));
-                    } else {
-                        log_->trace("→ {}", hex_of(a.bytes));
-                    }
-                    if (auto st = transport_->write(a.bytes); !st) return link_failed(st.error().message);
-                    break;
-                case SessionAction::Kind::StartTimer:
-                    deadline = Clock::now() + a.timeout;
-                    break;
-                case SessionAction::Kind::Complete:
-                    if (a.result) return std::move(*a.result);
-                    if (a.result.error().code == "nothing_pending")
-                        return std::unexpected(DeviceError{Outcome::Done, -1, {}, "nothing_pending", false});
-                    log_->warn("{}: {}", what, a.result.error().message);
-                    if (a.result.error().code == "link_lost" || a.result.error().code == "no_connection") {
-                        return device_error(Outcome::RetryLater, std::string(what) + ": " + a.result.error().message,
-                                            a.result.error().code == "link_lost");
-                    }
-                    // device_busy, bad_request: the device refused the task itself.
-                    return device_error(a.result.error().code == "device_busy" ? Outcome::RetryNow : Outcome::Rejected,
-                                        std::string(what) + ": " + a.result.error().message);
-            }
-        }
-        actions.clear();
-        const auto now = Clock::now();
-        if (!deadline || now >= *deadline) {
-            actions = session_->on_timeout();
-            continue;
-        }
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - now);
-        auto n = transport_->read_some(buffer, left);
-        if (!n) return link_failed(n.error().message);
-        if (*n == 0) continue;
-        log_->trace("← {}", hex_of(std::span(buffer.data(), *n)));
-        actions = session_->on_bytes(std::span(buffer.data(), *n));
+        return device_error(Outcome::RetryLater, std::string(what) + ": " + e.message, sent);
     }
+    if (e.code == "nothing_pending")
+        return std::unexpected(DeviceError{Outcome::Done, -1, {}, "nothing_pending", false});
+    log_->warn("{}: {}", what, e.message);
+    if (e.code == "link_lost" || e.code == "no_connection")
+        return device_error(Outcome::RetryLater, std::string(what) + ": " + e.message, e.code == "link_lost");
+    // device_busy, bad_request: the device refused the task itself.
+    return device_error(e.code == "device_busy" ? Outcome::RetryNow : Outcome::Rejected,
+                        std::string(what) + ": " + e.message);
 }
 
 DeviceResult<Bytes> AtolDevice::execute(const Request& request, const char* what) {
     if (auto st = ensure_open(); !st) return std::unexpected(st.error());
+    // Any command but 45h may change the mode the last 3Fh reported (read_status() sets it again).
+    if (request.code != cmd::kStatusCode) latest_status_.reset();
     auto body = run(session_->start(request), what);
     redacted_contact_.clear();
     if (!body) return std::unexpected(body.error());
@@ -226,14 +217,16 @@ DeviceResult<StatusAnswer> AtolDevice::read_status() {
     if (!raw) return std::unexpected(raw.error());
     auto s = StatusAnswer::decode(*raw);
     if (!s) return device_error(Outcome::RetryLater, "status: " + s.error().message);
+    latest_status_ = *s;
     return *s;
 }
 
 DeviceStatusResult AtolDevice::enter_mode(std::uint8_t mode) {
     // The mode is read every time rather than remembered: a register restarted by its owner (or
     // by a power cut) is back in mode 0, and a stale guess would turn into "not in this mode"
-    // refusals of a receipt that could have been printed. One 3Fh per operation is cheap.
-    auto s = read_status();
+    // refusals of a receipt that could have been printed. One 3Fh per operation is cheap, and the
+    // one status() just read (nothing sent since) serves: the worker asks status() first.
+    auto s = latest_status_ ? DeviceResult<StatusAnswer>(*latest_status_) : read_status();
     if (!s) return std::unexpected(s.error());
     const std::uint8_t current = s->mode & 0x0F;
     if (current == mode) return {};
@@ -284,6 +277,8 @@ DeviceResult<FnStatusAnswer> AtolDevice::fn_status() {
 }
 
 DeviceResult<DeviceStatus> AtolDevice::status() {
+    const auto now = options_.clock->steady_now();
+    const bool fresh = cached_status_ && options_.status_cache.count() > 0 && now - cached_at_ < options_.status_cache;
     DeviceStatus st;
     auto s = read_status();
     if (!s) return std::unexpected(s.error());
@@ -296,6 +291,41 @@ DeviceResult<DeviceStatus> AtolDevice::status() {
     if (!code) return std::unexpected(code.error());
     if (auto c = StatusCodeAnswer::decode(*code); c && (c->flags & printer::kNoPaper)) st.paper_ok = false;
 
+    const bool shift_open = (s->flags & assume::kStatusFlagShiftOpen) != 0;
+    if (fresh && shift_open == cached_status_->shift_open && s->shift_number == cached_status_->shift_number) {
+        // Fresh, and the shift is the one we know: mode and paper from 3Fh / 45h, the rest kept.
+        DeviceStatus out = *cached_status_;
+        out.mode = st.mode;
+        out.submode = st.submode;
+        out.receipt_open = st.receipt_open;
+        out.paper_ok = st.paper_ok;
+        // No "24 h expired" mode on ATOL: the register's own clock (3Fh) against the opening time.
+        const auto& t = s->date_time;
+        const auto device_now = FnDateTime{2000 + t[0], t[1], t[2], t[3], t[4]}.to_time_point();
+        out.shift_expired =
+            out.shift_open && out.shift_opened_at && device_now - *out.shift_opened_at > std::chrono::hours{24};
+        constexpr int kSkipped = 4;  // A4h 30h, 10h, 31h, 20h (and the shift-open report lookup)
+        status_reads_skipped_ += kSkipped;
+        log_->debug("status: cached state is fresh; skipped A4h 30h, 10h, 31h, 20h");
+        return out;
+    }
+    auto full = full_status();
+    if (!full) {
+        cached_status_.reset();
+        return full;
+    }
+    full->mode = st.mode;
+    full->submode = st.submode;
+    full->receipt_open = st.receipt_open;
+    full->paper_ok = st.paper_ok;
+    cached_status_ = *full;
+    cached_at_ = now;
+    return full;
+}
+
+DeviceResult<DeviceStatus> AtolDevice::full_status() {
+    DeviceStatus st;
+
     auto f = fn_status();
     if (!f) return std::unexpected(f.error());
     st.fn_number = f->fn_number;
@@ -307,6 +337,7 @@ DeviceResult<DeviceStatus> AtolDevice::status() {
     if (!p) return device_error(Outcome::RetryLater, "shift parameters: " + p.error().message);
     st.shift_open = p->open;
     st.shift_number = p->shift_number;
+    cached_receipt_number_ = p->receipt_number;
 
     if (auto exp = execute(fn_request(fn::kExpiry), "FN expiry")) {
         if (auto e = FnExpiryAnswer::decode(*exp)) st.fn_expiry = FnDateTime{e->year, e->month, e->day}.to_time_point();
@@ -341,12 +372,14 @@ DeviceResult<DeviceStatus> AtolDevice::status() {
 }
 
 DeviceStatusResult AtolDevice::open_shift(const std::string& cashier, const std::string& cashier_inn) {
+    cached_status_.reset();  // a new shift: number and opening time change
     if (auto r = enter_mode(mode::kRegistration); !r) return r;
     if (auto r = cashier_tags(cashier, cashier_inn); !r) return r;
     return command(open_shift_request(), "open shift");
 }
 
 DeviceStatusResult AtolDevice::close_shift(const std::string& cashier, const std::string& cashier_inn) {
+    cached_status_.reset();
     if (auto r = enter_mode(mode::kZReports); !r) return r;
     if (auto r = cashier_tags(cashier, cashier_inn); !r) return r;
     return command(simple_request(cmd::kZReport), "close shift (Z report)");
@@ -458,10 +491,23 @@ DeviceResult<FiscalResult> AtolDevice::fiscalise_open(const fiscal::Receipt& rec
         out.fiscal_sign = d->fiscal_sign;
         out.date_time = d->date_time;
     }
+    if (cached_status_) {
+        // What this receipt changed in the FN, so the cached status stays true (status_cache_ms).
+        cached_status_->last_fd_number = out.fd_number;
+        if (cached_status_->ofd_unsent++ == 0) cached_status_->ofd_oldest_unsent = out.date_time;
+    }
+    if (cached_status_ && options_.clock->steady_now() - cached_at_ < options_.status_cache) {
+        // The shift and its receipt count are known while the cached state is fresh: no A4h 10h.
+        out.shift_number = cached_status_->shift_number;
+        out.receipt_number = ++cached_receipt_number_;
+        ++status_reads_skipped_;
+        return out;
+    }
     if (auto shift = execute(fn_request(fn::kShiftParams), "shift parameters")) {
         if (auto p = FnShiftAnswer::decode(*shift)) {
             out.shift_number = p->shift_number;
             out.receipt_number = p->receipt_number;
+            cached_receipt_number_ = p->receipt_number;
         }
     }
     return out;

@@ -7,6 +7,13 @@
 //   answer_timeout_ms=N    replaces the per-command wait for a result (tests)
 //   control_timeout_ms=N   v2 T1/T4/T6/T7, v3 wait for a packet's answer (default 500)
 //   poll_ms=N              v3 Req poll interval while a task runs (default 100)
+//   status_cache_ms=N      how long a full status stays fresh (default 5000; 0 = always read it all):
+//                          within it, status() reads only 3Fh and 45h (mode, shift flag and number,
+//                          the register's clock, paper) and reuses what only this driver's own
+//                          commands change (FN number and expiry, last FD number, OFD queue, shift
+//                          opening time, receipt number: no A4h reads after a receipt but the
+//                          document's); a shift change or a link failure ends it. The 3Fh of status()
+//                          also serves the mode check of the command right after it.
 //   name=X                 logger drv.X
 #pragma once
 
@@ -14,6 +21,7 @@
 #include <optional>
 #include <string>
 
+#include "common/clock.hpp"
 #include "common/uri.hpp"
 #include "drivers/atol/commands.hpp"
 #include "drivers/atol/session.hpp"
@@ -31,6 +39,9 @@ struct DriverOptions {
     std::uint32_t password = 30;  // assume::kModePassword
     SessionConfig session;
     std::string name = "atol";
+    std::chrono::milliseconds status_cache{5000};
+    // Timeouts, retries and polls run on it (tests: a ManualClock moved by the transport).
+    const Clock* clock = &SystemClock::instance();
 };
 
 Result<DriverOptions> options_from_uri(const Uri& uri);
@@ -82,6 +93,19 @@ class AtolDevice final : public FiscalDevice {
     std::unique_ptr<Session> session_;
     std::shared_ptr<spdlog::logger> log_;
     std::string redacted_contact_;  // the frame in flight carries tag 1008: log it masked
+    DeviceResult<DeviceStatus> full_status();
+    std::optional<DeviceStatus> cached_status_;  // the last full status, kept true by our own commands
+    std::chrono::steady_clock::time_point cached_at_{};
+    int cached_receipt_number_ = 0;  // receipts in the shift, counted on while fresh
+    // The 3Fh answer of the last exchange, while no other command has followed it (45h aside).
+    std::optional<StatusAnswer> latest_status_;
+
+  public:
+    // Commands status() did not send because its cached state was fresh (see status_cache_ms).
+    std::uint64_t status_reads_skipped() const { return status_reads_skipped_; }
+
+  private:
+    std::uint64_t status_reads_skipped_ = 0;
 };
 
 Result<std::unique_ptr<FiscalDevice>> make_atol_device(const Uri& uri);

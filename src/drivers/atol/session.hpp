@@ -20,6 +20,7 @@
 #include "common/result.hpp"
 #include "drivers/atol/commands.hpp"
 #include "drivers/atol/frame.hpp"
+#include "drivers/session_runner.hpp"
 
 namespace kassa::drivers::atol {
 
@@ -38,31 +39,18 @@ struct SessionConfig {
     std::optional<std::chrono::milliseconds> answer_timeout;
 };
 
-struct SessionAction {
-    enum class Kind : std::uint8_t {
-        Send,        // write `bytes` to the line
-        StartTimer,  // (re)arm the one timer for `timeout`; its expiry is on_timeout()
-        Complete,    // the exchange is over: `result` holds the application answer or the error
-    };
-    Kind kind = Kind::Send;
-    Bytes bytes;
-    std::chrono::milliseconds timeout{0};
-    Result<Bytes> result;
-};
+// The actions are the shared runner's (drivers/session_runner.hpp), which carries them out.
+using drivers::SessionAction;
+using drivers::SessionActions;
 
-using SessionActions = std::vector<SessionAction>;
-
-class Session {
+// Bytes and timer expiries come through LinkSession::on_bytes / on_timeout (the shared runner).
+class Session : public LinkSession {
   public:
-    virtual ~Session() = default;
-
     // Begins one exchange for the request. Fails at once ("busy") when one is in flight.
     virtual SessionActions start(const Request& request) = 0;
     // Collects the result of the last request if the device still holds it (v3 Req); v2 devices
     // lose it (§2.3), so v2 completes with "nothing_pending".
     virtual SessionActions start_recovery() = 0;
-    virtual SessionActions on_bytes(std::span<const std::uint8_t> bytes) = 0;
-    virtual SessionActions on_timeout() = 0;
     virtual bool busy() const = 0;
     // Drops the exchange in flight (the owner lost the link).
     virtual void abort() = 0;

@@ -101,6 +101,7 @@ Result<DriverOptions> options_from_uri(const Uri& uri) {
     if (!max_enq) return std::unexpected(max_enq.error());
     o.session.max_enq = static_cast<int>(*max_enq);
     o.tlv_before_operation = uri.param("tlv_first") == "1";
+    o.session.enq_before_every_command = uri.param("enq_every_command") == "1";
     auto cache = uri.int_param("status_cache_ms", o.status_cache.count());
     if (!cache || *cache < 0) return fail("invalid_uri", "status_cache_ms must be ≥ 0");
     o.status_cache = std::chrono::milliseconds{*cache};
@@ -117,6 +118,7 @@ Status check_options(const Uri& uri) {
                                                   "answer_timeout_ms",
                                                   "control_timeout_ms",
                                                   "max_enq",
+                                                  "enq_every_command",
                                                   "font",
                                                   "tlv_first",
                                                   "name",
@@ -145,57 +147,30 @@ ShtrihDevice::~ShtrihDevice() {
 }
 
 DeviceResult<Bytes> ShtrihDevice::run(SessionActions actions, const char* what) {
-    using Clock = std::chrono::steady_clock;
-    std::optional<Clock::time_point> deadline;
-    std::array<std::uint8_t, 512> buffer{};
-    auto link_failed = [&](const std::string& why) {
+    auto body = run_session(
+        session_, *transport_, *options_.clock, std::move(actions),
+        [this](std::span<const std::uint8_t> bytes) {
+            // A frame carrying tag 1008 holds the buyer's phone or e-mail: never log it raw.
+            if (redact_ && bytes.size() > 1) {
+                log_->trace("→ FF 0C … (tags with 1008 {})", log::mask_contact(redacted_contact_));
+            } else {
+                log_->trace("→ {}", hex_of(bytes));
+            }
+        },
+        *log_);
+    if (body) return std::move(*body);
+    const auto& e = body.error();
+    if (e.code == kTransportFailed) {
         cached_status_.reset();  // the device may have changed behind a broken link
         const bool sent = session_.frame_sent();
         session_.abort();
         transport_->close();
-        return device_error(Outcome::RetryLater, std::string(what) + ": " + why, sent);
-    };
-    for (;;) {
-        for (auto& a : actions) {
-            switch (a.kind) {
-                case SessionAction::Kind::Send: {
-                    // A frame carrying tag 1008 holds the buyer's phone or e-mail: never log it raw.
-                    if (redact_ && a.bytes.size() > 1) {
-                        log_->trace("→ FF 0C … (tags with 1008 {})", log::mask_contact(redacted_contact_));
-                    } else {
-                        log_->trace("→ {}", hex_of(a.bytes));
-                    }
-                    if (auto st = transport_->write(a.bytes); !st) return link_failed(st.error().message);
-                    break;
-                }
-                case SessionAction::Kind::StartTimer:
-                    deadline = Clock::now() + a.timeout;
-                    break;
-                case SessionAction::Kind::Complete:
-                    if (a.result) return std::move(*a.result);
-                    {
-                        const bool maybe = a.result.error().code == "link_lost";
-                        if (a.result.error().code == "nothing_pending")
-                            return std::unexpected(DeviceError{Outcome::Done, -1, {}, "nothing_pending", false});
-                        log_->warn("{}: {}", what, a.result.error().message);
-                        return device_error(Outcome::RetryLater, std::string(what) + ": " + a.result.error().message,
-                                            maybe);
-                    }
-            }
-        }
-        actions.clear();
-        const auto now = Clock::now();
-        if (!deadline || now >= *deadline) {
-            actions = session_.on_timeout();
-            continue;
-        }
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - now);
-        auto n = transport_->read_some(buffer, left);
-        if (!n) return link_failed(n.error().message);
-        if (*n == 0) continue;
-        log_->trace("← {}", hex_of(std::span(buffer.data(), *n)));
-        actions = session_.on_bytes(std::span(buffer.data(), *n));
+        return device_error(Outcome::RetryLater, std::string(what) + ": " + e.message, sent);
     }
+    if (e.code == "nothing_pending")
+        return std::unexpected(DeviceError{Outcome::Done, -1, {}, "nothing_pending", false});
+    log_->warn("{}: {}", what, e.message);
+    return device_error(Outcome::RetryLater, std::string(what) + ": " + e.message, e.code == "link_lost");
 }
 
 DeviceResult<Bytes> ShtrihDevice::execute(const Request& request, const char* what) {
@@ -248,7 +223,7 @@ DeviceResult<std::string> ShtrihDevice::fn_number() {
 }
 
 DeviceResult<DeviceStatus> ShtrihDevice::status() {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = options_.clock->steady_now();
     if (cached_status_ && options_.status_cache.count() > 0 && now - cached_at_ < options_.status_cache) {
         // Fresh: only 10h, for what the operator or the printer can change (mode, paper, §1.7).
         auto shrt = execute(password_request(cmd::kShortStatus, options_.password), "short status");
@@ -561,7 +536,7 @@ DeviceResult<FiscalResult> ShtrihDevice::fiscalise_open(const fiscal::Receipt& r
         out.date_time = d->date_time;
     }
     if (auto num = fn_number()) out.fn_number = *num;
-    if (cached_status_ && std::chrono::steady_clock::now() - cached_at_ < options_.status_cache) {
+    if (cached_status_ && options_.clock->steady_now() - cached_at_ < options_.status_cache) {
         // The shift and its receipt count are known while the cached state is fresh: no FF40h.
         out.shift_number = cached_status_->shift_number;
         out.receipt_number = ++cached_receipt_number_;

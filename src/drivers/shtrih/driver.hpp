@@ -6,6 +6,8 @@
 //   answer_timeout_ms=N    replaces the per-command table of §1.11 (tests)
 //   control_timeout_ms=N   wait for ACK/NAK and between answer bytes (default 500)
 //   max_enq=N              ENQ attempts before the link counts as lost (default 10)
+//   enq_every_command=1    ENQ before every command (§1.3 step 1); default: only when the last
+//                          exchange did not end with our ACK to its answer (SessionConfig)
 //   font=N                 print_text through 2Fh in font N (default: 17h, font 1)
 //   tlv_first=1            send line tags (FF4D) before FF46: "cash-core" models (§1.8.2)
 //   status_cache_ms=N      how long a full status stays fresh (default 5000; 0 = always read it all):
@@ -19,6 +21,7 @@
 #include <optional>
 #include <string>
 
+#include "common/clock.hpp"
 #include "common/uri.hpp"
 #include "drivers/device.hpp"
 #include "drivers/shtrih/commands.hpp"
@@ -39,6 +42,8 @@ struct DriverOptions {
     std::uint8_t font = 0;        // 0: print text with 17h; N: with 2Fh in font N
     std::string name = "shtrih";  // logger: drv.<name>
     std::chrono::milliseconds status_cache{5000};
+    // Timeouts, retries and the status cache run on it (tests: a ManualClock moved by the transport).
+    const Clock* clock = &SystemClock::instance();
 };
 
 Result<DriverOptions> options_from_uri(const Uri& uri);

@@ -29,7 +29,14 @@ SessionActions Session::start(const Request& request) {
         complete(out, fail("bad_request", "request longer than one frame"));
         return out;
     }
-    // §1.3 step 1: always ENQ first; an ACK means an old answer must be drained before we send.
+    if (clean_ && !config_.enq_before_every_command) {
+        // The device is idle (our ACK ended the last exchange): the frame goes at once.
+        clean_ = false;
+        send_frame(out);
+        return out;
+    }
+    // §1.3 step 1: ENQ first; an ACK means an old answer must be drained before we send.
+    clean_ = false;
     send_enq(out, Phase::Before);
     return out;
 }
@@ -42,6 +49,7 @@ SessionActions Session::start_recovery() {
     }
     code_ = 0;
     frame_.clear();
+    clean_ = false;
     recovery_only_ = true;
     frame_sent_ = false;
     enq_silent_ = enq_total_ = frame_naks_ = bad_answers_ = 0;
@@ -204,6 +212,7 @@ void Session::handle_answer_frame(SessionActions& out, Bytes body) {
         return;
     }
     complete(out, std::move(body));
+    clean_ = true;  // ACKed above: the device holds nothing for us now
 }
 
 void Session::handle_bad_answer(SessionActions& out) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "drivers/session_runner.hpp"
 #include "drivers/shtrih/commands.hpp"
 #include "drivers/shtrih/frame.hpp"
 
@@ -23,25 +24,22 @@ struct SessionConfig {
     int max_enq = 10;          // ENQ attempts without any reply, and ENQ recoveries per exchange
     int max_frame_naks = 10;   // resends of our frame on NAK
     int max_bad_answers = 10;  // answers re-read after a bad LRC or a broken frame
+    // §1.3 step 1 asks with ENQ before every command. That ENQ can only find something when the last
+    // exchange did not end cleanly: once we have ACKed the answer to our own command, the device is
+    // idle by the protocol (§1.3, device side), so by default the next frame goes at once, saving a
+    // turnaround per command (issue 12, bench/README.md). A device restarted meanwhile that waits for
+    // ENQ leaves the frame unacknowledged; the session then asks with ENQ (step 2) as after any lost
+    // ACK, so nothing is sent twice. true: ENQ before every command.
+    bool enq_before_every_command = false;
     // Replaces the §1.11 table (for tests that make a device stall); nullopt = the table.
     std::optional<std::chrono::milliseconds> answer_timeout;
 };
 
-struct SessionAction {
-    enum class Kind : std::uint8_t {
-        Send,        // write `bytes` to the line
-        StartTimer,  // (re)arm the one timer for `timeout`; its expiry is on_timeout()
-        Complete,    // the exchange is over: `result` holds the answer body or the error
-    };
-    Kind kind = Kind::Send;
-    Bytes bytes;
-    std::chrono::milliseconds timeout{0};
-    Result<Bytes> result;
-};
+// The actions are the shared runner's (drivers/session_runner.hpp), which carries them out.
+using drivers::SessionAction;
+using drivers::SessionActions;
 
-using SessionActions = std::vector<SessionAction>;
-
-class Session {
+class Session final : public LinkSession {
   public:
     explicit Session(SessionConfig config = {});
 
@@ -51,13 +49,14 @@ class Session {
     // if it is idle (NAK) the exchange completes with error code "nothing_pending".
     SessionActions start_recovery();
 
-    SessionActions on_bytes(std::span<const std::uint8_t> bytes);
-    SessionActions on_timeout();
+    SessionActions on_bytes(std::span<const std::uint8_t> bytes) override;
+    SessionActions on_timeout() override;
 
     bool busy() const { return state_ != State::Idle; }
     // Drops the exchange in flight (the owner lost the link); the next start() begins afresh.
     void abort() {
         state_ = State::Idle;
+        clean_ = false;
         decoder_.reset();
     }
     // Whether our frame may have reached the device in the current / last exchange: a failure
@@ -88,6 +87,7 @@ class Session {
     std::uint16_t code_ = 0;
     bool recovery_only_ = false;
     bool frame_sent_ = false;
+    bool clean_ = false;  // the last exchange ended with our ACK to its answer: the device is idle
     int enq_silent_ = 0;  // ENQs in a row without a reply
     int enq_total_ = 0;   // ENQ recoveries in this exchange
     int frame_naks_ = 0;

@@ -31,6 +31,7 @@ int availability_rank(WorkerState state) {
 }  // namespace
 
 void RegisterPool::add(std::string entity_inn, std::unique_ptr<RegisterWorker> worker) {
+    worker->share_fn_claims(claims_);
     entries_.push_back(Entry{std::move(entity_inn), std::move(worker), std::make_unique<std::atomic<int>>(0)});
 }
 

@@ -16,6 +16,8 @@ namespace kassa::drivers {
 
 class RegisterPool {
   public:
+    // Its workers share one FnClaims: of two registers that reach the same FN, only the first
+    // connected takes work.
     void add(std::string entity_inn, std::unique_ptr<RegisterWorker> worker);
 
     // The register for new receipts of an entity; `allowed` (when not empty) limits the choice
@@ -45,6 +47,7 @@ class RegisterPool {
         std::unique_ptr<std::atomic<int>> reserved;  // picked, not yet queued
     };
     std::vector<Entry> entries_;
+    std::shared_ptr<FnClaims> claims_ = std::make_shared<FnClaims>();
 };
 
 }  // namespace kassa::drivers

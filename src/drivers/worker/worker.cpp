@@ -33,7 +33,142 @@ DeviceError offline_error(const std::string& why) {
 // FFD document form codes that carry a receipt (3 кассовый чек, 31 чек коррекции).
 bool is_receipt_document(int type) { return type == 3 || type == 31; }
 
+// The worker's view of its device: every call is timed (the latency histograms of /metrics) and
+// what a successful call's answer tells about the register goes into the worker's status at once
+// (a receipt's document and shift numbers, a shift opened or closed), so /v1/registers, /v1/health
+// and /metrics do not show the state before the command until the next poll. Nothing is read
+// from the device for it: only what the answer says, or what the command did when it succeeded.
+class ObservedDevice final : public FiscalDevice {
+  public:
+    struct Observer {
+        std::function<void(const char* kind, std::chrono::nanoseconds took)> timed;
+        std::function<void(const DeviceStatus&)> status_read;
+        std::function<void(const std::function<void(DeviceStatus&)>&)> changed;
+    };
+
+    ObservedDevice(std::unique_ptr<FiscalDevice> inner, const Clock& clock, Observer observer)
+        : inner_(std::move(inner)), clock_(clock), observer_(std::move(observer)) {}
+
+  private:
+    template <class F>
+    auto timed(const char* kind, F&& call) {
+        const auto start = clock_.steady_now();
+        auto result = call();
+        observer_.timed(kind, clock_.steady_now() - start);
+        return result;
+    }
+    // One more fiscal document in the FN; the OFD has not had it yet.
+    static void new_document(DeviceStatus& s, TimePoint at) {
+        ++s.last_fd_number;
+        if (s.ofd_unsent++ == 0) s.ofd_oldest_unsent = at;
+    }
+
+  public:
+    DeviceResult<DeviceStatus> status() override {
+        auto r = timed("status", [&] { return inner_->status(); });
+        if (r) observer_.status_read(*r);
+        return r;
+    }
+    DeviceStatusResult open_shift(const std::string& cashier, const std::string& cashier_inn) override {
+        auto r = timed("open_shift", [&] { return inner_->open_shift(cashier, cashier_inn); });
+        // A shift-open report is a new fiscal document in the FN, waiting for the OFD.
+        if (r)
+            observer_.changed([now = clock_.now()](DeviceStatus& s) {
+                s.shift_open = true;
+                s.shift_expired = false;
+                ++s.shift_number;
+                s.shift_opened_at = now;
+                new_document(s, now);
+            });
+        return r;
+    }
+    DeviceStatusResult close_shift(const std::string& cashier, const std::string& cashier_inn) override {
+        auto r = timed("close_shift", [&] { return inner_->close_shift(cashier, cashier_inn); });
+        if (r)
+            observer_.changed([now = clock_.now()](DeviceStatus& s) {
+                s.shift_open = false;
+                s.shift_expired = false;
+                s.shift_opened_at.reset();
+                s.receipt_open = false;
+                new_document(s, now);
+            });
+        return r;
+    }
+    DeviceStatusResult x_report() override {
+        return timed("x_report", [&] { return inner_->x_report(); });
+    }
+    DeviceResult<FiscalResult> fiscalise(const fiscal::Receipt& receipt) override {
+        auto r = timed("fiscalise", [&] { return inner_->fiscalise(receipt); });
+        if (r)
+            observer_.changed([done = *r](DeviceStatus& s) {
+                s.shift_open = true;  // a receipt is only fiscalised in an open shift
+                s.receipt_open = false;
+                if (done.shift_number > 0) s.shift_number = done.shift_number;
+                new_document(s, done.date_time);
+                if (done.fd_number > 0) s.last_fd_number = done.fd_number;
+            });
+        return r;
+    }
+    DeviceStatusResult cancel_receipt() override {
+        auto r = timed("cancel_receipt", [&] { return inner_->cancel_receipt(); });
+        if (r) observer_.changed([](DeviceStatus& s) { s.receipt_open = false; });
+        return r;
+    }
+    DeviceResult<FiscalDocumentInfo> last_document() override {
+        return timed("last_document", [&] { return inner_->last_document(); });
+    }
+    DeviceResult<FiscalDocumentInfo> document_by_number(std::uint32_t number) override {
+        return timed("document_by_number", [&] { return inner_->document_by_number(number); });
+    }
+    DeviceStatusResult print_text(const std::vector<std::string>& lines) override {
+        return timed("print_text", [&] { return inner_->print_text(lines); });
+    }
+    DeviceStatusResult print_qr(const std::string& payload) override {
+        return timed("print_qr", [&] { return inner_->print_qr(payload); });
+    }
+    DeviceStatusResult cut() override {
+        return timed("cut", [&] { return inner_->cut(); });
+    }
+    DeviceStatusResult continue_print() override {
+        return timed("continue_print", [&] { return inner_->continue_print(); });
+    }
+    DeviceStatusResult cash_in(fiscal::Kopecks amount, const std::string& cashier) override {
+        return timed("cash_in", [&] { return inner_->cash_in(amount, cashier); });
+    }
+    DeviceStatusResult cash_out(fiscal::Kopecks amount, const std::string& cashier) override {
+        return timed("cash_out", [&] { return inner_->cash_out(amount, cashier); });
+    }
+    DeviceStatusResult repeat_document() override {
+        return timed("repeat_document", [&] { return inner_->repeat_document(); });
+    }
+
+  private:
+    std::unique_ptr<FiscalDevice> inner_;
+    const Clock& clock_;
+    Observer observer_;
+};
+
 }  // namespace
+
+std::optional<std::string> FnClaims::claim(const std::string& fn, const std::string& register_id) {
+    std::lock_guard lock(mutex_);
+    auto [it, fresh] = holders_.try_emplace(fn, register_id);
+    if (fresh || it->second == register_id) return std::nullopt;
+    return it->second;
+}
+
+void FnClaims::release(const std::string& fn, const std::string& register_id) {
+    std::lock_guard lock(mutex_);
+    if (auto it = holders_.find(fn); it != holders_.end() && it->second == register_id) holders_.erase(it);
+}
+
+void LatencyHistogram::observe(std::chrono::nanoseconds d) {
+    const double seconds = std::chrono::duration<double>(d).count();
+    for (std::size_t i = 0; i < kBounds.size(); ++i)
+        if (seconds <= kBounds[i]) ++buckets[i];
+    ++count;
+    sum_seconds += seconds;
+}
 
 std::string_view worker_state_name(WorkerState state) {
     switch (state) {
@@ -74,8 +209,15 @@ struct RegisterWorker::Impl {
                                                                          // waiting for the operator
     bool poke = false;  // guarded by mutex: the operator says the register is ready again (resume)
 
+    std::shared_ptr<FnClaims> claims;  // set before start
+    CommandLatencies latencies;        // guarded by mutex
+
     // Owned by the worker thread only.
     std::unique_ptr<FiscalDevice> device;
+    std::string claimed_fn;  // the FN this register holds in `claims` while connected
+    // Why the register refuses work while it is not connected (another register serves its FN);
+    // empty: it is simply offline.
+    std::string refusal;
     std::chrono::milliseconds backoff{0};
     std::chrono::steady_clock::time_point next_poll{};
     std::chrono::steady_clock::time_point hold_until{};  // guarded by mutex
@@ -100,6 +242,13 @@ struct RegisterWorker::Impl {
         }
         snap.state = state;
         snap.detail = std::move(detail);
+    }
+
+    // The link is gone (or given up): the FN is no longer served from here.
+    void drop_device() {
+        device.reset();
+        if (claims && !claimed_fn.empty()) claims->release(claimed_fn, options.register_id);
+        claimed_fn.clear();
     }
 
     void push(Job job, bool front = false) {
@@ -161,7 +310,21 @@ struct RegisterWorker::Impl {
     bool wait_offline() {
         const auto retry_at = clock.steady_now() + backoff;
         while (true) {
-            fail_commands(offline_error("register " + options.register_id + " is offline"));
+            {
+                // The operator's resume connects now; its command stays queued for the answer.
+                std::lock_guard lock(mutex);
+                if (stopping) return false;
+                if (poke) {
+                    poke = false;
+                    return true;
+                }
+            }
+            fail_commands(refusal.empty() ? offline_error("register " + options.register_id + " is offline")
+                                          : DeviceError{.outcome = Outcome::NeedsOperator,
+                                                        .device_code = -1,
+                                                        .device_text = {},
+                                                        .message = refusal,
+                                                        .maybe_executed = false});
             hand_over_stranded();
             std::unique_lock lock(mutex);
             if (stopping) return false;
@@ -223,7 +386,7 @@ struct RegisterWorker::Impl {
             if (snap.state == WorkerState::Busy) snap.state = WorkerState::Idle;
         }
         fail_commands(offline_error("register " + options.register_id + " is stopping"));
-        device.reset();
+        drop_device();
         set_state(WorkerState::Stopped);
     }
 
@@ -245,7 +408,6 @@ struct RegisterWorker::Impl {
         if (auto continued = device->continue_print(); !continued) return device_trouble(continued.error());
         auto status = device->status();
         if (!status) return device_trouble(status.error());
-        remember(*status);
         if (status->paper_ok && !status->shift_expired) back_to_work();
     }
 
@@ -323,26 +485,67 @@ struct RegisterWorker::Impl {
         // failure (a register is offline until a connection succeeds, not on and off per attempt).
         auto made = factory();
         if (made) {
-            auto status = (*made)->status();
+            auto observed = std::make_unique<ObservedDevice>(
+                std::move(*made), clock,
+                ObservedDevice::Observer{
+                    .timed = [this](const char* kind, std::chrono::nanoseconds took) { record_latency(kind, took); },
+                    .status_read = [this](const DeviceStatus& s) { remember(s); },
+                    .changed = [this](const std::function<void(DeviceStatus&)>& change) { changed(change); }});
+            auto status = observed->status();
             if (status) {
-                device = std::move(*made);
+                if (auto holder = claim(status->fn_number)) {
+                    // Two register entries reach one device: printing from both would give each
+                    // receipt's fate to two queues. The first connected keeps it; this one waits
+                    // for the operator (and tries again only rarely, or on resume).
+                    auto why = "FN " + status->fn_number + " is already served by register " + *holder;
+                    if (why != refusal) logger->error("{}: this register takes no work", why);
+                    refusal = std::move(why);
+                    set_state(WorkerState::NeedsOperator, refusal);
+                    if (!offline_since) offline_since = clock.steady_now();
+                    backoff = options.reconnect_max;
+                    return false;
+                }
+                refusal.clear();
+                device = std::move(observed);
                 backoff = 0ms;
                 offline_since.reset();
-                remember(*status);
                 set_state(WorkerState::Idle);
                 logger->info("connected: FN {}, shift {} {}", status->fn_number, status->shift_number,
                              status->shift_open ? "open" : "closed");
                 next_poll = clock.steady_now() + options.poll_interval;
                 return true;
             }
+            refusal.clear();
             set_state(WorkerState::Offline, status.error().to_string());
         } else {
+            refusal.clear();
             set_state(WorkerState::Offline, made.error().message);
         }
         backoff = backoff == 0ms ? options.reconnect_min : std::min(backoff * 2, options.reconnect_max);
         return false;
     }
 
+    // Claims the FN for this register; the holder's id when another connected register has it.
+    std::optional<std::string> claim(const std::string& fn) {
+        if (!claims || fn.empty()) return std::nullopt;
+        if (auto holder = claims->claim(fn, options.register_id)) return holder;
+        if (!claimed_fn.empty() && claimed_fn != fn) claims->release(claimed_fn, options.register_id);
+        claimed_fn = fn;
+        return std::nullopt;
+    }
+
+    void record_latency(const char* kind, std::chrono::nanoseconds took) {
+        std::lock_guard lock(mutex);
+        latencies[kind].observe(took);
+    }
+
+    // What a command's answer told about the device, applied to the last status read.
+    void changed(const std::function<void(DeviceStatus&)>& change) {
+        std::lock_guard lock(mutex);
+        if (snap.status) change(*snap.status);
+    }
+
+    // Every status read (ObservedDevice calls it): the snapshot and its warnings.
     void remember(const DeviceStatus& status) {
         std::vector<std::string> warnings;
         const auto now = clock.now();
@@ -374,7 +577,7 @@ struct RegisterWorker::Impl {
                 break;
             case Outcome::RetryLater:
                 // The link is in doubt: drop it and connect again.
-                device.reset();
+                drop_device();
                 set_state(WorkerState::Offline, e.to_string());
                 break;
             default:
@@ -388,7 +591,6 @@ struct RegisterWorker::Impl {
         next_poll = clock.steady_now() + options.poll_interval;
         auto status = device->status();
         if (!status) return device_trouble(status.error());
-        remember(*status);
         if (status->shift_open && shift_due(*status)) {
             logger->info(
                 "rotating shift {} (opened {} h ago)", status->shift_number,
@@ -426,7 +628,6 @@ struct RegisterWorker::Impl {
     DeviceStatusResult ensure_ready() {
         auto status = device->status();
         if (!status) return std::unexpected(status.error());
-        remember(*status);
         if (status->awaiting_continue_print) {
             // Paper is back after it ran out mid-document: the device prints the rest first.
             if (auto continued = device->continue_print(); !continued) return continued;
@@ -691,14 +892,18 @@ std::future<DeviceResult<DeviceStatus>> RegisterWorker::read_status() {
     auto future = promise->get_future();
     impl_->push(Job{CommandJob{[this, promise](FiscalDevice* device, const DeviceError* why) {
         if (!device) return promise->set_value(std::unexpected(*why));
-        auto status = device->status();
-        if (status)
-            impl_->remember(*status);
-        else
-            impl_->device_trouble(status.error());
+        auto status = device->status();  // remembered by the observed device
+        if (!status) impl_->device_trouble(status.error());
         promise->set_value(std::move(status));
     }}});
     return future;
+}
+
+void RegisterWorker::share_fn_claims(std::shared_ptr<FnClaims> claims) { impl_->claims = std::move(claims); }
+
+CommandLatencies RegisterWorker::command_latencies() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->latencies;
 }
 
 WorkerSnapshot RegisterWorker::snapshot() const {

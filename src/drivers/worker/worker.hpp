@@ -5,11 +5,14 @@
 // (cancelling an unfinished receipt first) and only sends again when the document is proven absent.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,6 +75,35 @@ struct WorkerOptions {
     std::chrono::milliseconds failover_after{std::chrono::seconds(30)};
 };
 
+// Which connected register serves each fiscal storage (FN serial). Two register entries that
+// reach one device (two URIs to one register or simulator) must not both print on it: the second
+// to connect is refused. Shared by the workers of a pool; thread-safe, held only for a map update.
+class FnClaims {
+  public:
+    // Claims `fn` for `register_id`: nullopt when it is now this register's (or already was),
+    // else the id of the register that holds it.
+    std::optional<std::string> claim(const std::string& fn, const std::string& register_id);
+    // Gives `fn` up if `register_id` holds it.
+    void release(const std::string& fn, const std::string& register_id);
+
+  private:
+    std::mutex mutex_;
+    std::map<std::string, std::string> holders_;  // FN serial → register id
+};
+
+// Device call latencies of one register by call kind ("status", "fiscalise", "open_shift", …):
+// a Prometheus histogram each, on the worker's clock (steady time).
+struct LatencyHistogram {
+    // Upper bounds in seconds; the +Inf bucket is `count`.
+    static constexpr std::array<double, 11> kBounds = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+    std::array<std::uint64_t, kBounds.size()> buckets{};  // cumulative: observations ≤ bound
+    std::uint64_t count = 0;
+    double sum_seconds = 0;
+
+    void observe(std::chrono::nanoseconds d);
+};
+using CommandLatencies = std::map<std::string, LatencyHistogram>;
+
 enum class WorkerState : std::uint8_t { Connecting, Idle, Busy, Offline, NeedsOperator, DeviceStopped, Stopped };
 std::string_view worker_state_name(WorkerState state);
 
@@ -127,7 +159,13 @@ class RegisterWorker {
     void run(std::function<DeviceStatusResult(FiscalDevice&)> command, CommandDone done);
     std::future<DeviceStatusResult> run(std::function<DeviceStatusResult(FiscalDevice&)> command);
 
+    // Refuses to take work while another connected register of `claims` serves the same FN
+    // (RegisterPool::add shares its own). Call before start().
+    void share_fn_claims(std::shared_ptr<FnClaims> claims);
+
     WorkerSnapshot snapshot() const;
+    // Latency of every device call so far, by kind (the worker's device is wrapped to time them).
+    CommandLatencies command_latencies() const;
     // Just the state and queue depth: cheap, for choosing a register.
     std::pair<WorkerState, std::size_t> load() const;
     const std::string& register_id() const;

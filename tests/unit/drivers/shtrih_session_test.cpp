@@ -73,6 +73,46 @@ TEST(ShtrihSession, HappyExchangeMatchesTheSpecSequence) {
     EXPECT_FALSE(h.session.busy());
 }
 
+// After an exchange that ended with our ACK the device is idle (§1.3): the next frame goes without
+// ENQ. A frame the device does not acknowledge is never sent again blindly: ENQ asks first.
+TEST(ShtrihSession, NoEnqAfterACleanExchangeButEnqWhenTheFrameIsNotAcknowledged) {
+    Harness h;
+    h.start(kStatus);
+    h.device("15");
+    h.device("06");
+    h.device_frame(kStatusAnswer);
+    ASSERT_TRUE(h.result && *h.result);
+
+    h.result.reset();
+    h.start(kStatus);
+    EXPECT_EQ(h.last_sent(), kStatusFrame) << "no ENQ: the device holds nothing for us";
+    EXPECT_TRUE(h.session.frame_sent());
+    h.fire();  // no ACK (e.g. the device restarted and waits for ENQ)
+    EXPECT_EQ(h.last_sent(), "05");
+    h.device("15");  // idle: the frame never arrived
+    EXPECT_EQ(h.last_sent(), kStatusFrame);
+    h.device("06");
+    h.device_frame(kStatusAnswer);
+    ASSERT_TRUE(h.result && *h.result);
+
+    // After a failed exchange, and after abort(), ENQ comes first again.
+    h.start(kStatus);
+    h.session.abort();
+    h.start(kStatus);
+    EXPECT_EQ(h.last_sent(), "05");
+}
+
+TEST(ShtrihSession, EnqBeforeEveryCommandWhenAsked) {
+    Harness h(config([](SessionConfig& c) { c.enq_before_every_command = true; }));
+    h.start(kStatus);
+    h.device("15");
+    h.device("06");
+    h.device_frame(kStatusAnswer);
+    ASSERT_TRUE(h.result && *h.result);
+    h.start(kStatus);
+    EXPECT_EQ(h.last_sent(), "05");
+}
+
 TEST(ShtrihSession, AnswerSplitIntoSingleBytes) {
     Harness h;
     h.start(kStatus);

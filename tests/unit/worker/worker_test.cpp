@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "common/uri.hpp"
 #include "drivers/shtrih/driver.hpp"
@@ -99,20 +100,29 @@ std::string temp_file(const std::string& name) {
 // A simulator that can be restarted on a new port with the same FN state file.
 class SimHost {
   public:
-    explicit SimHost(std::string state_file) : state_file_(std::move(state_file)) {}
+    explicit SimHost(std::string state_file) : state_file_(std::move(state_file)) {
+        static std::atomic<int> hosts{0};
+        const auto n = std::to_string(++hosts);
+        fn_serial_ = "99990789" + std::string(8 - n.size(), '0') + n;
+    }
     void start(const std::string& faults_text = {}) {
         sim::SimulatorConfig config;
+        config.endpoint = endpoint_;
         config.state_file = state_file_;
+        config.fn_serial = fn_serial_;  // each simulated register its own FN, as real ones
         if (!faults_text.empty()) config.faults = *sim::Faults::parse(faults_text);
         if (clock_) config.clock = clock_;
         sim_ = std::make_unique<sim::ShtrihSimulator>(config);
         auto ready = sim_->start();
         ASSERT_TRUE(ready) << ready.error().message;
         std::lock_guard lock(mutex_);
-        uri_ = sim_->device_uri() + "?control_timeout_ms=200&answer_timeout_ms=1500&max_enq=3";
+        uri_ = sim_->device_uri();
+        uri_ += uri_.find('?') == std::string::npos ? "?" : "&";
+        uri_ += "control_timeout_ms=200&answer_timeout_ms=1500&max_enq=3";
     }
     void stop() { sim_.reset(); }
     void use_clock(const Clock* clock) { clock_ = clock; }
+    void use_pty() { endpoint_ = sim::SimulatorConfig::Endpoint::Pty; }
     sim::ShtrihSimulator& sim() { return *sim_; }
 
     DeviceConnector factory() {
@@ -130,7 +140,9 @@ class SimHost {
 
   private:
     std::string state_file_;
+    std::string fn_serial_;
     const Clock* clock_ = nullptr;
+    sim::SimulatorConfig::Endpoint endpoint_ = sim::SimulatorConfig::Endpoint::Tcp;
     std::unique_ptr<sim::ShtrihSimulator> sim_;
     std::mutex mutex_;
     std::string uri_;
@@ -263,6 +275,8 @@ TEST(RegisterWorker, AShiftNearing24HoursIsClosedAndReopenedBeforeTheNextReceipt
 TEST(RegisterPool, AnOfflineRegistersNeverSentReceiptsMoveToAnotherOfItsEntity) {
     SimHost host(temp_file("failover"));
     host.start();
+    SimHost other_host(temp_file("failover-other"));  // a register of its own: one FN, one register
+    other_host.start();
     RecordingPort port;
     auto dead_options = options("dead");
     dead_options.failover_after = 0ms;
@@ -275,7 +289,7 @@ TEST(RegisterPool, AnOfflineRegistersNeverSentReceiptsMoveToAnotherOfItsEntity) 
     pool.add("7701234567",
              std::make_unique<RegisterWorker>(options("alive"), host.factory(), port, SystemClock::instance()));
     pool.add("7709876543",  // another entity's register is never a target
-             std::make_unique<RegisterWorker>(options("other"), host.factory(), port, SystemClock::instance()));
+             std::make_unique<RegisterWorker>(options("other"), other_host.factory(), port, SystemClock::instance()));
     std::mutex mutex;
     std::map<std::int64_t, std::string> moved;
     pool.enable_failover([&](std::int64_t id, const std::string& to) {
@@ -384,20 +398,121 @@ TEST(RegisterPool, ARegisterOutOfPaperHandsItsNeverSentReceiptsToASibling) {
     pool.stop_all();
 }
 
-TEST(RegisterWorker, ShiftCommandsRunInTheQueue) {
+// Issue 16: the status the worker shows (/v1/registers, /v1/health, /metrics) follows each command
+// at once, from what the command's answer says, not at the next poll.
+TEST(RegisterWorker, ShiftCommandsRunInTheQueueAndTheSnapshotFollowsThem) {
     SimHost host(temp_file("shift"));
     host.start();
     RecordingPort port;
-    RegisterWorker worker(options("w1"), host.factory(), port, SystemClock::instance());
+    auto o = options("w1");
+    o.poll_interval = std::chrono::hours(1);  // no poll refreshes the status behind the test's back
+    RegisterWorker worker(o, host.factory(), port, SystemClock::instance());
     worker.start();
     ASSERT_TRUE(worker.open_shift().get());
-    EXPECT_TRUE(host.sim().fn_snapshot().shift_open);
+    const auto fn_open = host.sim().fn_snapshot();
+    EXPECT_TRUE(fn_open.shift_open);
+    auto shown = worker.snapshot().status;
+    ASSERT_TRUE(shown);
+    EXPECT_TRUE(shown->shift_open);
+    EXPECT_EQ(shown->shift_number, 1);
+    EXPECT_TRUE(shown->shift_opened_at.has_value());
+    EXPECT_EQ(shown->last_fd_number, fn_open.last_fd);
+
+    worker.submit(ReceiptJob{.id = 1, .receipt = sale(2500)});
+    ASSERT_TRUE(port.await(1, "confirmed"));
+    shown = worker.snapshot().status;
+    ASSERT_TRUE(shown);
+    EXPECT_EQ(shown->last_fd_number, port.result(1).fd_number);
+    EXPECT_EQ(shown->last_fd_number, host.sim().fn_snapshot().last_fd);
+
     ASSERT_TRUE(worker.x_report().get());
     ASSERT_TRUE(worker.close_shift().get());
-    EXPECT_FALSE(host.sim().fn_snapshot().shift_open);
+    const auto fn_closed = host.sim().fn_snapshot();
+    EXPECT_FALSE(fn_closed.shift_open);
+    shown = worker.snapshot().status;
+    ASSERT_TRUE(shown);
+    EXPECT_FALSE(shown->shift_open);
+    EXPECT_EQ(shown->shift_number, 1);
+    EXPECT_EQ(shown->last_fd_number, fn_closed.last_fd);
+
+    // A full read agrees with what the answers said.
     auto status = worker.read_status().get();
     ASSERT_TRUE(status);
     EXPECT_FALSE(status->shift_open);
+    EXPECT_EQ(status->last_fd_number, shown->last_fd_number);
+    EXPECT_EQ(status->shift_number, shown->shift_number);
+
+    // Every device call was timed, by kind.
+    const auto latencies = worker.command_latencies();
+    for (const char* kind : {"status", "open_shift", "fiscalise", "x_report", "close_shift"}) {
+        SCOPED_TRACE(kind);
+        ASSERT_TRUE(latencies.contains(kind));
+        EXPECT_GE(latencies.at(kind).count, 1u);
+        EXPECT_EQ(latencies.at(kind).buckets.back(), latencies.at(kind).count) << "all within 30 s";
+    }
+    EXPECT_EQ(latencies.at("fiscalise").count, 1u);
+}
+
+// Two register entries that reach one device (here the same simulator's pty, twice) must not both
+// print on its FN. The first connected serves it; the second refuses work (needs_operator, naming
+// the holder) and hands its receipts on, so each receipt is fiscalised once. When the first stops,
+// the second takes the FN over on resume.
+TEST(RegisterPool, TwoRegistersOnOneFnPrintEachReceiptOnce) {
+    SimHost host(temp_file("dup-fn"));
+    host.use_pty();
+    host.start();
+    RecordingPort port;
+    auto second_options = options("second");
+    second_options.failover_after = 0ms;
+    second_options.reconnect_max = std::chrono::hours(1);  // refused: it tries again on resume
+    RegisterPool pool;
+    pool.add("7701234567",
+             std::make_unique<RegisterWorker>(options("first"), host.factory(), port, SystemClock::instance()));
+    pool.add("7701234567",
+             std::make_unique<RegisterWorker>(second_options, host.factory(), port, SystemClock::instance()));
+    std::mutex mutex;
+    std::map<std::int64_t, std::string> moved;
+    pool.enable_failover([&](std::int64_t id, const std::string& to) {
+        std::lock_guard lock(mutex);
+        moved[id] = to;
+        return true;
+    });
+    auto* first = pool.find("first");
+    auto* second = pool.find("second");
+    first->start();
+    ASSERT_TRUE(first->read_status().get());  // connected: it serves the FN
+    for (int i = 4; i <= 6; ++i) second->submit(ReceiptJob{.id = i, .receipt = sale(100 * i)});
+    second->start();
+    const std::string why = "FN " + host.sim().fn_snapshot().fn_serial + " is already served by register first";
+    auto refused = second->read_status().get();  // answered once its connection was refused
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().outcome, Outcome::NeedsOperator);
+    EXPECT_EQ(refused.error().message, why);
+    for (int i = 1; i <= 3; ++i) first->submit(ReceiptJob{.id = i, .receipt = sale(100 * i)});
+    for (int i = 1; i <= 6; ++i) ASSERT_TRUE(port.await(i, "confirmed")) << i;
+    EXPECT_EQ(second->snapshot().state, WorkerState::NeedsOperator);
+    EXPECT_EQ(second->snapshot().detail, why);
+    {
+        std::lock_guard lock(mutex);
+        EXPECT_EQ(moved, (std::map<std::int64_t, std::string>{{4, "first"}, {5, "first"}, {6, "first"}}));
+    }
+    // Each receipt once in the FN: six receipt documents, six different numbers, each sum once.
+    const auto fn = host.sim().fn_snapshot();
+    std::set<std::uint32_t> numbers;
+    for (int i = 1; i <= 6; ++i) {
+        EXPECT_EQ(port.history(i), (std::vector<std::string>{"sending", "confirmed"})) << i;
+        numbers.insert(port.result(i).fd_number);
+    }
+    EXPECT_EQ(numbers.size(), 6u);
+    EXPECT_EQ(fn.receipts_total, 6u);
+
+    first->stop();  // the FN is free again
+    ASSERT_TRUE(second->resume().get());
+    EXPECT_EQ(second->snapshot().state, WorkerState::Idle);
+    second->submit(ReceiptJob{.id = 7, .receipt = sale(700)});
+    ASSERT_TRUE(port.await(7, "confirmed"));
+    EXPECT_EQ(host.sim().fn_snapshot().receipts_total, 7u);
+    pool.stop_all();
 }
 
 }  // namespace
