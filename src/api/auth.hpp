@@ -5,8 +5,10 @@
 //   courier  payments and deliveries for orders, QR codes, its own receipts only
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +29,8 @@ struct Principal {
     Role role = Role::Courier;
     std::vector<std::string> registers;  // empty: any register
     std::vector<std::string> entities;   // empty: any legal entity
+    std::string token_sha256;            // the token's digest (set by TokenStore): streams per token, revocation
+    std::int64_t token_id = 0;           // the ledger's id of an issued token; 0 for a config token
 
     bool may_use_register(std::string_view id) const;
     bool may_use_entity(std::string_view inn) const;
@@ -40,16 +44,27 @@ std::string sha256_hex(std::string_view text);
 // 32 random bytes as 64 hex characters (OpenSSL's CSPRNG).
 std::string random_token();
 
+// Every token kassad knows: the config file's (fixed at start) and the ones it issued (kept in the
+// ledger, added and revoked while it runs). Thread-safe: requests read it while tokens change.
 class TokenStore {
   public:
     // `sha256` is the hex digest of the token (either case). Fails on a malformed digest or a
     // digest given twice.
     Status add(std::string sha256, Principal principal);
+    // An issued token (principal.token_id set): added at start for every unrevoked one in the
+    // ledger, and when one is made.
+    Status add_issued(std::string sha256, Principal principal);
+    // Forgets an issued token: from now on it is answered 401. Config tokens cannot be removed.
+    void revoke(const std::string& sha256);
     // The principal for "Authorization: Bearer <token>", or a 401 error code.
     Result<Principal> authenticate(const HttpRequest& req) const;
-    bool empty() const { return by_hash_.empty(); }
+    // The principal for a token itself (HTTP Basic's password), or a 401 error code.
+    Result<Principal> authenticate_token(std::string_view token) const;
+    bool empty() const;
 
   private:
+    Status insert(std::string sha256, Principal principal);
+    mutable std::shared_mutex mutex_;
     std::map<std::string, Principal> by_hash_;
 };
 

@@ -31,6 +31,22 @@ class Responder {
     Post post_;
 };
 
+// The connection end of a streamed answer (server-sent events). Thread-safe and never blocking:
+// write() queues the bytes for the connection's strand. The stream ends when the client goes away,
+// the server stops, more than a bounded amount is queued (a client that does not read), or end()
+// is called; `on_close` callbacks run once then, on the connection's strand.
+class StreamSink {
+  public:
+    virtual ~StreamSink() = default;
+    // False once the stream has ended (the bytes are dropped).
+    virtual bool write(std::string bytes) = 0;
+    // Ends the stream after what is queued has been written.
+    virtual void end() = 0;
+    virtual bool is_open() const = 0;
+    // Runs `done` once when the stream ends (at once when it has ended already).
+    virtual void on_close(std::function<void()> done) = 0;
+};
+
 struct HttpRequest {
     std::string method;  // upper case: GET, POST, ...
     std::string target;  // as received: path and query
@@ -57,6 +73,10 @@ struct HttpResponse {
     std::map<std::string, std::string> headers;
     bool deferred = false;  // the handler answers through req.responder
     bool audited = false;   // the handler wrote the audit row itself (with the request's own write)
+    // A streamed answer: the status and headers are written (chunked, no Content-Length, `body`
+    // ignored), then `stream` is called once with the connection's sink. The connection carries
+    // nothing else afterwards. A HEAD request gets the headers only.
+    std::function<void(std::shared_ptr<StreamSink>)> stream;
 
     static HttpResponse later() {
         HttpResponse r;

@@ -268,6 +268,41 @@ T read_enum(Reader& r, std::string_view key, std::int64_t min, std::int64_t max,
 
 }  // namespace
 
+TokenRequest read_token_request(const json::object& body) {
+    Reader r(body, "");
+    TokenRequest t;
+    t.name = r.string("name", true, 64);
+    if (std::ranges::any_of(t.name, [](unsigned char c) { return c < 0x20 || c == 0x7F; }))
+        invalid("name", "must not contain control characters");
+    t.role = r.string("role", true, 16);
+    const auto ids = [&](std::string_view key) {
+        std::vector<std::string> out;
+        const auto* list = r.array(key, false);
+        if (!list) return out;
+        if (list->size() > 64) invalid(std::string(key), "at most 64 ids");
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            const auto path = indexed(std::string(key), i);
+            const auto& v = (*list)[i];
+            if (!v.is_string() || !is_safe_id(v.as_string()))
+                throw ApiError(400, "invalid_id", path + " must be 1 to 64 of A-Z a-z 0-9 . _ : -", path);
+            if (std::ranges::find(out, std::string_view(v.as_string())) == out.end()) out.emplace_back(v.as_string());
+        }
+        return out;
+    };
+    t.entities = ids("entities");
+    t.registers = ids("registers");
+    t.base_url = r.string("base_url", false, 256);
+    if (!t.base_url.empty()) {
+        const bool scheme = t.base_url.starts_with("http://") || t.base_url.starts_with("https://");
+        const bool plain = std::ranges::none_of(
+            t.base_url, [](unsigned char c) { return c <= 0x20 || c >= 0x7F || c == '#' || c == '?' || c == '"'; });
+        if (!scheme || !plain) invalid("base_url", "must be an http:// or https:// address without spaces, ? or #");
+        while (t.base_url.ends_with('/')) t.base_url.pop_back();
+    }
+    r.finish();
+    return t;
+}
+
 HttpResponse json_response(int status, const json::value& body) {
     HttpResponse res;
     res.status = status;

@@ -63,6 +63,18 @@ std::optional<fiscal::VatClass> parse_vat_class(std::string_view name);
 std::optional<fiscal::TaxSystem> parse_tax_system(std::string_view name);
 std::string_view tax_system_name(fiscal::TaxSystem tax);
 
+// POST /v1/tokens: who the new token is (name: 1–64 bytes, no control characters; a courier's
+// name as orders carry it in `courier`), its role, its bindings (ids) and, optionally, the address
+// the pages are opened at for the login link (`base_url`, http or https).
+struct TokenRequest {
+    std::string name;
+    std::string role;
+    std::vector<std::string> entities;
+    std::vector<std::string> registers;
+    std::string base_url;
+};
+TokenRequest read_token_request(const boost::json::object& body);
+
 HttpResponse json_response(int status, const boost::json::value& body);
 
 }  // namespace kassa::api

@@ -9,9 +9,11 @@
 #include <boost/beast/ssl.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <condition_variable>
+#include <deque>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -110,7 +112,7 @@ using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 template <class Stream>
-class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
+class Session : public Connection, public StreamSink, public std::enable_shared_from_this<Session<Stream>> {
     static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
   public:
@@ -151,8 +153,40 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     // closes after its answer is written.
     void close_if_idle() override {
         asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-            if (!self->busy_) self->close();
+            if (self->streaming_)
+                self->end_stream_gracefully();
+            else if (!self->busy_)
+                self->close();
         });
+    }
+
+    // ---- StreamSink: a streamed answer (server-sent events) -----------------------------------
+    bool write(std::string bytes) override {
+        if (!open_) return false;
+        asio::post(stream_.get_executor(),
+                   [self = this->shared_from_this(), b = std::make_shared<std::string>(std::move(bytes))] {
+                       if (!self->open_ || self->closing_) return;
+                       self->out_bytes_ += b->size();
+                       self->out_.push_back(std::move(b));
+                       // A client that does not read: end its stream rather than hold its backlog.
+                       if (self->out_bytes_ > kMaxStreamBacklog) return self->end_stream();
+                       self->flush();
+                   });
+        return true;
+    }
+    void end() override {
+        asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->end_stream_gracefully(); });
+    }
+    bool is_open() const override { return open_; }
+    void on_close(std::function<void()> done) override {
+        {
+            std::lock_guard lock(close_mutex_);
+            if (!stream_ended_) {
+                on_close_.push_back(std::move(done));
+                return;
+            }
+        }
+        done();
     }
 
   private:
@@ -240,7 +274,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
             if (!parser_->is_done()) return reply_and_close(std::move(*refused));
             busy_ = true;
             server_.request_started();
-            return write(std::move(*refused), false);
+            return respond(std::move(*refused), false);
         }
         if (parser_->is_done()) return dispatch();
         // Every body being read counts against one cap across connections (chunked ones at the
@@ -300,7 +334,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
         // the I/O thread, so they never queue behind business requests.
         auto send = [self = this->shared_from_this()](HttpResponse res) {
             asio::post(self->stream_.get_executor(),
-                       [self, res = std::move(res)]() mutable { self->write(std::move(res), false); });
+                       [self, res = std::move(res)]() mutable { self->respond(std::move(res), false); });
         };
         auto post = [&pool = *server_.handlers](std::function<void()> work) { asio::post(pool, std::move(work)); };
         if (server_.router.is_open(req)) return server_.router.dispatch(req, std::move(send), std::move(post));
@@ -314,10 +348,11 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
         busy_ = true;
         server_.request_started();
         keep_alive_ = false;
-        write(std::move(res), true);
+        respond(std::move(res), true);
     }
 
-    void write(HttpResponse res, bool force_close) {
+    void respond(HttpResponse res, bool force_close) {
+        if (res.stream && !head_ && !force_close) return start_stream(std::move(res));
         auto msg = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(res.status),
                                                                        version_ ? version_ : 11);
         msg->set(http::field::server, "kassad");
@@ -341,6 +376,102 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
                           });
     }
 
+    // The head of a streamed answer, then the handler's stream gets this connection as its sink.
+    void start_stream(HttpResponse res) {
+        streaming_ = true;
+        auto msg = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(res.status),
+                                                                      version_ ? version_ : 11);
+        msg->set(http::field::server, "kassad");
+        msg->set(http::field::content_type, res.content_type);
+        for (const auto& [name, value] : res.headers) msg->set(name, value);
+        msg->keep_alive(false);
+        chunked_ = msg->version() >= 11;
+        if (chunked_) msg->chunked(true);  // HTTP/1.0: the body ends when the connection closes
+        auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*msg);
+        // No timeout: the stream is idle between events (the heartbeats keep proxies awake), and a
+        // client that stops reading is cut by the backlog limit instead.
+        beast::get_lowest_layer(stream_).expires_never();
+        http::async_write_header(stream_, *serializer,
+                                 [self = this->shared_from_this(), msg, serializer, open = std::move(res.stream)](
+                                     beast::error_code ec, std::size_t) {
+                                     self->server_.request_finished();
+                                     if (ec || self->server_.stopping) return self->end_stream();
+                                     self->open_ = true;
+                                     self->watch_client();
+                                     try {
+                                         open(self);
+                                     } catch (const std::exception& e) {  // nothing may escape into Asio
+                                         log::get("api")->error("opening a stream failed: {}", e.what());
+                                         self->end_stream();
+                                     }
+                                 });
+    }
+
+    // The client sends nothing more on a stream: a read completes only when it goes away.
+    void watch_client() {
+        stream_.async_read_some(asio::buffer(watch_buffer_),
+                                [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                                    if (ec) return self->end_stream();
+                                    if (self->open_) self->watch_client();
+                                });
+    }
+
+    void flush() {
+        if (writing_ || !open_) return;
+        if (out_.empty()) {
+            if (closing_) finish_stream();
+            return;
+        }
+        writing_ = true;
+        auto bytes = out_.front();
+        auto done = [self = this->shared_from_this(), bytes](beast::error_code ec, std::size_t) {
+            self->writing_ = false;
+            if (!self->out_.empty()) self->out_.pop_front();
+            self->out_bytes_ -= std::min(self->out_bytes_, bytes->size());
+            if (ec) return self->end_stream();
+            self->flush();
+        };
+        if (chunked_) {
+            auto chunk = std::make_shared<decltype(http::make_chunk(asio::const_buffer{}))>(
+                http::make_chunk(asio::const_buffer(bytes->data(), bytes->size())));
+            asio::async_write(stream_, *chunk,
+                              [chunk, done = std::move(done)](beast::error_code ec, std::size_t n) { done(ec, n); });
+        } else {
+            asio::async_write(stream_, asio::const_buffer(bytes->data(), bytes->size()), std::move(done));
+        }
+    }
+
+    void end_stream_gracefully() {
+        if (!streaming_) return;
+        closing_ = true;
+        if (!open_) return end_stream();  // the head is still being written: it ends there
+        flush();
+    }
+
+    // Everything queued is written: the last chunk, then the connection closes.
+    void finish_stream() {
+        if (finishing_) return;
+        finishing_ = true;
+        if (!chunked_) return end_stream();
+        auto last = std::make_shared<decltype(http::make_chunk_last())>(http::make_chunk_last());
+        asio::async_write(stream_, *last, [self = this->shared_from_this(), last](beast::error_code, std::size_t) {
+            self->end_stream();
+        });
+    }
+
+    void end_stream() {
+        std::vector<std::function<void()>> callbacks;
+        {
+            std::lock_guard lock(close_mutex_);
+            if (stream_ended_) return;
+            stream_ended_ = true;
+            callbacks = std::move(on_close_);
+        }
+        open_ = false;
+        for (auto& done : callbacks) done();
+        close();
+    }
+
     void close() {
         // TCP-level close for both kinds: a TLS close_notify would need another round trip with a
         // client that may be gone; HTTP framing already tells the client the answer is complete.
@@ -360,6 +491,21 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     bool keep_alive_ = false;
     unsigned version_ = 11;
     bool busy_ = false;
+
+    // A streamed answer (StreamSink); everything but open_ and the callbacks lives on the strand.
+    static constexpr std::size_t kMaxStreamBacklog = 1024 * 1024;
+    bool streaming_ = false;
+    bool chunked_ = false;
+    bool writing_ = false;
+    bool closing_ = false;
+    bool finishing_ = false;
+    std::atomic<bool> open_{false};
+    std::deque<std::shared_ptr<std::string>> out_;
+    std::size_t out_bytes_ = 0;
+    std::array<char, 64> watch_buffer_{};
+    std::mutex close_mutex_;
+    bool stream_ended_ = false;
+    std::vector<std::function<void()>> on_close_;
 };
 
 }  // namespace

@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <future>
 
+#include <boost/json.hpp>
+
+#include "api/handlers/views.hpp"
 #include "common/log.hpp"
 #include "fiscal/planner.hpp"
 
@@ -58,7 +61,13 @@ struct Service::Waiter {
 };
 
 Service::Service(ServiceOptions options, ledger::Ledger& ledger, drivers::RegisterPool& pool, const Clock& clock)
-    : options_(std::move(options)), ledger_(ledger), pool_(pool), clock_(clock) {
+    : options_(std::move(options)), ledger_(ledger), pool_(pool), clock_(clock), events_(EventHubOptions{}, [this] {
+          std::vector<std::pair<std::string, std::string>> out;
+          for (auto* w : pool_.workers())
+              out.emplace_back(w->register_id(),
+                               boost::json::serialize(register_to_json(*w, pool_.entity_of(w->register_id()))));
+          return out;
+      }) {
     timer_ = std::thread([this] {
         name_this_thread("api-waits");
         timer_loop();
@@ -215,37 +224,43 @@ void Service::submit(const Principal& who, const std::string& key, const std::st
                                     .card_reference = plan_request.card_reference,
                                     .settled_at = plan_request.settled_at,
                                     .late = plan_request.late};
-    ledger_.plan_and_store_then(std::move(plan_request), std::move(planner),
-                                [this, planned, register_id, reserved, stored_as, done = std::move(done)](
-                                    std::optional<ledger::StoredPlan> stored, std::exception_ptr error) {
-                                    const auto release = [&] {
-                                        if (reserved) pool_.release(register_id);
-                                    };
-                                    if (error) {
-                                        release();
-                                        return done(std::nullopt, error);
-                                    }
-                                    if (stored->replayed) {
-                                        release();
-                                        return done(Submitted{stored->receipts, true, fiscal::Kopecks{0}, {}}, nullptr);
-                                    }
-                                    Submitted out{stored->receipts, false, planned->change, {}};
-                                    const auto now = clock_.now();
-                                    for (std::size_t i = 0; i < stored->receipts.size() && i < planned->receipts.size();
-                                         ++i) {
-                                        queue(stored->receipts[i], register_id, planned->receipts[i].receipt,
-                                              drivers::JobLedgerState::Planned, {});
-                                        auto record = stored_as;
-                                        record.id = stored->receipts[i];
-                                        record.planned = std::move(planned->receipts[i]);
-                                        record.created = record.updated = now;
-                                        if (!record.planned.receipt.payments.electronic.is_positive())
-                                            record.card_reference.clear();
-                                        out.records.push_back(std::move(record));
-                                    }
-                                    release();
-                                    done(std::move(out), nullptr);
-                                });
+    ledger_.plan_and_store_then(
+        std::move(plan_request), std::move(planner),
+        [this, planned, register_id, reserved, stored_as, done = std::move(done)](
+            std::optional<ledger::StoredPlan> stored, std::exception_ptr error) {
+            const auto release = [&] {
+                if (reserved) pool_.release(register_id);
+            };
+            if (error) {
+                release();
+                return done(std::nullopt, error);
+            }
+            if (stored->replayed) {
+                release();
+                return done(Submitted{stored->receipts, true, fiscal::Kopecks{0}, {}}, nullptr);
+            }
+            Submitted out{stored->receipts, false, planned->change, {}};
+            const auto now = clock_.now();
+            for (std::size_t i = 0; i < stored->receipts.size() && i < planned->receipts.size(); ++i) {
+                auto record = stored_as;
+                record.id = stored->receipts[i];
+                record.state = ledger::ReceiptState::Planned;
+                record.planned = std::move(planned->receipts[i]);
+                record.created = record.updated = now;
+                if (!record.planned.receipt.payments.electronic.is_positive()) record.card_reference.clear();
+                out.records.push_back(std::move(record));
+                // Announced as stored, without a read (this is the ledger's writer thread), and
+                // before its register can announce it `sending`.
+                auto json = record_to_json(out.records.back());
+                json["deliveries"] = boost::json::array{};
+                events_.publish("receipt", register_id, stored_as.created_by, boost::json::serialize(json));
+            }
+            for (const auto& r : out.records)
+                queue(r.id, register_id, r.planned.receipt, drivers::JobLedgerState::Planned, {});
+            if (!stored->receipts.empty()) events_.registers_changed();
+            release();
+            done(std::move(out), nullptr);
+        });
 }
 
 Submitted Service::submit_and_wait(const Principal& who, const std::string& key, const std::string& request_hash,
@@ -332,6 +347,18 @@ void Service::settled(ledger::ReceiptId id) {
         }
     }
     for (auto& w : ready) fire(w, true);
+}
+
+void Service::receipt_changed(ledger::ReceiptId id) {
+    try {
+        const auto r = ledger_.receipt(id);
+        if (!r) return;
+        events_.publish("receipt", r->register_id, r->created_by,
+                        boost::json::serialize(record_with_deliveries(ledger_, *r)));
+        events_.registers_changed();
+    } catch (const std::exception& e) {  // an event is not worth failing a worker for
+        log::get("api")->warn("no live event for receipt {}: {}", id, e.what());
+    }
 }
 
 void Service::release_waiters() {

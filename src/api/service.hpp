@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "api/auth.hpp"
+#include "api/events.hpp"
 #include "api/json_io.hpp"
 #include "common/clock.hpp"
 #include "drivers/worker/pool.hpp"
@@ -107,6 +108,11 @@ class Service {
     // Answers every waiter now (settled = false): the server is stopping.
     void release_waiters();
 
+    // A receipt changed (state, fiscal data, e-receipt delivery): a live event with it as it now
+    // stands. Reads the ledger: call it from a worker's or the notifier's thread, not the writer's.
+    void receipt_changed(ledger::ReceiptId id);
+    EventHub& events() { return events_; }
+
     const EntityInfo* entity(const std::string& inn) const;
     const ServiceOptions& options() const { return options_; }
     ledger::Ledger& ledger() { return ledger_; }
@@ -132,6 +138,8 @@ class Service {
     bool closing_ = false;   // release_waiters() was called: new waiters answer at once
     bool stopping_ = false;  // the timer thread ends
     std::thread timer_;
+
+    EventHub events_;  // last: its thread reads the pool through this service
 };
 
 }  // namespace kassa::api

@@ -146,6 +146,19 @@ Status App::start() {
     } catch (const ledger::LedgerError& e) {
         return fail("ledger_unavailable", "cannot open the ledger '" + ledger_path + "': " + e.what());
     }
+    // Tokens Kassa issued (POST /v1/tokens) and has not revoked, beside the config file's.
+    for (const auto& t : s.ledger->tokens()) {
+        const auto role = api::parse_role(t.role);
+        if (t.revoked || !role) continue;
+        if (auto added = s.tokens.add_issued(t.sha256, api::Principal{.name = t.name,
+                                                                      .role = *role,
+                                                                      .registers = t.registers,
+                                                                      .entities = t.entities,
+                                                                      .token_sha256 = t.sha256,
+                                                                      .token_id = t.id});
+            !added)
+            logger->warn("issued token {} ('{}') is not usable: {}", t.id, t.name, added.error().message);
+    }
 
     // ---- registers ------------------------------------------------------------------------
     std::vector<api::EntityInfo> entities;
@@ -220,6 +233,9 @@ Status App::start() {
         *s.ledger, s.pool, SystemClock::instance());
     s.port = std::make_unique<LedgerPort>(
         *s.ledger, [&s](std::int64_t id) { s.service->settled(id); }, s.smtp != nullptr, s.sms != nullptr, wake);
+    // Live events (GET /v1/events): every change of a receipt, and its e-receipt's delivery.
+    s.port->on_changed([&s](std::int64_t id) { s.service->receipt_changed(id); });
+    s.notifier->on_delivery([&s](std::int64_t id) { s.service->receipt_changed(id); });
 
     int sim_index = 0;
     for (const auto& r : s.config.registers) {
@@ -285,7 +301,7 @@ Status App::start() {
 
     // ---- HTTP -------------------------------------------------------------------------------
     api::add_api_routes(
-        s.router, *s.service,
+        s.router, *s.service, s.tokens,
         api::HealthSource{.version = KASSA_VERSION,
                           .clock = &SystemClock::instance(),
                           .started = SystemClock::instance().steady_now(),
@@ -304,7 +320,7 @@ Status App::start() {
                               }},
         s.config.server.web_root,
         api::MetricsSource{.ledger_path = ledger_path, .http = s.http_counters, .clock = &SystemClock::instance()},
-        data_dir / "backups");
+        data_dir / "backups", !s.config.server.tls_cert.empty());
     // Every authenticated call goes into the audit log with the token's name (open routes such as
     // /v1/health do not: load balancers poll them). Contacts never appear: only method and path.
     // Requests that made receipts wrote their audit row with the plan, in the same transaction.
@@ -397,7 +413,8 @@ void App::stop() {
     s.stopped = true;
     // Stop taking requests, let the ones in flight answer, then drain the registers (each
     // finishes its receipt in flight; queued ones stay in the ledger for the next start).
-    if (s.service) s.service->release_waiters();  // long-polls answer now, with what they have
+    if (s.service) s.service->release_waiters();     // long-polls answer now, with what they have
+    if (s.service) s.service->events().close_all();  // live event streams end
     if (s.kkm_server) s.kkm_server->shutdown();
     if (s.atol_server) s.atol_server->shutdown();
     if (s.server) s.server->shutdown();

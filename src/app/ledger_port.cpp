@@ -9,7 +9,10 @@
 
 namespace kassa::app {
 
-void LedgerPort::mark_sending(std::int64_t id) { ledger_.mark_sending(id); }
+void LedgerPort::mark_sending(std::int64_t id) {
+    ledger_.mark_sending(id);
+    changed(id);
+}
 
 void LedgerPort::mark_confirmed(std::int64_t id, const fiscal::Receipt& receipt, const drivers::FiscalResult& r) {
     ledger::FiscalResult result{.fd_number = r.fd_number,
@@ -43,15 +46,20 @@ void LedgerPort::mark_confirmed(std::int64_t id, const fiscal::Receipt& receipt,
     }
     ledger_.mark_confirmed(id, result, drafts);
     on_settled_(id);
+    changed(id);
     if (!drafts.empty() && on_outbox_) on_outbox_();
 }
 
 void LedgerPort::mark_failed(std::int64_t id, const std::string& why) {
     ledger_.mark_failed(id, why);
     on_settled_(id);
+    changed(id);
 }
 
-void LedgerPort::mark_uncertain(std::int64_t id, const std::string& why) { ledger_.mark_uncertain(id, why); }
+void LedgerPort::mark_uncertain(std::int64_t id, const std::string& why) {
+    ledger_.mark_uncertain(id, why);
+    changed(id);
+}
 
 bool LedgerPort::document_claimed(const std::string& fn_number, std::uint32_t fd_number) {
     return ledger_.has_fiscal_document(fn_number, fd_number);

@@ -21,6 +21,9 @@ class LedgerPort final : public drivers::ReceiptPort {
           sms_(sms),
           on_outbox_(std::move(on_outbox)) {}
 
+    // Called after every change of a receipt this port made (live events).
+    void on_changed(std::function<void(std::int64_t)> listener) { on_changed_ = std::move(listener); }
+
     void mark_sending(std::int64_t id) override;
     void mark_confirmed(std::int64_t id, const fiscal::Receipt& receipt, const drivers::FiscalResult& result) override;
     void mark_failed(std::int64_t id, const std::string& why) override;
@@ -33,6 +36,10 @@ class LedgerPort final : public drivers::ReceiptPort {
     bool email_;
     bool sms_;
     std::function<void()> on_outbox_;
+    std::function<void(std::int64_t)> on_changed_;
+    void changed(std::int64_t id) const {
+        if (on_changed_) on_changed_(id);
+    }
 };
 
 }  // namespace kassa::app

@@ -139,6 +139,13 @@ void Notifier::deliver(const ledger::OutboxMessage& m) {
                  std::to_string(record->fiscal->fd_number) + " ФП " + std::to_string(record->fiscal->fiscal_sign);
     }
     const auto sent = sender_.send(n);
+    struct Announce {  // however this ends, the receipt's delivery state changed
+        const std::function<void(std::int64_t)>& listener;
+        std::int64_t receipt;
+        ~Announce() {
+            if (listener) listener(receipt);
+        }
+    } announce{on_delivery_, *m.receipt};
     if (sent) {
         ledger_.outbox_mark_sent(m.id);
         logger->info("receipt {} sent by {} to {}", *m.receipt, m.kind, log::mask_contact(to));

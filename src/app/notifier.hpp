@@ -11,7 +11,9 @@
 #include <string>
 #include <thread>
 
+#include <functional>
 #include "common/clock.hpp"
+
 #include "ledger/ledger.hpp"
 #include "notify/notification.hpp"
 #include "notify/retry.hpp"
@@ -31,6 +33,8 @@ class Notifier {
     void stop();
     // A message was enqueued: look now rather than at the next poll.
     void wake();
+    // Called (on the notifier's thread) after a receipt's e-receipt was sent, failed or given up.
+    void on_delivery(std::function<void(std::int64_t receipt)> listener) { on_delivery_ = std::move(listener); }
 
   private:
     void loop();
@@ -45,6 +49,7 @@ class Notifier {
     bool stopping_ = false;
     bool woken_ = false;
     std::thread thread_;
+    std::function<void(std::int64_t)> on_delivery_;
 };
 
 }  // namespace kassa::app

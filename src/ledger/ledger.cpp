@@ -260,7 +260,7 @@ void ensure_customer(Db& db, const std::string& id) {
 // JSON), not receipt ids.
 constexpr std::string_view kOperationPrefix = "op ";
 
-std::string join_ids(const std::vector<ReceiptId>& ids) {
+std::string join_binding_ids(const std::vector<ReceiptId>& ids) {
     std::string out;
     for (auto id : ids) {
         if (!out.empty()) out += ',';
@@ -429,7 +429,11 @@ StoredPlan do_store_plan(Db& db, const StorePlanRequest& req, std::int64_t now_m
         }
     }
     Stmt key(db, "INSERT INTO idempotency (key, request_hash, result, created_ms) VALUES (?, ?, ?, ?)");
-    key.bind(1, req.idempotency_key).bind(2, req.request_hash).bind(3, join_ids(out.receipts)).bind(4, now_ms).run();
+    key.bind(1, req.idempotency_key)
+        .bind(2, req.request_hash)
+        .bind(3, join_binding_ids(out.receipts))
+        .bind(4, now_ms)
+        .run();
     if (req.audit) insert_audit(db, *req.audit, now_ms);
     return out;
 }
@@ -1363,6 +1367,123 @@ void Ledger::backup(const std::string& path) const {
         db.backup_to(path);
         return 0;
     });
+}
+
+// ---- issued tokens --------------------------------------------------------------------------
+
+namespace {
+
+std::string join_binding_ids(const std::vector<std::string>& ids) {
+    std::string out;
+    for (const auto& id : ids) {
+        if (id.empty() || id.find_first_of(" \t\r\n") != std::string::npos)
+            throw LedgerError(errc::kInvalidArgument, "a token binding must be a non-empty id without spaces");
+        out += (out.empty() ? "" : " ") + id;
+    }
+    return out;
+}
+
+std::vector<std::string> split_binding_ids(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto space = text.find(' ', start);
+        if (space == std::string::npos) space = text.size();
+        if (space > start) out.push_back(text.substr(start, space - start));
+        start = space + 1;
+    }
+    return out;
+}
+
+constexpr std::string_view kTokenColumns =
+    "id, sha256, name, role, entities, registers, created_ms, created_by, revoked_ms";
+
+TokenRecord token_from_row(const Stmt& s) {
+    TokenRecord t;
+    t.id = s.get_int(0);
+    t.sha256 = s.get_text(1);
+    t.name = s.get_text(2);
+    t.role = s.get_text(3);
+    t.entities = split_binding_ids(s.get_text(4));
+    t.registers = split_binding_ids(s.get_text(5));
+    t.created = from_ms(s.get_int(6));
+    t.created_by = s.get_text(7);
+    if (!s.is_null(8)) t.revoked = from_ms(s.get_int(8));
+    return t;
+}
+
+std::optional<TokenRecord> load_token(Db& db, std::int64_t id) {
+    Stmt s(db, "SELECT " + std::string(kTokenColumns) + " FROM tokens WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return token_from_row(s);
+}
+
+}  // namespace
+
+TokenRecord Ledger::create_token(TokenRecord token, const AuditRecord& audit) {
+    if (token.sha256.size() != 64 || token.name.empty() || token.created_by.empty())
+        throw LedgerError(errc::kInvalidArgument, "a token needs a SHA-256, a name and its creator");
+    const auto entities = join_binding_ids(token.entities);
+    const auto registers = join_binding_ids(token.registers);
+    return impl_
+        ->write([this, token = std::move(token), entities, registers, audit](Db& db) mutable {
+            {
+                Stmt dup(db, "SELECT 1 FROM tokens WHERE sha256 = ?");
+                dup.bind(1, token.sha256);
+                if (dup.step()) throw LedgerError(errc::kInvalidArgument, "this token is stored already");
+            }
+            const auto now = impl_->now_ms();
+            Stmt s(db,
+                   "INSERT INTO tokens (sha256, name, role, entities, registers, created_ms, created_by) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)");
+            s.bind(1, token.sha256)
+                .bind(2, token.name)
+                .bind(3, token.role)
+                .bind(4, entities)
+                .bind(5, registers)
+                .bind(6, now)
+                .bind(7, token.created_by)
+                .run();
+            token.id = db.last_insert_rowid();
+            token.created = from_ms(now);
+            token.revoked.reset();
+            auto row = audit;
+            if (row.subject.empty()) row.subject = "token " + std::to_string(token.id);
+            insert_audit(db, row, now);
+            return token;
+        })
+        .get();
+}
+
+std::optional<TokenRecord> Ledger::revoke_token(std::int64_t id, const AuditRecord& audit) {
+    return impl_
+        ->write([this, id, audit](Db& db) -> std::optional<TokenRecord> {
+            auto token = load_token(db, id);
+            if (!token || token->revoked) return token;
+            const auto now = impl_->now_ms();
+            Stmt s(db, "UPDATE tokens SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL");
+            s.bind(1, now).bind(2, id).run();
+            token->revoked = from_ms(now);
+            auto row = audit;
+            if (row.subject.empty()) row.subject = "token " + std::to_string(id);
+            insert_audit(db, row, now);
+            return token;
+        })
+        .get();
+}
+
+std::vector<TokenRecord> Ledger::tokens() const {
+    return impl_->read([](Db& db) {
+        Stmt s(db, "SELECT " + std::string(kTokenColumns) + " FROM tokens ORDER BY id");
+        std::vector<TokenRecord> out;
+        while (s.step()) out.push_back(token_from_row(s));
+        return out;
+    });
+}
+
+std::optional<TokenRecord> Ledger::token(std::int64_t id) const {
+    return impl_->read([id](Db& db) { return load_token(db, id); });
 }
 
 Ledger::WriterStats Ledger::writer_stats() const {

@@ -274,6 +274,20 @@ struct Handover {
     std::optional<TimePoint> confirmed_at;
 };
 
+// A bearer token Kassa issued (migration 007). Only its SHA-256 is stored; the token itself is
+// shown once, when it is made.
+struct TokenRecord {
+    std::int64_t id = 0;
+    std::string sha256;                  // lower-case hex of the token
+    std::string name;                    // who it is: the audit log's actor, a courier's name on orders
+    std::string role;                    // admin | cashier | courier
+    std::vector<std::string> entities;   // INNs; empty: any
+    std::vector<std::string> registers;  // register ids; empty: any
+    TimePoint created{};
+    std::string created_by;  // the creating token's name
+    std::optional<TimePoint> revoked;
+};
+
 // Receipts left `sending` or `uncertain`, per register: the worker reconciles them (DESIGN.md §2)
 // before it takes new work.
 using RecoveryReport = std::map<std::string, std::vector<ReceiptRecord>>;
@@ -433,6 +447,17 @@ class Ledger {
     // (or after a failure, which is logged). Keep `then` quick.
     void audit_then(std::function<void()> then, AuditRecord record);
     std::vector<AuditRecord> audit_log(std::size_t limit = 100) const;  // newest first
+
+    // ---- issued tokens (migration 007) -------------------------------------------------------
+    // Stores a new token with `audit` in the same transaction; id and `created` are assigned.
+    // invalid_argument for a malformed record or a digest stored before.
+    TokenRecord create_token(TokenRecord token, const AuditRecord& audit);
+    // Revokes a token with `audit` in the same transaction and returns it; a token revoked before
+    // is returned as it is (nothing written). nullopt when there is no such token.
+    std::optional<TokenRecord> revoke_token(std::int64_t id, const AuditRecord& audit);
+    // Every issued token, revoked ones too, by id.
+    std::vector<TokenRecord> tokens() const;
+    std::optional<TokenRecord> token(std::int64_t id) const;
 
     // ---- maintenance ------------------------------------------------------------------------
     // Online backup to `path` (SQLite backup API); consistent while writes continue.

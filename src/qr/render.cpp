@@ -197,6 +197,26 @@ Result<std::string> render_svg(const QrMatrix& matrix, const RenderOptions& opti
     return svg;
 }
 
+std::string render_text(const QrMatrix& matrix, int quiet_zone) {
+    const int side = matrix.size + 2 * quiet_zone;
+    // Light (drawn) unless a dark module of the symbol.
+    const auto light = [&](int x, int y) {
+        x -= quiet_zone;
+        y -= quiet_zone;
+        return x < 0 || y < 0 || x >= matrix.size || y >= matrix.size || !matrix.at(x, y);
+    };
+    std::string out;
+    for (int y = 0; y < side; y += 2) {
+        for (int x = 0; x < side; ++x) {
+            const bool top = light(x, y);
+            const bool bottom = y + 1 < side ? light(x, y + 1) : false;
+            out += top && bottom ? "\u2588" : top ? "\u2580" : bottom ? "\u2584" : " ";
+        }
+        out += '\n';
+    }
+    return out;
+}
+
 Result<std::string> render_svg(std::string_view payload, const RenderOptions& options) {
     if (auto st = check_options(options); !st) return std::unexpected(st.error());
     auto matrix = encode(payload, options.ec_level);

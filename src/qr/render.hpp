@@ -51,6 +51,11 @@ Result<std::string> render_png(const QrMatrix& matrix, const RenderOptions& opti
 Result<std::string> render_svg(std::string_view payload, const RenderOptions& options = {});
 Result<std::string> render_svg(const QrMatrix& matrix, const RenderOptions& options = {});
 
+// Text for a terminal: two module rows per line in UTF-8 half blocks (▀ ▄ █ and space), with the
+// quiet zone. Light modules are drawn (the terminal's foreground), dark ones left blank, as for a
+// light-on-dark terminal; each line ends with "\n".
+std::string render_text(const QrMatrix& matrix, int quiet_zone = 2);
+
 enum class ImageFormat { kPng, kSvg };
 
 // Parses "png" / "svg" (case-insensitive), e.g. from ?format=.

@@ -3,6 +3,7 @@ command, --json, --help, and the exit codes scripts rely on (0 ok, 1 refused, 2 
 
 import json
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -11,6 +12,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Kassad  # noqa: E402
+from test_tokens import decode_text_qr  # noqa: E402
 
 CLI = os.path.join(os.environ.get("KASSA_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", "..")),
                    "tools", "kassa", "kassa")
@@ -176,6 +178,49 @@ class Cli(unittest.TestCase):
                      ["backup", "--help"], ["discover", "--help"], ["cash", "--help"], ["copy", "--help"]):
             rc, out, err = self.kassa(*args)
             self.assertEqual(rc, 0, (args, err))
+            self.assertIn("usage: kassa", out)
+
+    def test_tokens_create_list_revoke(self):
+        rc, out, err = self.kassa("tokens", "create", "Курьер Орлов", "--register", "sim-1")
+        self.assertEqual(rc, 0, err)
+        secret = re.search(r"^([0-9a-f]{64})$", out, re.M).group(1)
+        link = f"{self.url}/courier/#token={secret}"
+        self.assertIn(link, out)
+        # The terminal QR code is the login link.
+        qr = "\n".join(line for line in out.splitlines() if line and set(line) <= set(" █▀▄"))
+        self.assertEqual(decode_text_qr(qr), link)
+
+        listed = self.json_of("tokens", "list")["tokens"]
+        mine = [t for t in listed if t["name"] == "Курьер Орлов"]
+        self.assertEqual(len(mine), 1)
+        self.assertEqual((mine[0]["role"], mine[0]["registers"]), ("courier", ["sim-1"]))
+        rc, out, err = self.kassa("tokens", "list")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Курьер Орлов", out)
+        self.assertNotIn(secret, out)
+
+        # The courier's token works, then is revoked.
+        status, _, _ = self.k.request("GET", "/v1/receipts", headers={"Authorization": "Bearer " + secret})
+        self.assertEqual(status, 200)
+        rc, out, err = self.kassa("tokens", "revoke", str(mine[0]["id"]))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("revoked", out)
+        status, _, _ = self.k.request("GET", "/v1/receipts", headers={"Authorization": "Bearer " + secret})
+        self.assertEqual(status, 401)
+        self.assertEqual(self.json_of("tokens", "list", "--all")["tokens"][-1]["id"], mine[0]["id"])
+        # Refusals and usage.
+        rc, _, err = self.kassa("tokens", "revoke", "999999")
+        self.assertEqual(rc, 1)
+        self.assertIn("not_found", err)
+        rc, _, err = self.kassa("tokens", "create", "x", "--register", "nope")
+        self.assertEqual(rc, 1)
+        self.assertIn("unknown_register", err)
+        for args in (["tokens"], ["tokens", "create"], ["tokens", "create", "x", "--role", "root"]):
+            self.assertEqual(self.kassa(*args)[0], 2, args)
+        for args in (["tokens", "--help"], ["tokens", "create", "--help"], ["tokens", "list", "--help"],
+                     ["tokens", "revoke", "--help"]):
+            rc, out, _ = self.kassa(*args)
+            self.assertEqual(rc, 0, args)
             self.assertIn("usage: kassa", out)
 
     def test_unreachable_is_3(self):

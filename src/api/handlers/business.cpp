@@ -1,6 +1,7 @@
 #include "api/handlers/business.hpp"
 
 #include "api/handlers/common.hpp"
+#include "api/handlers/views.hpp"
 
 #include <spdlog/logger.h>
 
@@ -155,30 +156,6 @@ Reader on_reachable_order(Service& service, OrderRead read) {
     };
 }
 
-json::object register_to_json(const drivers::RegisterWorker& worker, const std::string& entity) {
-    const auto snap = worker.snapshot();
-    json::object out{{"id", snap.register_id},
-                     {"entity_inn", entity},
-                     {"state", drivers::worker_state_name(snap.state)},
-                     {"queue_depth", snap.queue_depth}};
-    if (!snap.detail.empty()) out["detail"] = snap.detail;
-    json::array warnings;
-    for (const auto& w : snap.warnings) warnings.emplace_back(w);
-    out["warnings"] = std::move(warnings);
-    if (snap.status) {
-        const auto& s = *snap.status;
-        json::object st{
-            {"shift_open", s.shift_open}, {"shift_number", s.shift_number},     {"shift_expired", s.shift_expired},
-            {"fn_number", s.fn_number},   {"last_fd_number", s.last_fd_number}, {"ofd_unsent", s.ofd_unsent},
-            {"paper_ok", s.paper_ok},     {"receipt_open", s.receipt_open}};
-        if (s.shift_opened_at) st["shift_opened_at"] = iso_time(*s.shift_opened_at);
-        if (s.fn_expiry) st["fn_expiry"] = iso_time(*s.fn_expiry);
-        if (s.ofd_oldest_unsent) st["ofd_oldest_unsent"] = iso_time(*s.ofd_oldest_unsent);
-        out["device"] = std::move(st);
-    }
-    return out;
-}
-
 drivers::RegisterWorker& register_for(Service& service, const HttpRequest& req) {
     const auto& id = req.params.at("id");
     auto* worker = service.pool().find(id);
@@ -329,16 +306,8 @@ void add_business_routes(Router& router, Service& service) {
                    return guarded([&] {
                        const auto id = receipt_id_of(req);
                        auto r = visible_receipt(service, req, id);
-                       auto answer = [&service, id](const ledger::ReceiptRecord& rec) {
-                           auto out = record_to_json(rec);
-                           json::array deliveries;
-                           for (const auto& m : service.ledger().outbox_for_receipt(id))
-                               deliveries.push_back(json::object{{"kind", m.kind},
-                                                                 {"state", m.state},
-                                                                 {"attempts", m.attempts},
-                                                                 {"last_error", m.last_error}});
-                           out["deliveries"] = std::move(deliveries);
-                           return json_response(200, out);
+                       auto answer = [&service](const ledger::ReceiptRecord& rec) {
+                           return json_response(200, record_with_deliveries(service.ledger(), rec));
                        };
                        if (const auto wait = wait_of(req); wait > 0ms && !ledger::is_final(r.state)) {
                            // A long-poll: registered, holding no thread until the receipt settles.

@@ -44,43 +44,6 @@ HttpResponse ledger_error(const ledger::LedgerError& e) {
     return error_response(500, "ledger_error", "the ledger failed; the request was not applied");
 }
 
-std::string iso_time(Clock::time_point t) {
-    const std::time_t s = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&s, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
-boost::json::object record_to_json(const ledger::ReceiptRecord& r) {
-    boost::json::array orders;
-    for (const auto& o : r.planned.orders) orders.emplace_back(o);
-    boost::json::object out{{"id", r.id},
-                            {"state", ledger::to_string(r.state)},
-                            {"register", r.register_id},
-                            {"customer", r.planned.customer},
-                            {"orders", std::move(orders)},
-                            {"created", iso_time(r.created)},
-                            {"updated", iso_time(r.updated)},
-                            {"receipt", receipt_to_json(r.planned.receipt)}};
-    if (r.fiscal) {
-        out["fiscal"] = boost::json::object{{"fd_number", r.fiscal->fd_number},
-                                            {"fiscal_sign", r.fiscal->fiscal_sign},
-                                            {"fn_number", r.fiscal->fn_number},
-                                            {"shift", r.fiscal->shift},
-                                            {"receipt_number", r.fiscal->receipt_number},
-                                            {"time", iso_time(r.fiscal->time)},
-                                            {"qr", r.fiscal->qr}};
-    }
-    if (!r.error.empty()) out["error"] = r.error;
-    if (!r.card_reference.empty()) out["card_reference"] = r.card_reference;
-    if (r.settled_at) out["settled_at"] = iso_time(*r.settled_at);
-    if (!r.late.empty()) out["late"] = r.late;
-    if (!r.late_confirmed_by.empty()) out["late_confirmed_by"] = r.late_confirmed_by;
-    return out;
-}
-
 HttpResponse error_from(std::exception_ptr error) {
     try {
         return guarded([&]() -> HttpResponse { std::rethrow_exception(error); });

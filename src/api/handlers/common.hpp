@@ -6,6 +6,7 @@
 
 #include "api/authz.hpp"
 #include "api/http.hpp"
+#include "api/handlers/views.hpp"
 #include "api/json_io.hpp"
 #include "common/clock.hpp"
 #include "ledger/ledger.hpp"
@@ -14,13 +15,6 @@ namespace kassa::api {
 
 class Service;
 struct Principal;
-
-// A time as the API writes it: ISO 8601 in UTC to the second ("2026-12-02T14:05:00Z").
-std::string iso_time(Clock::time_point t);
-
-// A receipt as the API shows it: state, register, the planned receipt, fiscal results once confirmed,
-// the card reference and, for late settlements, the true time and where the office stands.
-boost::json::object record_to_json(const ledger::ReceiptRecord& r);
 
 // The ledger's errors as HTTP: not_found 404, conflicts 409, the rest is ours (500, logged).
 HttpResponse ledger_error(const ledger::LedgerError& e);

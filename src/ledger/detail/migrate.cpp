@@ -13,10 +13,9 @@ int schema_version(Db& db) { return static_cast<int>(db.scalar_int("PRAGMA user_
 
 int migrate(Db& db, int target) {
     const auto& all = migrations();
-    // Versions must rise from 1. Branches are given their numbers in advance and merged in order, so
-    // a branch may carry 008 before 007 has landed; a repeated or falling number means a misnamed file.
+    // Versions must be 1, 2, 3, … with no gap: a gap means a file was lost or misnamed.
     for (std::size_t i = 0; i < all.size(); ++i) {
-        if (all[i].version < 1 || (i > 0 && all[i].version <= all[i - 1].version)) {
+        if (all[i].version != static_cast<int>(i) + 1) {
             throw LedgerError(errc::kStorage, "migration " + std::string(all[i].name) + " is out of sequence");
         }
     }

@@ -119,6 +119,25 @@ TEST(TokenStore, RejectsBadOrDuplicateDigests) {
     EXPECT_FALSE(tokens.add(upper, Principal{"y", Role::Admin, {}, {}}));
 }
 
+TEST(TokenStore, IssuedTokensAreRevokedAtOnceConfigTokensStay) {
+    TokenStore tokens;
+    ASSERT_TRUE(tokens.add(sha256_hex("config"), Principal{"cfg", Role::Cashier, {}, {}}));
+    EXPECT_FALSE(tokens.add_issued(sha256_hex("issued"), Principal{"no-id", Role::Courier, {}, {}}));
+    ASSERT_TRUE(tokens.add_issued(
+        sha256_hex("issued"), Principal{.name = "Курьер", .role = Role::Courier, .entities = {"7701"}, .token_id = 7}));
+    auto who = tokens.authenticate_token("issued");
+    ASSERT_TRUE(who);
+    EXPECT_EQ(who->name, "Курьер");
+    EXPECT_EQ(who->token_id, 7);
+    EXPECT_EQ(who->token_sha256, sha256_hex("issued"));
+    EXPECT_EQ(who->entities, std::vector<std::string>{"7701"});
+    tokens.revoke(sha256_hex("issued"));
+    EXPECT_EQ(tokens.authenticate_token("issued").error().code, "unauthorized");
+    tokens.revoke(sha256_hex("config"));  // config tokens are the config file's to change
+    EXPECT_TRUE(tokens.authenticate_token("config"));
+    EXPECT_FALSE(tokens.authenticate_token(""));
+}
+
 TEST(Principal, Bindings) {
     Principal p{"c", Role::Courier, {"reg-1"}, {"7701"}};
     EXPECT_TRUE(p.may_use_register("reg-1"));

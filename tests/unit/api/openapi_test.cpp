@@ -59,7 +59,7 @@ class KassadRoutes {
         remove_files();
         ledger_ = ledger::Ledger::open(file_, SystemClock::instance());
         service_ = std::make_unique<Service>(ServiceOptions{}, *ledger_, pool_, SystemClock::instance());
-        add_api_routes(router, *service_,
+        add_api_routes(router, *service_, tokens_,
                        HealthSource{.version = "test",
                                     .clock = &SystemClock::instance(),
                                     .started = SystemClock::instance().steady_now(),
@@ -76,6 +76,7 @@ class KassadRoutes {
     Router router;
 
   private:
+    TokenStore tokens_;
     void remove_files() const {
         for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file_ + suffix);
     }

@@ -19,6 +19,9 @@ import type {
   Register,
   RegisterOperation,
   ReturnInput,
+  IssuedToken,
+  TokenInfo,
+  TokenInput,
 } from './types';
 
 export class ApiError extends Error {
@@ -55,6 +58,11 @@ export class Api {
     private readonly fetchFn: Fetch = (i, init) => fetch(i, init),
     private readonly base = '',
   ) {}
+
+  /** The bearer token in use (the live event stream sends it too). */
+  currentToken(): string | null {
+    return this.token();
+  }
 
   private async call<T>(method: string, path: string, body?: unknown, extra?: Record<string, string>): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json', ...extra };
@@ -165,6 +173,17 @@ export class Api {
   }
   resend(receipt: number): Promise<{ status: string }> {
     return this.call('POST', `/v1/receipts/${receipt}/resend`);
+  }
+
+  // Tokens issued by kassad (the dashboard's "Люди"): the token is shown once, in issueToken's answer.
+  issueToken(input: TokenInput): Promise<IssuedToken> {
+    return this.call('POST', '/v1/tokens', input);
+  }
+  tokens(): Promise<{ tokens: TokenInfo[] }> {
+    return this.call('GET', '/v1/tokens');
+  }
+  revokeToken(id: number): Promise<TokenInfo> {
+    return this.call('DELETE', `/v1/tokens/${id}`);
   }
 
   // Planner events (never raw receipts): prepared with their key, then sent.

@@ -257,3 +257,31 @@ export interface CorrectionInput {
   entity_inn?: string;
   buyer_contact?: string;
 }
+
+/** A token issued by kassad (GET /v1/tokens): never the token itself. */
+export interface TokenInfo {
+  id: number;
+  name: string;
+  role: 'admin' | 'cashier' | 'courier';
+  entities: string[];
+  registers: string[];
+  created: string;
+  created_by: string;
+  revoked: string | null;
+}
+
+/** POST /v1/tokens: the token is in this answer only. */
+export interface IssuedToken extends TokenInfo {
+  token: string;
+  link: string;
+  qr_svg?: string;
+  qr_text?: string;
+}
+
+export interface TokenInput {
+  name: string;
+  role: 'cashier' | 'courier';
+  entities?: string[];
+  registers?: string[];
+  base_url?: string;
+}

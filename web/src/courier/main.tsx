@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { Api, ApiError } from '../api/client';
 import { PendingStore, type PendingAction } from '../api/keys';
 import { formatRub, parseRub } from '../api/money';
+import { followEvents } from '../api/events';
 import { COURIER_TOKEN_KEY, loadToken, saveToken, tokenFromHash } from '../api/token';
 import type { CourierCash, OrderView, ReceiptRecord, ReceiptsEnvelope } from '../api/types';
 import '../style.css';
@@ -82,6 +83,13 @@ function App() {
   const [online, setOnline] = useState(navigator.onLine);
   const [tick, setTick] = useState(0);
   const [cashOpen, setCashOpen] = useState(false);
+  const [signedOut, setSignedOut] = useState(false);
+  // The office revoked this phone's token (or it is unknown): forget it and say so.
+  const signOut = () => {
+    localStorage.removeItem(COURIER_TOKEN_KEY);
+    localStorage.removeItem(LIST_KEY);
+    setSignedOut(true);
+  };
 
   const reload = async () => {
     try {
@@ -90,6 +98,7 @@ function App() {
       setOrders(out.orders);
       setError(null);
     } catch (e) {
+      if (e instanceof ApiError && e.status === 401 && signedIn) return signOut();
       setError((e as Error).message);
     }
   };
@@ -110,11 +119,34 @@ function App() {
     const down = () => setOnline(false);
     addEventListener('online', up);
     addEventListener('offline', down);
+    // Live events: a change of one of this courier's receipts refreshes the list (once per burst).
+    let due: ReturnType<typeof setTimeout> | undefined;
+    const stop = signedIn
+      ? followEvents({
+          token: () => loadToken(localStorage, COURIER_TOKEN_KEY),
+          onSignedOut: signOut,
+          onEvent: (e) => {
+            if (e.event !== 'receipt' && e.event !== 'reset') return;
+            clearTimeout(due);
+            due = setTimeout(() => void reload(), 300);
+          },
+        })
+      : () => {};
     return () => {
+      stop();
+      clearTimeout(due);
       removeEventListener('online', up);
       removeEventListener('offline', down);
     };
   }, []);
+
+  if (signedOut)
+    return (
+      <main class="courier" data-test="signed-out">
+        <h1>Вы вышли</h1>
+        <p>Вход на этом телефоне отозван офисом. Попросите в офисе новый QR-код для входа.</p>
+      </main>
+    );
 
   if (!signedIn)
     return (

@@ -10,6 +10,8 @@ import { CourierDesk } from './handovers';
 import { OfficeContext } from './context';
 import { usePoll, useNow } from './hooks';
 import { Journal, ReceiptDetail } from './journal';
+import { useLive } from './live';
+import { People } from './people';
 import { deliveryAttention, receiptAttention, registerAttention } from './logic';
 import { RegistersStrip } from './registers';
 import { Shifts } from './shifts';
@@ -23,12 +25,13 @@ if (fromHash.token) {
   history.replaceState(null, '', location.pathname + location.search + fromHash.rest);
 }
 
-type Tab = 'attention' | 'shifts' | 'journal' | 'wizards';
+type Tab = 'attention' | 'shifts' | 'journal' | 'wizards' | 'people';
 const TABS: [Tab, string][] = [
   ['attention', 'Требует внимания'],
   ['shifts', 'Смены'],
   ['journal', 'Журнал'],
   ['wizards', 'Возвраты и коррекции'],
+  ['people', 'Люди'],
 ];
 
 function SignIn({ onToken, error }: { onToken: (t: string) => void; error: string | null }) {
@@ -72,10 +75,16 @@ function Dashboard({ api, pending, onSignOut }: { api: Api; pending: PendingStor
       if (e instanceof ApiError && e.status === 401) onSignOut('Токен не принят: войдите снова.');
       throw e;
     });
-  const regs = usePoll(() => guard(api.registers()).then((d) => d.registers), 4000);
+  // Live events (GET /v1/events) refresh what they concern at once; polling stays as the fallback,
+  // slower while the stream is up.
+  const live = useLive(api, () => onSignOut('Вход отозван: войдите снова.'), {
+    register: () => regs.refresh(),
+    receipt: () => doubtful.refresh(),
+  });
+  const regs = usePoll(() => guard(api.registers()).then((d) => d.registers), live ? 30_000 : 4000);
   const doubtful = usePoll(
     () => Promise.all([api.receipts({ state: 'uncertain' }), api.receipts({ state: 'failed' })]).then(([a, b]) => [...a.receipts, ...b.receipts]),
-    8000,
+    live ? 30_000 : 8000,
   );
   // Failed e-receipt deliveries: the list route has no filter for them, so the last three days'
   // receipts with a contact are read one by one (at most 50), once a minute.
@@ -183,9 +192,9 @@ function Dashboard({ api, pending, onSignOut }: { api: Api; pending: PendingStor
         {tab === 'shifts' && <Cash registers={registers} onDone={regs.refresh} />}
         {tab === 'journal' && <Journal registers={registers} />}
         {tab === 'wizards' && <Wizards registers={registers} correctionOf={correctionOf} key={correctionOf ?? 'none'} />}
+        {tab === 'people' && <People registers={registers} />}
         <section class="disabled-note muted">
-          Пока нет в API и потому не показано: выдача токенов, события в
-          реальном времени (страница опрашивает сервер раз в несколько секунд).
+          {live ? 'Состояние обновляется в реальном времени.' : 'Нет потока событий: страница опрашивает сервер раз в несколько секунд.'}
         </section>
       </main>
       {receipt !== null && <ReceiptDetail id={receipt} onClose={() => setReceipt(null)} />}
