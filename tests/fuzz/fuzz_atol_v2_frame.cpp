@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 
+#include "chunks.hpp"
 #include "drivers/atol/commands.hpp"
 #include "drivers/atol/frame.hpp"
 
@@ -33,20 +34,14 @@ void parse_application(std::span<const std::uint8_t> bytes) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size == 0) return 0;
-    const std::size_t chunk = (data[0] & 0x0F) + 1;
-    const std::span<const std::uint8_t> line(data + 1, size - 1);
     at::V2Decoder decoder;
-    for (std::size_t at_ = 0; at_ < line.size(); at_ += chunk) {
-        decoder.feed(line.subspan(at_, std::min(chunk, line.size() - at_)));
-        while (auto event = decoder.next()) {
-            if (event->kind != at::V2Event::Kind::Frame) continue;
-            at::V2Decoder again;
-            again.feed(at::encode_v2_frame(event->data));
-            auto round = again.next();
-            if (!round || round->kind != at::V2Event::Kind::Frame || round->data != event->data) __builtin_trap();
-            parse_application(event->data);
-        }
-    }
+    kassa::fuzz::feed_in_chunks(data, size, decoder, [](const at::V2Event& event) {
+        if (event.kind != at::V2Event::Kind::Frame) return;
+        at::V2Decoder again;
+        again.feed(at::encode_v2_frame(event.data));
+        auto round = again.next();
+        if (!round || round->kind != at::V2Event::Kind::Frame || round->data != event.data) __builtin_trap();
+        parse_application(event.data);
+    });
     return 0;
 }

@@ -6,47 +6,41 @@
 #include <cstdint>
 #include <span>
 
+#include "chunks.hpp"
 #include "drivers/shtrih/commands.hpp"
 #include "drivers/shtrih/frame.hpp"
 
 namespace sh = kassa::drivers::shtrih;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size == 0) return 0;
-    // The first byte picks the chunk size (1..16): the decoder must not care how bytes arrive.
-    const std::size_t chunk = (data[0] & 0x0F) + 1;
-    const std::span<const std::uint8_t> line(data + 1, size - 1);
     sh::FrameDecoder decoder;
-    for (std::size_t at = 0; at < line.size(); at += chunk) {
-        decoder.feed(line.subspan(at, std::min(chunk, line.size() - at)));
-        while (auto event = decoder.next()) {
-            if (event->kind != sh::LinkEvent::Kind::Frame) continue;
-            const auto& body = event->body;
-            if (body.empty() || body.size() > 255) __builtin_trap();  // a frame body is 1..255 bytes
-            sh::FrameDecoder again;
-            again.feed(sh::encode_frame(body));
-            auto round = again.next();
-            if (!round || round->kind != sh::LinkEvent::Kind::Frame || round->body != body) __builtin_trap();
-            (void)sh::Request::parse(body);
-            const std::uint16_t code =
-                body[0] == 0xFF && body.size() > 1 ? static_cast<std::uint16_t>(0xFF00 | body[1]) : body[0];
-            if (auto answer = sh::Answer::parse(body, code)) {
-                const auto d = std::span<const std::uint8_t>(answer->data);
-                (void)sh::ShortStatus::decode(d);
-                (void)sh::FullStatus::decode(d);
-                (void)sh::FnStatus::decode(d);
-                (void)sh::FnNumber::decode(d);
-                (void)sh::FnExpiry::decode(d);
-                (void)sh::FoundDocument::decode(d);
-                (void)sh::OfdStatus::decode(d);
-                (void)sh::ShiftParams::decode(d);
-                (void)sh::ShiftDocumentAnswer::decode(d);
-                (void)sh::CloseReceiptV2Answer::decode(d);
-                (void)sh::CorrectionV2Answer::decode(d);
-                (void)sh::SettlementReportAnswer::decode(d);
-                (void)sh::DeviceType::decode(d);
-            }
-        }
-    }
+    kassa::fuzz::feed_in_chunks(data, size, decoder, [](const sh::LinkEvent& event) {
+        if (event.kind != sh::LinkEvent::Kind::Frame) return;
+        const auto& body = event.body;
+        if (body.empty() || body.size() > 255) __builtin_trap();  // a frame body is 1..255 bytes
+        sh::FrameDecoder again;
+        again.feed(sh::encode_frame(body));
+        auto round = again.next();
+        if (!round || round->kind != sh::LinkEvent::Kind::Frame || round->body != body) __builtin_trap();
+        (void)sh::Request::parse(body);
+        const std::uint16_t code =
+            body[0] == 0xFF && body.size() > 1 ? static_cast<std::uint16_t>(0xFF00 | body[1]) : body[0];
+        auto answer = sh::Answer::parse(body, code);
+        if (!answer) return;
+        const auto d = std::span<const std::uint8_t>(answer->data);
+        (void)sh::ShortStatus::decode(d);
+        (void)sh::FullStatus::decode(d);
+        (void)sh::FnStatus::decode(d);
+        (void)sh::FnNumber::decode(d);
+        (void)sh::FnExpiry::decode(d);
+        (void)sh::FoundDocument::decode(d);
+        (void)sh::OfdStatus::decode(d);
+        (void)sh::ShiftParams::decode(d);
+        (void)sh::ShiftDocumentAnswer::decode(d);
+        (void)sh::CloseReceiptV2Answer::decode(d);
+        (void)sh::CorrectionV2Answer::decode(d);
+        (void)sh::SettlementReportAnswer::decode(d);
+        (void)sh::DeviceType::decode(d);
+    });
     return 0;
 }
