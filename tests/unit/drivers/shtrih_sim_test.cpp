@@ -599,7 +599,7 @@ TEST(ShtrihSimFaults, CutLinkDropsTheConnectionMidChunkAndTheNextOneIsServed) {
     ShtrihSimulator sim(config);
     ASSERT_TRUE(sim.start());
     const auto uri = sim.device_uri();
-    const Bytes status = sh::encode_frame(sh::Request{sh::kShortStatus, {0x1E, 0, 0, 0}}.body());
+    const Bytes status = sh::encode_frame(sh::Request{sh::cmd::kShortStatus, {0x1E, 0, 0, 0}}.body());
     for (int round = 1; round <= 3; ++round) {
         TcpClient c(uri);
         c.write(status);
