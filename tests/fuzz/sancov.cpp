@@ -12,6 +12,8 @@ extern "C" {
 // Weak: present only in programs that link libFuzzer.
 __attribute__((weak)) void __sanitizer_cov_8bit_counters_init(std::uint8_t* start, std::uint8_t* stop);
 void __sanitizer_cov_trace_pc();
+void __sanitizer_cov_trace_cmpf(float, float);
+void __sanitizer_cov_trace_cmpd(double, double);
 }
 
 namespace {
@@ -33,3 +35,8 @@ extern "C" __attribute__((no_sanitize("address", "undefined"), no_sanitize_cover
     const std::size_t i = (pc ^ (pc >> 16)) & (kCounters - 1);
     g_counters[i] = static_cast<std::uint8_t>(g_counters[i] + 1);
 }
+
+// GCC's trace-cmp also reports floating-point comparisons, which libFuzzer has no callback for (and
+// would not use): they are accepted and ignored.
+extern "C" __attribute__((no_sanitize_coverage)) void __sanitizer_cov_trace_cmpf(float, float) {}
+extern "C" __attribute__((no_sanitize_coverage)) void __sanitizer_cov_trace_cmpd(double, double) {}
