@@ -8,8 +8,9 @@ if(KASSA_WERROR)
 endif()
 
 if(KASSA_SANITIZE)
-    # -O1 -g1 (line tables only): the sanitizer build is for finding faults, not for speed; it
-    # compiles in about half the time of -O2 -g and its reports still name file and line.
+    # -O1 -g1 (line tables only): the sanitizer build is for finding faults, not for speed; its
+    # reports still name file and line. Measured on src/api/handlers/business.cpp (GCC 12, CPU
+    # seconds): normal -O2 -g 11.0; ASan+UBSan+coverage at -O2 -g 22.9; at -O1 -g1 15.2.
     add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -O1 -g1)
     add_link_options(-fsanitize=address,undefined)
 endif()
