@@ -81,11 +81,12 @@ struct Simulator::Impl {
     }
     // The cable is pulled: the connection drops; the host reconnects (a new accept resets the line).
     void cut(std::size_t kept, std::size_t of, const char* direction) {
-        close_fd(client);
         {
+            // Counted before the peer can see the drop (a test reads the count once it has).
             std::lock_guard lock(mutex);
             ++stats.link_cuts;
         }
+        close_fd(client);
         std::fprintf(stderr, "kassa-sim: link cut after %zu of %zu bytes %s\n", kept, of, direction);
     }
 
