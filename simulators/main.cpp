@@ -150,6 +150,7 @@ int main(int argc, char** argv) {
             std::cerr << "kassa-sim: " << f.error().message << "\n";
             return 2;
         }
+        config.link_cut = f->link_cut;  // the server's fault; the rest are the link's
         config.faults = std::move(*f);
     }
     std::unique_ptr<OffsetClock> clock;

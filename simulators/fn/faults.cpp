@@ -24,6 +24,12 @@ Result<Faults> Faults::parse(const std::string& text, std::span<const std::strin
             return fail("bad_fault_script", where + "this family's simulator has no fault '" + kind + "'");
         std::uint64_t n = 0;
         if (!(in >> n) || n == 0) return fail("bad_fault_script", where + kind + " needs N ≥ 1");
+        if (kind == "cut_link") {
+            std::uint64_t seed = 0;
+            if (n > 1000 || !(in >> seed)) return fail("bad_fault_script", where + "cut_link PERMILLE(1..1000) SEED");
+            f.link_cut = LinkCut{static_cast<std::uint32_t>(n), seed};
+            continue;
+        }
         if (kind == "corrupt_byte") {
             f.corrupt_bytes.insert(n);
         } else if (kind == "drop_byte") {

@@ -17,6 +17,11 @@
 //                           stops mid-receipt (sub-mode 2, §1.7; a restart finds it still empty);
 //                           ATOL: N counts this run's receipts, and the roll ends right after it.
 //                           Loading paper (load_paper(), kassa-sim's SIGUSR1) clears it.
+//     cut_link PERMILLE SEED   TCP only (the server, simulators/fn/server.cpp): each chunk of
+//                           bytes crossing the line, either way, is with probability PERMILLE/1000
+//                           cut short (a random prefix of it, maybe none, gets through) and the
+//                           connection is dropped, as a pulled cable or a dying Wi-Fi bridge does
+//                           mid-frame. The draws come from SEED, so a run can be repeated.
 // '#' starts a comment; blank lines are ignored.
 #pragma once
 
@@ -35,13 +40,21 @@
 namespace kassa::sim {
 
 // The faults each family's link acts on.
-inline constexpr std::array<std::string_view, 6> kShtrihFaults = {
-    "corrupt_byte", "drop_byte", "nak_frame", "stall", "power_cut_after_receipt", "paper_out_after"};
-inline constexpr std::array<std::string_view, 4> kAtolFaults = {"drop_answer", "corrupt_answer",
-                                                                "power_cut_after_receipt", "paper_out_after"};
-inline constexpr std::array<std::string_view, 8> kAllFaults = {
-    "corrupt_byte",   "drop_byte", "nak_frame", "stall", "drop_answer", "corrupt_answer", "power_cut_after_receipt",
-    "paper_out_after"};
+inline constexpr std::array<std::string_view, 7> kShtrihFaults = {
+    "corrupt_byte", "drop_byte", "nak_frame", "stall", "power_cut_after_receipt", "paper_out_after", "cut_link"};
+inline constexpr std::array<std::string_view, 5> kAtolFaults = {
+    "drop_answer", "corrupt_answer", "power_cut_after_receipt", "paper_out_after", "cut_link"};
+inline constexpr std::array<std::string_view, 9> kAllFaults = {
+    "corrupt_byte",    "drop_byte", "nak_frame", "stall", "drop_answer", "corrupt_answer", "power_cut_after_receipt",
+    "paper_out_after", "cut_link"};
+
+// cut_link: the connection drops mid-chunk with this probability per chunk (per mille), seeded.
+struct LinkCut {
+    std::uint32_t permille = 0;  // 1..1000
+    std::uint64_t seed = 0;
+
+    friend bool operator==(const LinkCut&, const LinkCut&) = default;
+};
 
 struct Faults {
     // Shtrih
@@ -55,6 +68,7 @@ struct Faults {
     // both
     std::optional<std::uint64_t> power_cut_after_receipt;
     std::optional<std::uint64_t> paper_out_after;
+    std::optional<LinkCut> link_cut;  // acted on by the server (ServerConfig::link_cut), not the link
 
     // Every fault the script names is one of `supported` (a family's list above), else
     // bad_fault_script: a script never names a fault the simulator would silently ignore.

@@ -19,6 +19,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <random>
 #include <thread>
 
 namespace kassa::sim {
@@ -68,6 +69,26 @@ struct Simulator::Impl {
     Simulator::LineStats stats;                       // guarded by mutex
     std::chrono::steady_clock::time_point tx_free{};  // the device's side of the line is busy until then
     std::chrono::steady_clock::time_point rx_free{};  // the host's bytes have all arrived by then
+    std::mt19937_64 cut_rng;                          // cut_link draws (serve thread only)
+
+    // cut_link: whether this chunk of n bytes on the TCP connection is cut short, and how many of
+    // its bytes get through first (0..n-1).
+    std::optional<std::size_t> draw_cut(int fd, std::size_t n) {
+        if (!config.link_cut || fd < 0 || fd != client || n == 0) return std::nullopt;
+        if (std::uniform_int_distribution<std::uint32_t>(0, 999)(cut_rng) >= config.link_cut->permille)
+            return std::nullopt;
+        return std::uniform_int_distribution<std::size_t>(0, n - 1)(cut_rng);
+    }
+    // The cable is pulled: the connection drops; the host reconnects (a new accept resets the line).
+    void cut(std::size_t kept, std::size_t of, const char* direction) {
+        {
+            // Counted before the peer can see the drop (a test reads the count once it has).
+            std::lock_guard lock(mutex);
+            ++stats.link_cuts;
+        }
+        close_fd(client);
+        std::fprintf(stderr, "kassa-sim: link cut after %zu of %zu bytes %s\n", kept, of, direction);
+    }
 
     // Line time of n bytes on an 8N1 line (10 bits a byte); zero without --baud.
     std::chrono::nanoseconds line_time(std::size_t n) const {
@@ -87,6 +108,11 @@ struct Simulator::Impl {
             // carried them all. (The device's own wait: it models the wire.) One wait per answer.
             tx_free = std::max({std::chrono::steady_clock::now(), tx_free, rx_free}) + line_time(bytes.size());
             std::this_thread::sleep_until(tx_free);
+        }
+        if (auto kept = draw_cut(fd, bytes.size())) {
+            write_all(fd, bytes.data(), *kept);
+            cut(*kept, bytes.size(), "device→host");
+            return;
         }
         write_all(fd, bytes.data(), bytes.size());
     }
@@ -154,12 +180,20 @@ struct Simulator::Impl {
                     rx_free = std::max(arrived, rx_free) + line_time(static_cast<std::size_t>(got));
                     arrived = rx_free;
                 }
+                // cut_link: only a prefix of the host's bytes arrives, then the line is dead (what
+                // the device makes of the prefix, a whole command included, still happens).
+                const auto kept = draw_cut(fds[i].fd, static_cast<std::size_t>(got));
+                const std::size_t used = kept ? *kept : static_cast<std::size_t>(got);
                 SimulatedRegister::Bytes out;
                 {
                     std::lock_guard lock(mutex);
-                    stats.bytes_in += static_cast<std::uint64_t>(got);
-                    out = reg->on_bytes(std::span(buf.data(), static_cast<std::size_t>(got)), arrived);
+                    stats.bytes_in += used;
+                    out = reg->on_bytes(std::span(buf.data(), used), arrived);
                     stats.frames_in = reg->frames_received();
+                }
+                if (kept) {
+                    cut(*kept, static_cast<std::size_t>(got), "host→device");
+                    continue;
                 }
                 send(fds[i].fd, out);
             }
@@ -225,6 +259,9 @@ Result<std::string> Simulator::start() {
         state.inn.find_first_not_of("0123456789") != std::string::npos)
         return fail("sim_start_failed", "INN must be 10 or 12 digits");
     if (state.fn_serial.size() != 16) return fail("sim_start_failed", "FN serial must be 16 characters");
+    if (m.config.link_cut && m.config.endpoint != ServerConfig::Endpoint::Tcp)
+        return fail("sim_start_failed", "the cut_link fault needs a TCP endpoint");
+    if (m.config.link_cut) m.cut_rng.seed(m.config.link_cut->seed);
     m.reg = m.factory(RegisterContext{std::move(state), m.config.state_file, clock,
                                       m.config.endpoint == ServerConfig::Endpoint::Tcp});
     if (::pipe2(m.wake, O_CLOEXEC | O_NONBLOCK) != 0)

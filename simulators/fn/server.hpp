@@ -10,11 +10,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "simulators/fn/faults.hpp"
 #include "simulators/fn/register.hpp"
 #include "simulators/fn/state.hpp"
 
@@ -37,6 +39,8 @@ struct ServerConfig {
     std::string rnm;
     std::string fn_serial;
     std::uint8_t tax_systems = 0;  // 1062 bitmask; 0 = all six
+    // The cut_link fault (faults.hpp): TCP connections dropped mid-chunk at random (TCP only).
+    std::optional<LinkCut> link_cut;
 };
 
 class Simulator {
@@ -70,6 +74,7 @@ class Simulator {
         std::uint64_t bytes_in = 0;
         std::uint64_t bytes_out = 0;
         std::uint64_t frames_in = 0;
+        std::uint64_t link_cuts = 0;  // connections the cut_link fault dropped
     };
     LineStats line_stats() const;
 

@@ -19,6 +19,9 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import (ENTITY_A, ENTITY_B, Kassad, SharedKassad, auth, office_config, sim_archives,  # noqa: E402
                      temp_dir)
 
+# A sanitizer build (make test SANITIZE=1): bounds on memory and descriptors do not hold there.
+SANITIZED = os.environ.get("KASSA_SANITIZE") == "ON"
+
 BOUND = {
     # name: (role, token, entities, registers)
     "cashier-a": ("cashier", "cashier-a-token-0123456789abcdef0123456", [ENTITY_A], []),
@@ -336,7 +339,9 @@ class Strangers(unittest.TestCase):
             finally:
                 for s in socks:
                     s.close()
-            self.assertLess(peak_kb, 64 * 1024, f"peak RSS {peak_kb} kB")
+            # Under ASan the shadow memory and the quarantine of freed blocks dwarf this bound.
+            if not SANITIZED:
+                self.assertLess(peak_kb, 64 * 1024, f"peak RSS {peak_kb} kB")
             status, _, _ = k.request("GET", "/v1/health")
             self.assertEqual(status, 200)
 
@@ -374,6 +379,9 @@ class Strangers(unittest.TestCase):
                                           {**auth("cashier"), "Idempotency-Key": "cap-4"})
             self.assertEqual((status, answer["code"]), (422, "entity_required"), answer)
 
+    # UBSan's vptr check tests memory with a pipe (compiler-rt IsAccessibleMemoryRange): with no
+    # descriptor left it reports every virtual call as an invalid vptr and stops kassad.
+    @unittest.skipIf(SANITIZED, "UBSan's vptr check needs a free file descriptor")
     def test_a_full_descriptor_table_neither_spins_nor_floods_the_log(self):
         with Kassad(wrapper=("prlimit", "--nofile=64:64")) as k:
             pid = k.proc.pid

@@ -145,7 +145,7 @@ TEST_P(AtolSim, ShiftSaleCashAndCloseEndInTheFn) {
 
     auto result = device_->fiscalise(sale());
     ASSERT_TRUE(result) << result.error().to_string();
-    const auto& receipt = sim_.fn().documents.back();
+    const auto receipt = sim_.fn().documents.back();  // a copy: later documents grow the vector
     EXPECT_EQ(receipt.type, 3);
     EXPECT_EQ(result->fd_number, receipt.number);
     EXPECT_EQ(result->fiscal_sign, receipt.fiscal_sign);

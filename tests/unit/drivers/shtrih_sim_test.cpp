@@ -1,5 +1,10 @@
 // The simulator's device rules (SimDevice) and its link side with faults (SimLink), without I/O.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -9,6 +14,7 @@
 #include "fiscal/tlv.hpp"
 #include "simulators/shtrih/device.hpp"
 #include "simulators/shtrih/link.hpp"
+#include "simulators/shtrih/server.hpp"
 #include "test_hex.hpp"
 
 namespace kassa::sim {
@@ -541,6 +547,77 @@ TEST(ShtrihSimFaults, ParsesScripts) {
     EXPECT_FALSE(Faults::parse("explode 1\n"));
     EXPECT_FALSE(Faults::parse("stall 1\n"));
     EXPECT_FALSE(Faults::parse("drop_byte 0\n"));
+}
+
+TEST(ShtrihSimFaults, CutLinkNeedsPermilleAndSeedForBothFamilies) {
+    auto f = Faults::parse("cut_link 25 42\n", kShtrihFaults);
+    ASSERT_TRUE(f) << f.error().message;
+    EXPECT_EQ(f->link_cut, (LinkCut{25, 42}));
+    EXPECT_TRUE(Faults::parse("cut_link 1000 7\n", kAtolFaults));
+    EXPECT_FALSE(Faults::parse("cut_link 25\n"));      // no seed
+    EXPECT_FALSE(Faults::parse("cut_link 1001 1\n"));  // more than certain
+    EXPECT_FALSE(Faults::parse("cut_link 0 1\n"));     // never: not a fault
+}
+
+// A TCP client of the simulator: connect, write, read until the peer closes or nothing comes.
+struct TcpClient {
+    int fd = -1;
+    explicit TcpClient(const std::string& uri) {
+        const auto colon = uri.rfind(':');
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(static_cast<std::uint16_t>(std::stoi(uri.substr(colon + 1))));
+        ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+        fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    }
+    ~TcpClient() { ::close(fd); }
+    void write(const Bytes& b) {
+        ASSERT_EQ(::send(fd, b.data(), b.size(), MSG_NOSIGNAL), static_cast<ssize_t>(b.size()));
+    }
+    // Everything until the simulator closes the connection; `closed` says whether it did.
+    Bytes read_until_closed(bool& closed) {
+        Bytes got;
+        closed = false;
+        for (;;) {
+            pollfd p{fd, POLLIN, 0};
+            if (::poll(&p, 1, 5000) <= 0) return got;  // bounded: a connection left open is a failure
+            std::uint8_t buf[512];
+            const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+            if (n <= 0) {
+                closed = true;
+                return got;
+            }
+            got.insert(got.end(), buf, buf + n);
+        }
+    }
+};
+
+TEST(ShtrihSimFaults, CutLinkDropsTheConnectionMidChunkAndTheNextOneIsServed) {
+    SimulatorConfig config;
+    config.link_cut = LinkCut{1000, 7};  // every chunk is cut
+    ShtrihSimulator sim(config);
+    ASSERT_TRUE(sim.start());
+    const auto uri = sim.device_uri();
+    const Bytes status = sh::encode_frame(sh::Request{sh::cmd::kShortStatus, {0x1E, 0, 0, 0}}.body());
+    for (int round = 1; round <= 3; ++round) {
+        TcpClient c(uri);
+        c.write(status);
+        bool closed = false;
+        const Bytes got = c.read_until_closed(closed);
+        EXPECT_TRUE(closed) << "round " << round;
+        // A cut on the way in leaves nothing to answer; on the way out, less than ACK + answer frame.
+        EXPECT_LT(got.size(), 1 + sh::encode_frame(Bytes(17, 0)).size()) << "round " << round;
+        EXPECT_EQ(sim.line_stats().link_cuts, static_cast<std::uint64_t>(round));
+    }
+}
+
+TEST(ShtrihSimFaults, CutLinkIsRefusedOnAPty) {
+    SimulatorConfig config;
+    config.endpoint = SimulatorConfig::Endpoint::Pty;
+    config.link_cut = LinkCut{10, 1};
+    ShtrihSimulator sim(config);
+    EXPECT_FALSE(sim.start());
 }
 
 }  // namespace
