@@ -7,10 +7,12 @@ export function Attention({
   items,
   onDone,
   onCloseShift,
+  onShowRegisters,
 }: {
   items: AttentionItem[];
   onDone: () => void;
   onCloseShift: (register: string) => void;
+  onShowRegisters: () => void;
 }) {
   const { api, openReceipt, notify } = useOffice();
   const [busy, setBusy] = useState<string | null>(null);
@@ -19,6 +21,7 @@ export function Attention({
     const a = item.action;
     if (a.kind === 'open_receipt') return openReceipt(a.receipt);
     if (a.kind === 'close_shift') return onCloseShift(a.register);
+    if (a.kind === 'show_registers') return onShowRegisters();
     setBusy(item.id);
     try {
       if (a.kind === 'resume') {

@@ -89,7 +89,8 @@ export type AttentionAction =
   | { kind: 'resume'; register: string }
   | { kind: 'open_receipt'; receipt: number }
   | { kind: 'resend'; receipt: number }
-  | { kind: 'close_shift'; register: string };
+  | { kind: 'close_shift'; register: string }
+  | { kind: 'show_registers' };
 
 export interface AttentionItem {
   id: string;
@@ -99,9 +100,33 @@ export interface AttentionItem {
   actionLabel: string;
 }
 
-export function registerAttention(registers: Register[]): AttentionItem[] {
+/** A fiscal storage this close to its end is announced in «Требует внимания». */
+export const FN_WARN_DAYS = 30;
+
+export function registerAttention(registers: Register[], now: Date = new Date()): AttentionItem[] {
   const out: AttentionItem[] = [];
   for (const r of registers) {
+    const fnDays = fnDaysLeft(r, now);
+    if (fnDays !== null && fnDays <= FN_WARN_DAYS) {
+      out.push({
+        id: `fn-${r.id}`,
+        title: fnDays < 0 ? `Касса ${r.id}: срок ФН истёк` : `Касса ${r.id}: ФН заканчивается через ${fnDays} дн`,
+        words:
+          'Когда срок фискального накопителя закончится, касса не пробьёт ни одного чека. Закажите новый ФН и замените его заранее (с перерегистрацией кассы в ФНС).',
+        action: { kind: 'show_registers' },
+        actionLabel: 'К кассам',
+      });
+    }
+    const ofd = ofdView(r, now);
+    if (ofd.daysLeft !== null && ofd.level !== 'ok') {
+      out.push({
+        id: `ofd-${r.id}`,
+        title: `Касса ${r.id}: документы не переданы в ОФД`,
+        words: `${ofd.text[0].toUpperCase()}${ofd.text.slice(1)}. Проверьте интернет на кассе и договор с ОФД: через ${OFD_LIMIT_DAYS} дней после первого непереданного документа касса перестанет пробивать чеки. Чеки повторять не нужно.`,
+        action: { kind: 'show_registers' },
+        actionLabel: 'К кассам',
+      });
+    }
     if (r.state === 'needs_operator') {
       out.push({
         id: `reg-${r.id}`,

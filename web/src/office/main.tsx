@@ -97,7 +97,7 @@ function Dashboard({ api, pending, onSignOut }: { api: Api; pending: PendingStor
 
   const registers: Register[] = regs.data ?? [];
   const items = [
-    ...registerAttention(registers),
+    ...registerAttention(registers, now),
     ...receiptAttention((doubtful.data ?? []) as ReceiptRecord[]),
     ...deliveryAttention(deliveries.data ?? []),
   ];
@@ -185,6 +185,7 @@ function Dashboard({ api, pending, onSignOut }: { api: Api; pending: PendingStor
               setClosing(id);
               setTab('shifts');
             }}
+            onShowRegisters={() => setTab('shifts')}
           />
         )}
         {tab === 'attention' && <CourierDesk />}

@@ -106,6 +106,21 @@ describe('needs attention', () => {
     expect(items[0].words).toContain('нет бумаги');
     expect(items[0].words).toContain('Не пробивайте');
   });
+  it('a fiscal storage near its end and an OFD backlog are announced, with where to look', () => {
+    expect(registerAttention([reg()], NOW)).toHaveLength(0);
+    const fn = registerAttention([reg({}, { fn_expiry: new Date(NOW.getTime() + 12 * 24 * H).toISOString() })], NOW);
+    expect(fn).toHaveLength(1);
+    expect(fn[0].title).toContain('ФН заканчивается через 12 дн');
+    expect(fn[0].action).toEqual({ kind: 'show_registers' });
+    expect(registerAttention([reg({}, { fn_expiry: new Date(NOW.getTime() - 24 * H).toISOString() })], NOW)[0].title).toContain('срок ФН истёк');
+    // one document unsent for an hour is normal; for two days it is not
+    expect(registerAttention([reg({}, { ofd_unsent: 1, ofd_oldest_unsent: new Date(NOW.getTime() - H).toISOString() })], NOW)).toHaveLength(0);
+    const ofd = registerAttention([reg({}, { ofd_unsent: 3, ofd_oldest_unsent: new Date(NOW.getTime() - 48 * H).toISOString() })], NOW);
+    expect(ofd).toHaveLength(1);
+    expect(ofd[0].id).toBe('ofd-a-1');
+    expect(ofd[0].words).toContain('Не передано: 3');
+    expect(ofd[0].words).toContain('до блокировки 28 дн');
+  });
   it('an expired shift asks for the Z report', () => {
     expect(registerAttention([reg({}, { shift_expired: true })])[0].action).toEqual({ kind: 'close_shift', register: 'a-1' });
   });
