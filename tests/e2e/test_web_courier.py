@@ -1,9 +1,10 @@
 """The courier page (issue #14) against the real kassad: the courier's day list over the API (own
 orders only, date checked, the §3.11 cash-without-contact policy), then web/tests/browser/courier.mjs
 in Debian's Chromium on a phone viewport: log in by link, list, cash with change, the check QR
-(decoded here with zbarimg), a settlement taken offline and sent when the network returns. The
-simulators' FN archives must then hold exactly one receipt per settlement. Screenshots are kept
-under <build>/web-artifacts/courier/ (not committed)."""
+(decoded here with zbarimg), a settlement taken offline and sent when the network returns, an order
+paid by Kassa's SBP QR shown full screen, and one settled offline by a phone whose clock says 20
+minutes ago (late: a correction). The simulators' FN archives must then hold exactly one receipt per
+settlement. Screenshots are kept under <build>/web-artifacts/courier/ (not committed)."""
 
 import json
 import os
@@ -18,6 +19,7 @@ from harness import ENTITY_A, TOKENS, Kassad, auth, office_config, sim_archives 
 
 WEB_DIR = os.environ.get("KASSA_WEB_DIR") or os.path.join(os.environ["KASSA_SOURCE_DIR"], "web")
 ARTIFACTS = os.path.join(os.environ["KASSA_BINARY_DIR"], "web-artifacts", "courier")
+SBP = "https://qr.nspk.ru/AS1000670LSS7DN18SJQDNP4B05KLJL2"  # entity A's static SBP link
 LINE = {"sku": "S1", "name": "Пицца", "qty": "1", "price": 5000, "vat": "vat22"}
 
 
@@ -25,7 +27,8 @@ class WebCourier(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         shutil.rmtree(ARTIFACTS, ignore_errors=True)
-        cls.k = Kassad(config_text=office_config())
+        entity_a = f'[[entities]]\ninn = "{ENTITY_A}"\n'
+        cls.k = Kassad(config_text=office_config().replace(entity_a, entity_a + f'sbp_link = "{SBP}"\n', 1))
 
     @classmethod
     def tearDownClass(cls):
@@ -69,9 +72,10 @@ class WebCourier(unittest.TestCase):
 
     def test_2_courier_page_in_chromium(self):
         before = self.receipts_in_fn()
+        before_corrections = self.receipts_in_fn(types=(31,))
         env = dict(KASSA_URL=f"http://{self.k.host}:{self.k.port}", KASSA_TOKEN=TOKENS["cashier"][1],
                    KASSA_COURIER="courier-1", KASSA_COURIER_TOKEN=TOKENS["courier-1"][1], KASSA_ENTITY=ENTITY_A,
-                   KASSA_ARTIFACTS=ARTIFACTS)
+                   KASSA_ARTIFACTS=ARTIFACTS, KASSA_SBP_LINK=SBP)
         proc = subprocess.run(["node", "tests/browser/courier.mjs"], cwd=WEB_DIR, env=dict(os.environ, **env),
                               capture_output=True, text=True, timeout=540)
         sys.stdout.write(proc.stdout)
@@ -88,17 +92,20 @@ class WebCourier(unittest.TestCase):
         # Exactly one receipt in the FN per action: K-1's prepayment and its settlement of what was
         # handed over (one drink refused: 1 234.50 + 150.00), K-2's settlement (sent once after the
         # phone came back online, though the page tried while offline).
+        # K-3's prepayment and its settlement by SBP (456.00 with 100.00 offset); K-4's late
+        # settlement, one correction receipt (type 31) though the page tried while offline.
         after = self.receipts_in_fn()
-        self.assertEqual(after - before, Counter({23450: 1, 138450: 1, 67800: 1}), after)
+        self.assertEqual(after - before, Counter({23450: 1, 138450: 1, 67800: 1, 10000: 1, 45600: 1, 78900: 1}), after)
+        self.assertEqual(self.receipts_in_fn(types=(31,)) - before_corrections, Counter({78900: 1}))
         _, k1, _ = self.call("GET", "/v1/orders/K-1")
         lines = k1["receipts"][-1]["receipt"]["lines"]
         self.assertEqual([(l["name"], l["qty"]) for l in lines], [("Пицца", "1"), ("Напиток", "1")])
         self.assertEqual(k1["receipts"][-1]["receipt"]["tag1031"], 115000)  # net of the 350.00 change
 
-    def receipts_in_fn(self):
+    def receipts_in_fn(self, types=(3, 31)):
         """Receipt totals (kopecks) → how many receipts with that total the simulators' FNs hold."""
         return Counter(d["total"] for state in sim_archives(self.k.data_dir).values()
-                       for d in state["documents"] if d["type"] in (3, 31))
+                       for d in state["documents"] if d["type"] in types)
 
 
 if __name__ == "__main__":

@@ -3,11 +3,12 @@
 // KASSA_COURIER (the courier token's name), KASSA_COURIER_TOKEN, KASSA_ENTITY, KASSA_ARTIFACTS.
 // Waits are on what the page shows (Playwright's auto-waiting), never on a clock.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiClient, env, withBrowser } from './lib.mjs';
 
-const e = env('KASSA_URL', 'KASSA_TOKEN', 'KASSA_COURIER', 'KASSA_COURIER_TOKEN', 'KASSA_ENTITY', 'KASSA_ARTIFACTS');
+const e = env('KASSA_URL', 'KASSA_TOKEN', 'KASSA_COURIER', 'KASSA_COURIER_TOKEN', 'KASSA_ENTITY', 'KASSA_ARTIFACTS', 'KASSA_SBP_LINK');
 const BASE = e.KASSA_URL;
 const OUT = e.KASSA_ARTIFACTS;
 const office = apiClient(BASE, e.KASSA_TOKEN);
@@ -129,6 +130,69 @@ const consoleErrors = await withBrowser(OUT, async (page, shot) => {
   await shot('office-handover');
   await item.getByRole('button', { name: 'Принято' }).click();
   await item.waitFor({ state: 'detached' });
+
+  // ---- two more orders for the day: K-3 (prepaid in part) paid by SBP, K-4 settled late ----
+  await order('K-3', e.KASSA_COURIER, TODAY, 45600, 'г. Москва, ул. Тверская, д. 3');
+  await order('K-4', e.KASSA_COURIER, TODAY, 78900, 'г. Москва, ул. Арбат, д. 4');
+  await office('POST', '/v1/payments?wait=30', { customer: 'cust-K-3', electronic: 10000, allocate: [{ order: 'K-3', amount: 10000 }] }, 'k3-prepay');
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto(`${BASE}/courier/`);
+  await page.getByRole('tab', { name: 'К выполнению (2)' }).waitFor();
+
+  // ---- K-3 by SBP: Kassa's payment QR full screen for what is due, then the receipt ----
+  await page.locator('[data-order="K-3"]').getByRole('button').click();
+  assert.equal(await due(), '356,00₽'); // 456,00 − 100,00 prepaid
+  await page.getByRole('tab', { name: 'СБП' }).click();
+  const qrAsked = page.waitForRequest((r) => r.url().includes('/v1/orders/K-3/payment-qr'));
+  await page.getByRole('button', { name: 'Показать QR СБП на весь экран' }).click();
+  const sbpUrl = new URL((await qrAsked).url());
+  assert.deepEqual([sbpUrl.searchParams.get('kind'), sbpUrl.searchParams.get('amount')], ['sbp', '35600']);
+  const sbpQr = page.locator('[data-test=sbp-qr]');
+  await sbpQr.waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-test=sbp-qr]')?.complete);
+  assert.equal((await page.locator('.c-fullqr .big').textContent()).replace(/\s/g, ''), 'СБП·356,00₽');
+  result.sbp_qr_png = join(OUT, 'k3-sbp-qr.png');
+  await sbpQr.screenshot({ path: result.sbp_qr_png });
+  await shot('k3-sbp-qr');
+  // The bank's static SBP link as configured, unchanged (an NSPK link is never extended: the buyer
+  // sees the sum on the courier's screen); the API answers for the same amount due.
+  const decoded = execFileSync('zbarimg', ['--raw', '-q', result.sbp_qr_png], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  assert.equal(decoded, e.KASSA_SBP_LINK);
+  const asJson = await office('GET', `/v1/orders/K-3/payment-qr?kind=sbp&format=json&amount=35600`);
+  assert.deepEqual([asJson.payload, asJson.amount, asJson.order], [decoded, 35600, 'K-3']);
+  const owedK3 = (await office('GET', '/v1/orders/K-3')).owed;
+  assert.equal(owedK3, 35600, 'the QR is for exactly what the order owes');
+  await page.getByRole('button', { name: 'Закрыть' }).click();
+  await page.getByRole('button', { name: 'Пробить чек' }).click();
+  await page.locator('[data-test=progress][data-stage=done]').waitFor();
+  await shot('k3-receipt');
+
+  // ---- K-4 by card with no signal, the phone's clock 20 minutes back: sent late, corrected ----
+  await page.getByRole('button', { name: '← Заказы' }).click();
+  await page.getByRole('tab', { name: 'К выполнению (1)' }).waitFor();
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  const settledAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 20 * 60 * 1000);
+  result.k4_settled_at = settledAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  await page.clock.setFixedTime(settledAt);
+  assert.equal(await page.evaluate(() => new Date().getTime()), settledAt.getTime());
+  await page.context().setOffline(true);
+  await page.locator('[data-order="K-4"]').getByRole('button').click();
+  await page.getByRole('tab', { name: 'Карта' }).click();
+  await page.locator('input[name=rrn]').fill('698765432109');
+  await page.getByRole('button', { name: 'Пробить чек' }).click();
+  await page.locator('[data-test=queued-here]').waitFor();
+  await page.getByRole('button', { name: '← Заказы' }).click();
+  await page.locator('[data-test=queued]').waitFor();
+  await page.context().setOffline(false);
+  await page.getByRole('tab', { name: 'Выполнены (4)' }).waitFor();
+  await page.locator('[data-test=queued]').waitFor({ state: 'detached' });
+  await page.getByRole('tab', { name: 'Выполнены (4)' }).click();
+  await page.locator('[data-order="K-4"]').getByRole('button').click();
+  await page.locator('[data-test=progress][data-stage=done]').waitFor();
+  await page.getByText('Чек пробит позже расчёта: оформлен чек коррекции').waitFor();
+  await shot('k4-late-receipt');
 });
 
 const k1 = await office('GET', '/v1/orders/K-1');
@@ -142,6 +206,16 @@ assert.deepEqual(
   handovers.filter((h) => h.courier === e.KASSA_COURIER).map((h) => [h.amount, h.state, h.confirmed_by]),
   [[115000, 'confirmed', 'cashier']],
 );
+// K-4 reached kassad after the tolerance: one receipt, a correction that keeps the phone's time.
+const k3 = await office('GET', '/v1/orders/K-3');
+const k4 = await office('GET', '/v1/orders/K-4');
+assert.deepEqual([k3.state, k3.owed, k3.receipts.at(-1).receipt.tag1081], ['delivered', 0, 35600]);
+assert.equal(k4.state, 'delivered');
+assert.equal(k4.receipts.length, 1, 'one receipt for the late action');
+const late = await office('GET', `/v1/receipts/${k4.receipts[0].id}`);
+assert.deepEqual([late.state, late.late, late.settled_at, late.card_reference], ['confirmed', 'corrected', result.k4_settled_at, '698765432109']);
+assert.ok(late.receipt.correction, 'a late settlement is fiscalised as a correction');
+result.k4_receipt = late.id;
 result.k1_receipts = k1.receipts.map((r) => r.id);
 result.k2_receipts = k2.receipts.map((r) => r.id);
 writeFileSync(join(OUT, 'result.json'), JSON.stringify(result, null, 2));
