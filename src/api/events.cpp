@@ -182,7 +182,7 @@ std::shared_ptr<void> EventHub::reserve(const std::string& token) {
     return std::shared_ptr<void>(new char(0), [weak, token](void* place) {
         delete static_cast<char*>(place);
         if (auto core = weak.lock()) {
-            std::lock_guard lock(core->slots_mutex);
+            std::lock_guard slots(core->slots_mutex);
             if (auto it = core->per_token.find(token); it != core->per_token.end() && --it->second == 0)
                 core->per_token.erase(it);
         }

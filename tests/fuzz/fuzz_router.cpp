@@ -95,7 +95,7 @@ struct World {
             if (!tokens.add(api::sha256_hex(kTokens[i]), std::move(p))) std::abort();
         }
         api::install_auth(router, tokens);
-        api::add_api_routes(router, *service,
+        api::add_api_routes(router, *service, tokens,
                             api::HealthSource{.version = "fuzz",
                                               .clock = &SystemClock::instance(),
                                               .started = SystemClock::instance().steady_now(),
