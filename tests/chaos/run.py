@@ -223,6 +223,7 @@ class Run:
         self.seed = args.seed
         self.stop = threading.Event()
         self.lock = threading.Lock()
+        self.progress = threading.Condition(self.lock)  # notified as clients take receipts
         self.budget = args.receipts
         self.keys = {}  # key → (method, path, body, receipt ids)
         self.advances = {}
@@ -233,6 +234,7 @@ class Run:
             if self.budget <= 0 or self.stop.is_set():
                 return False
             self.budget -= receipts
+            self.progress.notify_all()
             return True
 
     def record(self, key, method, path, body, answer, expected):
@@ -243,9 +245,26 @@ class Run:
             self.keys[key] = (method, path, body, ids)
 
     def killer(self):
+        """SIGKILLs at random moments (every kill_every seconds) and, besides, at the required number
+        of random points of the receipt budget: a fast machine that does the whole workload in a few
+        seconds still sees its kills in the middle of the run."""
         rng = random.Random(self.seed)
         lo, hi = self.args.kill_every
-        while not self.stop.wait(rng.uniform(lo, hi)):
+        total = self.args.receipts
+        points = sorted(rng.uniform(0.05, 0.9) * total for _ in range(self.args.require[1] if self.args.require else 0))
+        deadline = time.monotonic() + rng.uniform(lo, hi)
+        while True:
+            with self.progress:
+                def due():
+                    return (self.stop.is_set() or (points and total - self.budget >= points[0])
+                            or time.monotonic() >= deadline)
+                self.progress.wait_for(due, timeout=max(0.0, deadline - time.monotonic()))
+                if self.stop.is_set():
+                    return
+                if points and total - self.budget >= points[0]:
+                    points.pop(0)
+                else:
+                    deadline = time.monotonic() + rng.uniform(lo, hi)
             self.service.kill_and_restart()
 
     def execute(self):
@@ -267,7 +286,9 @@ class Run:
                 c.start()
             for c in clients:
                 c.join()
-            self.stop.set()
+            with self.progress:
+                self.stop.set()
+                self.progress.notify_all()
             killer.join()
             for c in clients:
                 problems += c.failures
