@@ -5,8 +5,8 @@
 #include <exception>
 
 #include "api/authz.hpp"
-#include "api/http.hpp"
 #include "api/handlers/views.hpp"
+#include "api/http.hpp"
 #include "api/json_io.hpp"
 #include "common/clock.hpp"
 #include "ledger/ledger.hpp"
