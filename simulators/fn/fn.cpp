@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "fiscal/counters.hpp"
 #include "fiscal/tlv.hpp"
 
 namespace kassa::sim::fn {
@@ -120,6 +121,7 @@ FnResult<const ArchivedDocument*> EmulatedFn::open_shift(std::span<const std::ui
     state_.shift_opened_at = now_unix();
     state_.receipts_in_shift = 0;
     state_.documents_in_shift = 0;
+    state_.shift_totals = {};
     return write(form::kShiftOpen, Bytes(tags.begin(), tags.end()), false, 0, 0);
 }
 
@@ -140,6 +142,13 @@ FnResult<const ArchivedDocument*> EmulatedFn::close_shift(std::span<const std::u
     c.put_byte(1052, warn.memory_full ? 1 : 0);
     c.put_byte(1053, warn.ofd_timeout ? 1 : 0);
     body.insert(body.end(), c.bytes().begin(), c.bytes().end());
+    // FFD 1.2 shift-close report: the shift's and the FN's totals counters (fiscal/counters.hpp).
+    for (const auto& [tag, counters] : {std::pair{fiscal::tag::kShiftTotals, &state_.shift_totals},
+                                        std::pair{fiscal::tag::kFnTotals, &state_.fn_totals}}) {
+        auto t = fiscal::encode_totals_counters(tag, *counters);
+        if (!t) return refuse(error::kTlvTooLarge, t.error().message);
+        body.insert(body.end(), t->begin(), t->end());
+    }
     state_.shift_open = false;
     state_.receipts_in_shift = 0;  // FF40h shows no receipt number between shifts
     return write(form::kShiftClose, std::move(body), false, 0, 0);
@@ -152,6 +161,10 @@ FnResult<const ArchivedDocument*> EmulatedFn::settlement_report(std::span<const 
     put_u32(c, 1097, static_cast<std::uint32_t>(state_.ofd_unsent()));
     if (const auto* d = state_.ofd_oldest_unsent()) c.put_unixtime(1098, static_cast<std::uint32_t>(d->unix_time));
     body.insert(body.end(), c.bytes().begin(), c.bytes().end());
+    // The FN's totals counters are mandatory in this report (FFD table 57).
+    auto totals = fiscal::encode_totals_counters(fiscal::tag::kFnTotals, state_.fn_totals);
+    if (!totals) return refuse(error::kTlvTooLarge, totals.error().message);
+    body.insert(body.end(), totals->begin(), totals->end());
     return write(form::kSettlementReport, std::move(body), false, 0, 0);
 }
 
@@ -172,6 +185,16 @@ FnResult<const ArchivedDocument*> EmulatedFn::receipt(bool correction, std::span
             return refuse(error::kBadValue, "1055 is not a tax system of the registration (1062)");
     }
     const auto total = static_cast<std::uint64_t>(vln_of(*tlvs, 1020));
+    // The totals counters (1194, 1157) count what the document says, as the FN reads it.
+    auto decoded = fiscal::decode_receipt(tlv);
+    if (!decoded) return refuse(error::kFormat, "receipt: " + decoded.error().message);
+    if (correction && !decoded->correction) decoded->correction.emplace();  // FFD 1.05 form: no 1173
+    auto shift_totals = state_.shift_totals;
+    auto fn_totals = state_.fn_totals;
+    if (auto s = fiscal::count_receipt(shift_totals, *decoded); !s) return refuse(error::kBadValue, s.error().message);
+    if (auto s = fiscal::count_receipt(fn_totals, *decoded); !s) return refuse(error::kBadValue, s.error().message);
+    state_.shift_totals = shift_totals;
+    state_.fn_totals = fn_totals;
     state_.receipts_in_shift = static_cast<std::uint16_t>(state_.receipts_in_shift + 1);
     ++state_.receipts_total;
     return write(correction ? form::kCorrectionReceipt : form::kReceipt, Bytes(tlv.begin(), tlv.end()), true, operation,

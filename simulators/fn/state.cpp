@@ -7,10 +7,38 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 namespace kassa::sim {
 
 namespace json = boost::json;
+
+namespace {
+
+// The counters are kept in the state file as the hex of their own TLV (1194 / 1157).
+std::string counters_hex(std::uint16_t tag, const fiscal::TotalsCounters& c) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    if (auto b = fiscal::encode_totals_counters(tag, c)) {
+        for (const auto x : *b) {
+            out += kDigits[x >> 4];
+            out += kDigits[x & 0xF];
+        }
+    }
+    return out;
+}
+
+fiscal::TotalsCounters counters_of(const std::string& hex) {
+    fiscal::Bytes b;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+        b.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    if (b.size() < 4) return {};
+    auto c = fiscal::decode_totals_counters(std::span(b).subspan(4));
+    if (!c) throw std::runtime_error("totals counters: " + c.error().message);
+    return *c;
+}
+
+}  // namespace
 
 const ArchivedDocument* FnState::find(std::uint32_t number) const {
     if (number == 0 || number > documents.size()) return nullptr;
@@ -79,6 +107,10 @@ Result<FnState> FnState::load(const std::string& path) {
         if (const auto* c = o.if_contains("cash_in_drawer")) s.cash_in_drawer = c->to_number<std::int64_t>();
         if (const auto* d = o.if_contains("documents_in_shift")) s.documents_in_shift = d->to_number<std::uint32_t>();
         if (const auto* k = o.if_contains("kkt_documents")) s.kkt_documents = k->to_number<std::uint32_t>();
+        // Older files kept no totals counters: they start from zero.
+        if (const auto* t = o.if_contains("shift_totals"))
+            s.shift_totals = counters_of(json::value_to<std::string>(*t));
+        if (const auto* t = o.if_contains("fn_totals")) s.fn_totals = counters_of(json::value_to<std::string>(*t));
         for (const auto& dv : o.at("documents").as_array()) {
             const auto& d = dv.as_object();
             ArchivedDocument a;
@@ -118,6 +150,8 @@ Status FnState::save(const std::string& path) const {
     o["cash_in_drawer"] = cash_in_drawer;
     o["kkt_documents"] = kkt_documents;
     o["documents_in_shift"] = documents_in_shift;
+    o["shift_totals"] = counters_hex(fiscal::tag::kShiftTotals, shift_totals);
+    o["fn_totals"] = counters_hex(fiscal::tag::kFnTotals, fn_totals);
     if (serialized_documents_ > documents.size()) serialized_documents_ = 0;
     if (serialized_documents_ == 0) documents_json_.clear();
     for (std::size_t i = serialized_documents_; i < documents.size(); ++i) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "fiscal/counters.hpp"
 
 namespace kassa::sim {
 
@@ -46,6 +47,10 @@ struct FnState {
     std::uint64_t receipts_total = 0;      // every receipt ever printed (paper-out fault counts these)
     std::int64_t cash_in_drawer = 0;       // kopecks: cash receipts, 50h in, 51h out, cash refunds
     std::uint32_t kkt_documents = 0;       // the KKT's through-number: every document printed
+    // 1194 «счетчики итогов смены» (from the shift's opening) and 1157 «счетчики итогов ФН» (since
+    // registration): every receipt and correction receipt, by calculation sign (fiscal/counters.hpp).
+    fiscal::TotalsCounters shift_totals;
+    fiscal::TotalsCounters fn_totals;
     std::vector<ArchivedDocument> documents;
 
     const ArchivedDocument* find(std::uint32_t number) const;
