@@ -5,10 +5,13 @@
 //   kassa-sim [--family shtrih|atol] [--protocol v3|v2] --pty [--link PATH] | --tcp HOST:PORT
 //             [--state FILE] [--faults FILE] [--baud N] [--latency-ms N] [--clock-file FILE]
 //             [--inn DIGITS] [--rnm DIGITS] [--fn-serial 16CHARS] [--tax-systems MASK]
+//             [--ofd-ack-after-ms N]
 // (registration options apply when the state file is created; --protocol: the ATOL link version,
 // v3 by default; --faults: simulators/fn/faults.hpp, the family's faults only.)
 // --baud N models an 8N1 line of N baud both ways; --latency-ms N: the device takes N ms to answer
 // every command (real registers: a few ms for status, more for printing).
+// --ofd-ack-after-ms N: an OFD acknowledges each fiscal document N ms (register clock) after it was
+// formed, so the register's OFD backlog drains as a connected one's does; without it, it only grows.
 //
 // When it serves, it prints one line on stdout, e.g. "kassa-sim ready tcp 127.0.0.1:40123" or
 // "kassa-sim ready pty /dev/pts/5", so callers await that line instead of sleeping.
@@ -58,7 +61,7 @@ int usage() {
     std::cerr << "usage: kassa-sim [--family shtrih|atol] [--protocol v3|v2] --pty [--link PATH] | --tcp HOST:PORT "
                  "[--state FILE] [--faults FILE] "
                  "[--baud N] [--latency-ms N] [--clock-file FILE] [--inn DIGITS] [--rnm DIGITS] [--fn-serial 16CHARS] "
-                 "[--tax-systems MASK]\n";
+                 "[--tax-systems MASK] [--ofd-ack-after-ms N]\n";
     return 2;
 }
 
@@ -133,6 +136,12 @@ int main(int argc, char** argv) {
             if (a == "--rnm") config.rnm = v;
             if (a == "--fn-serial") config.fn_serial = v;
             if (a == "--tax-systems") config.tax_systems = static_cast<std::uint8_t>(std::stoul(v, nullptr, 0));
+        } else if (a == "--ofd-ack-after-ms") {
+            const char* v = value();
+            if (!v) return usage();
+            const std::string ms = v;
+            if (ms.empty() || ms.size() > 9 || ms.find_first_not_of("0123456789") != std::string::npos) return usage();
+            config.ofd_ack_after = std::chrono::milliseconds{std::stol(ms)};
         } else if (a == "--clock-file") {
             const char* v = value();
             if (!v) return usage();

@@ -45,6 +45,7 @@ void AtolSimDevice::printed(std::string line) {
 }
 
 Bytes AtolSimDevice::handle(std::span<const std::uint8_t> request) {
+    fn_.ofd_pump();  // the OFD's tickets that arrived meanwhile (fn.hpp)
     auto req = at::Request::parse(request);
     if (!req) return answer(0, err::kWrongLength);
     return dispatch(*req);

@@ -35,6 +35,7 @@ class AtolSimDevice {
     void run_out_of_paper() { paper_.run_out(); }
     void load_paper() { paper_.load(); }
     const FnState& fn() const { return fn_.state(); }
+    fn::EmulatedFn& emulated_fn() { return fn_; }
     const std::vector<std::string>& tape() const { return tape_; }
     std::uint64_t receipts_this_run() const { return receipts_this_run_; }
 

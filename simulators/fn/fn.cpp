@@ -213,6 +213,32 @@ void EmulatedFn::ofd_deliver(std::size_t count) {
     if (done > 0) save();
 }
 
+void EmulatedFn::set_ofd_ack_after(std::optional<std::chrono::milliseconds> after) {
+    ofd_ack_after_ = after;
+    ofd_connected_at_ = clock_.now();
+}
+
+void EmulatedFn::ofd_pump() {
+    if (!ofd_ack_after_) return;
+    const auto now = clock_.now();
+    std::size_t due = 0;
+    for (const auto& d : state_.documents) {
+        if (d.ofd_ticket) continue;
+        // The archive keeps minutes only; this run's documents keep their exact formation time.
+        const auto f = formed_at_.find(d.number);
+        auto formed = f != formed_at_.end() ? f->second : ofd_connected_at_;
+        if (formed < ofd_connected_at_) formed = ofd_connected_at_;
+        if (formed + *ofd_ack_after_ > now) break;  // the OFD answers in order: the rest wait too
+        ++due;
+    }
+    if (due > 0) ofd_deliver(due);
+    // Tickets given: their formation times are no longer needed.
+    for (auto it = formed_at_.begin(); it != formed_at_.end();) {
+        const auto* d = state_.find(it->first);
+        it = (d == nullptr || d->ofd_ticket) ? formed_at_.erase(it) : std::next(it);
+    }
+}
+
 std::uint32_t EmulatedFn::sign(std::span<const std::uint8_t> tlv) const {
     // ФПД: HMAC-SHA256 over the document TLV with the FN's secret, first 4 bytes big-endian (§3.5).
     const Bytes key = from_hex(state_.secret_hex);
@@ -253,6 +279,7 @@ FnResult<const ArchivedDocument*> EmulatedFn::write(std::uint8_t form, Bytes bod
     d.total = total;
     d.tlv_hex = to_hex(tlv);
     state_.documents.push_back(std::move(d));
+    if (ofd_ack_after_) formed_at_[fd] = clock_.now();
     save();
     return &state_.documents.back();
 }

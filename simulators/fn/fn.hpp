@@ -13,15 +13,19 @@
 //     four bytes of HMAC-SHA256 over the document with the FN's secret, §3.5), archives the document
 //     and writes the state file before it returns,
 //   - keeps the counters: documents and receipts per shift, totals per calculation sign, and writes
-//     the shift-close report's 1118, 1111, 1097, 1098, 1050–1053,
-//   - keeps the OFD queue: every document waits for a ticket until ofd_deliver() acknowledges it.
+//     the shift-close report's 1118, 1111, 1097, 1098, 1050–1053 and the totals counters 1194 / 1157,
+//   - keeps the OFD queue: every document waits for a ticket until ofd_deliver() acknowledges it, or,
+//     with set_ofd_ack_after(), until an OFD connected to the KKT has had it for that long.
 // Errors are the FN's own codes (protocols.md §1.10, the "ФН" rows): Shtrih passes them through
 // unchanged; another family maps them onto its codes. Paper is the printer's: see paper.hpp.
 // Not thread-safe: the family's server serialises calls (one device, one I/O thread).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <expected>
+#include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -90,6 +94,14 @@ class EmulatedFn {
 
     // The OFD acknowledged the oldest `count` documents waiting for a ticket (0 = all of them).
     void ofd_deliver(std::size_t count = 0);
+    // An OFD that acknowledges each document `after` it was formed, oldest first, as a KKT with an
+    // OFD connection sees its backlog drain (kassa-sim --ofd-ack-after-ms). Documents already
+    // waiting when this is set count from now (the connection is (re)established). nullopt (the
+    // default): no OFD answers and the backlog only grows.
+    void set_ofd_ack_after(std::optional<std::chrono::milliseconds> after);
+    // Hands the OFD's tickets due by the clock's now to their documents (and saves the state file
+    // when any arrived). The family calls it before each command, so every answer sees them.
+    void ofd_pump();
 
     // The KKT's own registers kept in the same state file (FnState::cash_in_drawer, kkt_documents):
     // the family changes them, then calls save().
@@ -113,6 +125,9 @@ class EmulatedFn {
     FnState state_;
     std::string state_path_;
     const Clock& clock_;
+    std::optional<std::chrono::milliseconds> ofd_ack_after_;
+    Clock::time_point ofd_connected_at_{};                  // documents formed before: count from here
+    std::map<std::uint32_t, Clock::time_point> formed_at_;  // FD number → formation time (this run)
 };
 
 // Format-logical control alone (the checks receipt() runs), for tests and for families that want

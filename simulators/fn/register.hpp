@@ -44,6 +44,8 @@ class SimulatedRegister {
     // The operator loads a paper roll / the roll runs out (paper.hpp).
     virtual void load_paper() = 0;
     virtual void run_out_of_paper() = 0;
+    // The OFD acknowledges each document this long after it was formed (EmulatedFn::set_ofd_ack_after).
+    virtual void set_ofd_ack_after(std::optional<std::chrono::milliseconds> after) = 0;
 };
 
 // The register of a family whose simulator is a device (the command layer over the FN) and a link
@@ -72,6 +74,9 @@ class LinkedRegister final : public SimulatedRegister {
     const std::vector<std::string>& tape() const override { return device_.tape(); }
     void load_paper() override { device_.load_paper(); }
     void run_out_of_paper() override { device_.run_out_of_paper(); }
+    void set_ofd_ack_after(std::optional<std::chrono::milliseconds> after) override {
+        device_.emulated_fn().set_ofd_ack_after(after);
+    }
 
   private:
     Device device_;

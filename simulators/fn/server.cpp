@@ -264,6 +264,7 @@ Result<std::string> Simulator::start() {
     if (m.config.link_cut) m.cut_rng.seed(m.config.link_cut->seed);
     m.reg = m.factory(RegisterContext{std::move(state), m.config.state_file, clock,
                                       m.config.endpoint == ServerConfig::Endpoint::Tcp});
+    if (m.config.ofd_ack_after) m.reg->set_ofd_ack_after(m.config.ofd_ack_after);
     if (::pipe2(m.wake, O_CLOEXEC | O_NONBLOCK) != 0)
         return fail("sim_start_failed", "pipe: " + std::string(std::strerror(errno)));
 

@@ -41,6 +41,9 @@ struct ServerConfig {
     std::uint8_t tax_systems = 0;  // 1062 bitmask; 0 = all six
     // The cut_link fault (faults.hpp): TCP connections dropped mid-chunk at random (TCP only).
     std::optional<LinkCut> link_cut;
+    // An OFD that acknowledges each fiscal document this long after it was formed (on the register's
+    // clock), so the backlog drains as with a connected register; nullopt = no OFD: it only grows.
+    std::optional<std::chrono::milliseconds> ofd_ack_after;
 };
 
 class Simulator {

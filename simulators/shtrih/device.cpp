@@ -157,6 +157,7 @@ void SimDevice::printed(std::string line) {
 
 Bytes SimDevice::handle(const Bytes& request_body, bool& power_cut) {
     power_cut = false;
+    fn_.ofd_pump();  // the OFD's tickets that arrived meanwhile (fn.hpp)
     auto req = sh::Request::parse(request_body);
     if (!req) return answer(request_body.empty() ? 0 : request_body[0], err::kBadLength);
     return dispatch(*req, power_cut);

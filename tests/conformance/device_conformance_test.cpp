@@ -22,6 +22,7 @@
 #include "drivers/atol/frame.hpp"
 #include "drivers/registry.hpp"
 #include "drivers/shtrih/driver.hpp"
+#include "fiscal/counters.hpp"
 #include "fiscal/receipt.hpp"
 #include "fiscal/tlv.hpp"
 #include "simulators/atol/server.hpp"
@@ -464,6 +465,172 @@ TEST_P(DeviceConformance, CorrectionReceipt) {
     auto res = device_->fiscalise(r);
     ASSERT_TRUE(res) << res.error().to_string();
     expect_fiscalised_as_sent(*res, r);
+}
+
+// The shift-close report carries the shift's (1194) and the FN's (1157) totals counters: decoded
+// with fiscal::decode_totals_counters, each count and sum equals what the receipts sent add up to.
+TEST_P(DeviceConformance, ShiftCloseReportCarriesTheTotalsCounters) {
+    start();
+    open_shift();
+    auto vat_line = [](std::string name, std::int64_t amount, std::uint8_t code, std::int64_t vat) {
+        auto l = line(std::move(name), amount, "1", amount);
+        l.vat_code = code;
+        l.vat = Kopecks{vat};
+        return l;
+    };
+    // A sale at four rates paid in cash and by card, a prepayment (10/110), a sale offsetting a
+    // prepayment, a return by card, a correction in cash.
+    auto sale =
+        with_lines(fiscal::CalcSign::Income, {vat_line("Хлеб", 5500, 2, 500), vat_line("Книга", 3000, 6, 0),
+                                              vat_line("Экспорт", 1000, 5, 0), line("Товар", 12200, "1", 12200)});
+    sale.payments.cash = Kopecks{10000};
+    sale.payments.electronic = sale.total - Kopecks{10000};
+    auto prepay = with_lines(fiscal::CalcSign::Income, {vat_line("Предоплата", 11000, 4, 1000)});
+    prepay.lines[0].method = fiscal::PaymentMethod::FullPrepayment;
+    prepay.lines[0].subject = fiscal::subject::kPayment;
+    prepay.payments.electronic = prepay.total;
+    auto settle = with_lines(fiscal::CalcSign::Income, {vat_line("Молоко", 22000, 2, 2000)});
+    settle.payments.prepayment = Kopecks{20000};
+    settle.payments.cash = Kopecks{2000};
+    auto refund = with_lines(fiscal::CalcSign::IncomeReturn, {vat_line("Хлеб", 5500, 2, 500)});
+    refund.payments.electronic = refund.total;
+    auto correction = with_lines(fiscal::CalcSign::Income, {line("Товар Г", 20000, "1", 20000)});
+    correction.payments.cash = correction.total;
+    correction.correction = fiscal::Correction{0, 1'788'998'400, ""};
+    const std::vector<Receipt> first_shift = {sale, prepay, settle, refund, correction};
+    for (const auto& r : first_shift) {
+        auto res = device_->fiscalise(r);
+        ASSERT_TRUE(res) << res.error().to_string();
+    }
+    auto closed = device_->close_shift("Кассир Иванов", "");
+    ASSERT_TRUE(closed) << closed.error().to_string();
+
+    // The counters of the last shift-close report in the FN's archive.
+    auto counters_in_close_report = [&](std::uint16_t tag) -> fiscal::TotalsCounters {
+        const auto fn = sim_->fn_snapshot();
+        const auto& doc = fn.documents.back();
+        EXPECT_EQ(doc.type, 5);
+        fiscal::Bytes bytes;
+        for (std::size_t i = 0; i + 1 < doc.tlv_hex.size(); i += 2)
+            bytes.push_back(static_cast<std::uint8_t>(std::stoi(doc.tlv_hex.substr(i, 2), nullptr, 16)));
+        auto tlvs = fiscal::decode_tlvs(bytes);
+        EXPECT_TRUE(tlvs);
+        if (!tlvs) return {};
+        for (const auto& t : *tlvs) {
+            if (t.tag != tag) continue;
+            auto c = fiscal::decode_totals_counters(t.value);
+            EXPECT_TRUE(c) << c.error().message;
+            return c ? *c : fiscal::TotalsCounters{};
+        }
+        ADD_FAILURE() << "no tag " << tag << " in the shift-close report";
+        return {};
+    };
+    // What the receipts sent add up to, for one sign of ordinary or correction receipts.
+    auto expect_operation = [](const fiscal::OperationCounters& got, const std::vector<Receipt>& sent,
+                               fiscal::CalcSign sign, bool corrections) {
+        SCOPED_TRACE("sign " + std::to_string(static_cast<int>(sign)) + (corrections ? " corrections" : ""));
+        fiscal::OperationCounters want;
+        for (const auto& r : sent) {
+            if (r.sign != sign || r.is_correction() != corrections) continue;
+            ++want.count;
+            want.cash += r.payments.cash;
+            want.electronic += r.payments.electronic;
+            want.prepayment += r.payments.prepayment;
+            want.credit += r.payments.credit;
+            want.provision += r.payments.provision;
+            want.total += r.total;
+            if (corrections) continue;
+            for (const auto& l : r.lines) {
+                if (l.vat_code == 2) want.vat10 += l.vat;
+                if (l.vat_code == 4) want.vat10_calculated += l.vat;
+                if (l.vat_code == 5) want.turnover_vat0 += l.amount;
+                if (l.vat_code == 6) want.turnover_no_vat += l.amount;
+            }
+        }
+        EXPECT_EQ(got.count, want.count);
+        EXPECT_EQ(got.cash, want.cash);
+        EXPECT_EQ(got.electronic, want.electronic);
+        EXPECT_EQ(got.prepayment, want.prepayment);
+        EXPECT_EQ(got.credit, want.credit);
+        EXPECT_EQ(got.provision, want.provision);
+        EXPECT_EQ(got.total, want.total);
+        EXPECT_EQ(got.vat20, want.vat20);
+        EXPECT_EQ(got.vat10, want.vat10);
+        EXPECT_EQ(got.vat20_calculated, want.vat20_calculated);
+        EXPECT_EQ(got.vat10_calculated, want.vat10_calculated);
+        EXPECT_EQ(got.turnover_vat0, want.turnover_vat0);
+        EXPECT_EQ(got.turnover_no_vat, want.turnover_no_vat);
+    };
+    auto expect_counters = [&](const fiscal::TotalsCounters& got, const std::vector<Receipt>& sent) {
+        EXPECT_EQ(got.receipts, sent.size());
+        EXPECT_EQ(got.corrections, std::ranges::count_if(sent, [](const Receipt& r) { return r.is_correction(); }));
+        for (const auto sign : {fiscal::CalcSign::Income, fiscal::CalcSign::IncomeReturn, fiscal::CalcSign::Expense,
+                                fiscal::CalcSign::ExpenseReturn}) {
+            expect_operation(got.of(sign), sent, sign, false);
+            expect_operation(got.of_corrections(sign), sent, sign, true);
+        }
+    };
+    {
+        SCOPED_TRACE("first shift: 1194");
+        expect_counters(counters_in_close_report(fiscal::tag::kShiftTotals), first_shift);
+    }
+    {
+        SCOPED_TRACE("first shift: 1157");
+        expect_counters(counters_in_close_report(fiscal::tag::kFnTotals), first_shift);
+    }
+
+    // The next shift counts from zero; the FN's totals go on.
+    open_shift();
+    auto res = device_->fiscalise(sale);
+    ASSERT_TRUE(res) << res.error().to_string();
+    ASSERT_TRUE(device_->close_shift("", ""));
+    {
+        SCOPED_TRACE("second shift: 1194");
+        expect_counters(counters_in_close_report(fiscal::tag::kShiftTotals), {sale});
+    }
+    {
+        SCOPED_TRACE("second shift: 1157");
+        auto all = first_shift;
+        all.push_back(sale);
+        expect_counters(counters_in_close_report(fiscal::tag::kFnTotals), all);
+    }
+}
+
+// An OFD that acknowledges each document a minute after it was formed (kassa-sim
+// --ofd-ack-after-ms): the backlog the device reports drains in order as the register's clock moves.
+TEST_P(DeviceConformance, OfdAcknowledgementsDrainTheBacklog) {
+    sim::ServerConfig server;
+    server.state_file = state_file_.string();
+    server.ofd_ack_after = 60s;
+    start_with(std::move(server), "", "&status_cache_ms=0");
+    auto backlog = [&] {
+        auto st = device_->status();
+        EXPECT_TRUE(st) << st.error().to_string();
+        return st ? st->ofd_unsent : -1;
+    };
+    open_shift();  // FD 1
+    clock_.advance(30s);
+    auto sale = device_->fiscalise(simple_sale());  // FD 2
+    ASSERT_TRUE(sale) << sale.error().to_string();
+    EXPECT_EQ(backlog(), 2);
+    clock_.advance(31s);  // 61 s after FD 1, 31 s after FD 2
+    EXPECT_EQ(backlog(), 1);
+    auto doc = device_->document_by_number(1);
+    ASSERT_TRUE(doc) << doc.error().to_string();
+    EXPECT_TRUE(doc->ofd_ticket);
+    doc = device_->document_by_number(sale->fd_number);
+    ASSERT_TRUE(doc) << doc.error().to_string();
+    EXPECT_FALSE(doc->ofd_ticket);
+    clock_.advance(30s);
+    auto st = device_->status();
+    ASSERT_TRUE(st) << st.error().to_string();
+    EXPECT_EQ(st->ofd_unsent, 0);
+    EXPECT_FALSE(st->ofd_oldest_unsent.has_value() && st->ofd_unsent > 0);
+    doc = device_->document_by_number(sale->fd_number);
+    ASSERT_TRUE(doc) << doc.error().to_string();
+    EXPECT_TRUE(doc->ofd_ticket);
+    const auto fn = sim_->fn_snapshot();
+    EXPECT_EQ(fn.ofd_unsent(), 0u);
 }
 
 TEST_P(DeviceConformance, RefusedReceiptIsCancelledAndNothingFiscalised) {
