@@ -40,6 +40,10 @@ Result<Faults> Faults::parse(const std::string& text, std::span<const std::strin
             long ms = 0;
             if (!(in >> ms) || ms < 0) return fail("bad_fault_script", where + "stall N MS");
             f.stalls[n] = std::chrono::milliseconds{ms};
+        } else if (kind == "slow_ack") {
+            long ms = 0;
+            if (!(in >> ms) || ms < 0) return fail("bad_fault_script", where + "slow_ack N MS");
+            f.slow_acks[n] = std::chrono::milliseconds{ms};
         } else if (kind == "drop_answer") {
             f.drop_answers.insert(n);
         } else if (kind == "corrupt_answer") {

@@ -5,6 +5,9 @@
 //     drop_byte N           do not send the Nth byte the device sends
 //     nak_frame N           answer the Nth good command frame with NAK instead of executing it
 //     stall N MS            execute the Nth command frame MS milliseconds late (ENQ meanwhile → ACK)
+//     slow_ack N MS         a device too busy to read its line: the Nth command frame and every byte
+//                           after it wait MS milliseconds, then are handled in order (its ACK, its
+//                           answer, then the host's ENQs of meanwhile, each answered as §1.3 says)
 //   ATOL (answer level, simulators/atol/link.cpp; answers are counted over the whole run, from 1):
 //     drop_answer N         the device's Nth answer never reaches the host (v3: the reply to the
 //                           Nth host packet and any push it causes; v2: the Nth answer frame)
@@ -40,12 +43,14 @@
 namespace kassa::sim {
 
 // The faults each family's link acts on.
-inline constexpr std::array<std::string_view, 7> kShtrihFaults = {
-    "corrupt_byte", "drop_byte", "nak_frame", "stall", "power_cut_after_receipt", "paper_out_after", "cut_link"};
+inline constexpr std::array<std::string_view, 8> kShtrihFaults = {
+    "corrupt_byte",    "drop_byte", "nak_frame", "stall", "slow_ack", "power_cut_after_receipt",
+    "paper_out_after", "cut_link"};
 inline constexpr std::array<std::string_view, 5> kAtolFaults = {
     "drop_answer", "corrupt_answer", "power_cut_after_receipt", "paper_out_after", "cut_link"};
-inline constexpr std::array<std::string_view, 9> kAllFaults = {
-    "corrupt_byte",    "drop_byte", "nak_frame", "stall", "drop_answer", "corrupt_answer", "power_cut_after_receipt",
+inline constexpr std::array<std::string_view, 10> kAllFaults = {
+    "corrupt_byte",    "drop_byte",   "nak_frame",      "stall",
+    "slow_ack",        "drop_answer", "corrupt_answer", "power_cut_after_receipt",
     "paper_out_after", "cut_link"};
 
 // cut_link: the connection drops mid-chunk with this probability per chunk (per mille), seeded.
@@ -62,6 +67,7 @@ struct Faults {
     std::set<std::uint64_t> drop_bytes;
     std::set<std::uint64_t> nak_frames;
     std::map<std::uint64_t, std::chrono::milliseconds> stalls;
+    std::map<std::uint64_t, std::chrono::milliseconds> slow_acks;
     // ATOL
     std::set<std::uint64_t> drop_answers;
     std::set<std::uint64_t> corrupt_answers;

@@ -43,9 +43,22 @@ void SimLink::execute(const Bytes& body, TimePoint now, Bytes& out) {
 Bytes SimLink::on_bytes(std::span<const std::uint8_t> bytes, TimePoint now) {
     Bytes out;
     if (powered_off_) return out;
+    if (busy_until_) {
+        // slow_ack: the device does not read its line until then (on_tick).
+        unread_.insert(unread_.end(), bytes.begin(), bytes.end());
+        return out;
+    }
     last_rx_ = now;
     decoder_.feed(bytes);
     while (auto e = decoder_.next()) {
+        if (busy_until_) {
+            // Busy since a slow_ack frame earlier in this chunk: keep the rest for later, in order.
+            const Bytes again = e->kind == sh::LinkEvent::Kind::Frame     ? sh::encode_frame(e->body)
+                                : e->kind == sh::LinkEvent::Kind::Control ? Bytes{e->control}
+                                                                          : Bytes{};
+            unread_.insert(unread_.end(), again.begin(), again.end());
+            continue;
+        }
         switch (e->kind) {
             case sh::LinkEvent::Kind::Control:
                 if (e->control == sh::kEnq) {
@@ -80,6 +93,13 @@ Bytes SimLink::on_bytes(std::span<const std::uint8_t> bytes, TimePoint now) {
                 break;
             }
             case sh::LinkEvent::Kind::Frame: {
+                if (auto slow = faults_.slow_acks.find(frames_received_ + 1); slow != faults_.slow_acks.end()) {
+                    // Read again later, this frame first (on_tick); the fault fires once.
+                    busy_until_ = now + slow->second;
+                    faults_.slow_acks.erase(slow);
+                    unread_ = sh::encode_frame(e->body);
+                    break;
+                }
                 ++frames_received_;
                 if (faults_.nak_frames.contains(frames_received_)) {
                     const Bytes em = emit(Bytes{sh::kNak});
@@ -103,9 +123,17 @@ Bytes SimLink::on_bytes(std::span<const std::uint8_t> bytes, TimePoint now) {
 Bytes SimLink::on_tick(TimePoint now) {
     Bytes out;
     if (powered_off_) return out;
+    if (busy_until_ && now >= *busy_until_) {
+        busy_until_.reset();
+        const Bytes pending = std::move(unread_);
+        unread_.clear();
+        out = on_bytes(pending, now);
+        if (powered_off_) return out;
+    }
     if (answer_due_ && now >= *answer_due_) {
         answer_due_.reset();
-        out = emit(answer_frame_);
+        const Bytes e = emit(answer_frame_);
+        out.insert(out.end(), e.begin(), e.end());
     }
     if (decoder_.in_frame() && now - last_rx_ > kByteTimeout) {
         decoder_.reset();
@@ -117,6 +145,7 @@ Bytes SimLink::on_tick(TimePoint now) {
 
 std::optional<SimLink::TimePoint> SimLink::next_deadline() const {
     std::optional<TimePoint> t = answer_due_;
+    if (busy_until_ && (!t || *busy_until_ < *t)) t = busy_until_;
     if (decoder_.in_frame()) {
         const TimePoint byte_deadline = last_rx_ + kByteTimeout;
         if (!t || byte_deadline < *t) t = byte_deadline;

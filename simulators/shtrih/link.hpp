@@ -48,6 +48,8 @@ class SimLink {
     Bytes answer_frame_;  // the last answer, kept until the host ACKs it
     bool answer_unacked_ = false;
     std::optional<TimePoint> answer_due_;  // stalled: the answer goes out at this time
+    std::optional<TimePoint> busy_until_;  // slow_ack: the line is read again at this time
+    Bytes unread_;                         // slow_ack: what arrived meanwhile, in order
     Bytes due_body_;
     TimePoint last_rx_{};
     std::uint64_t bytes_sent_ = 0;

@@ -962,6 +962,49 @@ TEST_P(ShtrihConformance, StalledAnswerIsAwaited) {
     ASSERT_TRUE(st) << st.error().to_string();
 }
 
+// A device too slow to read its line (the flake of issue 12: "sum of payments less than receipt
+// total" once under load): each frame of a correction receipt in turn is ACKed and answered after
+// the driver's control timeout, so the driver asks with ENQ meanwhile and the device's late replies
+// cross the next commands on a paced line. No command may run twice: the receipt is fiscalised
+// exactly as sent, at the first attempt or, when the first failed "maybe executed", after the
+// driver found it unfinished and cancelled it.
+TEST_P(ShtrihConformance, SlowDeviceNeverRunsACommandTwice) {
+    Receipt r = simple_sale(50000);
+    r.lines.push_back(line("Товар Б", 12345, "2", 24690));
+    r.total += Kopecks{24690};
+    r.payments.cash = r.total;
+    r.correction = fiscal::Correction{1, 1'788'000'000 / 86400 * 86400, "ЕД-12/345"};
+    // A clean run counts the frames: opening the shift, then the receipt.
+    start("", "", 115200);
+    open_shift();
+    const auto opened = sim_->line_stats().frames_in;
+    ASSERT_TRUE(device_->fiscalise(r));
+    const auto done = sim_->line_stats().frames_in;
+    for (auto n = opened + 1; n <= done; ++n) {
+        SCOPED_TRACE("frame " + std::to_string(n) + " slow");
+        device_.reset();
+        sim_->stop();
+        std::filesystem::remove(state_file_);
+        start("slow_ack " + std::to_string(n) + " 300\n", "", 115200);
+        open_shift();
+        auto res = device_->fiscalise(r);
+        if (!res) {
+            EXPECT_NE(res.error().device_code, 0x45) << res.error().to_string();
+            EXPECT_TRUE(res.error().maybe_executed) << res.error().to_string();
+            const auto fn = sim_->fn_snapshot();
+            if (fn.receipts_total == 1) {
+                // Fiscalised before the answer went astray: the worker finds it on the device.
+                expect_archived(&fn.documents.back(), r);
+                continue;
+            }
+            res = device_->fiscalise(r);
+        }
+        ASSERT_TRUE(res) << res.error().to_string();
+        expect_fiscalised_as_sent(*res, r);
+        EXPECT_EQ(sim_->fn_snapshot().receipts_total, 1u);
+    }
+}
+
 TEST_P(ShtrihConformance, DeviceThatNeverAnswersGivesRetryLater) {
     start("stall 1 60000\n", "&answer_timeout_ms=200");
     auto st = device_->status();

@@ -29,7 +29,7 @@ SessionActions Session::start(const Request& request) {
         complete(out, fail("bad_request", "request longer than one frame"));
         return out;
     }
-    if (clean_ && !config_.enq_before_every_command) {
+    if (clean_ && !stale_possible_ && !config_.enq_before_every_command) {
         // The device is idle (our ACK ended the last exchange): the frame goes at once.
         clean_ = false;
         send_frame(out);
@@ -74,8 +74,15 @@ SessionActions Session::on_bytes(std::span<const std::uint8_t> bytes) {
 
 SessionActions Session::on_timeout() {
     SessionActions out;
+    // Whatever we wait for may still come, after what we send next (see stale_possible_).
+    if (state_ != State::Idle && state_ != State::QuietAfterNak) stale_possible_ = true;
     switch (state_) {
         case State::Idle:
+            break;
+        case State::QuietAfterNak:
+            // Nothing more came: the NAK was the device's last word, the line holds nothing stale.
+            stale_possible_ = false;
+            send_frame(out);
             break;
         case State::WaitEnqReply:
             // No reply to ENQ: the device is absent or busy with the line; try again (§1.3 step 1).
@@ -116,6 +123,17 @@ void Session::send_enq(SessionActions& out, Phase phase) {
     out.push_back(timer(config_.control_timeout));
 }
 
+void Session::on_nak_before_frame(SessionActions& out) {
+    if (!stale_possible_) {
+        send_frame(out);
+        return;
+    }
+    // This NAK may be a late reply to an earlier ENQ or frame, and the true reply to our last one
+    // still on its way: wait until the line is quiet before the frame goes (again).
+    state_ = State::QuietAfterNak;
+    out.push_back(timer(config_.control_timeout));
+}
+
 void Session::send_frame(SessionActions& out) {
     state_ = State::WaitFrameAck;
     frame_sent_ = true;
@@ -151,7 +169,12 @@ void Session::fail_link(SessionActions& out, const char* what) {
 
 bool Session::answers_request(const Bytes& body) const {
     if (recovery_only_) return true;
-    if (is_fn_class(code_)) return body.size() >= 2 && body[0] == 0xFF;  // sub-byte checked by Answer::parse
+    if (is_fn_class(code_)) {
+        // FF sub-command answers carry the sub-byte (§1.5), or are the short `FF err` form; the
+        // answer to another FF command is a stale one (Answer::parse applies the same rule).
+        if (body.size() < 2 || body[0] != 0xFF) return false;
+        return body.size() == 2 ? body[1] != 0 : body[1] == static_cast<std::uint8_t>(code_ & 0xFF);
+    }
     return !body.empty() && body[0] == code_;
 }
 
@@ -169,7 +192,7 @@ void Session::handle(SessionActions& out, const LinkEvent& e) {
                 } else {
                     // Before: send the command. After: it never arrived (an executed command would
                     // leave its answer pending and the device would have said ACK).
-                    send_frame(out);
+                    on_nak_before_frame(out);
                 }
             } else if (e.control == kAck) {
                 wait_answer(out, phase_ == Phase::Before ? State::DrainStale : State::WaitAnswer);
@@ -182,7 +205,9 @@ void Session::handle(SessionActions& out, const LinkEvent& e) {
                 if (++frame_naks_ > config_.max_frame_naks) {
                     complete(out, fail("link_error", "the device rejected the frame repeatedly (NAK)"));
                 } else {
-                    send_frame(out);
+                    // §1.3 step 2: a bad frame is sent again; but never on a NAK that may be stale.
+                    phase_ = Phase::After;
+                    on_nak_before_frame(out);
                 }
             } else if (e.kind == LinkEvent::Kind::Frame) {
                 // The ACK was lost but the answer arrived.
@@ -200,6 +225,22 @@ void Session::handle(SessionActions& out, const LinkEvent& e) {
                 handle_bad_answer(out);
             }
             return;  // lone control bytes here are noise
+        case State::QuietAfterNak:
+            if (e.kind == LinkEvent::Kind::Control && e.control == kNak) {
+                out.push_back(timer(config_.control_timeout));  // another late NAK: wait on
+                return;
+            }
+            // An ACK: the device holds an answer — ours, if our frame reached it (After), else an
+            // old one to drain (Before). An answer frame: read it the same way.
+            state_ = phase_ == Phase::Before ? State::DrainStale : State::WaitAnswer;
+            if (e.kind == LinkEvent::Kind::Control && e.control == kAck) {
+                wait_answer(out, state_);
+            } else if (e.kind == LinkEvent::Kind::Frame) {
+                handle_answer_frame(out, e.body);
+            } else if (e.kind == LinkEvent::Kind::BadFrame) {
+                handle_bad_answer(out);
+            }
+            return;
     }
 }
 
@@ -208,11 +249,13 @@ void Session::handle_answer_frame(SessionActions& out, Bytes body) {
     if (state_ == State::DrainStale || !answers_request(body)) {
         // An answer left over from an earlier exchange: acknowledged and dropped; our command
         // has not been sent (or not processed), so start over with ENQ.
+        stale_possible_ = true;
         send_enq(out, frame_sent_ ? Phase::After : Phase::Before);
         return;
     }
     complete(out, std::move(body));
-    clean_ = true;  // ACKed above: the device holds nothing for us now
+    // ACKed above: the device holds nothing for us now — unless late replies are still coming.
+    clean_ = !stale_possible_;
 }
 
 void Session::handle_bad_answer(SessionActions& out) {

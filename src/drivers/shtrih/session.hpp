@@ -57,6 +57,7 @@ class Session final : public LinkSession {
     void abort() {
         state_ = State::Idle;
         clean_ = false;
+        stale_possible_ = true;
         decoder_.reset();
     }
     // Whether our frame may have reached the device in the current / last exchange: a failure
@@ -64,12 +65,13 @@ class Session final : public LinkSession {
     bool frame_sent() const { return frame_sent_; }
 
   private:
-    enum class State : std::uint8_t { Idle, WaitEnqReply, WaitFrameAck, WaitAnswer, DrainStale };
+    enum class State : std::uint8_t { Idle, WaitEnqReply, WaitFrameAck, WaitAnswer, DrainStale, QuietAfterNak };
     // Why the ENQ went out: before our frame, after it (recovering its answer), or recovery only.
     enum class Phase : std::uint8_t { Before, After, RecoveryOnly };
 
     void send_enq(SessionActions& out, Phase phase);
     void send_frame(SessionActions& out);
+    void on_nak_before_frame(SessionActions& out);
     void wait_answer(SessionActions& out, State state);
     void complete(SessionActions& out, Result<Bytes> result);
     void fail_link(SessionActions& out, const char* what);
@@ -88,6 +90,12 @@ class Session final : public LinkSession {
     bool recovery_only_ = false;
     bool frame_sent_ = false;
     bool clean_ = false;  // the last exchange ended with our ACK to its answer: the device is idle
+    // A reply the device owes us may still be on its way: an ENQ or a frame went unanswered within
+    // its timeout (a slow or busy device answers it later), or a stale answer turned up. Such a
+    // late NAK, read as the answer to a newer ENQ or frame, would make us send a command the device
+    // has already run (the issue 12 flake). While this holds, a NAK sends the frame (again) only
+    // once the line has been quiet for a control timeout; it clears when it has.
+    bool stale_possible_ = false;
     int enq_silent_ = 0;  // ENQs in a row without a reply
     int enq_total_ = 0;   // ENQ recoveries in this exchange
     int frame_naks_ = 0;

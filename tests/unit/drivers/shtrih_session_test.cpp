@@ -90,6 +90,8 @@ TEST(ShtrihSession, NoEnqAfterACleanExchangeButEnqWhenTheFrameIsNotAcknowledged)
     h.fire();  // no ACK (e.g. the device restarted and waits for ENQ)
     EXPECT_EQ(h.last_sent(), "05");
     h.device("15");  // idle: the frame never arrived
+    EXPECT_EQ(h.last_sent(), "05") << "the overdue ACK might still come: wait for a quiet line";
+    h.fire();
     EXPECT_EQ(h.last_sent(), kStatusFrame);
     h.device("06");
     h.device_frame(kStatusAnswer);
@@ -183,10 +185,69 @@ TEST(ShtrihSession, EnqAnsweredByNakAfterSendMeansTheFrameNeverArrived) {
     h.device("15");
     h.fire();
     h.device("15");  // idle: it did not get the command
+    // The reply to our frame was overdue, so this NAK might be a late one: the frame goes again
+    // only once the line stays quiet for a control timeout.
+    EXPECT_EQ(h.last_sent(), "05");
+    h.fire();
     EXPECT_EQ(h.last_sent(), kStatusFrame);
     h.device("06");
     h.device_frame(kStatusAnswer);
     ASSERT_TRUE(h.result && *h.result);
+}
+
+// The issue 12 flake: the device was slow to ACK our item frame, so we asked with ENQ; its late
+// ACK and answer completed the exchange, and its reply to that ENQ (ACK and the same answer again)
+// came during the next exchange. Neither a late answer to another FF command nor a late NAK may
+// make us take a wrong answer or send the next command twice.
+TEST(ShtrihSession, LateRepliesOfASlowDeviceNeverResendACommand) {
+    Harness h;
+    const Request item{0xFF46, hex("1E 00 00 00 01")};
+    const Request tags{0xFF4D, hex("1E 00 00 00 AA")};
+    h.start(item);
+    EXPECT_EQ(h.last_sent(), "05");
+    h.device("15");
+    const std::string item_frame = h.last_sent();
+    h.fire();  // no ACK within the control timeout
+    EXPECT_EQ(h.last_sent(), "05");
+    h.device("06");                 // the late ACK of the frame, read as the ENQ's
+    h.device_frame("FF 46 00 01");  // its answer
+    ASSERT_TRUE(h.result && *h.result);
+    h.result.reset();
+
+    h.start(tags);
+    EXPECT_EQ(h.last_sent(), "05") << "late replies may follow: ask first, never send at once";
+    const auto before = h.sent.size();
+    h.device("06");                 // the reply to the old ENQ: an answer is held...
+    h.device_frame("FF 46 00 01");  // ...the item's, again: drained
+    EXPECT_EQ(h.last_sent(), "05");
+    h.device("15");  // the reply to our first ENQ now
+    EXPECT_EQ(h.last_sent(), "05") << "not the frame yet: another reply is due";
+    h.device("15");  // the reply to the second
+    EXPECT_EQ(h.last_sent(), "05");
+    h.fire();  // quiet line
+    const std::string tags_frame = h.last_sent();
+    EXPECT_NE(tags_frame, "05");
+    EXPECT_NE(tags_frame, item_frame);
+    h.device("06");
+    h.device_frame("FF 4D 00");
+    ASSERT_TRUE(h.result && *h.result);
+    int frames = 0;
+    for (std::size_t i = before; i < h.sent.size(); ++i) frames += to_hex(h.sent[i]) == tags_frame;
+    EXPECT_EQ(frames, 1);
+}
+
+TEST(ShtrihSession, AnswerToAnotherFfCommandIsNotOurs) {
+    Harness h;
+    h.start(Request{0xFF4D, hex("1E 00 00 00")});
+    h.device("15");
+    h.device("06");
+    h.device_frame("FF 46 00 01");  // a stale answer: acknowledged and dropped, then ENQ
+    EXPECT_FALSE(h.result);
+    EXPECT_EQ(h.last_sent(), "05");
+    h.device("06");
+    h.device_frame("FF 4D 00");
+    ASSERT_TRUE(h.result && *h.result);
+    EXPECT_EQ(to_hex(**h.result), "FF 4D 00");
 }
 
 TEST(ShtrihSession, BadLrcAnswerIsNakedThenReadAgain) {
@@ -229,6 +290,8 @@ TEST(ShtrihSession, StaleAnswerBeforeOurCommandIsDrained) {
     EXPECT_EQ(h.last_sent(), "05");                                     // ACKed it, then ENQ again
     EXPECT_FALSE(h.session.frame_sent());
     h.device("15");
+    EXPECT_EQ(h.last_sent(), "05") << "after a stale answer, more may follow: wait for a quiet line";
+    h.fire();
     EXPECT_EQ(h.last_sent(), kStatusFrame);
     h.device("06");
     h.device_frame(kStatusAnswer);
