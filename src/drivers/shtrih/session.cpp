@@ -67,7 +67,9 @@ SessionActions Session::on_bytes(std::span<const std::uint8_t> bytes) {
         if (!busy()) return out;
     }
     // Inside an answer frame the bytes come back to back: switch to the byte timeout.
-    if ((state_ == State::WaitAnswer || state_ == State::DrainStale) && decoder_.in_frame())
+    // (While waiting for a quiet line, a frame coming in is not quiet either.)
+    if ((state_ == State::WaitAnswer || state_ == State::DrainStale || state_ == State::QuietAfterNak) &&
+        decoder_.in_frame())
         out.push_back(timer(config_.control_timeout));
     return out;
 }
@@ -80,6 +82,16 @@ SessionActions Session::on_timeout() {
         case State::Idle:
             break;
         case State::QuietAfterNak:
+            if (decoder_.in_frame()) {
+                // A frame broke off: drop it and wait for quiet again (bounded like bad answers).
+                decoder_.reset();
+                if (++bad_answers_ > config_.max_bad_answers) {
+                    fail_link(out, "the line never went quiet");
+                } else {
+                    out.push_back(timer(config_.control_timeout));
+                }
+                break;
+            }
             // Nothing more came: the NAK was the device's last word, the line holds nothing stale.
             stale_possible_ = false;
             send_frame(out);
