@@ -176,6 +176,12 @@ Bytes AtolSimDevice::dispatch(const at::Request& req) {
             receipt_.reset();
             printed("receipt cancelled");
             return answer(code, 0);
+        case cmd::kCashSum: {  // 4Dh: the drawer sum, BCD7 kopecks (commands.hpp kCashSum)
+            Bytes sum;
+            const auto drawer = fn().cash_in_drawer;
+            at::put_bcd(sum, drawer > 0 ? static_cast<std::uint64_t>(drawer) : 0, at::kCashSumSize);
+            return answer(code, 0, sum);
+        }
         case cmd::kCashIn:
         case cmd::kCashOut:
             return cash(req);

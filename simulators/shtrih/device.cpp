@@ -285,6 +285,15 @@ Bytes SimDevice::dispatch(const sh::Request& req, bool& power_cut) {
                 return answer(code, err::kNoPaper);
             }
             return answer(code, 0, op_answer);
+        case cmd::kMoneyRegister: {  // 1Ah (commands.hpp MoneyRegisterRequest)
+            auto m = sh::MoneyRegisterRequest::decode(req.data);
+            if (!m) return answer(code, err::kBadLength);
+            // The simulator keeps one money register, the drawer (241); the others read 0.
+            const auto drawer = fn_.registers().cash_in_drawer;
+            const std::uint64_t value =
+                m->number == sh::kCashInDrawerRegister && drawer > 0 ? static_cast<std::uint64_t>(drawer) : 0;
+            return answer(code, 0, sh::MoneyRegisterAnswer{*op_no, value}.encode());
+        }
         case cmd::kCashIn:  // 50h / 51h (commands.hpp CashRequest)
         case cmd::kCashOut:
             return cash(req, *op_no);

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <memory>
+#include <optional>
 
 #include "api/auth.hpp"
 #include "api/service.hpp"
@@ -43,12 +44,16 @@ std::string code_of(const OperationRecord& r, const DeviceError& e) {
 
 // The register's status after the operation, kept with the record for the answers that report it
 // (KKMServer's SessionNumber, ATOL's fiscalParams).
-std::string status_json(const drivers::DeviceStatus& s) {
-    return json::serialize(json::object{{"shift_number", s.shift_number},
-                                        {"shift_open", s.shift_open},
-                                        {"shift_expired", s.shift_expired},
-                                        {"last_fd_number", s.last_fd_number},
-                                        {"fn_number", s.fn_number}});
+// Cash in / out also keep the drawer sum the register counts after it (kopecks), for ATOL's
+// counters.cashSum; a register that cannot tell leaves it out.
+std::string status_json(const drivers::DeviceStatus& s, std::optional<fiscal::Kopecks> cash_sum = std::nullopt) {
+    json::object o{{"shift_number", s.shift_number},
+                   {"shift_open", s.shift_open},
+                   {"shift_expired", s.shift_expired},
+                   {"last_fd_number", s.last_fd_number},
+                   {"fn_number", s.fn_number}};
+    if (cash_sum) o["cash_sum"] = cash_sum->value();
+    return json::serialize(o);
 }
 
 // The device part of an operation, on the worker's thread with the device held: nothing else
@@ -153,7 +158,16 @@ void start(const std::shared_ptr<Running>& run) {
             auto r = perform(dev, run->record, run->copy_fd);
             if (!r) return std::unexpected(r.error());
             run->record.document_number = *r;
-            if (auto st = dev.status()) run->record.result = status_json(*st);
+            std::optional<fiscal::Kopecks> cash_sum;
+            if (run->record.kind == "cash_in" || run->record.kind == "cash_out") {
+                // Done already: a drawer sum that cannot be read is left out, not an error.
+                if (auto sum = dev.cash_in_drawer())
+                    cash_sum = *sum;
+                else
+                    log::get("api")->info("{} on {}: drawer sum not read: {}", run->record.kind,
+                                          run->record.register_id, sum.error().to_string());
+            }
+            if (auto st = dev.status()) run->record.result = status_json(*st, cash_sum);
             return {};
         },
         [run](const DeviceStatusResult& r) { run->finish(r); });

@@ -120,6 +120,13 @@ class FiscalDevice {
     virtual DeviceResult<std::uint32_t> cash_out(fiscal::Kopecks amount, const std::string& cashier) = 0;
     // Prints a copy of the last document again (Shtrih 8Ch); Rejected when there is none.
     virtual DeviceStatusResult repeat_document() = 0;
+    // The cash the register counts in its drawer, in kopecks (Shtrih: money register 241 by 1Ah;
+    // ATOL: 4Dh). A family that cannot tell answers Rejected with reason "not_supported".
+    virtual DeviceResult<fiscal::Kopecks> cash_in_drawer() {
+        DeviceError e{Outcome::Rejected, -1, {}, "this register does not report its drawer sum", false};
+        e.reason = "not_supported";
+        return std::unexpected(std::move(e));
+    }
 };
 
 }  // namespace kassa::drivers

@@ -943,7 +943,8 @@ std::vector<ReceiptRecord> Ledger::receipts(const ReceiptQuery& q) const {
         if (q.from) sql += " AND r.created_ms >= :from";
         if (q.to) sql += " AND r.created_ms < :to";
         if (q.created_by) sql += " AND r.created_by = :by";
-        sql += " ORDER BY r.id LIMIT :limit";
+        if (q.after_id > 0) sql += q.newest_first ? " AND r.id < :after" : " AND r.id > :after";
+        sql += q.newest_first ? " ORDER BY r.id DESC LIMIT :limit" : " ORDER BY r.id LIMIT :limit";
         Stmt s(db, sql);
         int i = 0;
         if (q.state) s.bind(++i, to_string(*q.state));
@@ -952,6 +953,7 @@ std::vector<ReceiptRecord> Ledger::receipts(const ReceiptQuery& q) const {
         if (q.from) s.bind(++i, to_ms(*q.from));
         if (q.to) s.bind(++i, to_ms(*q.to));
         if (q.created_by) s.bind(++i, *q.created_by);
+        if (q.after_id > 0) s.bind(++i, static_cast<std::int64_t>(q.after_id));
         s.bind(++i, static_cast<std::int64_t>(q.limit));
         return collect_receipts(s);
     });

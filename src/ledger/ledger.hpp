@@ -172,6 +172,9 @@ struct ReceiptQuery {
     std::optional<TimePoint> to = std::nullopt;    // created < to
     std::size_t limit = 1000;
     std::optional<std::string> created_by = std::nullopt;
+    // Keyset paging: only ids after (oldest first) or before (newest_first) this one; 0 = from the start.
+    ReceiptId after_id = 0;
+    bool newest_first = false;  // ORDER BY id DESC; after_id then means "ids below it"
 };
 
 struct JournalEntry {

@@ -734,6 +734,26 @@ TEST_P(DeviceConformance, CashInOutAndRepeat) {
     EXPECT_EQ(sim_->tape_snapshot().back(), "copy: cash out 50000");
 }
 
+TEST_P(DeviceConformance, DrawerSumFollowsCashInOutAndCashReceipts) {
+    start();
+    open_shift();
+    const auto before = device_->cash_in_drawer();
+    ASSERT_TRUE(before) << before.error().to_string();
+    EXPECT_EQ(before->value(), sim_->fn_snapshot().cash_in_drawer);
+    ASSERT_TRUE(device_->cash_in(Kopecks{123456}, "Кассир Иванов"));
+    ASSERT_TRUE(device_->cash_out(Kopecks{1}, "Кассир Иванов"));
+    auto after = device_->cash_in_drawer();
+    ASSERT_TRUE(after) << after.error().to_string();
+    EXPECT_EQ(after->value(), before->value() + 123455);
+    EXPECT_EQ(after->value(), sim_->fn_snapshot().cash_in_drawer);
+    // A receipt paid in cash adds its cash; the sum is read in any mode, between documents.
+    ASSERT_TRUE(device_->fiscalise(simple_sale(1050)));
+    auto with_receipt = device_->cash_in_drawer();
+    ASSERT_TRUE(with_receipt);
+    EXPECT_EQ(with_receipt->value(), after->value() + 1050);
+    EXPECT_EQ(with_receipt->value(), sim_->fn_snapshot().cash_in_drawer);
+}
+
 TEST_P(DeviceConformance, PrintTextQrAndCut) {
     start();
     EXPECT_TRUE(device_->print_text({"Спасибо за покупку!", "www.example.ru"}));

@@ -4,11 +4,13 @@ simulator's FN archive checked to hold exactly one document per request, also fo
 repeated after its answer was lost (same IdCommand, same uuid)."""
 
 import base64
+import decimal
 import hashlib
 import http.client
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import unittest
@@ -41,7 +43,8 @@ def call(where, method, path, body=None, authorization=None, raw=None):
             raw = json.dumps(body, ensure_ascii=False)
         conn.request(method, path, body=None if raw is None else raw.encode(), headers=headers)
         res = conn.getresponse()
-        return res.status, json.loads(res.read())
+        # Decimal: ATOL's sums are decimal numbers of rubles, compared exactly.
+        return res.status, json.loads(res.read(), parse_float=decimal.Decimal)
     finally:
         conn.close()
 
@@ -287,6 +290,9 @@ class AtolWebServer(unittest.TestCase):
 
         [cash] = self.run_batch("cash-in", {"type": "cashIn", "cashSum": 1000.5, "operator": {"name": "Иванов"}})
         drawer = drawer_of(self.k.data_dir)
+        # The drawer sum the register counts after it, in decimal rubles, exactly (counters.cashSum).
+        self.assertEqual(cash["result"]["counters"]["cashSum"], decimal.Decimal(drawer) / 100)
+        self.assertIsInstance(cash["result"]["counters"]["cashSum"], decimal.Decimal)
         [ret] = self.run_batch("ord-1042-ret", receipt_task(
             "sellReturn", [position("Товар", 100.25, "fullPayment", tax="vat22", quantity=2)], [("cash", 200.5)]))
         self.assertEqual(ret["result"]["fiscalParams"]["total"], "200.50")
@@ -302,6 +308,8 @@ class AtolWebServer(unittest.TestCase):
         self.assertEqual(results[3]["result"]["deviceStatus"]["shift"], "opened")
         self.assertEqual(drawer_of(self.k.data_dir), drawer - 20050 + 30000 - 50000,
                          "the cash refund, the correction's cash and the cash out")
+        self.assertEqual(results[0]["result"]["counters"]["cashSum"],
+                         decimal.Decimal(drawer - 20050 + 30000 - 50000) / 100, "the drawer after the cash out")
         # The cash-in batch posted again (its answer lost): refused; its task answers from the ledger.
         status, answer = self.call("POST", "/api/v2/requests", {"uuid": "cash-in", "request": [
             {"type": "cashIn", "cashSum": 1000.5}]})
@@ -461,6 +469,77 @@ class KkmRunsAFailedCommandAgain(unittest.TestCase):
                 receipts = [d["total"] for d in json.load(f)["documents"] if d["type"] in (3, 31)]
             self.assertEqual(receipts, [7000], "the refused run printed nothing; the second printed once")
         finally:
+            sim.terminate()
+            sim.wait(30)
+            sim.stdout.close()
+
+
+class KkmAsyncRegisterCommands(unittest.TestCase):
+    """Timeout 1 (KKMServer's asynchronous call) for shift and cash commands: the answer (Status 1,
+    "in progress") leaves before the register has done anything: its simulator process is stopped
+    (SIGSTOP) until the answer is in. GetRezult under the same IdCommand then gives the result, and
+    the FN / drawer show exactly one operation each."""
+
+    def test_shift_and_cash_commands_answer_at_once_and_run_once(self):
+        work = temp_dir("kkm-async-")
+        state = os.path.join(work, "fn.json")
+        sim = subprocess.Popen([KASSA_SIM, "--tcp", "127.0.0.1:0", "--state", state, "--inn", INN,
+                                "--fn-serial", "9999078900000088"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+        def fn():
+            with open(state, encoding="utf-8") as f:
+                return json.load(f)
+
+        def shift_opens():
+            return [d for d in fn()["documents"] if d["type"] == 2]
+
+        try:
+            ready = sim.stdout.readline()
+            self.assertIn("kassa-sim ready tcp", ready)
+            text = config('kkmserver_listen = "127.0.0.1:0"').replace(
+                'uri = "sim://embedded"', f'uri = "tcp://{ready.split()[-1]}"')
+            with Kassad(config_text=text) as k:
+                kkm = tuple(KKM_READY.search(k.await_stdout("KKMServer-compatible")).groups())
+
+                def execute(body):
+                    return call(kkm, "POST", "/Execute", body, CASHIER)
+
+                # The register is connected and idle before it is stopped.
+                status, kkt = execute({"Command": "GetDataKKT", "NumDevice": 0})
+                self.assertEqual((status, kkt["Status"]), (200, 0), kkt)
+                opens_before = len(shift_opens())
+                drawer_before = fn()["cash_in_drawer"]
+
+                for command, done in (
+                        ({"Command": "OpenShift", "IdCommand": "async-open", "CashierName": "Иванов И.И."},
+                         lambda: len(shift_opens()) == opens_before + 1),
+                        ({"Command": "DepositingCash", "IdCommand": "async-cash", "Amount": 123.45},
+                         lambda: fn()["cash_in_drawer"] == drawer_before + 12345)):
+                    sim.send_signal(signal.SIGSTOP)
+                    try:
+                        status, first = execute({**command, "Timeout": 1})
+                        # Answered while the register could not have done it.
+                        self.assertEqual((status, first["Status"], first["Error"]), (200, 1, ""), first)
+                        self.assertEqual(first["Command"], command["Command"])
+                        self.assertFalse(done(), "the register did nothing before the answer")
+                        _, rezult = execute({"Command": "GetRezult", "IdCommand": command["IdCommand"]})
+                        self.assertEqual((rezult["Status"], rezult["Rezult"]["Status"]), (0, 1), rezult)
+                    finally:
+                        sim.send_signal(signal.SIGCONT)
+                    # The same IdCommand with a Timeout waits for the first run; it is not run again.
+                    status, again = execute({**command, "Timeout": 30})
+                    self.assertEqual((status, again["Status"]), (200, 5), again)
+                    _, rezult = execute({"Command": "GetRezult", "IdCommand": command["IdCommand"]})
+                    self.assertEqual((rezult["Status"], rezult["Rezult"]["Status"], rezult["Rezult"]["Command"]),
+                                     (0, 0, command["Command"]), rezult)
+                    self.assertTrue(done(), command)
+                self.assertEqual(rezult["Rezult"]["Amount"], "123.45")
+                self.assertEqual(len(shift_opens()), opens_before + 1, "one shift opened")
+                self.assertEqual(fn()["cash_in_drawer"], drawer_before + 12345, "one cash-in")
+        finally:
+            if sim.poll() is None:
+                sim.send_signal(signal.SIGCONT)
             sim.terminate()
             sim.wait(30)
             sim.stdout.close()

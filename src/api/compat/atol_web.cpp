@@ -341,9 +341,34 @@ std::string type_of_kind(const std::string& kind) {
     return kind;
 }
 
+// ATOL's JSON carries sums as decimal numbers of rubles ("cashSum": 1000.5). Boost.JSON has no exact
+// decimal, so such a sum goes in as a marked string and is written as a bare number once the answer
+// is serialised (unmark_rubles): integer kopecks to text, no floating point on the way.
+constexpr std::string_view kRublesMark = "\x01rub:";
+constexpr std::string_view kRublesMarkJson = "\"\\u0001rub:";  // how serialize() writes its start
+
+json::string rubles_number(fiscal::Kopecks k) { return json::string(std::string(kRublesMark) + k.to_roubles_string()); }
+
+std::string unmark_rubles(std::string text) {
+    for (auto at = text.find(kRublesMarkJson); at != std::string::npos; at = text.find(kRublesMarkJson, at)) {
+        const auto from = at + kRublesMarkJson.size();
+        const auto end = text.find('"', from);
+        if (end == std::string::npos) break;
+        const auto number = text.substr(from, end - from);
+        // Only what to_roubles_string() makes: -?digits.dd
+        if (!parse_rubles(number)) {
+            at = end;
+            continue;
+        }
+        text.replace(at, end + 1 - at, number);
+        at += number.size();
+    }
+    return text;
+}
+
 // A register operation task's status and result from its record: shift documents report the
-// fiscal document the FN made (fiscalParams), cash in / out nothing (Kassa does not read the drawer
-// sum, ATOL's counters.cashSum).
+// fiscal document the FN made (fiscalParams), cash in / out the drawer sum after them
+// (counters.cashSum, decimal rubles) when the register reported it.
 void operation_task(const ledger::OperationRecord& r, std::string& status, json::object& result, int& code,
                     std::string& error) {
     status = r.state == "done"                               ? "ready"
@@ -358,8 +383,14 @@ void operation_task(const ledger::OperationRecord& r, std::string& status, json:
     }
     boost::system::error_code ec;
     const auto st = json::parse(r.result, ec);
-    if (ec || !st.is_object() || r.kind == "cash_in" || r.kind == "cash_out") return;
+    if (ec || !st.is_object()) return;
     const auto& o = st.as_object();
+    if (r.kind == "cash_in" || r.kind == "cash_out") {
+        if (const auto* sum = o.if_contains("cash_sum"); sum && sum->is_int64())
+            result =
+                json::object{{"counters", json::object{{"cashSum", rubles_number(fiscal::Kopecks{sum->as_int64()})}}}};
+        return;
+    }
     json::object fp;
     for (const auto& [from, to] : {std::pair{"last_fd_number", "fiscalDocumentNumber"},
                                    std::pair{"fn_number", "fnNumber"}, std::pair{"shift_number", "shiftNumber"}})
@@ -592,7 +623,9 @@ HttpResponse get_batch(Service& service, Batches& batches, HttpRequest& req) {
         }
     }
     if (results.empty()) return atol_error(404, 404, "no request with uuid " + uuid, "not_found");
-    return json_response(200, json::object{{"uuid", uuid}, {"results", std::move(results)}});
+    auto res = json_response(200, json::object{{"uuid", uuid}, {"results", std::move(results)}});
+    res.body = unmark_rubles(std::move(res.body));
+    return res;
 }
 
 }  // namespace

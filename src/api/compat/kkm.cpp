@@ -2,8 +2,10 @@
 
 #include "api/compat/common.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <ctime>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -296,13 +298,72 @@ json::object operation_answer(const std::string& id, const ledger::OperationReco
     return out;
 }
 
+// Register commands of this process still running, by ledger key, with the answers waiting for
+// them: a command repeated under its IdCommand with a Timeout waits for the first run to finish,
+// as a RegisterCheck does. Shared by the routes; held only for a map update, never across I/O.
+class Inflight {
+  public:
+    using Waiter = std::function<void(const ledger::OperationRecord&)>;
+
+    // Calls `then` with the record once it is final: at once if the ledger has it final already.
+    void when_final(Service& service, const std::string& key, Waiter then) {
+        auto once = std::make_shared<Once>(std::move(then));
+        {
+            std::lock_guard lock(mutex_);
+            waiting_.emplace(key, once);
+        }
+        // Registered before the ledger is read: a finish after the read fires it, one before is seen.
+        auto r = service.ledger().operation(key);
+        if (!r || r->state == "done" || r->state == "failed" || r->state == "uncertain") {
+            drop(key, once);
+            once->fire(r.value_or(ledger::OperationRecord{.state = "failed", .error = "operation_missing: not found"}));
+        }
+    }
+    // The run under `key` is final: every waiter gets its record.
+    void finished(const std::string& key, const ledger::OperationRecord& r) {
+        std::vector<std::shared_ptr<Once>> fire;
+        {
+            std::lock_guard lock(mutex_);
+            auto [from, to] = waiting_.equal_range(key);
+            for (auto it = from; it != to; ++it) fire.push_back(it->second);
+            waiting_.erase(from, to);
+        }
+        for (auto& w : fire) w->fire(r);
+    }
+
+  private:
+    struct Once {
+        explicit Once(Waiter w) : waiter(std::move(w)) {}
+        void fire(const ledger::OperationRecord& r) {
+            if (!fired.exchange(true)) waiter(r);
+        }
+        Waiter waiter;
+        std::atomic<bool> fired{false};
+    };
+    void drop(const std::string& key, const std::shared_ptr<Once>& once) {
+        std::lock_guard lock(mutex_);
+        auto [from, to] = waiting_.equal_range(key);
+        for (auto it = from; it != to; ++it)
+            if (it->second == once) {
+                waiting_.erase(it);
+                return;
+            }
+    }
+    std::mutex mutex_;
+    std::multimap<std::string, std::shared_ptr<Once>> waiting_;
+};
+
 // Register commands (shifts, reports, cash in / out) as Kassa's register operations
 // (api/operations.hpp): under IdCommand they are durable like receipts, across restarts; a run
-// that failed is run again under the same IdCommand, as KKMServer does.
-HttpResponse register_command(Service& service, HttpRequest& req, const json::object& body, const std::string& command,
-                              ledger::OperationRecord record) {
+// that failed is run again under the same IdCommand, as KKMServer does. Timeout ≤ 1 (KKMServer's
+// asynchronous call): the answer leaves once the command is stored, with Status 1 (Run), before the
+// register does it; GetRezult under the same IdCommand then gives the result. The same IdCommand
+// repeated with a Timeout while the first run is still going waits for it.
+HttpResponse register_command(Service& service, Inflight& inflight, HttpRequest& req, const json::object& body,
+                              const std::string& command, ledger::OperationRecord record) {
     Fields f(body, "");
     const auto id = f.string("IdCommand", 40);
+    const bool async = f.integer("Timeout", 0, 3600, 60) <= 1;
     const auto& who = principal_of(req);
     std::string key = "op:kkm:" + random_token();
     if (!id.empty()) {
@@ -316,20 +377,36 @@ HttpResponse register_command(Service& service, HttpRequest& req, const json::ob
     if (!worker) throw ApiError(404, "unknown_register", "no such device", "NumDevice");
     // The hash names the command: the same IdCommand for another command is idempotency_conflict.
     const auto hash = sha256_hex(who.name + "\nkkm " + command + "\n" + id);
+    auto send = [id, responder = req.responder](const ledger::OperationRecord& r, bool replayed) {
+        const auto outcome = operation_outcome(r);
+        auto reply = operation_answer(id, r, replayed);
+        if (!outcome.code.empty()) reply["ErrorCode"] = outcome.code;
+        auto res = kkm_response(outcome.code.empty() ? 200 : outcome.status, reply);
+        res.audited = !replayed;
+        responder->send(std::move(res));
+    };
+    auto replay = std::make_shared<bool>(false);  // set synchronously by run_operation for a key seen before
+    const auto planned = record;
     run_operation(service, *worker, who, key, hash, std::move(record), req.remote,
-                  [id, responder = req.responder](const ledger::OperationRecord& r, bool replayed) {
-                      const auto outcome = operation_outcome(r);
-                      auto reply = operation_answer(id, r, replayed);
-                      if (!outcome.code.empty()) reply["ErrorCode"] = outcome.code;
-                      auto res = kkm_response(outcome.code.empty() ? 200 : outcome.status, reply);
-                      res.audited = !replayed;
-                      responder->send(std::move(res));
+                  [&service, &inflight, key, async, send, replay](const ledger::OperationRecord& r, bool replayed) {
+                      if (!replayed) {
+                          inflight.finished(key, r);
+                          if (!async) send(r, false);
+                          return;
+                      }
+                      *replay = true;
+                      const bool running = r.state == "planned" || r.state == "sending";
+                      if (async || !running) return send(r, true);
+                      inflight.when_final(service, key,
+                                          [send](const ledger::OperationRecord& done) { send(done, true); });
                   });
+    // Stored durably (begin_operation has returned) and queued: KKMServer's "in progress".
+    if (async && !*replay) send(planned, false);
     return HttpResponse::later();
 }
 
-HttpResponse cash_command(Service& service, HttpRequest& req, const json::object& body, const std::string& command,
-                          bool in) {
+HttpResponse cash_command(Service& service, Inflight& inflight, HttpRequest& req, const json::object& body,
+                          const std::string& command, bool in) {
     Fields f(body, "");
     ledger::OperationRecord r;
     r.kind = in ? "cash_in" : "cash_out";
@@ -337,7 +414,7 @@ HttpResponse cash_command(Service& service, HttpRequest& req, const json::object
     if (!r.amount.is_positive()) throw ApiError(422, "invalid_money", "Amount must be positive", "Amount");
     r.cashier = f.string("CashierName", 256);
     r.reason = "KKMServer " + command;
-    return register_command(service, req, body, command, std::move(r));
+    return register_command(service, inflight, req, body, command, std::move(r));
 }
 
 HttpResponse register_check(Service& service, HttpRequest& req) {
@@ -463,21 +540,16 @@ int tax_of(const fiscal::ReceiptLine& line) {
 
 // A printed receipt by its fiscal document number (FiscalNumber) on the register; sums as
 // decimal-ruble strings (exact). The ledger has no index by document number: the register's
-// confirmed receipts are read page by page (oldest first), so this is for occasional use.
+// confirmed receipts are read page by page (newest first, keyset by id), so this is for occasional use.
 std::optional<ledger::ReceiptRecord> find_by_fd(Service& service, const std::string& register_id, std::uint64_t fd) {
-    ledger::ReceiptQuery q{.state = ledger::ReceiptState::Confirmed, .register_id = register_id};
-    ledger::ReceiptId last = 0;
+    ledger::ReceiptQuery q{.state = ledger::ReceiptState::Confirmed, .register_id = register_id, .newest_first = true};
     for (;;) {
         const auto page = service.ledger().receipts(q);
-        bool advanced = false;
         for (const auto& r : page) {
-            if (r.id <= last) continue;  // pages overlap at their boundary time
-            last = r.id;
-            advanced = true;
             if (r.fiscal && r.fiscal->fd_number == fd) return r;
+            q.after_id = r.id;
         }
-        if (!advanced || page.size() < q.limit) return std::nullopt;
-        q.from = page.back().created;
+        if (page.size() < q.limit) return std::nullopt;
     }
 }
 
@@ -545,7 +617,8 @@ HttpResponse list_devices(Service& service, HttpRequest& req) {
 }  // namespace
 
 void add_kkm_routes(Router& router, Service& service) {
-    router.add("POST", "/Execute", "KKMServer-compatible command", {"cashier"}, [&service](HttpRequest& req) {
+    auto inflight = std::make_shared<Inflight>();
+    router.add("POST", "/Execute", "KKMServer-compatible command", {"cashier"}, [&service, inflight](HttpRequest& req) {
         std::string command;
         std::string id;
         try {
@@ -560,12 +633,14 @@ void add_kkm_routes(Router& router, Service& service) {
             };
             if (command == "RegisterCheck") return register_check(service, req);
             if (command == "GetRezult") return get_result(service, req, body);
-            if (command == "OpenShift") return register_command(service, req, body, command, device("shift_open"));
+            if (command == "OpenShift")
+                return register_command(service, *inflight, req, body, command, device("shift_open"));
             if (command == "CloseShift" || command == "ZReport")
-                return register_command(service, req, body, command, device("shift_close"));
-            if (command == "XReport") return register_command(service, req, body, command, device("x_report"));
-            if (command == "DepositingCash") return cash_command(service, req, body, command, true);
-            if (command == "PaymentCash") return cash_command(service, req, body, command, false);
+                return register_command(service, *inflight, req, body, command, device("shift_close"));
+            if (command == "XReport")
+                return register_command(service, *inflight, req, body, command, device("x_report"));
+            if (command == "DepositingCash") return cash_command(service, *inflight, req, body, command, true);
+            if (command == "PaymentCash") return cash_command(service, *inflight, req, body, command, false);
             if (command == "GetDataKKT") return get_data_kkt(service, req, body);
             if (command == "GetDataCheck") return get_data_check(service, req, body);
             if (command == "List") return list_devices(service, req);

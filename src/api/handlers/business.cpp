@@ -41,6 +41,82 @@ std::chrono::milliseconds wait_of(const HttpRequest& req) {
     return std::min<std::chrono::milliseconds>(std::chrono::seconds(seconds), kMaxWait);
 }
 
+// ---- GET /v1/receipts paging ---------------------------------------------------------------------
+
+// The opaque page token of GET /v1/receipts: the direction and the last id of the page, as hex of
+// "r1.<a|d>.<id>" (clients pass it back as it is; its form may change).
+std::string receipts_cursor(ledger::ReceiptId last, bool newest_first) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    const auto text = std::string("r1.") + (newest_first ? "d." : "a.") + std::to_string(last);
+    std::string out;
+    for (unsigned char c : text) {
+        out += kHex[c >> 4];
+        out += kHex[c & 0x0F];
+    }
+    return out;
+}
+
+struct PageRequest {
+    std::size_t limit = 1000;
+    bool newest_first = false;
+    ledger::ReceiptId after = 0;
+};
+
+// ?limit=1..1000 (default 1000, as before paging), ?sort=asc|desc (by id: oldest or newest first),
+// ?cursor=<next of the previous page>; 400 invalid_field / invalid_cursor otherwise.
+PageRequest read_page(const HttpRequest& req) {
+    PageRequest p;
+    if (auto it = req.query.find("limit"); it != req.query.end()) {
+        long long n = 0;
+        std::size_t used = 0;
+        try {
+            n = std::stoll(it->second, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used == 0 || used != it->second.size() || n < 1 || n > 1000)
+            throw ApiError(400, "invalid_field", "limit must be a whole number 1..1000", "limit");
+        p.limit = static_cast<std::size_t>(n);
+    }
+    std::optional<bool> order;  // `order` names an order id (a filter): the direction is `sort`
+    if (auto it = req.query.find("sort"); it != req.query.end()) {
+        if (it->second != "asc" && it->second != "desc")
+            throw ApiError(400, "invalid_field", "sort must be asc or desc", "sort");
+        order = it->second == "desc";
+    }
+    p.newest_first = order.value_or(false);
+    if (auto it = req.query.find("cursor"); it != req.query.end()) {
+        const auto bad = [] {
+            return ApiError(400, "invalid_cursor", "cursor is not a page token of GET /v1/receipts", "cursor");
+        };
+        const auto& hex = it->second;
+        if (hex.empty() || hex.size() % 2 != 0 || hex.size() > 64) throw bad();
+        std::string text;
+        for (std::size_t i = 0; i < hex.size(); i += 2) {
+            int v = 0;
+            for (char c : hex.substr(i, 2)) {
+                const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+                if (d < 0) throw bad();
+                v = v * 16 + d;
+            }
+            text += static_cast<char>(v);
+        }
+        if (text.size() < 6 || !text.starts_with("r1.") || (text[3] != 'a' && text[3] != 'd') || text[4] != '.')
+            throw bad();
+        const auto digits = text.substr(5);
+        if (digits.empty() || digits.size() > 18 ||
+            !std::ranges::all_of(digits, [](char c) { return c >= '0' && c <= '9'; }))
+            throw bad();
+        const bool desc = text[3] == 'd';
+        if (order && *order != desc)
+            throw ApiError(400, "invalid_cursor", "the cursor was made for the other sort", "cursor");
+        p.newest_first = desc;
+        p.after = std::stoll(digits);
+        if (p.after < 1) throw bad();
+    }
+    return p;
+}
+
 // The answer to an event: its receipts as they stand (read back), or as just stored (`records`).
 HttpResponse receipts_response(Service& service, const std::vector<ledger::ReceiptId>& ids, bool replayed,
                                fiscal::Kopecks change, const std::vector<ledger::ReceiptRecord>& records = {}) {
@@ -373,11 +449,33 @@ void add_business_routes(Router& router, Service& service) {
                        }
                        const auto& who = principal_of(req);
                        if (who.role == Role::Courier) q.created_by = who.name;
+                       const auto page = read_page(req);
+                       q.newest_first = page.newest_first;
+                       q.after_id = page.after;
                        const auto scope = scope_of(service, req);
+                       // Keyset paging over the ids the caller may see: rows out of the token's reach
+                       // are skipped, so a page is read in chunks until it is full or the ledger ends.
                        json::array out;
-                       for (const auto& r : service.ledger().receipts(q))
-                           if (scope.receipt(r)) out.push_back(record_to_json(r));
-                       return json_response(200, json::object{{"receipts", std::move(out)}});
+                       bool more = false;
+                       ledger::ReceiptId last = 0;
+                       q.limit = page.limit + 1;  // one more: whether there is a next page
+                       for (bool end = false; !end && !more;) {
+                           const auto chunk = service.ledger().receipts(q);
+                           end = chunk.size() < q.limit;
+                           for (const auto& r : chunk) {
+                               q.after_id = r.id;
+                               if (!scope.receipt(r)) continue;
+                               if (out.size() == page.limit) {
+                                   more = true;
+                                   break;
+                               }
+                               out.push_back(record_to_json(r));
+                               last = r.id;
+                           }
+                       }
+                       json::object body{{"receipts", std::move(out)}};
+                       if (more) body["next"] = receipts_cursor(last, page.newest_first);
+                       return json_response(200, body);
                    });
                });
     router.add("GET", "/v1/customers/{id}", "A customer's advance balance and its history", office,

@@ -167,6 +167,8 @@ Result<Answer> Answer::parse(std::span<const std::uint8_t> bytes, std::uint8_t c
     }
     if (code == cmd::kStatus && !bytes.empty() && bytes[0] == kStatusPrefix)
         return Answer{0, 0, Bytes(bytes.begin() + 1, bytes.end())};
+    if (code == cmd::kCashSum && !bytes.empty() && bytes[0] == cmd::kCashSum)
+        return Answer{0, 0, Bytes(bytes.begin() + 1, bytes.end())};
     if (bytes.size() < 2 || bytes[0] != kAnswerPrefix) return fail("bad_answer", "the answer does not start with 55h");
     // Some commands answer `55 err` alone when they fail; the extended byte is then absent.
     Answer a{bytes[1], bytes.size() > 2 ? bytes[2] : std::uint8_t{0}, {}};
@@ -180,6 +182,8 @@ Bytes Answer::encode(std::uint8_t code) const {
         out.push_back(error);
     } else if (code == cmd::kStatus && error == 0) {
         out.push_back(kStatusPrefix);
+    } else if (code == cmd::kCashSum && error == 0) {
+        out.push_back(cmd::kCashSum);
     } else {
         out = {kAnswerPrefix, error, extended};
     }

@@ -20,10 +20,11 @@
 namespace kassa::drivers::atol {
 
 namespace cmd {
-inline constexpr std::uint8_t kStatus = 0x3F;        // KKT status (44h answer)
-inline constexpr std::uint8_t kStatusCode = 0x45;    // mode and printer flags
-inline constexpr std::uint8_t kExitMode = 0x48;      // back to mode 0
-inline constexpr std::uint8_t kCashIn = 0x49;        // внесение
+inline constexpr std::uint8_t kStatus = 0x3F;      // KKT status (44h answer)
+inline constexpr std::uint8_t kStatusCode = 0x45;  // mode and printer flags
+inline constexpr std::uint8_t kExitMode = 0x48;    // back to mode 0
+inline constexpr std::uint8_t kCashIn = 0x49;      // внесение
+inline constexpr std::uint8_t kCashSum = 0x4D;  // сумма наличности в денежном ящике (4Dh answer)
 inline constexpr std::uint8_t kCloseReceipt = 0x4A;  // закрыть чек
 inline constexpr std::uint8_t kPrintString = 0x4C;
 inline constexpr std::uint8_t kCashOut = 0x4F;        // выплата
@@ -76,6 +77,9 @@ std::optional<std::pair<std::uint8_t, bool>> calc_sign_for(std::uint8_t receipt_
 
 inline constexpr std::uint8_t kAnswerPrefix = 0x55;
 inline constexpr std::uint8_t kStatusPrefix = 0x44;
+// 4Dh «запрос наличности» answers with its own code, then the drawer sum: `4D` BCD7 (kopecks).
+// [UNCERTAIN] not in §2.5's table: the layout of ATOL protocol 3.x as public clients read it.
+inline constexpr std::size_t kCashSumSize = 7;
 
 // ---- primitive encodings (§2.1) ----
 
@@ -119,13 +123,13 @@ struct Answer {
     std::uint8_t extended = 0;  // "extended/reserved" byte after the error
     Bytes data;
 
-    // The answer to `code`: 44h+data for 3Fh (or 55h+error when it failed), err+data for A5h,
-    // 55h+err+ext+data otherwise. Error "bad_answer".
+    // The answer to `code`: 44h+data for 3Fh and 4Dh+data for 4Dh (or 55h+error when they failed),
+    // err+data for A5h, 55h+err+ext+data otherwise. Error "bad_answer".
     static Result<Answer> parse(std::span<const std::uint8_t> bytes, std::uint8_t code);
     Bytes encode(std::uint8_t code) const;
 };
 
-// A request with no parameters (3Fh, 45h, 48h, 59h, 5Ah, 95h, A5h).
+// A request with no parameters (3Fh, 45h, 48h, 4Dh, 59h, 5Ah, 95h, A5h).
 Request simple_request(std::uint8_t code);
 
 // 56h enter mode: mode 1; password BCD4.

@@ -591,6 +591,17 @@ DeviceResult<std::uint32_t> AtolDevice::cash_out(fiscal::Kopecks amount, const s
     return 0u;
 }
 
+DeviceResult<fiscal::Kopecks> AtolDevice::cash_in_drawer() {
+    // 4Dh (commands.hpp kCashSum): answered in any mode, the drawer sum as BCD7 kopecks.
+    auto data = execute(simple_request(cmd::kCashSum), "cash in drawer");
+    if (!data) return std::unexpected(data.error());
+    if (data->size() < kCashSumSize)
+        return device_error(Outcome::RetryLater, "cash in drawer: the answer is too short");
+    auto sum = read_bcd(std::span<const std::uint8_t>(*data).first(kCashSumSize));
+    if (!sum) return device_error(Outcome::RetryLater, "cash in drawer: " + sum.error().message);
+    return fiscal::Kopecks{static_cast<std::int64_t>(*sum)};
+}
+
 DeviceStatusResult AtolDevice::repeat_document() {
     return command(simple_request(cmd::kReprintLast), "repeat document");
 }

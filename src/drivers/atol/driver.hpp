@@ -65,6 +65,7 @@ class AtolDevice final : public FiscalDevice {
     DeviceStatusResult continue_print() override;
     DeviceResult<std::uint32_t> cash_in(fiscal::Kopecks amount, const std::string& cashier) override;
     DeviceResult<std::uint32_t> cash_out(fiscal::Kopecks amount, const std::string& cashier) override;
+    DeviceResult<fiscal::Kopecks> cash_in_drawer() override;
     DeviceStatusResult repeat_document() override;
 
     // One command: the answer's data, or a DeviceError (device code → outcome; link → RetryLater).

@@ -349,6 +349,32 @@ Result<CashAnswer> CashAnswer::decode(std::span<const std::uint8_t> data) {
     return CashAnswer{op, static_cast<std::uint16_t>(n)};
 }
 
+Request MoneyRegisterRequest::request() const {
+    Request r = with_password(cmd::kMoneyRegister, password);
+    Writer(r.data).u8(number);
+    return r;
+}
+
+Result<MoneyRegisterRequest> MoneyRegisterRequest::decode(std::span<const std::uint8_t> data) {
+    Reader r(data);
+    KASSA_TRY_READ(p, r.le(4));
+    KASSA_TRY_READ(n, r.u8());
+    return MoneyRegisterRequest{static_cast<std::uint32_t>(p), n};
+}
+
+Bytes MoneyRegisterAnswer::encode() const {
+    Bytes out;
+    Writer(out).u8(operator_number).le(value, 6);
+    return out;
+}
+
+Result<MoneyRegisterAnswer> MoneyRegisterAnswer::decode(std::span<const std::uint8_t> data) {
+    Reader r(data);
+    KASSA_TRY_READ(op, r.u8());
+    KASSA_TRY_READ(v, r.le(6));
+    return MoneyRegisterAnswer{op, v};
+}
+
 Request PrintStringRequest::request() const {
     Request r = with_password(cmd::kPrintString, password);
     Writer(r.data).u8(flags).text_fixed(text, 40);

@@ -22,6 +22,7 @@ inline constexpr std::uint16_t kShortStatus = 0x10;
 inline constexpr std::uint16_t kFullStatus = 0x11;
 inline constexpr std::uint16_t kBeep = 0x13;
 inline constexpr std::uint16_t kReadExchangeParams = 0x15;
+inline constexpr std::uint16_t kMoneyRegister = 0x1A;
 inline constexpr std::uint16_t kReadTable = 0x1F;
 inline constexpr std::uint16_t kPrintString = 0x17;
 inline constexpr std::uint16_t kCut = 0x25;
@@ -233,6 +234,24 @@ struct CashAnswer {
     std::uint16_t document_number = 0;  // the KKT's through-number of documents
     Bytes encode() const;
     static Result<CashAnswer> decode(std::span<const std::uint8_t> data);
+};
+
+// 1Ah read a money register («Запрос денежного регистра»): pwd op 4; register number 1 (0..255).
+// Answer: op_no 1; value 6 (kopecks, LE, §1.4). Register 241 is the cash in the drawer (what cash
+// receipts, 50h and 51h move). Not in the §1.8 table; the layout is the one public clients send.
+inline constexpr std::uint8_t kCashInDrawerRegister = 241;
+struct MoneyRegisterRequest {
+    std::uint32_t password = 0;
+    std::uint8_t number = kCashInDrawerRegister;
+    Request request() const;
+    static Result<MoneyRegisterRequest> decode(std::span<const std::uint8_t> data);
+};
+
+struct MoneyRegisterAnswer {
+    std::uint8_t operator_number = 0;
+    std::uint64_t value = 0;  // kopecks
+    Bytes encode() const;
+    static Result<MoneyRegisterAnswer> decode(std::span<const std::uint8_t> data);
 };
 
 // 17h print string: flags bit0 control tape, bit1 receipt tape; 40 bytes of CP1251 text.

@@ -662,6 +662,15 @@ DeviceResult<std::uint32_t> ShtrihDevice::cash_out(fiscal::Kopecks amount, const
     return cash(cmd::kCashOut, amount, cashier, "cash out");
 }
 
+DeviceResult<fiscal::Kopecks> ShtrihDevice::cash_in_drawer() {
+    // 1Ah with register 241 (commands.hpp MoneyRegisterRequest): the drawer sum in kopecks.
+    auto r = execute(MoneyRegisterRequest{options_.password, kCashInDrawerRegister}.request(), "cash in drawer");
+    if (!r) return std::unexpected(r.error());
+    auto answer = MoneyRegisterAnswer::decode(*r);
+    if (!answer) return device_error(Outcome::RetryLater, "cash in drawer: the answer does not read");
+    return fiscal::Kopecks{static_cast<std::int64_t>(answer->value)};
+}
+
 DeviceStatusResult ShtrihDevice::repeat_document() {
     auto r = simple(cmd::kRepeatDocument, "repeat document");
     if (!r && r.error().device_code == err::kNoDocumentToRepeat) {  // §1.10 56h

@@ -138,6 +138,9 @@ class ObservedDevice final : public FiscalDevice {
     DeviceResult<std::uint32_t> cash_out(fiscal::Kopecks amount, const std::string& cashier) override {
         return timed("cash_out", [&] { return inner_->cash_out(amount, cashier); });
     }
+    DeviceResult<fiscal::Kopecks> cash_in_drawer() override {
+        return timed("cash_in_drawer", [&] { return inner_->cash_in_drawer(); });
+    }
     DeviceStatusResult repeat_document() override {
         return timed("repeat_document", [&] { return inner_->repeat_document(); });
     }

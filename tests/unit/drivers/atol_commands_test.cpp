@@ -72,6 +72,13 @@ TEST(AtolCommands, AnswerForms) {
     EXPECT_EQ(garbage.error().code, "bad_answer");
     // encode() is parse()'s inverse, error answers carry no data.
     EXPECT_EQ(to_hex(Answer{0, 0, hex("AA")}.encode(cmd::kStatus)), "44 AA");
+    // 4Dh answers with its own code and the drawer sum, BCD7 kopecks.
+    auto cash = Answer::parse(hex("4D 00 00 00 01 00 00 50"), cmd::kCashSum);
+    ASSERT_TRUE(cash);
+    EXPECT_EQ(cash->error, 0);
+    EXPECT_EQ(read_bcd(std::span<const std::uint8_t>(cash->data).first(kCashSumSize)).value(), 1000050u);
+    EXPECT_EQ(to_hex(Answer{0, 0, hex("00 00 00 01 00 00 50")}.encode(cmd::kCashSum)), "4D 00 00 00 01 00 00 50");
+    EXPECT_FALSE(Answer::parse(hex("4D 00 00"), cmd::kPayment));
     EXPECT_EQ(to_hex(Answer{0x67, 0, hex("AA")}.encode(cmd::kPayment)), "55 67 00");
     EXPECT_EQ(to_hex(Answer{0, 0, hex("AA")}.encode(cmd::kDeviceType)), "00 AA");
 }

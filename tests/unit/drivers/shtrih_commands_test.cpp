@@ -21,6 +21,21 @@ TEST(ShtrihCommands, PasswordRequestsMatchWorkedFrames) {
     EXPECT_EQ(to_hex(encode_frame(OpenReceiptRequest{1, 0}.request().body())), "02 06 8D 01 00 00 00 00 8A");
 }
 
+TEST(ShtrihCommands, MoneyRegisterReadsTheDrawer) {
+    // 1Ah, password 30, register 241 (F1h); LRC = 06^1A^1E^F1 = F3.
+    EXPECT_EQ(to_hex(encode_frame(MoneyRegisterRequest{30, kCashInDrawerRegister}.request().body())),
+              "02 06 1A 1E 00 00 00 F1 F3");
+    auto req = MoneyRegisterRequest::decode(hex("1E 00 00 00 F1"));
+    ASSERT_TRUE(req);
+    EXPECT_EQ(req->number, 241);
+    auto answer = MoneyRegisterAnswer::decode(hex("1E 50 C3 00 00 00 00"));
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->operator_number, 30);
+    EXPECT_EQ(answer->value, 50000u);  // 500.00 ₽, six bytes LE
+    EXPECT_EQ(to_hex(MoneyRegisterAnswer{30, 50000}.encode()), "1E 50 C3 00 00 00 00");
+    EXPECT_FALSE(MoneyRegisterAnswer::decode(hex("1E 50 C3 00")));
+}
+
 TEST(ShtrihCommands, OperationV2MatchesWorkedFrame) {
     OperationV2 op;
     op.password = 1;

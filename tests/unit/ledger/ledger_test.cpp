@@ -449,6 +449,32 @@ TEST_F(LedgerTest, ReceiptsAreListedByStateRegisterOrderAndTime) {
     EXPECT_EQ(ids(ledger_->receipts({.limit = 1})), std::vector<ReceiptId>{a});
 }
 
+TEST_F(LedgerTest, ReceiptsArePagedByIdEitherWay) {
+    std::vector<ReceiptId> all;
+    for (int i = 0; i < 7; ++i) {
+        const auto r = store("p" + std::to_string(i), {prepayment(1 + i)}, i % 2 ? "kkt2" : "kkt1").receipts;
+        all.insert(all.end(), r.begin(), r.end());
+    }
+    // Oldest first, three at a time: every id once, in order, whatever the page size.
+    std::vector<ReceiptId> walked;
+    ReceiptQuery q{.limit = 3};
+    for (;;) {
+        const auto page = ledger_->receipts(q);
+        for (const auto& r : page) walked.push_back(r.id);
+        if (page.size() < q.limit) break;
+        q.after_id = page.back().id;
+    }
+    EXPECT_EQ(walked, all);
+    // Newest first, from below a given id, with a filter.
+    std::vector<ReceiptId> kkt1;
+    for (std::size_t i = 0; i < all.size(); i += 2) kkt1.push_back(all[i]);
+    const auto desc =
+        ledger_->receipts({.register_id = "kkt1", .limit = 2, .after_id = kkt1.back(), .newest_first = true});
+    ASSERT_EQ(desc.size(), 2u);
+    EXPECT_EQ(desc[0].id, kkt1[kkt1.size() - 2]);
+    EXPECT_EQ(desc[1].id, kkt1[kkt1.size() - 3]);
+}
+
 TEST_F(LedgerTest, ShiftJournalListsConfirmedReceiptsAndTheirEntries) {
     const auto ids = store("k", {advance("C1", 100), advance("C1", 200), advance("C1", 400)}).receipts;
     for (auto id : ids) ledger_->mark_sending(id);

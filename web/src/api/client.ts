@@ -13,6 +13,7 @@ import type {
   Handover,
   MoneyInInput,
   OrderView,
+  ReceiptPage,
   ReceiptQuery,
   ReceiptRecord,
   ReceiptsEnvelope,
@@ -92,7 +93,8 @@ export class Api {
   registers(): Promise<{ registers: Register[] }> {
     return this.call('GET', '/v1/registers');
   }
-  receipts(q: ReceiptQuery = {}): Promise<{ receipts: ReceiptRecord[] }> {
+  /** One page of receipts (`next`: the cursor of the following one, when there is more). */
+  receipts(q: ReceiptQuery = {}): Promise<ReceiptPage> {
     return this.call('GET', `/v1/receipts${receiptsQuery(q)}`);
   }
   receipt(id: number): Promise<ReceiptRecord> {

@@ -204,6 +204,15 @@ export interface ReceiptQuery {
   order?: string;
   from?: number; // created at or after, Unix seconds
   to?: number; // created before, Unix seconds
+  limit?: number; // receipts per page, 1..1000 (kassad's default 1000)
+  sort?: 'asc' | 'desc'; // by number: oldest (default) or newest first
+  cursor?: string; // the `next` of the previous page
+}
+
+/** One page of GET /v1/receipts; `next` is there when more receipts match. */
+export interface ReceiptPage {
+  receipts: ReceiptRecord[];
+  next?: string;
 }
 
 export interface Refund {

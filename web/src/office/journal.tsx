@@ -5,6 +5,8 @@ import { useOffice } from './context';
 import { CopyButton } from './copy';
 import { localDayStart, matchesClientFilter, METHOD_WORDS, RECEIPT_STATE_WORDS, SIGN_WORDS, type ClientFilter } from './logic';
 
+const PAGE = 100; // receipts per page of the journal
+
 function localTime(iso: string): string {
   return new Date(iso).toLocaleString('ru-RU');
 }
@@ -14,22 +16,29 @@ export function Journal({ registers }: { registers: Register[] }) {
   const [query, setQuery] = useState<ReceiptQuery>({});
   const [filter, setFilter] = useState<ClientFilter>({});
   const [rows, setRows] = useState<ReceiptRecord[] | null>(null);
+  const [next, setNext] = useState<{ q: ReceiptQuery; cursor: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [fromDate, setFromDate] = useState('');
   const [toDate, setToDate] = useState('');
 
-  const search = async (e?: Event) => {
-    e?.preventDefault();
+  // Newest first, a page at a time: «Показать ещё» reads the next page with the same filters.
+  const load = async (q: ReceiptQuery, more: boolean) => {
     setError(null);
     try {
-      // Dates are the cashier's local days; the API takes Unix seconds, `to` exclusive.
-      const q: ReceiptQuery = { ...query, from: localDayStart(fromDate, 0), to: localDayStart(toDate, 1) };
-      const { receipts } = await api.receipts(q);
-      setRows(receipts.slice().reverse()); // newest first
+      const page = await api.receipts(q);
+      setRows((old) => (more && old ? [...old, ...page.receipts] : page.receipts));
+      setNext(page.next ? { q, cursor: page.next } : null);
     } catch (err) {
       setError((err as Error).message);
     }
   };
+  const search = async (e?: Event) => {
+    e?.preventDefault();
+    // Dates are the cashier's local days; the API takes Unix seconds, `to` exclusive.
+    const q: ReceiptQuery = { ...query, from: localDayStart(fromDate, 0), to: localDayStart(toDate, 1), sort: 'desc', limit: PAGE };
+    await load(q, false);
+  };
+  const loadMore = () => next && load({ ...next.q, cursor: next.cursor }, true);
   useEffect(() => void search(), []);
 
   const shown = rows?.filter((r) => matchesClientFilter(r, filter)) ?? [];
@@ -97,7 +106,7 @@ export function Journal({ registers }: { registers: Register[] }) {
       {rows && (
         <p class="muted">
           Найдено: {shown.length}
-          {rows.length >= 1000 ? ' (сервер отдаёт не больше 1000 чеков: сузьте период)' : ''}
+          {next ? ` (показаны последние ${rows.length})` : ''}
         </p>
       )}
       <table class="table" aria-label="Журнал чеков">
@@ -138,6 +147,11 @@ export function Journal({ registers }: { registers: Register[] }) {
           ))}
         </tbody>
       </table>
+      {next && (
+        <button type="button" data-test="journal-more" onClick={() => void loadMore()}>
+          Показать ещё
+        </button>
+      )}
     </section>
   );
 }

@@ -90,8 +90,8 @@ function Dashboard({ api, pending, onSignOut }: { api: Api; pending: PendingStor
   // receipts with a contact are read one by one (at most 50), once a minute.
   const deliveries = usePoll(async () => {
     const from = Math.floor(Date.now() / 1000) - 3 * 86_400;
-    const { receipts } = await api.receipts({ state: 'confirmed', from });
-    const withContact = receipts.filter((r) => r.receipt.buyer_contact).slice(-50);
+    const { receipts } = await api.receipts({ state: 'confirmed', from, sort: 'desc' });
+    const withContact = receipts.filter((r) => r.receipt.buyer_contact).slice(0, 50).reverse();
     return Promise.all(withContact.map((r) => api.receipt(r.id).catch(() => r)));
   }, 60_000);
 

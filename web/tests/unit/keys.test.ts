@@ -124,5 +124,8 @@ describe('sign-in and queries', () => {
     expect(receiptsQuery({})).toBe('');
     expect(receiptsQuery({ state: 'uncertain', register: '', order: 'A 1' })).toBe('?state=uncertain&order=A+1');
     expect(receiptsQuery({ from: 1764547200, to: 1764633600 })).toBe('?from=1764547200&to=1764633600');
+    expect(receiptsQuery({ state: 'confirmed', sort: 'desc', limit: 100, cursor: '72312e642e3930' })).toBe(
+      '?state=confirmed&sort=desc&limit=100&cursor=72312e642e3930',
+    );
   });
 });
