@@ -2,7 +2,9 @@
 register behind the testbed's /dev/ttyACM3 never answers. umockdev forwards the ioctls of every fd
 opened under its /dev to its `ioctl/_default` handler, so the serial port's tcsetattr (raw mode)
 never reaches the real pty behind the node, and the link stays in cooked mode ("no answer to the
-packet"); removing that socket made kassad stop answering on HTTP (not investigated). The sysfs
+packet"); without that socket the preload aborts kassad on open ("Failed to connect to ioctl
+socket for /dev/ttyACM3"). A way on: a device-specific ioctl handler through libumockdev's API
+(gir1.2-umockdev-1.0 from Python), or a tty handler that passes termios through. The sysfs
 look-up itself is covered by tests/unit/drivers/usb_tty_test.cpp.
 
 Issue 16: a USB register named by its identity, usb://VID:PID?serial=…, under umockdev (a fake
