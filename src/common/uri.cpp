@@ -90,6 +90,8 @@ Result<Uri> parse_uri(std::string_view text) {
                 if (!port) return std::unexpected(port.error());
                 uri.port = *port;
             }
+        } else if (uri.scheme == "usb") {
+            // usb://VID:PID: hex ids, not a host and port (drivers/transport/usb_tty.cpp).
         } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
             host = authority.substr(0, colon);
             auto port = parse_port(authority.substr(colon + 1), text);

@@ -572,6 +572,13 @@ struct Ledger::Impl {
 
     ~Impl() { queue.reset(); }
 
+    mutable std::mutex planning_mutex;  // guards `planning` only: one observation, no I/O
+    FastHistogram planning;
+    void observe_planning(std::chrono::nanoseconds took) {
+        std::lock_guard lock(planning_mutex);
+        planning.observe(took);
+    }
+
     std::int64_t now_ms() const { return to_ms(clock.now()); }
 
     // A read connection from the pool inside a deferred transaction: one consistent snapshot.
@@ -869,9 +876,15 @@ StoredPlan Ledger::store_plan(const StorePlanRequest& request) { return store_pl
 
 namespace {
 
-StoredPlan plan_then_store(Db& db, PlanRequest& request, Planner& planner, std::int64_t now_ms) {
+// `planned` learns how long planning took (reading the facts and running the planner, on the
+// writer thread inside the batch's transaction), whether or not the planner accepted the event; a
+// replayed request is not planned again.
+StoredPlan plan_then_store(Db& db, PlanRequest& request, Planner& planner, std::int64_t now_ms,
+                           const std::function<void(std::chrono::nanoseconds)>& planned) {
     if (auto first = replay(db, request.idempotency_key, request.request_hash)) return std::move(*first);
+    const auto began = std::chrono::steady_clock::now();
     auto plan = planner(load_planning_facts(db, request));
+    planned(std::chrono::steady_clock::now() - began);
     if (!plan) throw LedgerError(plan.error().code, plan.error().message);
     const StorePlanRequest store{.idempotency_key = request.idempotency_key,
                                  .request_hash = request.request_hash,
@@ -891,19 +904,23 @@ StoredPlan plan_then_store(Db& db, PlanRequest& request, Planner& planner, std::
 std::future<StoredPlan> Ledger::plan_and_store_async(PlanRequest request, Planner planner) {
     if (!planner) throw LedgerError(errc::kInvalidArgument, "no planner");
     return impl_->write([this, request = std::move(request), planner = std::move(planner)](Db& db) mutable {
-        return plan_then_store(db, request, planner, impl_->now_ms());
+        return plan_then_store(db, request, planner, impl_->now_ms(),
+                               [this](std::chrono::nanoseconds took) { impl_->observe_planning(took); });
     });
 }
 
 void Ledger::plan_and_store_then(PlanRequest request, Planner planner, PlanDone done) {
     if (!planner) throw LedgerError(errc::kInvalidArgument, "no planner");
     auto slot = std::make_shared<std::optional<StoredPlan>>();
-    impl_->queue->submit([this, slot, request = std::move(request), planner = std::move(planner)](
-                             Db& db) mutable { slot->emplace(plan_then_store(db, request, planner, impl_->now_ms())); },
-                         [slot, done = std::move(done)](std::exception_ptr e) mutable {
-                             if (e) return done(std::nullopt, std::move(e));
-                             done(std::move(*slot), nullptr);
-                         });
+    impl_->queue->submit(
+        [this, slot, request = std::move(request), planner = std::move(planner)](Db& db) mutable {
+            slot->emplace(plan_then_store(db, request, planner, impl_->now_ms(),
+                                          [this](std::chrono::nanoseconds took) { impl_->observe_planning(took); }));
+        },
+        [slot, done = std::move(done)](std::exception_ptr e) mutable {
+            if (e) return done(std::nullopt, std::move(e));
+            done(std::move(*slot), nullptr);
+        });
 }
 
 StoredPlan Ledger::plan_and_store(const PlanRequest& request, Planner planner) {
@@ -1489,8 +1506,11 @@ std::optional<TokenRecord> Ledger::token(std::int64_t id) const {
 }
 
 Ledger::WriterStats Ledger::writer_stats() const {
-    const auto s = impl_->queue->stats();
-    return WriterStats{s.batches, s.ops, s.largest_batch};
+    auto s = impl_->queue->stats();
+    WriterStats out{s.batches, s.ops, s.largest_batch, s.durable, s.transaction, s.batch_size, {}};
+    std::lock_guard lock(impl_->planning_mutex);
+    out.planning = impl_->planning;
+    return out;
 }
 
 // ---- register operations ------------------------------------------------------------------------

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/histogram.hpp"
 #include "fiscal/plan.hpp"
 #include "ledger/error.hpp"
 #include "ledger/receipt_state.hpp"
@@ -466,10 +467,18 @@ class Ledger {
     // Online backup to `path` (SQLite backup API); consistent while writes continue.
     void backup(const std::string& path) const;
 
+    // The writer's work (steady time, seconds): `commit_durable` from an operation's submission to
+    // its batch's commit returning, one per committed operation; `transaction` BEGIN to COMMIT, one
+    // per batch; `batch_size` operations per committed batch; `planning` reading an event's facts
+    // and running the planner, one per event planned (replays are not planned).
     struct WriterStats {
         std::uint64_t batches = 0;
         std::uint64_t ops = 0;
         std::uint64_t largest_batch = 0;
+        FastHistogram commit_durable;
+        FastHistogram transaction;
+        BatchSizeHistogram batch_size;
+        FastHistogram planning;
     };
     WriterStats writer_stats() const;
 

@@ -1,5 +1,5 @@
 """`kassa discover` on USB devices faked by umockdev (sysfs and /dev, no hardware): a register whose
-vendor a profile knows is offered as a ready [[registers]] block on its serial port; other USB
+vendor a profile knows is offered as a ready [[registers]] block on its USB identity (usb://VID:PID?serial=…); other USB
 devices are ignored; a register without a serial port is offered as raw USB."""
 
 import json
@@ -31,13 +31,15 @@ class Discover(unittest.TestCase):
         d = found[0]
         self.assertEqual((d["vid"], d["pid"], d["serial"]), ("2912", "0005", "00106700000042"))
         self.assertEqual(d["ttys"], ["ttyACM3"])
+        # By identity, not by tty name: kassad finds the tty at every connection (test_usb_hotplug.py).
+        self.assertEqual(d["uri"], "usb://2912:0005?serial=00106700000042")
         self.assertEqual(d["family"], "atol")
         self.assertFalse(d["verified"])  # the ATOL profiles carry no product id yet
         self.assertEqual(sorted(d["models"]), sorted(n[:-5] for n in os.listdir(DEVICES) if n.startswith("atol-")))
 
         p = discover("atol-and-mouse.umockdev")
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertIn('uri = "serial:///dev/ttyACM3"', p.stdout)
+        self.assertIn('uri = "usb://2912:0005?serial=00106700000042"   # now /dev/ttyACM3', p.stdout)
         self.assertIn('family = "atol"', p.stdout)
         self.assertIn("[[registers]]", p.stdout)
         self.assertNotIn("Logitech", p.stdout)

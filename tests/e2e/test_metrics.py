@@ -46,15 +46,23 @@ class Metrics(unittest.TestCase):
             put_status, order, _ = k.request("PUT", "/v1/orders/M1", {"customer": "C1", "lines": [
                 {"sku": "A", "name": "Товар", "qty": "1", "price": 10000, "vat": "vat22"}]}, headers=auth)
             self.assertIn(put_status, (200, 201), order)
-            status, paid, _ = k.request("POST", "/v1/payments?wait=30", {
-                "customer": "C1", "cash": 10000, "allocate": [{"order": "M1", "amount": 10000}]},
-                headers={**auth, "Idempotency-Key": "m1"})
+            payment = {"customer": "C1", "cash": 10000, "allocate": [{"order": "M1", "amount": 10000}]}
+            status, paid, _ = k.request("POST", "/v1/payments?wait=30", payment,
+                                        headers={**auth, "Idempotency-Key": "m1"})
             self.assertEqual(status, 200, paid)
+            # A second event (an advance), and the first one repeated: a replay is not planned again.
+            status, advance, _ = k.request("POST", "/v1/payments?wait=30", {"customer": "C1", "cash": 5000},
+                                           headers={**auth, "Idempotency-Key": "m2"})
+            self.assertEqual(status, 200, advance)
+            status, again, _ = k.request("POST", "/v1/payments?wait=30", payment,
+                                         headers={**auth, "Idempotency-Key": "m1"})
+            self.assertEqual(status, 200, again)
+            events_planned = 2
 
             after = scrape(k)
-            self.assertEqual(value(after, "kassa_receipts", register="sim-1", state="confirmed"), confirmed + 1)
+            self.assertEqual(value(after, "kassa_receipts", register="sim-1", state="confirmed"), confirmed + 2)
             self.assertEqual(value(after, "kassa_http_requests_total",
-                                   method="POST", route="/v1/payments", status="200"), 1)
+                                   method="POST", route="/v1/payments", status="200"), 3)
             self.assertEqual(value(after, "kassa_http_requests_total",
                                    method="PUT", route="/v1/orders/{id}", status=str(put_status)), 1)
             # The first scrape is counted by route pattern too.
@@ -70,7 +78,7 @@ class Metrics(unittest.TestCase):
             # every call within its buckets, the +Inf bucket equal to the count.
             def count(samples, command):
                 return value(samples, "kassa_device_command_seconds_count", register="sim-1", command=command)
-            self.assertEqual(count(after, "fiscalise"), count(before, "fiscalise") + 1)
+            self.assertEqual(count(after, "fiscalise"), count(before, "fiscalise") + 2)
             self.assertGreater(count(after, "status"), 0)
             self.assertGreater(value(after, "kassa_device_command_seconds_sum", register="sim-1",
                                      command="fiscalise"), 0)
@@ -81,6 +89,33 @@ class Metrics(unittest.TestCase):
                                            command=command, le="0.01"), count(after, command))
             self.assertGreater(value(after, "kassa_ledger_write_ops_total"),
                                value(before, "kassa_ledger_write_ops_total"))
+
+            # Planning and commit latency (issue 16): one planning per event posted, none for the
+            # replay; every committed write timed to durability; one transaction per group commit.
+            def moved(name):
+                return value(after, name) - value(before, name)
+            self.assertEqual(moved("kassa_planning_seconds_count"), events_planned)
+            self.assertGreater(moved("kassa_planning_seconds_sum"), 0)
+            # Each event's plan is stored in a write of its own, then each receipt is marked
+            # sending and confirmed: at least three committed writes per event.
+            self.assertGreaterEqual(moved("kassa_ledger_commit_seconds_count"), 3 * events_planned)
+            self.assertGreater(moved("kassa_ledger_commit_seconds_sum"), 0)
+            for s in (before, after):
+                batches = value(s, "kassa_ledger_write_batches_total")
+                self.assertEqual(value(s, "kassa_ledger_transaction_seconds_count"), batches)
+                self.assertEqual(value(s, "kassa_ledger_batch_size_count"), batches)
+                # Writes in committed batches: at most every write run, at least every one committed.
+                self.assertLessEqual(value(s, "kassa_ledger_batch_size_sum"), value(s, "kassa_ledger_write_ops_total"))
+                self.assertGreaterEqual(value(s, "kassa_ledger_batch_size_sum"),
+                                        value(s, "kassa_ledger_commit_seconds_count"))
+            # Histograms are cumulative and end in +Inf = count.
+            for name in ("kassa_planning_seconds", "kassa_ledger_commit_seconds", "kassa_ledger_transaction_seconds",
+                         "kassa_ledger_batch_size"):
+                buckets = sorted(((float(dict(labels)["le"]), v) for (n, labels), v in after.items()
+                                  if n == name + "_bucket"))
+                self.assertGreater(len(buckets), 2, name)
+                self.assertEqual([v for _, v in buckets], sorted(v for _, v in buckets), name)
+                self.assertEqual(buckets[-1], (float("inf"), value(after, name + "_count")), name)
 
             # A token, when sent from loopback, is still checked.
             status, answer, _ = k.request("GET", "/metrics", headers={"Authorization": "Bearer nope"})

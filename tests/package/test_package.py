@@ -118,6 +118,15 @@ class Package(unittest.TestCase):
         self.assertIn("adduser --quiet kassa dialout", postinst)
         self.assertIn("chmod 0700 /var/lib/kassa", postinst)
         self.assertTrue(os.path.isfile(self.path("/usr/share/doc/kassa/copyright")))
+        # Man pages for the two programs and the config file, compressed, and man reads them.
+        for page in ("man1/kassa.1.gz", "man8/kassad.8.gz", "man5/kassa.toml.5.gz"):
+            gz = self.path("/usr/share/man/" + page)
+            self.assertTrue(os.path.isfile(gz), page)
+            p = subprocess.run(["man", "--warnings", "-E", "UTF-8", "-l", gz], capture_output=True, text=True,
+                               env={**os.environ, "MANWIDTH": "80", "MAN_KEEP_STDERR": "1"})
+            self.assertEqual(p.returncode, 0, page + p.stderr)
+            self.assertEqual(p.stderr, "", page)
+            self.assertIn("NAME", p.stdout)
 
     def test_udev_rules_cover_every_profile_with_a_usb_vendor(self):
         with open(self.path("/lib/udev/rules.d/60-kassa.rules"), encoding="utf-8") as f:

@@ -77,6 +77,24 @@ class Exposition {
     }
 
   public:
+    // A histogram's _bucket (cumulative, then +Inf), _sum and _count samples; `labels` are the
+    // series' own, `le` is added to each bucket.
+    template <class H>
+    void histogram(const std::string& name, const std::vector<std::pair<const char*, std::string>>& labels,
+                   const H& h) {
+        auto with_le = labels;
+        with_le.emplace_back("le", "");
+        const std::string bucket = name + "_bucket";
+        for (std::size_t i = 0; i < h.kBounds.size(); ++i) {
+            with_le.back().second = number(h.kBounds[i]);
+            sample(bucket.c_str(), with_le, static_cast<std::int64_t>(h.buckets[i]));
+        }
+        with_le.back().second = "+Inf";
+        sample(bucket.c_str(), with_le, static_cast<std::int64_t>(h.count));
+        sample_real((name + "_sum").c_str(), labels, h.sum);
+        sample((name + "_count").c_str(), labels, static_cast<std::int64_t>(h.count));
+    }
+
     std::string text() const { return out_.str(); }
 
   private:
@@ -177,18 +195,9 @@ std::string render(Service& service, const MetricsSource& source) {
     e.family("kassa_device_command_seconds", "histogram",
              "Time of a device call (status, fiscalise, open_shift, close_shift, x_report, ...) by register.");
     for (auto* w : service.pool().workers()) {
-        for (const auto& [kind, h] : w->command_latencies()) {
-            const std::string reg = w->register_id();
-            for (std::size_t i = 0; i < h.kBounds.size(); ++i)
-                e.sample("kassa_device_command_seconds_bucket",
-                         {{"register", reg}, {"command", kind}, {"le", Exposition::number(h.kBounds[i])}},
-                         static_cast<std::int64_t>(h.buckets[i]));
-            e.sample("kassa_device_command_seconds_bucket", {{"register", reg}, {"command", kind}, {"le", "+Inf"}},
-                     static_cast<std::int64_t>(h.count));
-            e.sample_real("kassa_device_command_seconds_sum", {{"register", reg}, {"command", kind}}, h.sum_seconds);
-            e.sample("kassa_device_command_seconds_count", {{"register", reg}, {"command", kind}},
-                     static_cast<std::int64_t>(h.count));
-        }
+        const std::string reg = w->register_id();
+        for (const auto& [kind, h] : w->command_latencies())
+            e.histogram("kassa_device_command_seconds", {{"register", reg}, {"command", kind}}, h);
     }
 
     const auto writer = service.ledger().writer_stats();
@@ -196,6 +205,17 @@ std::string render(Service& service, const MetricsSource& source) {
     e.sample("kassa_ledger_write_batches_total", {}, static_cast<std::int64_t>(writer.batches));
     e.family("kassa_ledger_write_ops_total", "counter", "Operations committed by the ledger's writer.");
     e.sample("kassa_ledger_write_ops_total", {}, static_cast<std::int64_t>(writer.ops));
+    e.family("kassa_planning_seconds", "histogram",
+             "Time to plan one event (read its facts, run the planner) on the ledger's writer.");
+    e.histogram("kassa_planning_seconds", {}, writer.planning);
+    e.family("kassa_ledger_commit_seconds", "histogram",
+             "Time from a write's submission to its group commit being durable, per committed write.");
+    e.histogram("kassa_ledger_commit_seconds", {}, writer.commit_durable);
+    e.family("kassa_ledger_transaction_seconds", "histogram",
+             "Time of one group-commit transaction, BEGIN to the fsync'd COMMIT.");
+    e.histogram("kassa_ledger_transaction_seconds", {}, writer.transaction);
+    e.family("kassa_ledger_batch_size", "histogram", "Writes per group commit.");
+    e.histogram("kassa_ledger_batch_size", {}, writer.batch_size);
 
     e.family("kassa_http_requests_total", "counter", "Answered HTTP requests by method, route pattern and status.");
     if (source.http)

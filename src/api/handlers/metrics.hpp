@@ -15,6 +15,10 @@
 //   kassa_register_paper_ok{register}
 //   kassa_device_command_seconds{register,command}    histogram of device call latency (worker-timed)
 //   kassa_ledger_write_batches_total, kassa_ledger_write_ops_total   the writer's group commits
+//   kassa_planning_seconds                   histogram: reading an event's facts and planning it
+//   kassa_ledger_commit_seconds              histogram: a write's submission to its commit being durable
+//   kassa_ledger_transaction_seconds         histogram: one group commit, BEGIN to fsync'd COMMIT
+//   kassa_ledger_batch_size                  histogram: writes per group commit
 //   kassa_http_requests_total{method,route,status}    every routed request, by route pattern
 #pragma once
 

@@ -165,14 +165,6 @@ void FnClaims::release(const std::string& fn, const std::string& register_id) {
     if (auto it = holders_.find(fn); it != holders_.end() && it->second == register_id) holders_.erase(it);
 }
 
-void LatencyHistogram::observe(std::chrono::nanoseconds d) {
-    const double seconds = std::chrono::duration<double>(d).count();
-    for (std::size_t i = 0; i < kBounds.size(); ++i)
-        if (seconds <= kBounds[i]) ++buckets[i];
-    ++count;
-    sum_seconds += seconds;
-}
-
 std::string_view worker_state_name(WorkerState state) {
     switch (state) {
         case WorkerState::Connecting:

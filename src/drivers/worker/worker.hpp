@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/histogram.hpp"
 #include "common/result.hpp"
 #include "drivers/device.hpp"
 #include "fiscal/receipt.hpp"
@@ -93,15 +94,7 @@ class FnClaims {
 
 // Device call latencies of one register by call kind ("status", "fiscalise", "open_shift", …):
 // a Prometheus histogram each, on the worker's clock (steady time).
-struct LatencyHistogram {
-    // Upper bounds in seconds; the +Inf bucket is `count`.
-    static constexpr std::array<double, 11> kBounds = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
-    std::array<std::uint64_t, kBounds.size()> buckets{};  // cumulative: observations ≤ bound
-    std::uint64_t count = 0;
-    double sum_seconds = 0;
-
-    void observe(std::chrono::nanoseconds d);
-};
+using LatencyHistogram = DeviceCallHistogram;  // common/histogram.hpp: 10 ms … 30 s
 using CommandLatencies = std::map<std::string, LatencyHistogram>;
 
 enum class WorkerState : std::uint8_t { Connecting, Idle, Busy, Offline, NeedsOperator, DeviceStopped, Stopped };

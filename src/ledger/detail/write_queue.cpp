@@ -27,7 +27,7 @@ void WriteQueue::submit(Op op, Done done) {
             done(std::make_exception_ptr(LedgerError(errc::kClosed, "the ledger is closing")));
             return;
         }
-        queue_.push_back(Item{std::move(op), std::move(done)});
+        queue_.push_back(Item{std::move(op), std::move(done), std::chrono::steady_clock::now()});
     }
     wake_.notify_one();
 }
@@ -58,6 +58,7 @@ void WriteQueue::loop() {
 void WriteQueue::process(std::deque<Item>& batch) {
     std::vector<std::exception_ptr> errors(batch.size());
     bool committed = false;
+    const auto began = std::chrono::steady_clock::now();
     try {
         Transaction tx(db_, Transaction::Kind::Immediate);
         for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -82,9 +83,18 @@ void WriteQueue::process(std::deque<Item>& batch) {
             if (!e) e = batch_error;
         }
     }
+    // Timed after the commit returned (durable) and before any caller is told; the lock below
+    // covers only the counters.
+    const auto durable_at = std::chrono::steady_clock::now();
     {
         std::lock_guard lock(mutex_);
-        if (committed) ++stats_.batches;
+        if (committed) {
+            ++stats_.batches;
+            stats_.transaction.observe(durable_at - began);
+            stats_.batch_size.observe(static_cast<double>(batch.size()));
+            for (std::size_t i = 0; i < batch.size(); ++i)
+                if (!errors[i]) stats_.durable.observe(durable_at - batch[i].queued);
+        }
         stats_.ops += batch.size();
         if (batch.size() > stats_.largest_batch) stats_.largest_batch = batch.size();
     }

@@ -4,6 +4,7 @@
 // Each caller learns its outcome only after the commit is durable.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -16,6 +17,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "common/histogram.hpp"
 #include "ledger/detail/sqlite.hpp"
 
 namespace kassa::ledger::detail {
@@ -31,6 +33,12 @@ class WriteQueue {
         std::uint64_t batches = 0;  // committed transactions
         std::uint64_t ops = 0;      // operations run
         std::uint64_t largest_batch = 0;
+        // Steady time, seconds. `durable`: from submit() to its batch's commit returning (the
+        // caller's wait for a durable write), one observation per committed operation.
+        // `transaction`: BEGIN to COMMIT returning (the ops and the fsync), one per batch.
+        FastHistogram durable;
+        FastHistogram transaction;
+        BatchSizeHistogram batch_size;  // operations per committed batch
     };
 
     WriteQueue(Db& db, std::size_t max_batch);
@@ -76,6 +84,7 @@ class WriteQueue {
     struct Item {
         Op op;
         Done done;
+        std::chrono::steady_clock::time_point queued;
     };
     void loop();
     void process(std::deque<Item>& batch);

@@ -39,6 +39,14 @@ TEST(Uri, PercentDecodedQuery) {
     EXPECT_EQ(uri->param("flag", "x"), "");
 }
 
+TEST(Uri, UsbAuthorityIsKeptWholeNotAPort) {
+    auto uri = parse_uri("usb://2912:c00a?serial=00106700000042");
+    ASSERT_TRUE(uri) << uri.error().message;
+    EXPECT_EQ(uri->host, "2912:c00a");
+    EXPECT_FALSE(uri->port);
+    EXPECT_EQ(uri->param("serial"), "00106700000042");
+}
+
 TEST(Uri, RejectsMissingSchemeAndBadPort) {
     EXPECT_EQ(parse_uri("/dev/ttyS0").error().code, "invalid_uri");
     EXPECT_EQ(parse_uri("tcp://host:99999").error().code, "invalid_uri");

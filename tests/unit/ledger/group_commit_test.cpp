@@ -45,6 +45,42 @@ TEST(LedgerGroupCommit, FailingOpRollsBackOnlyItself) {
     EXPECT_EQ(db.scalar_int("SELECT COUNT(*) FROM t WHERE x % 10 = 0"), 0);
 }
 
+// The writer's latency histograms (/metrics): every committed op is timed to durability, every
+// committed batch once, and the batch sizes add up to the ops in committed batches.
+TEST(LedgerGroupCommit, TimesCommittedOpsAndBatches) {
+    TempDb file;
+    Db db(file.path(), Db::Mode::ReadWriteCreate);
+    db.exec("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER NOT NULL UNIQUE)");
+    detail::WriteQueue queue(db, 64);
+    std::vector<std::future<void>> results;
+    for (int i = 0; i < 50; ++i)
+        results.push_back(queue.run([i](Db& d) {
+            d.exec("INSERT INTO t VALUES (" + std::to_string(i % 45) + ")");  // five fail (duplicates)
+        }));
+    int failed = 0;
+    for (auto& f : results) {
+        try {
+            f.get();
+        } catch (const LedgerError&) {
+            ++failed;
+        }
+    }
+    EXPECT_EQ(failed, 5);
+    const auto s = queue.stats();
+    EXPECT_EQ(s.ops, 50u);
+    EXPECT_EQ(s.durable.count, 45u);  // the failed ones never became durable
+    EXPECT_EQ(s.transaction.count, s.batches);
+    EXPECT_EQ(s.batch_size.count, s.batches);
+    EXPECT_EQ(static_cast<std::uint64_t>(s.batch_size.sum), 50u);
+    EXPECT_GT(s.durable.sum, 0.0);
+    EXPECT_GT(s.transaction.sum, 0.0);
+    // Cumulative buckets: never decreasing, never above the count.
+    for (std::size_t i = 1; i < s.durable.buckets.size(); ++i)
+        EXPECT_LE(s.durable.buckets[i - 1], s.durable.buckets[i]);
+    EXPECT_LE(s.durable.buckets.back(), s.durable.count);
+    EXPECT_EQ(s.batch_size.buckets.back(), s.batches);  // no batch above 256 ops (the limit is 64)
+}
+
 TEST(LedgerGroupCommit, ReturnsValuesAfterCommit) {
     TempDb file;
     Db db(file.path(), Db::Mode::ReadWriteCreate);
