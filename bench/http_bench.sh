@@ -12,6 +12,7 @@
 #      kassad and the simulators spent per confirmed receipt (from /proc), so the share of the
 #      simulated registers is measured, not guessed.
 # Usage: bench/http_bench.sh [BUILD_DIR] [SECONDS]        (loopback only, bounded in time)
+#   API_ONLY=1: only steps 1 and 2 (the ledger and the API alone), PERF=1: profiles (see below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -84,14 +85,29 @@ cpu_ms() {  # pid...: user + system CPU time in ms, summed
 }
 target_rate=$(( ledger_rate * 9 / 10 ))
 
+# PERF=1: CPU profiles of kassad (perf from linux-perf) during the api-only open loop, the accepted run and
+# the confirmed run, in $build/bench-perf-{api-open,accepted,confirmed}.data; `perf report -i FILE
+# --no-children --sort comm` splits one by thread (ledger-writer, http-io, drv:…), --sort sym by function.
+profile() {  # phase
+    if [ "${PERF:-0}" = 1 ]; then
+        perf record -F 499 -g -e cpu-clock -o "$build/bench-perf-$1.data" -p "$kassad_pid" -- sleep "$secs" >/dev/null 2>&1 &
+    fi
+}
+
 # (a) The API and the ledger alone: 16 registers that refuse connections, so the receipts are
 #     accepted, stored and queued while no register prints (workers back off, no CPU).
 start_kassad offline "tcp://127.0.0.1:9"
 api_only=$(run accepted-api-only "/v1/payments")
 echo "$api_only"
+profile api-open
 api_open=$(run_open accepted-api-only-open "/v1/payments" "$target_rate")
 echo "$api_open"
 stop_kassad
+if [ "${API_ONLY:-0}" = 1 ]; then
+    python3 -c 'import sys; print(f"ratios to the ledger: api-only accepted {float(sys.argv[2]) / float(sys.argv[1]):.2f}")' \
+        "$ledger_rate" "$(sed -E 's/.* rate=([0-9.]+).*/\1/' <<<"$api_only")"
+    exit 0
+fi
 
 # (b) The whole office: 16 simulated Shtrih registers, each its own kassa-sim process on loopback
 #     TCP (as real registers are devices of their own), printing meanwhile.
@@ -121,14 +137,6 @@ done
 # Warm-up: each register opens its shift.
 KASSA_TOKEN=$token KASSA_PATH="/v1/payments?wait=30" KASSA_RUN=warm wrk -t2 -c16 -d3s -s bench/http/payments.lua "$url" >/dev/null
 
-# PERF=1: CPU profiles of kassad (perf from linux-perf) during the accepted run and the confirmed run,
-# in $build/bench-perf-accepted.data and $build/bench-perf-confirmed.data; `perf report -i FILE
-# --no-children --sort comm` splits one by thread (ledger-writer, http-io, drv:…), --sort sym by function.
-profile() {  # phase
-    if [ "${PERF:-0}" = 1 ]; then
-        perf record -F 499 -g -e cpu-clock -o "$build/bench-perf-$1.data" -p "$kassad_pid" -- sleep "$secs" >/dev/null 2>&1 &
-    fi
-}
 profile accepted
 accepted=$(run accepted "/v1/payments")
 echo "$accepted"

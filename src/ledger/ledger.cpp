@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "ledger/detail/checkpointer.hpp"
 #include "ledger/detail/migrate.hpp"
 #include "ledger/detail/plan_json.hpp"
 #include "ledger/detail/sqlite.hpp"
@@ -562,6 +563,8 @@ struct Ledger::Impl {
     LedgerOptions options;
     std::shared_ptr<spdlog::logger> log = kassa::log::get("ledger");
     std::optional<Db> writer_db;  // before the queue: the queue's thread must stop first
+    // After writer_db, before the queue: it stops after the writer thread, before its connection.
+    std::unique_ptr<detail::Checkpointer> checkpointer;
     std::unique_ptr<detail::WriteQueue> queue;
     int version = 0;
     RecoveryReport recovery;
@@ -673,6 +676,8 @@ std::unique_ptr<Ledger> Ledger::open(const std::string& path, Clock& clock, Ledg
         r->exec("PRAGMA query_only = 1; PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY;");
         impl->idle.push_back(std::move(r));
     }
+    // Checkpoints run on a thread of their own, not inside the writer's commits (checkpointer.hpp).
+    impl->checkpointer = std::make_unique<detail::Checkpointer>(db, path, options.busy_timeout_ms);
     impl->queue = std::make_unique<detail::WriteQueue>(db, options.max_batch);
     impl->recovery = impl->read([](Db& rdb) { return load_unresolved(rdb, {}); });
     for (const auto& [reg, list] : impl->recovery) {

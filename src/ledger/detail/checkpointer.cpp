@@ -1,0 +1,104 @@
+#include "ledger/detail/checkpointer.hpp"
+
+#include <sqlite3.h>
+
+#include "common/log.hpp"
+#include "common/thread_name.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace kassa::ledger::detail {
+
+struct CheckpointerHook {
+    static int on_commit(void* self, sqlite3*, const char*, int pages) {
+        static_cast<Checkpointer*>(self)->committed(pages);
+        return SQLITE_OK;  // the commit is done and durable whatever happens here
+    }
+};
+
+Checkpointer::Checkpointer(Db& writer, const std::string& path, int busy_timeout_ms, Options options)
+    : writer_(writer), own_(path, Db::Mode::ReadWrite, busy_timeout_ms), options_(options) {
+    // The checkpoint's own fsyncs (the WAL before copying, the database file after) follow this
+    // connection's setting.
+    own_.exec("PRAGMA synchronous = FULL;");
+    thread_ = std::thread([this] {
+        name_this_thread("ledger-ckpt");
+        loop();
+    });
+    // Replaces the automatic checkpoint (sqlite3_wal_autocheckpoint is itself a WAL hook).
+    sqlite3_wal_hook(writer_.handle(), &CheckpointerHook::on_commit, this);
+}
+
+Checkpointer::~Checkpointer() {
+    sqlite3_wal_hook(writer_.handle(), nullptr, nullptr);
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+}
+
+Checkpointer::Stats Checkpointer::stats() const {
+    std::lock_guard lock(mutex_);
+    return stats_;
+}
+
+void Checkpointer::committed(int pages) {
+    bool writer_copies = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (pages < last_pages_) {  // the WAL started again from its beginning
+            ++generation_;
+            copied_ = 0;
+        }
+        last_pages_ = pages;
+        const int left = pages - copied_;
+        writer_copies = pages >= options_.writer_fallback_pages ||
+                        (pages >= options_.restart_pages && left <= options_.writer_finish_pages);
+        if (!writer_copies) {
+            if (left < options_.threshold_pages) return;
+            if (requested_) return;
+            requested_ = true;
+        }
+    }
+    if (!writer_copies) return wake_.notify_one();
+    // On the writer's own connection, right after its commit (as SQLite's automatic checkpoint
+    // does): the few frames left, or everything if the thread fell far behind. BUSY means the
+    // thread is checkpointing now; the next commit looks again.
+    int frames = 0;
+    int copied = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(writer_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+    std::lock_guard lock(mutex_);
+    if (rc == SQLITE_OK) {
+        ++stats_.writer_checkpoints;
+        copied_ = copied;
+    }
+}
+
+void Checkpointer::loop() {
+    auto log = kassa::log::get("ledger");
+    for (;;) {
+        std::uint64_t generation = 0;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || requested_; });
+            if (stopping_) return;
+            generation = generation_;
+        }
+        // PASSIVE: copies what no reader still needs and never waits for the writer or readers.
+        int frames = 0;
+        int copied = 0;
+        const int rc = sqlite3_wal_checkpoint_v2(own_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+        std::lock_guard lock(mutex_);
+        requested_ = false;  // the next commit past the threshold asks again
+        if (rc == SQLITE_OK) {
+            ++stats_.checkpoints;
+            if (generation == generation_) copied_ = copied;  // not a count of a WAL since restarted
+        } else if (rc != SQLITE_BUSY) {                       // busy: the writer is checkpointing the rest itself
+            log->warn("WAL checkpoint failed: {}", sqlite3_errmsg(own_.handle()));
+        }
+    }
+}
+
+}  // namespace kassa::ledger::detail

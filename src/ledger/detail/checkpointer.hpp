@@ -1,0 +1,78 @@
+// WAL checkpoints off the writer thread. SQLite's automatic checkpoint runs inside the COMMIT that
+// pushes the WAL past its threshold, on the committing connection: the ledger's single writer then
+// copies hundreds of pages into the database file and fsyncs it before it can answer that batch or
+// start the next one (issue 10: the writer's tail latency). Here the writer's commit hook only
+// signals; a thread of its own, on a connection of its own, runs the PASSIVE checkpoint, which never
+// blocks the writer. Durability does not change: a commit is durable once the WAL is fsynced
+// (synchronous = FULL), before any checkpoint.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "ledger/detail/sqlite.hpp"
+
+namespace kassa::ledger::detail {
+
+class Checkpointer {
+  public:
+    struct Options {
+        // WAL frames (pages) not yet in the database file after which the checkpoint thread copies
+        // them: SQLite's own automatic threshold.
+        int threshold_pages = 1000;
+        // The WAL only starts again from its beginning when a write transaction begins with all of
+        // it checkpointed, which a thread racing a busy writer rarely manages. So once the WAL is
+        // this long and the thread has copied all but `writer_finish_pages` of it, the writer copies
+        // the rest itself after its commit (a short checkpoint: a few pages and one fsync of the
+        // database file), after which its next transaction restarts the WAL. The longer the WAL
+        // may grow, the rarer this short stall of the writer is.
+        int restart_pages = 4096;
+        int writer_finish_pages = 128;
+        // Should the thread ever fall this far behind, the writer checkpoints itself after its
+        // commit, as SQLite would: the WAL stays bounded whatever the load.
+        int writer_fallback_pages = 16000;
+    };
+    struct Stats {
+        std::uint64_t checkpoints = 0;         // by the checkpoint thread
+        std::uint64_t writer_checkpoints = 0;  // by the writer (the rest, or the fallback)
+    };
+
+    // Installs its commit hook on `writer` (replacing SQLite's automatic checkpoint there) and
+    // opens its own connection to `path`. The writer connection must outlive this object, and no
+    // commit may run on it while this object is destroyed.
+    Checkpointer(Db& writer, const std::string& path, int busy_timeout_ms, Options options);
+    Checkpointer(Db& writer, const std::string& path, int busy_timeout_ms)
+        : Checkpointer(writer, path, busy_timeout_ms, Options{}) {}
+    // Removes the hook and stops the thread (a checkpoint under way finishes first).
+    ~Checkpointer();
+    Checkpointer(const Checkpointer&) = delete;
+    Checkpointer& operator=(const Checkpointer&) = delete;
+
+    Stats stats() const;
+
+  private:
+    // On the writer thread, after each commit: `pages` is the WAL's size in frames.
+    void committed(int pages);
+    void loop();
+
+    Db& writer_;
+    Db own_;
+    Options options_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    bool requested_ = false;  // or running
+    bool stopping_ = false;
+    int last_pages_ = 0;            // the WAL's size at the last commit
+    int copied_ = 0;                // frames of the current WAL in the database file
+    std::uint64_t generation_ = 0;  // WAL restarts seen
+    Stats stats_;
+    std::thread thread_;
+
+    friend struct CheckpointerHook;
+};
+
+}  // namespace kassa::ledger::detail
