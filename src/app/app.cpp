@@ -297,6 +297,7 @@ Status App::start() {
         drivers::WorkerOptions options;
         options.register_id = r.id;
         if (auto quiet = parse_time_of_day(r.shift_rotate_at)) options.quiet_time = std::chrono::minutes(*quiet);
+        options.failover_after = std::chrono::seconds(r.failover_after_seconds);
         if (entity) {
             options.cashier = entity->cashier;
             options.cashier_inn = entity->cashier_inn;

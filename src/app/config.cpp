@@ -257,6 +257,7 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
             KASSA_TRY(t.string("uri", reg.uri));
             KASSA_TRY(t.string("entity_inn", reg.entity_inn));
             KASSA_TRY(t.string("shift_rotate_at", reg.shift_rotate_at));
+            KASSA_TRY(t.integer("failover_after_seconds", reg.failover_after_seconds, 1, 86400));
             KASSA_TRY(t.finish());
             if (reg.id.empty() || reg.uri.empty())
                 return fail("config_invalid",

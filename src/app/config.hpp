@@ -48,6 +48,8 @@ struct RegisterConfig {
     // "HH:MM" local time when a shift older than an hour is closed and reopened (quiet time);
     // empty: only before the 24-hour limit.
     std::string shift_rotate_at;
+    // Offline this long, the register hands its never-sent receipts to another of its entity.
+    std::int64_t failover_after_seconds = 30;
 
     friend bool operator==(const RegisterConfig&, const RegisterConfig&) = default;
 };

@@ -64,7 +64,8 @@ HttpResponse receipts_response(Service& service, const std::vector<ledger::Recei
 json::object order_view_to_json(const ledger::OrderView& view, const Scope& scope, CreditAtDoor credit) {
     json::object out = order_to_json(view.facts.order, view.delivery);
     // Whether a courier may settle it on credit at the door now ([planner] credit_at_door).
-    out["credit_at_door"] = view.facts.state == fiscal::OrderState::Open && credit_at_door_allowed(credit, view.delivery);
+    out["credit_at_door"] =
+        view.facts.state == fiscal::OrderState::Open && credit_at_door_allowed(credit, view.delivery);
     out["state"] = view.facts.state == fiscal::OrderState::Open        ? "open"
                    : view.facts.state == fiscal::OrderState::Delivered ? "delivered"
                                                                        : "cancelled";
@@ -232,7 +233,8 @@ void add_business_routes(Router& router, Service& service) {
                field, [&service](HttpRequest& req) {
                    return guarded([&] {
                        const auto view = visible_order(service, req, req.params.at("id"));
-                       return json_response(200, order_view_to_json(view, scope_of(service, req), service.options().credit_at_door));
+                       return json_response(
+                           200, order_view_to_json(view, scope_of(service, req), service.options().credit_at_door));
                    });
                });
 
@@ -248,7 +250,8 @@ void add_business_routes(Router& router, Service& service) {
                        json::array orders;
                        for (const auto& id : service.ledger().courier_orders(principal_of(req).name, it->second)) {
                            const auto view = service.ledger().order_view(id);
-                           if (scope.order(view.facts.order)) orders.push_back(order_view_to_json(view, scope, service.options().credit_at_door));
+                           if (scope.order(view.facts.order))
+                               orders.push_back(order_view_to_json(view, scope, service.options().credit_at_door));
                        }
                        return json_response(200, json::object{{"date", it->second}, {"orders", std::move(orders)}});
                    });

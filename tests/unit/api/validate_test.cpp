@@ -58,10 +58,9 @@ TEST(ReadOrder, DeliveryFieldsAreReadAndChecked) {
     read_order(obj(head + R"(,"courier":"petrov","delivery_date":"2028-02-29","delivery_address":"ул. Садовая, 5",)"
                           R"("customer_contact":"+79990001122"})"),
                "O1", &d);
-    EXPECT_EQ(d, (ledger::OrderDelivery{.courier = "petrov",
-                                        .date = "2028-02-29",
-                                        .address = "ул. Садовая, 5",
-                                        .contact = "+79990001122"}));
+    EXPECT_EQ(d,
+              (ledger::OrderDelivery{
+                  .courier = "petrov", .date = "2028-02-29", .address = "ул. Садовая, 5", .contact = "+79990001122"}));
     for (std::string bad :
          {R"("delivery_date":"2027-02-29")", R"("delivery_date":"2027-2-1")", R"("delivery_address":"a\u0007b")"})
         EXPECT_EQ(refusal([&] { read_order(obj(head + "," + bad + "}"), "O1", &d); }).first, 400) << bad;
@@ -95,8 +94,9 @@ TEST(ReadOrder, PaymentMethodDeadlineAndCreditAreReadAndChecked) {
         EXPECT_NE(code, "accepted") << bad;
     }
     // A deadline needs its day.
-    const std::string no_day = R"({"customer":"C1","lines":[{"sku":"A","name":"A","qty":"1","price":100,"vat":"vat22"}],)"
-                               R"("deliver_by":"12:00"})";
+    const std::string no_day =
+        R"({"customer":"C1","lines":[{"sku":"A","name":"A","qty":"1","price":100,"vat":"vat22"}],)"
+        R"("deliver_by":"12:00"})";
     EXPECT_EQ(refusal([&] { read_order(obj(no_day), "O1", &d); }), std::make_pair(400, std::string("invalid_field")));
 }
 
@@ -112,7 +112,7 @@ TEST(SettledAt, IsReadOnPaymentsAndCreditRepaymentsAsOnDeliveries) {
     const auto pay = read_payment(obj(R"({"customer":"C1","cash":100,"settled_at":"2026-12-02T14:05:00+03:00"})"));
     ASSERT_TRUE(pay.settled_at.has_value());
     EXPECT_EQ(std::chrono::duration_cast<std::chrono::seconds>(pay.settled_at->time_since_epoch()).count(),
-              1796209500);  // 2026-12-02 11:05:00Z
+              1796209500);                        // 2026-12-02 11:05:00Z
     EXPECT_EQ(pay.settled_day_unix, 1796169600);  // 2026-12-02, the day where the money changed hands
     const auto repay = read_credit_repayment(obj(R"({"cash":100,"settled_at":"2026-12-02T11:05:00Z"})"), "O1");
     EXPECT_EQ(repay.settled_at, pay.settled_at);

@@ -352,6 +352,11 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
   const [qr, setQr] = useState<string | null>(null);
   const [payQr, setPayQr] = useState<string | null>(null);
   const [movedFrom, setMovedFrom] = useState<string | null>(null);
+  const [live, setLive] = useState(eventsLive); // the page's event stream is connected
+  useEffect(() => {
+    liveListeners.add(setLive);
+    return () => void liveListeners.delete(setLive);
+  }, []);
 
   const settled = o.state !== 'open' || receipt !== null || queuedHere;
   // «К оплате» follows the − / + at once: the goods handed over less the prepayment offset on them.
@@ -438,7 +443,9 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
     const body = deliveryBody({ ...settlement, settledAt: new Date().toISOString() });
     const action = api.delivery(o.id, body); // key stored before sending
     try {
-      const env = await api.send(action);
+      // With the live stream up the answer comes at once and the stages follow by events; without
+      // it kassad holds the answer until the receipt settles (or the wait ends).
+      const env = await api.send(action, eventsLive ? 0 : undefined);
       saveResult(o.id, env);
       setResult(env);
       setReceipt(env.receipts.at(-1) ?? null);
@@ -472,7 +479,7 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
 
   const stage = receipt ? stageOf(receipt) : null;
   return (
-    <main class="courier">
+    <main class="courier" data-live={live ? 'yes' : 'no'}>
       <BackHeader title={`№ ${o.id}`} onBack={props.onBack} />
       {o.delivery_address && (
         <p>
@@ -551,7 +558,7 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
                   ['cash', 'Наличные'],
                   ['card', 'Карта'],
                   ['sbp', 'СБП'],
-                  ...(o.credit_at_door ? [['credit', 'В кредит']] : []),
+                  ...(o.credit_at_door ? [['credit', 'В кредит'] as [Method, string]] : []),
                 ] as [Method, string][]
               ).map(([m, label]) => (
                 <button key={m} type="button" role="tab" aria-selected={method === m} onClick={() => setMethod(m)}>
