@@ -255,7 +255,8 @@ class CourierDoor(SharedKassad):
         for n, bad in enumerate(({"payment_method": "barter"}, {"deliver_by": "25:00"}, {"deliver_from": "12:00"},
                                  {"deliver_from": "13:00", "deliver_by": "12:00"}, {"credit_allowed": "yes"},
                                  {"payment_method": "credit", "credit_allowed": False})):
-            status, answer, _ = self.call("PUT", "/v1/orders/PM-3", {**order, "deliver_from": None, **bad})
+            status, answer, _ = self.call("PUT", "/v1/orders/PM-3",
+                                          {**order, "deliver_from": None, "deliver_by": None, **bad})
             self.assertEqual((status, answer["code"]), (400, "invalid_field"), (bad, answer))
         self.assertEqual(self.call("GET", "/v1/orders/PM-3")[0], 404)  # nothing stored by a refused write
 

@@ -525,7 +525,8 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
         Товары {formatRub(settled ? o.total : sums.goods)} · предоплата <span data-test="prepaid">{formatRub(o.prepaid)}</span>
       </p>
       <p class="c-due">
-        К оплате <b data-test="due">{formatRub(due)}</b>
+        {settled && o.state === 'delivered' && o.credit_owed > 0 ? 'Долг покупателя (кредит)' : 'К оплате'}{' '}
+        <b data-test="due">{formatRub(due)}</b>
       </p>
       {!settled && sums.nothing && (
         <p class="warn-box" data-test="cancel-at-door">

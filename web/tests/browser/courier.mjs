@@ -224,6 +224,7 @@ const consoleErrors = await withBrowser(OUT, async (page, shot) => {
   const credit = page.getByRole('tab', { name: 'В кредит' });
   assert.equal(await credit.getAttribute('aria-selected'), 'true', 'a credit order starts on «В кредит»');
   await page.locator('[data-test=credit-note]').waitFor();
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'four payment tabs fit 360 px');
   await shot('k5-credit');
   await page.getByRole('button', { name: 'Пробить чек' }).click();
   const answer = await posted;
@@ -231,6 +232,7 @@ const consoleErrors = await withBrowser(OUT, async (page, shot) => {
   await page.locator('[data-test=progress][data-stage=done]').waitFor();
   await page.locator('[data-test=check-qr]').waitFor();
   assert.deepEqual(longPolls, [], 'the order screen follows its receipt by /v1/events');
+  await page.getByText('Долг покупателя (кредит)').waitFor();
   await shot('k5-credit-receipt');
 });
 
