@@ -107,6 +107,13 @@ class Reader {
         return i;
     }
 
+    std::optional<bool> boolean(std::string_view key) {
+        const auto* v = get(key, false);
+        if (!v) return std::nullopt;
+        if (!v->is_bool()) invalid(field(key), "must be true or false");
+        return v->as_bool();
+    }
+
     const json::object* object(std::string_view key, bool required) {
         const auto* v = get(key, required);
         if (!v) return nullptr;
@@ -395,6 +402,17 @@ bool is_iso_date(std::string_view text) {
     return day.ok();
 }
 
+bool is_clock_time(std::string_view text) {
+    if (text.size() != 5 || text[2] != ':') return false;
+    for (std::size_t i : {0, 1, 3, 4})
+        if (text[i] < '0' || text[i] > '9') return false;
+    return (text[0] - '0') * 10 + (text[1] - '0') <= 23 && text[3] <= '5';
+}
+
+bool is_payment_method(std::string_view text) {
+    return text == "cash" || text == "card" || text == "sbp" || text == "credit" || text == "prepaid";
+}
+
 fiscal::Order read_order(const json::object& body, const std::string& path_id, ledger::OrderDelivery* delivery) {
     Reader r(body, "");
     fiscal::Order order;
@@ -440,6 +458,27 @@ fiscal::Order read_order(const json::object& body, const std::string& path_id, l
         if (auto valid = fiscal::validate_contact(d.contact); !valid)
             throw ApiError(400, "invalid_contact", "customer_contact: " + valid.error().message, "customer_contact");
     }
+    // What the courier should expect at the door (migration 009).
+    d.payment_method = r.string("payment_method", false, 16);
+    if (!d.payment_method.empty() && !is_payment_method(d.payment_method))
+        invalid("payment_method", "must be one of cash, card, sbp, credit, prepaid");
+    d.deliver_from = r.string("deliver_from", false, 5);
+    d.deliver_by = r.string("deliver_by", false, 5);
+    if (!d.deliver_from.empty() && !is_clock_time(d.deliver_from))
+        invalid("deliver_from", "must be a time of day written HH:MM");
+    if (!d.deliver_by.empty() && !is_clock_time(d.deliver_by))
+        invalid("deliver_by", "must be a time of day written HH:MM");
+    if (!d.deliver_from.empty() && d.deliver_by.empty())
+        invalid("deliver_from", "a window needs its end: give deliver_by as well");
+    if (!d.deliver_from.empty() && d.deliver_from >= d.deliver_by)  // HH:MM compares as text
+        invalid("deliver_from", "must be earlier than deliver_by");
+    if (!d.deliver_by.empty() && d.date.empty())
+        invalid("deliver_by", "a deadline needs the day: give delivery_date as well");
+    // An order to be paid on credit may of course be settled on credit; otherwise only when it says so.
+    const auto credit = r.boolean("credit_allowed");
+    if (credit == false && d.payment_method == "credit")
+        invalid("credit_allowed", "an order to be paid on credit (payment_method credit) allows credit");
+    d.credit_allowed = credit.value_or(d.payment_method == "credit");
     if (delivery) *delivery = std::move(d);
     r.finish();
     return order;
@@ -460,6 +499,7 @@ EventRequest read_payment(const json::object& body) {
             a.finish();
         }
     }
+    read_settled_at(r, out);  // money taken while offline: the phone's time of it (late settlement)
     read_common(r, out);
     r.finish();
     if ((e.cash + e.electronic).is_zero())
@@ -541,6 +581,7 @@ EventRequest read_credit_repayment(const json::object& body, const std::string& 
     Reader r(body, "");
     EventRequest out;
     fiscal::CreditRepaymentEvent e{.order = order, .cash = r.money("cash"), .electronic = r.money("electronic")};
+    read_settled_at(r, out);  // a repayment taken at the door while offline: as for a delivery
     read_common(r, out);
     r.finish();
     if ((e.cash + e.electronic).is_zero())
@@ -722,6 +763,10 @@ json::object order_to_json(const fiscal::Order& order, const ledger::OrderDelive
     if (!delivery.date.empty()) out["delivery_date"] = delivery.date;
     if (!delivery.address.empty()) out["delivery_address"] = delivery.address;
     if (!delivery.contact.empty()) out["customer_contact"] = delivery.contact;
+    if (!delivery.payment_method.empty()) out["payment_method"] = delivery.payment_method;
+    if (!delivery.deliver_from.empty()) out["deliver_from"] = delivery.deliver_from;
+    if (!delivery.deliver_by.empty()) out["deliver_by"] = delivery.deliver_by;
+    if (delivery.credit_allowed) out["credit_allowed"] = true;
     return out;
 }
 

@@ -44,6 +44,10 @@ fiscal::Order read_order(const boost::json::object& body, const std::string& pat
                          ledger::OrderDelivery* delivery = nullptr);
 // True for a real calendar date written YYYY-MM-DD.
 bool is_iso_date(std::string_view text);
+// A time of day written HH:MM (00:00 … 23:59): an order's delivery window.
+bool is_clock_time(std::string_view text);
+// An order's expected payment method: cash, card, sbp, credit or prepaid.
+bool is_payment_method(std::string_view text);
 EventRequest read_payment(const boost::json::object& body);
 EventRequest read_delivery(const boost::json::object& body, const std::string& order);
 EventRequest read_return(const boost::json::object& body, const std::string& order);

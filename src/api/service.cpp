@@ -361,6 +361,20 @@ void Service::receipt_changed(ledger::ReceiptId id) {
     }
 }
 
+void Service::receipt_moved(ledger::ReceiptId id, const std::string& from) {
+    try {
+        const auto r = ledger_.receipt(id);
+        if (!r) return;
+        auto json = record_with_deliveries(ledger_, *r);
+        json["moved_from"] = from;
+        events_.publish("receipt", r->register_id, r->created_by, boost::json::serialize(json));
+        events_.registers_changed();
+        log::get("api")->info("receipt {} moved from {} to {} (failover)", id, from, r->register_id);
+    } catch (const std::exception& e) {
+        log::get("api")->warn("no live event for moved receipt {}: {}", id, e.what());
+    }
+}
+
 void Service::release_waiters() {
     std::vector<std::shared_ptr<Waiter>> all;
     {

@@ -55,11 +55,24 @@ enum class LateSettlement : std::uint8_t {
     ListForOffice  // printed as they are, marked late and listed for the office to confirm
 };
 
+// credit_at_door: when a courier may leave an order's price owed at the door (a sale on credit,
+// 1214 = 5 or 6 with 1216: the planner's DeliveryEvent::credit). Office roles decide for themselves.
+enum class CreditAtDoor : std::uint8_t {
+    Order,  // only an order that says so (credit_allowed, or payment_method "credit")
+    Never,
+    Any,
+};
+
+inline bool credit_at_door_allowed(CreditAtDoor policy, const ledger::OrderDelivery& order) {
+    return policy == CreditAtDoor::Any || (policy == CreditAtDoor::Order && order.credit_allowed);
+}
+
 struct ServiceOptions {
     std::vector<EntityInfo> entities;
     fiscal::PlannerPolicy policy;
     LateSettlement late_settlement = LateSettlement::Correct;
     std::chrono::seconds late_tolerance = std::chrono::minutes(5);  // fiscal-rules.md §6: ≤ 5 min off
+    CreditAtDoor credit_at_door = CreditAtDoor::Order;
     // E-receipt channels that are configured, and a wake-up for the notifier (resend).
     bool email_enabled = false;
     bool sms_enabled = false;
@@ -111,6 +124,9 @@ class Service {
     // A receipt changed (state, fiscal data, e-receipt delivery): a live event with it as it now
     // stands. Reads the ledger: call it from a worker's or the notifier's thread, not the writer's.
     void receipt_changed(ledger::ReceiptId id);
+    // Failover handed a never-sent receipt from register `from` to another of its entity: a live
+    // event with it on its new register and "moved_from", so a page following it shows where it is.
+    void receipt_moved(ledger::ReceiptId id, const std::string& from);
     EventHub& events() { return events_; }
 
     const EntityInfo* entity(const std::string& inn) const;

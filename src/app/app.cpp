@@ -69,6 +69,12 @@ fiscal::PlannerPolicy policy_from(const PlannerConfig& c) {
     return p;
 }
 
+api::CreditAtDoor credit_at_door_from(const PlannerConfig& c) {
+    if (c.credit_at_door == "never") return api::CreditAtDoor::Never;
+    if (c.credit_at_door == "any") return api::CreditAtDoor::Any;
+    return api::CreditAtDoor::Order;
+}
+
 api::LateSettlement late_settlement_from(const PlannerConfig& c) {
     return c.late_settlement == "list_for_office" ? api::LateSettlement::ListForOffice : api::LateSettlement::Correct;
 }
@@ -227,6 +233,7 @@ Status App::start() {
                             .policy = policy_from(s.config.planner),
                             .late_settlement = late_settlement_from(s.config.planner),
                             .late_tolerance = std::chrono::seconds(s.config.planner.late_settlement_tolerance_seconds),
+                            .credit_at_door = credit_at_door_from(s.config.planner),
                             .email_enabled = s.smtp != nullptr,
                             .sms_enabled = s.sms != nullptr,
                             .on_outbox = wake},
@@ -290,6 +297,7 @@ Status App::start() {
         drivers::WorkerOptions options;
         options.register_id = r.id;
         if (auto quiet = parse_time_of_day(r.shift_rotate_at)) options.quiet_time = std::chrono::minutes(*quiet);
+        options.failover_after = std::chrono::seconds(r.failover_after_seconds);
         if (entity) {
             options.cashier = entity->cashier;
             options.cashier_inn = entity->cashier_inn;
@@ -343,8 +351,13 @@ Status App::start() {
             audit_observer(req, res, std::move(then));
         });
 
-    s.pool.enable_failover(
-        [&s](std::int64_t id, const std::string& register_id) { return s.ledger->reassign(id, register_id); });
+    // A receipt handed to a sibling register is announced on /v1/events with its new register.
+    s.pool.enable_failover([&s](std::int64_t id, const std::string& register_id) {
+        const auto before = s.ledger->receipt(id);
+        if (!s.ledger->reassign(id, register_id)) return false;
+        s.service->receipt_moved(id, before ? before->register_id : std::string());
+        return true;
+    });
     // Receipts left in flight by the last run go first, then the workers start.
     s.service->recover();
     s.pool.start_all();

@@ -192,6 +192,7 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
         KASSA_TRY(t.boolean("courier_cash_requires_contact", p.courier_cash_requires_contact));
         KASSA_TRY(t.string("refused_prepayment", p.refused_prepayment));
         KASSA_TRY(t.string("late_settlement", p.late_settlement));
+        KASSA_TRY(t.string("credit_at_door", p.credit_at_door));
         KASSA_TRY(t.integer("late_settlement_tolerance_seconds", p.late_settlement_tolerance_seconds, 0, 86400));
         return t.string("default_excess", p.default_excess);
     }));
@@ -256,6 +257,7 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
             KASSA_TRY(t.string("uri", reg.uri));
             KASSA_TRY(t.string("entity_inn", reg.entity_inn));
             KASSA_TRY(t.string("shift_rotate_at", reg.shift_rotate_at));
+            KASSA_TRY(t.integer("failover_after_seconds", reg.failover_after_seconds, 1, 86400));
             KASSA_TRY(t.finish());
             if (reg.id.empty() || reg.uri.empty())
                 return fail("config_invalid",
@@ -355,6 +357,9 @@ Status validate(const Config& config) {
         return fail("config_invalid", "planner.refused_prepayment must be 'refund' or 'advance'");
     if (config.planner.late_settlement != "correct" && config.planner.late_settlement != "list_for_office")
         return fail("config_invalid", "planner.late_settlement must be 'correct' or 'list_for_office'");
+    if (config.planner.credit_at_door != "order" && config.planner.credit_at_door != "never" &&
+        config.planner.credit_at_door != "any")
+        return fail("config_invalid", "planner.credit_at_door must be 'order', 'never' or 'any'");
     std::set<std::string> ids;
     for (const auto& reg : config.registers) {
         if (!inns.contains(reg.entity_inn))

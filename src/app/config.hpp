@@ -48,6 +48,8 @@ struct RegisterConfig {
     // "HH:MM" local time when a shift older than an hour is closed and reopened (quiet time);
     // empty: only before the 24-hour limit.
     std::string shift_rotate_at;
+    // Offline this long, the register hands its never-sent receipts to another of its entity.
+    std::int64_t failover_after_seconds = 30;
 
     friend bool operator==(const RegisterConfig&, const RegisterConfig&) = default;
 };
@@ -85,6 +87,9 @@ struct PlannerConfig {
     std::string refused_prepayment = "refund";
     // An action settled (by the phone's clock) longer ago than the tolerance: correct | list_for_office.
     std::string late_settlement = "correct";
+    // credit_at_door: when a courier may settle an order on credit at the door: "order" (the order
+    // says so: credit_allowed, or payment_method credit), "never", or "any" order.
+    std::string credit_at_door = "order";
     std::int64_t late_settlement_tolerance_seconds = 300;
     // fiscal-rules.md §3.11: a courier (token role courier) taking cash at the door gets an e-receipt
     // only; without a buyer contact (1008) the settlement is refused (422 contact_required).

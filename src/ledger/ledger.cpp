@@ -802,11 +802,14 @@ void Ledger::upsert_order(const fiscal::Order& order, const OrderDelivery& deliv
             const auto now = impl_->now_ms();
             Stmt s(db,
                    "INSERT INTO orders (id, customer, entity_inn, state, updated_ms, courier, delivery_date, "
-                   "delivery_address, customer_contact) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?) "
+                   "delivery_address, customer_contact, payment_method, deliver_from, deliver_by, credit_allowed) "
+                   "VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                    "ON CONFLICT (id) DO UPDATE SET customer = excluded.customer, entity_inn = excluded.entity_inn, "
                    "updated_ms = excluded.updated_ms, courier = excluded.courier, "
                    "delivery_date = excluded.delivery_date, delivery_address = excluded.delivery_address, "
-                   "customer_contact = excluded.customer_contact");
+                   "customer_contact = excluded.customer_contact, payment_method = excluded.payment_method, "
+                   "deliver_from = excluded.deliver_from, deliver_by = excluded.deliver_by, "
+                   "credit_allowed = excluded.credit_allowed");
             s.bind(1, order.id)
                 .bind(2, order.customer)
                 .bind(3, order.entity_inn)
@@ -815,6 +818,10 @@ void Ledger::upsert_order(const fiscal::Order& order, const OrderDelivery& deliv
                 .bind(6, delivery.date)
                 .bind(7, delivery.address)
                 .bind(8, delivery.contact)
+                .bind(9, delivery.payment_method)
+                .bind(10, delivery.deliver_from)
+                .bind(11, delivery.deliver_by)
+                .bind(12, std::int64_t{delivery.credit_allowed ? 1 : 0})
                 .run();
             Stmt del(db, "DELETE FROM order_lines WHERE order_id = ?");
             del.bind(1, order.id).run();
@@ -1010,9 +1017,19 @@ OrderView Ledger::order_view(const std::string& order_id) const {
         if (!facts) throw LedgerError(errc::kNotFound, "no order " + order_id);
         OrderView v;
         v.facts = std::move(*facts);
-        Stmt d(db, "SELECT courier, delivery_date, delivery_address, customer_contact FROM orders WHERE id = ?");
+        Stmt d(db,
+               "SELECT courier, delivery_date, delivery_address, customer_contact, payment_method, deliver_from, "
+               "deliver_by, credit_allowed FROM orders WHERE id = ?");
         d.bind(1, order_id);
-        if (d.step()) v.delivery = OrderDelivery{d.get_text(0), d.get_text(1), d.get_text(2), d.get_text(3)};
+        if (d.step())
+            v.delivery = OrderDelivery{.courier = d.get_text(0),
+                                       .date = d.get_text(1),
+                                       .address = d.get_text(2),
+                                       .contact = d.get_text(3),
+                                       .payment_method = d.get_text(4),
+                                       .deliver_from = d.get_text(5),
+                                       .deliver_by = d.get_text(6),
+                                       .credit_allowed = d.get_int(7) != 0};
         Stmt s(db, "SELECT " + std::string(kReceiptColumns) +
                        " FROM receipts r JOIN receipt_orders o ON o.receipt_id = r.id WHERE o.order_id = ? "
                        "ORDER BY r.id");

@@ -195,6 +195,11 @@ struct OrderDelivery {
     std::string date;     // YYYY-MM-DD
     std::string address;  // 1009 of the settlement at the door
     std::string contact;  // the customer's phone or e-mail (personal data: log only masked)
+    // Migration 009: what the courier should expect at the door.
+    std::string payment_method;   // "" | cash | card | sbp | credit | prepaid
+    std::string deliver_from;     // HH:MM, the window's start on `date` ("" = only "by")
+    std::string deliver_by;       // HH:MM, the deadline on `date` ("" = none)
+    bool credit_allowed = false;  // may be settled on credit at the door ([planner] credit_at_door)
 
     friend bool operator==(const OrderDelivery&, const OrderDelivery&) = default;
 };

@@ -1,7 +1,9 @@
 """At the door and after it (issue #14, #15) against the real kassad and the simulators' FN archives:
 goods refused at the door (the settlement covers what was handed over, the prepayment above it goes
 back or stays as an advance, refusing everything cancels), the card terminal's reference kept with the
-receipt, and a courier's cash handed over to the office and confirmed by a cashier (audited)."""
+receipt, a courier's cash handed over to the office and confirmed by a cashier (audited), what an
+order tells the courier (payment method, deadline), and a sale on credit at the door where the order
+allows it, checked tag by tag in the FN archive."""
 
 import os
 import sys
@@ -14,6 +16,20 @@ from harness import ENTITY_A, ENTITY_B, SharedKassad, auth, sim_archives  # noqa
 LINES = [{"sku": "A", "name": "Товар А", "qty": "2", "price": 150000, "vat": "vat22"},
          {"sku": "B", "name": "Товар Б", "qty": "1", "price": 700000, "vat": "vat22"}]
 CONTACT = "+79990001122"
+
+
+def tlv(data):
+    """FFD TLV (tag, length: 2 bytes each, little-endian) → [(tag, bytes)]; 1059 (a line) stays nested."""
+    out, i = [], 0
+    while i + 4 <= len(data):
+        tag, length = int.from_bytes(data[i:i + 2], "little"), int.from_bytes(data[i + 2:i + 4], "little")
+        out.append((tag, data[i + 4:i + 4 + length]))
+        i += 4 + length
+    return out
+
+
+def number(value):
+    return int.from_bytes(value, "little")
 
 
 class CourierDoor(SharedKassad):
@@ -47,6 +63,19 @@ class CourierDoor(SharedKassad):
             f = r["fiscal"]
             self.assertEqual(new[(f["fn_number"], f["fd_number"])], (r["receipt"]["tag1054"], r["receipt"]["total"]))
         return answer["receipts"]
+
+    def fn_document(self, receipt):
+        """The FN archive's document for a confirmed receipt: {tag: [values]} with its lines' tags."""
+        f = receipt["fiscal"]
+        (doc,) = [d for fn, state in sim_archives(self.k.data_dir).items() if fn == f["fn_number"]
+                  for d in state["documents"] if d["number"] == f["fd_number"]]
+        tags, lines = {}, []
+        for tag, value in tlv(bytes.fromhex(doc["tlv"])):
+            if tag == 1059:
+                lines.append({t: v for t, v in tlv(value)})
+            else:
+                tags.setdefault(tag, []).append(value)
+        return doc, tags, lines
 
     def test_a_refused_line_with_the_prepayment_above_it_refunded(self):
         self.put_order("DR-1")
@@ -207,6 +236,101 @@ class CourierDoor(SharedKassad):
             status, answer, _ = self.call("POST", "/v1/orders/LT-1/delivery", {"cash": 1, "settled_at": bad},
                                           key=f"lt-bad-{n}")
             self.assertEqual((status, answer["code"]), (400, "invalid_field"), bad)
+
+
+    def test_f_an_order_says_how_it_is_paid_and_by_when(self):
+        order = {"customer": "C-PM-1", "entity_inn": ENTITY_A, "lines": LINES, "courier": "courier-2",
+                 "delivery_date": "2031-05-07", "delivery_address": "г. Москва, ул. Садовая, д. 7",
+                 "customer_contact": CONTACT, "payment_method": "sbp", "deliver_from": "10:00", "deliver_by": "12:30"}
+        status, answer, _ = self.call("PUT", "/v1/orders/PM-1", order)
+        self.assertEqual(status, 200, answer)
+        status, answer, _ = self.call("PUT", "/v1/orders/PM-2", {
+            **order, "payment_method": "credit", "deliver_from": None, "deliver_by": "18:00"})
+        self.assertEqual(status, 200, answer)
+        status, mine, _ = self.call("GET", "/v1/couriers/me/orders?date=2031-05-07", who="courier-2")
+        self.assertEqual(status, 200, mine)
+        shown = {o["id"]: (o.get("payment_method"), o.get("deliver_from"), o.get("deliver_by"), o["credit_at_door"])
+                 for o in mine["orders"]}
+        self.assertEqual(shown, {"PM-1": ("sbp", "10:00", "12:30", False), "PM-2": ("credit", None, "18:00", True)})
+        for n, bad in enumerate(({"payment_method": "barter"}, {"deliver_by": "25:00"}, {"deliver_from": "12:00"},
+                                 {"deliver_from": "13:00", "deliver_by": "12:00"}, {"credit_allowed": "yes"},
+                                 {"payment_method": "credit", "credit_allowed": False})):
+            status, answer, _ = self.call("PUT", "/v1/orders/PM-3",
+                                          {**order, "deliver_from": None, "deliver_by": None, **bad})
+            self.assertEqual((status, answer["code"]), (400, "invalid_field"), (bad, answer))
+        self.assertEqual(self.call("GET", "/v1/orders/PM-3")[0], 404)  # nothing stored by a refused write
+
+    def test_g_on_credit_at_the_door_only_where_the_order_allows_it(self):
+        self.put_order("CR-0")  # says nothing of credit: the default policy (order) refuses it
+        status, answer, _ = self.call("POST", "/v1/orders/CR-0/delivery?wait=30",
+                                      {"credit": 1000000, "buyer_contact": CONTACT}, who="courier-1", key="cr0-door")
+        self.assertEqual((status, answer["code"]), (409, "credit_not_allowed"), answer)
+        _, view, _ = self.call("GET", "/v1/orders/CR-0")
+        self.assertEqual((view["state"], view["receipts"], view["credit_at_door"]), ("open", [], False))
+
+        status, answer, _ = self.call("PUT", "/v1/orders/CR-1", {
+            "customer": "C-CR-1", "entity_inn": ENTITY_A, "lines": LINES, "courier": "courier-1",
+            "delivery_date": "2031-05-06", "delivery_address": "г. Москва, ул. Садовая, д. 9",
+            "customer_contact": CONTACT, "payment_method": "credit", "deliver_by": "15:00"})
+        self.assertEqual(status, 200, answer)
+        before = self.documents()
+        # B refused at the door; A × 2 = 3 000.00 handed over, all of it on credit.
+        (sale,) = self.act("/v1/orders/CR-1/delivery", {
+            "delivered": [{"sku": "A", "qty": "2"}], "credit": 300000, "buyer_contact": CONTACT,
+            "cashier": "Курьер Петров", "settlement_address": "г. Москва, ул. Садовая, д. 9"}, "cr1-door")
+        # Exactly one new document in all the FNs: this sale on credit, with the tags §3.8 wants.
+        new = {k: v for k, v in self.documents().items() if k not in before}
+        self.assertEqual(list(new.values()), [(1, 300000)])
+        doc, tags, lines = self.fn_document(sale)
+        self.assertEqual((doc["operation"], doc["total"]), (1, 300000))
+        self.assertEqual([number(v) for v in tags[1054]], [1])
+        self.assertEqual([number(v) for v in tags[1216]], [300000])
+        for absent in (1031, 1081, 1215):
+            self.assertEqual(sum(number(v) for v in tags.get(absent, [])), 0, absent)
+        self.assertEqual([v.decode("cp866") for v in tags[1008]], [CONTACT])
+        self.assertEqual([v.decode("cp866") for v in tags[1009]], ["г. Москва, ул. Садовая, д. 9"])
+        self.assertEqual([v.decode("cp866") for v in tags[1021]], ["Курьер Петров"])
+        self.assertEqual([(l[1030].decode("cp866"), number(l[1214]), number(l[1043])) for l in lines],
+                         [("Товар А", 6, 300000)])
+        _, view, _ = self.call("GET", "/v1/orders/CR-1")
+        self.assertEqual((view["state"], view["credit_owed"], view["credit_at_door"]), ("delivered", 300000, False))
+
+        # Allowed by the flag alone, after a prepayment: 1215 for what was prepaid, 1216 for the rest (1214 = 5).
+        status, answer, _ = self.call("PUT", "/v1/orders/CR-2", {
+            "customer": "C-CR-2", "entity_inn": ENTITY_A, "lines": LINES, "courier": "courier-1",
+            "delivery_date": "2031-05-06", "payment_method": "cash", "credit_allowed": True})
+        self.assertEqual(status, 200, answer)
+        self.act("/v1/payments", {"customer": "C-CR-2", "electronic": 400000,
+                                  "allocate": [{"order": "CR-2", "amount": 400000}]}, "cr2-pay", who="cashier")
+        (sale,) = self.act("/v1/orders/CR-2/delivery", {"credit": 600000, "buyer_contact": CONTACT}, "cr2-door")
+        _, tags, lines = self.fn_document(sale)
+        self.assertEqual([number(tags[t][0]) for t in (1054, 1215, 1216)], [1, 400000, 600000])
+        self.assertEqual(sorted(number(l[1214]) for l in lines), [5, 5])
+        # A repayment of that credit later, taken while offline (settled_at): late, so a correction.
+        settled = datetime.now(timezone.utc) - timedelta(hours=3)
+        (repaid,) = self.act("/v1/orders/CR-2/credit-repayments", {
+            "cash": 600000, "buyer_contact": CONTACT, "settled_at": settled.strftime("%Y-%m-%dT%H:%M:%SZ")},
+            "cr2-repay")
+        self.assertEqual((repaid["late"], repaid["receipt"]["correction"]["type"]), ("corrected", "self"))
+        self.assertEqual(repaid["settled_at"], settled.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        _, view, _ = self.call("GET", "/v1/orders/CR-2")
+        self.assertEqual(view["credit_owed"], 0)
+
+    def test_h_a_payment_taken_offline_keeps_its_time_too(self):
+        self.put_order("LP-1")
+        settled = datetime.now(timezone.utc) - timedelta(hours=2)
+        (late,) = self.act("/v1/payments", {
+            "customer": "C-LP-1", "cash": 200000, "allocate": [{"order": "LP-1", "amount": 200000}],
+            "buyer_contact": CONTACT, "settled_at": settled.strftime("%Y-%m-%dT%H:%M:%SZ")}, "lp1-pay")
+        self.assertEqual((late["late"], late["settled_at"]), ("corrected", settled.strftime("%Y-%m-%dT%H:%M:%SZ")))
+        self.assertEqual(late["receipt"]["correction"]["type"], "self")
+        _, view, _ = self.call("GET", "/v1/orders/LP-1")
+        self.assertEqual(view["prepaid"], 200000)
+        recent = datetime.now(timezone.utc) - timedelta(seconds=30)
+        (fine,) = self.act("/v1/payments", {
+            "customer": "C-LP-1", "cash": 100000, "allocate": [{"order": "LP-1", "amount": 100000}],
+            "buyer_contact": CONTACT, "settled_at": recent.strftime("%Y-%m-%dT%H:%M:%SZ")}, "lp1-pay-2")
+        self.assertNotIn("late", fine)
 
 
 class LateSettlementsListedForTheOffice(SharedKassad):

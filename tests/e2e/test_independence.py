@@ -2,12 +2,14 @@
 kassa-sim process) runs out of paper while customer X's receipt prints: X's next request is refused
 at once (409 busy, Retry-After) instead of holding anything; entity B's payment and /v1/health go
 through in normal time; after paper is loaded (SIGUSR1) and the register resumed, X's receipt is in
-the FN exactly once."""
+the FN exactly once. And a receipt stranded on a register that went away moves to a sibling of its
+entity, announced on /v1/events with `moved_from` (issue #14: the pages show the new register)."""
 
 import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -15,7 +17,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BINARY_DIR, ENTITY_A, ENTITY_B, TOKENS, Kassad, auth, temp_dir  # noqa: E402
+from harness import BINARY_DIR, ENTITY_A, ENTITY_B, TOKENS, Kassad, auth, sim_archives, temp_dir  # noqa: E402
+from sse import EventStream  # noqa: E402
 
 KASSA_SIM = os.path.join(BINARY_DIR, "simulators", "shtrih", "kassa-sim")
 
@@ -47,12 +50,15 @@ class OutsideSimulator:
             self.proc.wait(10)
 
 
-def config(uri_a):
+def config(uri_a, sibling=False):
     parts = []
     for inn, name in ((ENTITY_A, "ООО «Альфа»"), (ENTITY_B, "ООО «Бета»")):
         parts.append(f'[[entities]]\ninn = "{inn}"\nname = "{name}"\ncashier = "Кассир Иванов"\n'
                      f'settlement_address = "г. Москва, ул. Примерная, д. 1"\nsettlement_place = "Офис"\n')
-    parts.append(f'[[registers]]\nid = "a-1"\nuri = "{uri_a}"\nentity_inn = "{ENTITY_A}"\n')
+    parts.append(f'[[registers]]\nid = "a-1"\nuri = "{uri_a}"\nentity_inn = "{ENTITY_A}"\n'
+                 + ('failover_after_seconds = 1\n' if sibling else ''))
+    if sibling:
+        parts.append(f'[[registers]]\nid = "a-2"\nuri = "sim://embedded"\nentity_inn = "{ENTITY_A}"\n')
     parts.append(f'[[registers]]\nid = "b-1"\nuri = "sim://embedded"\nentity_inn = "{ENTITY_B}"\n')
     for name, (role, token) in TOKENS.items():
         parts.append(f'[[tokens]]\nname = "{name}"\nrole = "{role}"\n'
@@ -163,6 +169,46 @@ class Independence(unittest.TestCase):
         self.assertEqual(status, 200, customer)
         self.assertEqual(customer["advances"], [{"entity_inn": ENTITY_A, "balance": 50000}])
         self.assertEqual([h["entity_inn"] for h in customer["history"]], [ENTITY_A])
+
+
+def closed_port():
+    """A loopback port nothing listens on (bound, then closed): connections to it are refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class FailoverIsAnnounced(unittest.TestCase):
+    def setUp(self):
+        # Register a-1 is away from the start (nothing answers at its address); a-2 is its sibling.
+        self.k = Kassad(config_text=config(f"tcp://127.0.0.1:{closed_port()}", sibling=True)).__enter__()
+
+    def tearDown(self):
+        self.k.__exit__(None, None, None)
+
+    def test_a_receipt_moved_to_a_sibling_register_is_a_live_event(self):
+        stream = EventStream(self.k, TOKENS["cashier"][1])
+        self.assertEqual(stream.status, 200)
+        stream.until(lambda e: e.get("event") == "register" and e["json"]["id"] == "a-1"
+                     and e["json"]["state"] == "offline")
+        status, paid, _ = self.k.request("POST", "/v1/payments", body={
+            "customer": "M", "cash": 12300, "entity_inn": ENTITY_A, "register": "a-1"},
+            headers={**auth("cashier"), "Idempotency-Key": "moved-1"})
+        self.assertEqual(status, 202, paid)
+        (planned,) = paid["receipts"]
+        self.assertEqual((planned["register"], planned["state"]), ("a-1", "planned"))
+        # failover_after_seconds = 1: handed to a-2 and said so, with the register it left.
+        seen = stream.until(lambda e: e.get("event") == "receipt" and e["json"]["id"] == planned["id"]
+                            and "moved_from" in e["json"])
+        moved = seen[-1]["json"]
+        self.assertEqual((moved["moved_from"], moved["register"], moved["state"]), ("a-1", "a-2", "planned"))
+        status, done, _ = self.k.request("GET", f"/v1/receipts/{planned['id']}?wait=30", headers=auth("cashier"))
+        self.assertEqual((status, done["state"], done["register"]), (200, "confirmed", "a-2"), done)
+        # Printed once, by a-2's FN (the embedded simulator beside the ledger).
+        totals = [d["total"] for st in sim_archives(self.k.data_dir).values() for d in st["documents"]
+                  if d["type"] == 3]
+        self.assertEqual(totals.count(12300), 1)
+        stream.close()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@ orders only, date checked, the §3.11 cash-without-contact policy), then web/tes
 in Debian's Chromium on a phone viewport: log in by link, list, cash with change, the check QR
 (decoded here with zbarimg), a settlement taken offline and sent when the network returns, an order
 paid by Kassa's SBP QR shown full screen, and one settled offline by a phone whose clock says 20
-minutes ago (late: a correction). The simulators' FN archives must then hold exactly one receipt per
+minutes ago (late: a correction), and one to be paid on credit by a deadline, settled «В кредит» and
+followed by live events. The simulators' FN archives must then hold exactly one receipt per
 settlement. Screenshots are kept under <build>/web-artifacts/courier/ (not committed)."""
 
 import json
@@ -93,9 +94,11 @@ class WebCourier(unittest.TestCase):
         # handed over (one drink refused: 1 234.50 + 150.00), K-2's settlement (sent once after the
         # phone came back online, though the page tried while offline).
         # K-3's prepayment and its settlement by SBP (456.00 with 100.00 offset); K-4's late
-        # settlement, one correction receipt (type 31) though the page tried while offline.
+        # settlement, one correction receipt (type 31) though the page tried while offline; K-5's sale
+        # on credit (543.00, nothing paid).
         after = self.receipts_in_fn()
-        self.assertEqual(after - before, Counter({23450: 1, 138450: 1, 67800: 1, 10000: 1, 45600: 1, 78900: 1}), after)
+        self.assertEqual(after - before, Counter({23450: 1, 138450: 1, 67800: 1, 10000: 1, 45600: 1, 78900: 1,
+                                                 54300: 1}), after)
         self.assertEqual(self.receipts_in_fn(types=(31,)) - before_corrections, Counter({78900: 1}))
         _, k1, _ = self.call("GET", "/v1/orders/K-1")
         lines = k1["receipts"][-1]["receipt"]["lines"]

@@ -137,8 +137,11 @@ HttpResponse receipts_response(Service& service, const std::vector<ledger::Recei
 
 // An order as GET /v1/orders/{id} and a courier's list show it: lines, delivery fields, the sums,
 // and the receipts the caller may see.
-json::object order_view_to_json(const ledger::OrderView& view, const Scope& scope) {
+json::object order_view_to_json(const ledger::OrderView& view, const Scope& scope, CreditAtDoor credit) {
     json::object out = order_to_json(view.facts.order, view.delivery);
+    // Whether a courier may settle it on credit at the door now ([planner] credit_at_door).
+    out["credit_at_door"] =
+        view.facts.state == fiscal::OrderState::Open && credit_at_door_allowed(credit, view.delivery);
     out["state"] = view.facts.state == fiscal::OrderState::Open        ? "open"
                    : view.facts.state == fiscal::OrderState::Delivered ? "delivered"
                                                                        : "cancelled";
@@ -306,7 +309,8 @@ void add_business_routes(Router& router, Service& service) {
                field, [&service](HttpRequest& req) {
                    return guarded([&] {
                        const auto view = visible_order(service, req, req.params.at("id"));
-                       return json_response(200, order_view_to_json(view, scope_of(service, req)));
+                       return json_response(
+                           200, order_view_to_json(view, scope_of(service, req), service.options().credit_at_door));
                    });
                });
 
@@ -322,7 +326,8 @@ void add_business_routes(Router& router, Service& service) {
                        json::array orders;
                        for (const auto& id : service.ledger().courier_orders(principal_of(req).name, it->second)) {
                            const auto view = service.ledger().order_view(id);
-                           if (scope.order(view.facts.order)) orders.push_back(order_view_to_json(view, scope));
+                           if (scope.order(view.facts.order))
+                               orders.push_back(order_view_to_json(view, scope, service.options().credit_at_door));
                        }
                        return json_response(200, json::object{{"date", it->second}, {"orders", std::move(orders)}});
                    });
@@ -348,6 +353,16 @@ void add_business_routes(Router& router, Service& service) {
                                       "a courier's cash settlement needs the buyer's phone or e-mail (1008): the "
                                       "receipt is sent electronically ([planner] courier_cash_requires_contact)",
                                       "buyer_contact");
+                   // A courier leaves money owed at the door only where the policy allows it.
+                   if (principal_of(r).role == Role::Courier && e.credit.is_positive()) {
+                       const auto view = service.ledger().order_view(e.order);
+                       if (!credit_at_door_allowed(service.options().credit_at_door, view.delivery))
+                           throw ApiError(409, "credit_not_allowed",
+                                          "order '" + e.order +
+                                              "' may not be settled on credit at the door ([planner] credit_at_door; "
+                                              "the order's credit_allowed)",
+                                          "credit");
+                   }
                    return request;
                }));
     router.add("POST", "/v1/orders/{id}/returns", "Goods back from a delivered order, refunded", office,

@@ -66,5 +66,16 @@ TEST(RegisterOperations, OutcomesHaveStableCodes) {
     EXPECT_EQ(operation_outcome(r).status, 503);
 }
 
+// [planner] credit_at_door: a courier leaves an order owed at the door only where it is allowed.
+TEST(CreditAtDoor, OrderNeverAndAny) {
+    ledger::OrderDelivery allows;
+    allows.credit_allowed = true;
+    const ledger::OrderDelivery silent;
+    EXPECT_TRUE(credit_at_door_allowed(CreditAtDoor::Order, allows));
+    EXPECT_FALSE(credit_at_door_allowed(CreditAtDoor::Order, silent));
+    EXPECT_FALSE(credit_at_door_allowed(CreditAtDoor::Never, allows));
+    EXPECT_TRUE(credit_at_door_allowed(CreditAtDoor::Any, silent));
+}
+
 }  // namespace
 }  // namespace kassa::api

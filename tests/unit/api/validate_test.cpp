@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <chrono>
+#include <tuple>
 
 #include "api/json_io.hpp"
 #include "api/router.hpp"
@@ -56,12 +58,69 @@ TEST(ReadOrder, DeliveryFieldsAreReadAndChecked) {
     read_order(obj(head + R"(,"courier":"petrov","delivery_date":"2028-02-29","delivery_address":"ул. Садовая, 5",)"
                           R"("customer_contact":"+79990001122"})"),
                "O1", &d);
-    EXPECT_EQ(d, (ledger::OrderDelivery{"petrov", "2028-02-29", "ул. Садовая, 5", "+79990001122"}));
+    EXPECT_EQ(d,
+              (ledger::OrderDelivery{
+                  .courier = "petrov", .date = "2028-02-29", .address = "ул. Садовая, 5", .contact = "+79990001122"}));
     for (std::string bad :
          {R"("delivery_date":"2027-02-29")", R"("delivery_date":"2027-2-1")", R"("delivery_address":"a\u0007b")"})
         EXPECT_EQ(refusal([&] { read_order(obj(head + "," + bad + "}"), "O1", &d); }).first, 400) << bad;
     EXPECT_EQ(refusal([&] { read_order(obj(head + R"(,"customer_contact":"89990001122"})"), "O1", &d); }),
               std::make_pair(400, std::string("invalid_contact")));
+}
+
+TEST(ReadOrder, PaymentMethodDeadlineAndCreditAreReadAndChecked) {
+    const std::string head = R"({"customer":"C1","lines":[{"sku":"A","name":"A","qty":"1","price":100,"vat":"vat22"}],)"
+                             R"("delivery_date":"2031-05-06")";
+    ledger::OrderDelivery d;
+    read_order(obj(head + R"(,"payment_method":"card","deliver_from":"09:30","deliver_by":"12:00"})"), "O1", &d);
+    EXPECT_EQ((std::tuple{d.payment_method, d.deliver_from, d.deliver_by, d.credit_allowed}),
+              (std::tuple{std::string("card"), std::string("09:30"), std::string("12:00"), false}));
+    // "by HH:MM" alone is a deadline; an order to be paid on credit allows credit at the door.
+    read_order(obj(head + R"(,"payment_method":"credit","deliver_by":"23:59"})"), "O1", &d);
+    EXPECT_EQ((std::tuple{d.deliver_from, d.deliver_by, d.credit_allowed}),
+              (std::tuple{std::string(), std::string("23:59"), true}));
+    read_order(obj(head + R"(,"payment_method":"cash","credit_allowed":true})"), "O1", &d);
+    EXPECT_TRUE(d.credit_allowed);
+    read_order(obj(head + "}"), "O1", &d);
+    EXPECT_EQ((std::tuple{d.payment_method, d.deliver_by, d.credit_allowed}),
+              (std::tuple{std::string(), std::string(), false}));
+    for (std::string bad : {R"("payment_method":"bitcoin")", R"("payment_method":"CASH")", R"("deliver_by":"24:00")",
+                            R"("deliver_by":"12:60")", R"("deliver_by":"9:30")", R"("deliver_by":"12:00:00")",
+                            R"("deliver_from":"10:00")", R"("deliver_from":"12:00","deliver_by":"12:00")",
+                            R"("deliver_from":"13:00","deliver_by":"12:00")", R"("credit_allowed":"yes")",
+                            R"("payment_method":"credit","credit_allowed":false)", R"("deliver_by":1200)"}) {
+        const auto [status, code] = refusal([&] { read_order(obj(head + "," + bad + "}"), "O1", &d); });
+        EXPECT_EQ(status, 400) << bad;
+        EXPECT_NE(code, "accepted") << bad;
+    }
+    // A deadline needs its day.
+    const std::string no_day =
+        R"({"customer":"C1","lines":[{"sku":"A","name":"A","qty":"1","price":100,"vat":"vat22"}],)"
+        R"("deliver_by":"12:00"})";
+    EXPECT_EQ(refusal([&] { read_order(obj(no_day), "O1", &d); }), std::make_pair(400, std::string("invalid_field")));
+}
+
+TEST(ReadOrder, ClockTimesAndPaymentMethods) {
+    for (auto good : {"00:00", "09:05", "23:59", "19:30"}) EXPECT_TRUE(is_clock_time(good)) << good;
+    for (auto bad : {"24:00", "1:00", "12:5", "12-00", "ab:cd", "12:60", "", "12:00 "})
+        EXPECT_FALSE(is_clock_time(bad)) << bad;
+    for (auto good : {"cash", "card", "sbp", "credit", "prepaid"}) EXPECT_TRUE(is_payment_method(good));
+    for (auto bad : {"", "Cash", "electronic", "advance"}) EXPECT_FALSE(is_payment_method(bad));
+}
+
+TEST(SettledAt, IsReadOnPaymentsAndCreditRepaymentsAsOnDeliveries) {
+    const auto pay = read_payment(obj(R"({"customer":"C1","cash":100,"settled_at":"2026-12-02T14:05:00+03:00"})"));
+    ASSERT_TRUE(pay.settled_at.has_value());
+    EXPECT_EQ(std::chrono::duration_cast<std::chrono::seconds>(pay.settled_at->time_since_epoch()).count(),
+              1796209500);                        // 2026-12-02 11:05:00Z
+    EXPECT_EQ(pay.settled_day_unix, 1796169600);  // 2026-12-02, the day where the money changed hands
+    const auto repay = read_credit_repayment(obj(R"({"cash":100,"settled_at":"2026-12-02T11:05:00Z"})"), "O1");
+    EXPECT_EQ(repay.settled_at, pay.settled_at);
+    EXPECT_FALSE(read_payment(obj(R"({"customer":"C1","cash":100})")).settled_at.has_value());
+    EXPECT_EQ(refusal([] { read_payment(obj(R"({"customer":"C1","cash":1,"settled_at":"2026-12-02 11:05"})")); }),
+              std::make_pair(400, std::string("invalid_field")));
+    EXPECT_EQ(refusal([] { read_credit_repayment(obj(R"({"cash":1,"settled_at":"yesterday"})"), "O1"); }),
+              std::make_pair(400, std::string("invalid_field")));
 }
 
 TEST(ReadPayment, AllocatedOrderAndRegisterMustBeSafeIds) {

@@ -52,12 +52,14 @@ one_receipt_per_payment = false
 refused_prepayment = "advance"
 late_settlement = "list_for_office"
 late_settlement_tolerance_seconds = 600
+credit_at_door = "never"
 
 [[registers]]
 id = "office-1"
 family = "shtrih"
 uri = "serial:///dev/ttyACM0?baud=115200"
 entity_inn = "7701234567"
+failover_after_seconds = 5
 
 [[registers]]
 id = "office-2"
@@ -87,6 +89,9 @@ entity_inn = "7701234567"
     EXPECT_EQ(c->planner.refused_prepayment, "advance");
     EXPECT_EQ(c->planner.late_settlement, "list_for_office");
     EXPECT_EQ(c->planner.late_settlement_tolerance_seconds, 600);
+    EXPECT_EQ(c->planner.credit_at_door, "never");
+    EXPECT_EQ((std::pair{c->registers[0].failover_after_seconds, c->registers[1].failover_after_seconds}),
+              (std::pair{std::int64_t{5}, std::int64_t{30}}));
     EXPECT_FALSE(c->planner.one_receipt_per_payment);
     EXPECT_TRUE(c->planner.itemize_full_prepayment);
 }
@@ -98,6 +103,7 @@ TEST(Config, EntityAndPlannerRules) {
     EXPECT_EQ(parse_config("[planner]\ndefault_excess = \"keep\"\n", "t").error().code, "config_invalid");
     EXPECT_EQ(parse_config("[planner]\nrefused_prepayment = \"keep\"\n", "t").error().code, "config_invalid");
     EXPECT_EQ(parse_config("[planner]\nlate_settlement = \"later\"\n", "t").error().code, "config_invalid");
+    EXPECT_EQ(parse_config("[planner]\ncredit_at_door = \"sometimes\"\n", "t").error().code, "config_invalid");
     EXPECT_EQ(parse_config("[planner]\none_receipt_per_payment = \"yes\"\n", "t").error().code, "config_invalid");
     EXPECT_EQ(parse_config("[planner]\nsplit = true\n", "t").error().code, "config_unknown_key");
     // A register must name a configured entity.

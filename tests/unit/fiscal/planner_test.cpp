@@ -2,6 +2,8 @@
 // the error codes. Expected numbers are worked out in the comments.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "fact_store.hpp"
 #include "fiscal/planner.hpp"
 
@@ -389,6 +391,53 @@ TEST(FiscalPlanner, RefusedLineAtTheDoorWithCashAndChange) {
               "return_exceeds_sold");
     must(plan_event(ReturnEvent{"123", {{"A", Quantity::whole(2)}}, Refund{Kopecks{300000}, {}, {}, {}}}, s.facts(),
                     kCtx));
+}
+
+// Credit at the door (issue #14): the courier leaves what is due owed; the settlement is a sale on
+// credit for the goods handed over (§3.8), whatever was refused.
+TEST(FiscalPlanner, CreditAtTheDoorForTheGoodsHandedOver) {
+    FactStore s;
+    s.add_order(order_123());
+    // Nothing prepaid, B refused, A × 1 = 1 500.00 handed over all on credit: 1214 = 6, 1216 = 1 500.
+    DeliveryEvent e = at_door(Kopecks{0}, {{"A", Quantity::whole(1)}});
+    e.credit = Kopecks{150000};
+    const Plan plan = must(plan_event(e, s.facts(), kCtx));
+    ASSERT_EQ(plan.receipts.size(), 1u);
+    const auto& r = plan.receipts[0].receipt;
+    ASSERT_EQ(r.lines.size(), 1u);
+    EXPECT_EQ((std::tuple{r.lines[0].sku, r.lines[0].method, r.lines[0].vat_code}),
+              (std::tuple{std::string("A"), PaymentMethod::CreditTransfer, 11}));
+    EXPECT_EQ(r.payments, (Payments{{}, {}, {}, Kopecks{150000}, {}}));
+    EXPECT_EQ(r.total.value(), 150000);
+    s.confirm(plan);
+    EXPECT_EQ(s.order("123").credit_owed.value(), 150000);
+    EXPECT_EQ(s.order("123").state, OrderState::Delivered);
+    // Credit above what is due for the goods handed over is refused.
+    FactStore t;
+    t.add_order(order_123());
+    e.credit = Kopecks{150001};
+    EXPECT_EQ(code_of(plan_event(e, t.facts(), kCtx)), "amount_mismatch");
+}
+
+TEST(FiscalPlanner, CreditAtTheDoorAfterAPartialPrepaymentIsPartialPaymentAndCredit) {
+    FactStore s;
+    s.add_order(order_123());
+    s.order("123").prepaid = Kopecks{200000};
+    s.order("123").prepaid_electronic = Kopecks{200000};
+    // B refused; A × 2 = 3 000.00: 2 000.00 prepaid offset (1215), the other 1 000.00 owed: 1214 = 5.
+    DeliveryEvent e = at_door(Kopecks{0}, {{"A", Quantity::whole(2)}});
+    e.credit = Kopecks{100000};
+    const Plan plan = must(plan_event(e, s.facts(), kCtx));
+    ASSERT_EQ(plan.receipts.size(), 1u);
+    const auto& r = plan.receipts[0].receipt;
+    ASSERT_EQ(r.lines.size(), 1u);
+    EXPECT_EQ(r.lines[0].method, PaymentMethod::PartialPaymentAndCredit);
+    EXPECT_EQ(r.payments, (Payments{{}, {}, Kopecks{200000}, Kopecks{100000}, {}}));
+    EXPECT_EQ(r.total.value(), 300000);
+    EXPECT_EQ(plan.change.value(), 0);
+    s.confirm(plan);
+    EXPECT_EQ((std::tuple{s.order("123").prepaid.value(), s.order("123").credit_owed.value()}),
+              (std::tuple{std::int64_t{0}, std::int64_t{100000}}));
 }
 
 TEST(FiscalPlanner, RefusedPrepaymentGoesBackTheWayItCame) {

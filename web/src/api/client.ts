@@ -235,10 +235,12 @@ export class Api {
   }
 
   /** Sends a prepared action with its key. The action is forgotten once kassad has answered
-   *  (even with a refusal); without an answer it stays, to be repeated with the same key. */
-  async send(action: PendingAction): Promise<ReceiptsEnvelope> {
+   *  (even with a refusal); without an answer it stays, to be repeated with the same key. `wait`:
+   *  seconds kassad may hold the answer until the receipts settle (0: at once, when the caller
+   *  follows them on the live event stream). */
+  async send(action: PendingAction, wait = WAIT_SECONDS): Promise<ReceiptsEnvelope> {
     try {
-      const out = await this.call<ReceiptsEnvelope>('POST', `${action.path}?wait=${WAIT_SECONDS}`, action.body, {
+      const out = await this.call<ReceiptsEnvelope>('POST', `${action.path}?wait=${wait}`, action.body, {
         'Idempotency-Key': action.key,
       });
       this.pending.settle(action);

@@ -91,6 +91,7 @@ export interface ReceiptRecord {
   settled_at?: string; // late settlements: when the money really changed hands
   late?: 'corrected' | 'listed' | 'confirmed';
   late_confirmed_by?: string;
+  moved_from?: string; // live events only: failover handed it from this register to `register`
 }
 
 /** A register operation that makes no receipt (cash in / out, a receipt's copy), kept under its key. */
@@ -147,7 +148,14 @@ export interface OrderView {
   delivery_date?: string; // YYYY-MM-DD
   delivery_address?: string;
   customer_contact?: string;
+  payment_method?: PaymentMethodExpected; // how the customer said they would pay
+  deliver_from?: string; // HH:MM: the delivery window's start (absent: only "by")
+  deliver_by?: string; // HH:MM: the deadline on delivery_date
+  credit_allowed?: boolean; // the order may be settled on credit
+  credit_at_door?: boolean; // a courier may settle it on credit now ([planner] credit_at_door)
 }
+
+export type PaymentMethodExpected = 'cash' | 'card' | 'sbp' | 'credit' | 'prepaid';
 
 /** POST /v1/orders/{id}/delivery: money at the door (kopecks) and where and to whom. */
 export interface DeliveryInput {

@@ -1,7 +1,7 @@
 // The courier page's rules, kept pure so Vitest checks them: the day, the contact for 1008, change,
 // what a settlement sends, and where a receipt stands. Money is integer kopecks throughout.
 
-import type { DeliveryInput, OrderView, ReceiptRecord } from '../api/types';
+import type { DeliveryInput, OrderView, PaymentMethodExpected, ReceiptRecord } from '../api/types';
 
 /** The phone's calendar day as YYYY-MM-DD (local time: the courier's "today"). */
 export function localDay(now: Date): string {
@@ -106,7 +106,34 @@ export function deliveredList(order: Pick<OrderView, 'lines'>, handed: Handed): 
   return Object.keys(all).map((sku) => ({ sku, qty: microQty(Math.min(all[sku], handed[sku] ?? 0)) }));
 }
 
-export type Method = 'cash' | 'card' | 'sbp';
+export type Method = 'cash' | 'card' | 'sbp' | 'credit';
+
+const EXPECTED: Record<PaymentMethodExpected, string> = {
+  cash: 'наличными',
+  card: 'картой',
+  sbp: 'по СБП',
+  credit: 'в кредит',
+  prepaid: 'оплачен заранее',
+};
+
+/** How the customer said they would pay, for the list and the order screen («Оплата: картой»). */
+export function expectedPayment(o: Pick<OrderView, 'payment_method'>): string | null {
+  return o.payment_method ? EXPECTED[o.payment_method] ?? null : null;
+}
+
+/** The deadline as the shop promised it: «10:00–12:30», «до 18:00», or null. */
+export function deadlineText(o: Pick<OrderView, 'deliver_from' | 'deliver_by'>): string | null {
+  if (!o.deliver_by) return null;
+  return o.deliver_from ? `${o.deliver_from}–${o.deliver_by}` : `до ${o.deliver_by}`;
+}
+
+/** The payment tab a settlement starts on: the customer's expected method where the page offers it. */
+export function initialMethod(o: Pick<OrderView, 'payment_method' | 'credit_at_door'>): Method {
+  const m = o.payment_method;
+  if (m === 'card' || m === 'sbp') return m;
+  if (m === 'credit' && o.credit_at_door) return 'credit';
+  return 'cash';
+}
 
 export interface Settlement {
   method: Method;
@@ -121,6 +148,7 @@ export interface Settlement {
   back?: number; // prepayment above the goods handed over
   refusedPrepayment?: 'refund' | 'advance';
   settledAt?: string; // the phone's time of the settlement (ISO 8601)
+  creditAllowed?: boolean; // the order may be left owed at the door (OrderView.credit_at_door)
 }
 
 /** Why the button may not be pressed yet, in Russian, or null when the settlement can go. */
@@ -132,6 +160,7 @@ export function refusal(s: Settlement): string | null {
   }
   if (s.due > 0 && s.method === 'card' && !cardReferenceOk(s.cardReference ?? ''))
     return 'Введите номер операции (RRN) с чека терминала.';
+  if (s.due > 0 && s.method === 'credit' && !s.creditAllowed) return 'Этот заказ нельзя оформить в кредит.';
   return null;
 }
 
@@ -149,6 +178,8 @@ export function deliveryBody(s: Settlement): DeliveryInput {
     if (s.method === 'cash') {
       body.cash = s.given ?? s.due;
       body.excess = s.excess ?? 'change';
+    } else if (s.method === 'credit') {
+      body.credit = s.due; // a sale on credit: what is due stays owed (1216), prepayment is still offset
     } else {
       body.electronic = s.due;
       if (s.method === 'card' && s.cardReference) body.card_reference = s.cardReference;

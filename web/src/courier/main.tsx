@@ -15,9 +15,12 @@ import './courier.css';
 import {
   allHanded,
   changeFor,
+  deadlineText,
   deliveredList,
   deliveryBody,
   doorSums,
+  expectedPayment,
+  initialMethod,
   localDay,
   mapsLink,
   microQty,
@@ -55,6 +58,17 @@ function loadResult(order: string): ReceiptsEnvelope | null {
   return s ? (JSON.parse(s) as ReceiptsEnvelope) : null;
 }
 const orderOf = (a: PendingAction) => decodeURIComponent(a.path.split('/')[3] ?? '');
+
+// ---- live receipts: the page's one /v1/events stream feeds the open order screen -----------------
+// While the stream is not connected (no signal, or a proxy that cuts it), the screen falls back to
+// the long poll (GET /v1/receipts/{id}?wait=…).
+const receiptListeners = new Set<(r: ReceiptRecord) => void>();
+const liveListeners = new Set<(live: boolean) => void>();
+let eventsLive = false;
+function setEventsLive(live: boolean) {
+  eventsLive = live;
+  for (const f of liveListeners) f(live);
+}
 
 /** Sends every queued action (same key, same body); returns how many are still unanswered. */
 async function flush(onResult: (order: string, env: ReceiptsEnvelope | ApiError) => void): Promise<number> {
@@ -125,8 +139,12 @@ function App() {
       ? followEvents({
           token: () => loadToken(localStorage, COURIER_TOKEN_KEY),
           onSignedOut: signOut,
+          onLive: setEventsLive,
           onEvent: (e) => {
             if (e.event !== 'receipt' && e.event !== 'reset') return;
+            if (e.event === 'receipt') for (const f of receiptListeners) f(e.data as ReceiptRecord);
+            // Events were lost (a restart, or too long away): whoever follows a receipt reads it again.
+            else for (const f of liveListeners) f(true);
             clearTimeout(due);
             due = setTimeout(() => void reload(), 300);
           },
@@ -206,6 +224,7 @@ function App() {
               <span class="c-id">№ {o.id}</span>
               <span>{o.delivery_address || 'адрес не указан'}</span>
               <span class="muted">Покупатель: {o.customer}</span>
+              <OrderTerms order={o} />
               <span>
                 Предоплата {formatRub(o.prepaid)} · <b>к оплате {formatRub(o.owed)}</b>
               </span>
@@ -222,6 +241,20 @@ function App() {
         Сдать кассу
       </button>
     </main>
+  );
+}
+
+/** How the customer will pay and by when, as the office entered it. */
+function OrderTerms(props: { order: OrderView }) {
+  const pay = expectedPayment(props.order);
+  const when = deadlineText(props.order);
+  if (!pay && !when) return null;
+  return (
+    <span class="c-terms" data-test="terms">
+      {pay && <span data-test="pay-method">Оплата {pay}</span>}
+      {pay && when && ' · '}
+      {when && <span data-test="deadline">Доставить {when}</span>}
+    </span>
   );
 }
 
@@ -305,7 +338,7 @@ const STAGES: [string, string][] = [
 function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => void; onQueued: () => void }) {
   const o = props.order;
   const [handed, setHanded] = useState(() => allHanded(o));
-  const [method, setMethod] = useState<Method>('cash');
+  const [method, setMethod] = useState<Method>(() => initialMethod(o));
   const [givenText, setGivenText] = useState('');
   const [excess, setExcess] = useState<'change' | 'advance'>('change');
   const [cardRef, setCardRef] = useState('');
@@ -318,6 +351,12 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
   const [error, setError] = useState<string | null>(null);
   const [qr, setQr] = useState<string | null>(null);
   const [payQr, setPayQr] = useState<string | null>(null);
+  const [movedFrom, setMovedFrom] = useState<string | null>(null);
+  const [live, setLive] = useState(eventsLive); // the page's event stream is connected
+  useEffect(() => {
+    liveListeners.add(setLive);
+    return () => void liveListeners.delete(setLive);
+  }, []);
 
   const settled = o.state !== 'open' || receipt !== null || queuedHere;
   // «К оплате» follows the − / + at once: the goods handed over less the prepayment offset on them.
@@ -337,31 +376,62 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
     delivered: deliveredList(o, handed),
     back: sums.back,
     refusedPrepayment: backHow,
+    creditAllowed: o.credit_at_door === true,
   };
   const why = refusal(settlement);
   const change = given !== undefined ? changeFor(due, given) : null;
 
-  // Follow the receipt until it is final (long poll), then fetch its check QR.
+  // Follow the receipt until it is final by the page's live events, or by the long poll while the
+  // stream is down; then fetch its check QR.
   useEffect(() => {
     if (!receipt) return;
+    const id = receipt.id;
     let stop = false;
-    const follow = async (r: ReceiptRecord) => {
-      while (!stop && (r.state === 'planned' || r.state === 'sending' || r.state === 'uncertain')) {
-        try {
-          r = await api.receiptWait(r.id, 20);
-          if (!stop) setReceipt(r);
-        } catch {
-          return;
-        }
-      }
-      if (!stop && r.state === 'confirmed') {
-        const blob = await api.receiptQr(r.id).catch(() => null);
-        if (blob && !stop) setQr(URL.createObjectURL(blob));
+    let current = receipt;
+    let polling = false;
+    let qrAsked = false;
+    const open = (r: ReceiptRecord) => r.state === 'planned' || r.state === 'sending' || r.state === 'uncertain';
+    const apply = (r: ReceiptRecord) => {
+      if (stop || r.id !== id) return;
+      if (r.moved_from) setMovedFrom(r.moved_from);
+      current = r;
+      setReceipt(r);
+      if (r.state === 'confirmed' && !qrAsked) {
+        qrAsked = true;
+        api
+          .receiptQr(id)
+          .then((blob) => {
+            if (!stop) setQr(URL.createObjectURL(blob));
+          })
+          .catch(() => {});
       }
     };
-    void follow(receipt);
+    const poll = async () => {
+      if (polling) return;
+      polling = true;
+      while (!stop && !eventsLive && open(current)) {
+        try {
+          apply(await api.receiptWait(id, 20));
+        } catch {
+          break; // no signal: the stream's next attempt (onLive false) starts this again
+        }
+      }
+      polling = false;
+    };
+    // Connected (again): what happened while it was not is read once; after that, events only.
+    const catchUp = () => {
+      if (open(current)) api.receipt(id).then(apply, () => {});
+    };
+    const onLive = (live: boolean) => (live ? catchUp() : void poll());
+    receiptListeners.add(apply);
+    liveListeners.add(onLive);
+    if (!open(current)) apply(current);
+    else if (eventsLive) catchUp();
+    else void poll();
     return () => {
       stop = true;
+      receiptListeners.delete(apply);
+      liveListeners.delete(onLive);
     };
   }, [receipt?.id]);
 
@@ -373,7 +443,9 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
     const body = deliveryBody({ ...settlement, settledAt: new Date().toISOString() });
     const action = api.delivery(o.id, body); // key stored before sending
     try {
-      const env = await api.send(action);
+      // With the live stream up the answer comes at once and the stages follow by events; without
+      // it kassad holds the answer until the receipt settles (or the wait ends).
+      const env = await api.send(action, eventsLive ? 0 : undefined);
       saveResult(o.id, env);
       setResult(env);
       setReceipt(env.receipts.at(-1) ?? null);
@@ -407,13 +479,16 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
 
   const stage = receipt ? stageOf(receipt) : null;
   return (
-    <main class="courier">
+    <main class="courier" data-live={live ? 'yes' : 'no'}>
       <BackHeader title={`№ ${o.id}`} onBack={props.onBack} />
       {o.delivery_address && (
         <p>
           {o.delivery_address} · <a href={mapsLink(o.delivery_address)}>Маршрут</a>
         </p>
       )}
+      <p>
+        <OrderTerms order={o} />
+      </p>
       <table class="c-lines">
         <tbody>
           {o.lines.map((l) => {
@@ -450,7 +525,8 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
         Товары {formatRub(settled ? o.total : sums.goods)} · предоплата <span data-test="prepaid">{formatRub(o.prepaid)}</span>
       </p>
       <p class="c-due">
-        К оплате <b data-test="due">{formatRub(due)}</b>
+        {settled && o.state === 'delivered' && o.credit_owed > 0 ? 'Долг покупателя (кредит)' : 'К оплате'}{' '}
+        <b data-test="due">{formatRub(due)}</b>
       </p>
       {!settled && sums.nothing && (
         <p class="warn-box" data-test="cancel-at-door">
@@ -483,6 +559,7 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
                   ['cash', 'Наличные'],
                   ['card', 'Карта'],
                   ['sbp', 'СБП'],
+                  ...(o.credit_at_door ? [['credit', 'В кредит'] as [Method, string]] : []),
                 ] as [Method, string][]
               ).map(([m, label]) => (
                 <button key={m} type="button" role="tab" aria-selected={method === m} onClick={() => setMethod(m)}>
@@ -518,6 +595,12 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
               Оплата на терминале курьера на {formatRub(due)}. Номер операции (RRN) с чека терминала
               <input name="rrn" inputMode="numeric" value={cardRef} onInput={(e) => setCardRef(e.currentTarget.value)} />
             </label>
+          )}
+          {due > 0 && method === 'credit' && (
+            <p class="warn-box" data-test="credit-note">
+              Продажа в кредит: {formatRub(due)} остаётся долгом покупателя, деньги сейчас не берутся. Чек
+              «передача в кредит» уйдёт покупателю электронно.
+            </p>
           )}
           {due > 0 && method === 'sbp' && (
             <button type="button" class="wide" onClick={() => void showSbp()}>
@@ -558,6 +641,11 @@ function OrderScreen(props: { order: OrderView; online: boolean; onBack: () => v
           </ol>
           {receipt.late && <p class="warn-box">Чек пробит позже расчёта: {receipt.late === 'corrected' ? 'оформлен чек коррекции' : 'передан в офис'}.</p>}
           {receipt.card_reference && <p class="muted">RRN {receipt.card_reference}</p>}
+          {movedFrom && (
+            <p class="muted" data-test="moved">
+              Касса {movedFrom} недоступна: чек передан на кассу {receipt.register}.
+            </p>
+          )}
           {stage === 'failed' && <p class="error">Касса отказала: {receipt.error ?? 'ошибка'}. Позвоните в офис.</p>}
           {qr && <img class="c-checkqr" src={qr} alt="QR-код чека" data-test="check-qr" />}
         </section>

@@ -17,8 +17,9 @@ const now = new Date();
 const TODAY = `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;
 
 // Two orders for today (one prepaid in part), one for another courier, one for tomorrow.
-const order = (id, courier, date, price, address, extra = []) =>
+const order = (id, courier, date, price, address, extra = [], terms = {}) =>
   office('PUT', `/v1/orders/${id}`, {
+    ...terms,
     customer: `cust-${id}`,
     entity_inn: e.KASSA_ENTITY,
     lines: [{ sku: 'S1', name: 'Пицца', qty: '1', price, vat: 'vat22' }, ...extra],
@@ -31,7 +32,11 @@ const order = (id, courier, date, price, address, extra = []) =>
 await order('K-1', e.KASSA_COURIER, TODAY, 123450, 'г. Москва, ул. Садовая, д. 5, кв. 7', [
   { sku: 'D1', name: 'Напиток', qty: '2', price: 15000, vat: 'vat22' },
 ]);
-await order('K-2', e.KASSA_COURIER, TODAY, 67800, 'г. Москва, ул. Лесная, д. 2');
+await order('K-2', e.KASSA_COURIER, TODAY, 67800, 'г. Москва, ул. Лесная, д. 2', [], {
+  payment_method: 'card',
+  deliver_from: '10:00',
+  deliver_by: '12:30',
+});
 await order('K-other', 'someone-else', TODAY, 1000, 'г. Москва, ул. Другая, д. 1');
 await order('K-later', e.KASSA_COURIER, '2099-01-01', 1000, 'г. Москва, ул. Будущая, д. 1');
 await office('POST', '/v1/payments?wait=30', { customer: 'cust-K-1', electronic: 23450, allocate: [{ order: 'K-1', amount: 23450 }] }, 'k1-prepay');
@@ -47,6 +52,10 @@ const consoleErrors = await withBrowser(OUT, async (page, shot) => {
   const k1 = page.locator('[data-order="K-1"]');
   await k1.getByText('к оплате 1 300,00').waitFor(); // 1234,50 + 2 × 150,00 − 234,50 prepaid
   assert.match(await k1.getByRole('link', { name: 'Маршрут' }).getAttribute('href'), /^geo:0,0\?q=/);
+  // How K-2's customer will pay and by when; K-1 says nothing of it.
+  const terms = page.locator('[data-order="K-2"] [data-test=terms]');
+  assert.equal(await terms.textContent(), 'Оплата картой · Доставить 10:00–12:30');
+  assert.equal(await k1.locator('[data-test=terms]').count(), 0);
   // Touch targets: every button and link at least 48 px high.
   for (const h of await page.locator('main button, main a').evaluateAll((els) => els.map((x) => x.getBoundingClientRect().height)))
     assert.ok(h >= 48, `a touch target is ${h}px high`);
@@ -94,7 +103,9 @@ const consoleErrors = await withBrowser(OUT, async (page, shot) => {
   });
   await page.context().setOffline(true);
   await page.locator('[data-order="K-2"]').getByRole('button').click();
-  await page.getByRole('tab', { name: 'Карта' }).click();
+  // The order screen starts on the customer's method; no credit where the order does not allow it.
+  assert.equal(await page.getByRole('tab', { name: 'Карта' }).getAttribute('aria-selected'), 'true');
+  assert.equal(await page.getByRole('tab', { name: 'В кредит' }).count(), 0);
   assert.ok(await page.getByRole('button', { name: 'Пробить чек' }).isDisabled(), 'a card payment needs its RRN');
   await page.locator('input[name=rrn]').fill('612345678901');
   await page.getByRole('button', { name: 'Пробить чек' }).click();
@@ -193,6 +204,36 @@ const consoleErrors = await withBrowser(OUT, async (page, shot) => {
   await page.locator('[data-test=progress][data-stage=done]').waitFor();
   await page.getByText('Чек пробит позже расчёта: оформлен чек коррекции').waitFor();
   await shot('k4-late-receipt');
+
+  // ---- K-5, to be paid on credit by 18:00: «В кредит», followed by live events (no long poll) ----
+  await page.clock.setFixedTime(new Date()); // the phone's clock is right again (not late)
+  await order('K-5', e.KASSA_COURIER, TODAY, 54300, 'г. Москва, ул. Мира, д. 5', [], { payment_method: 'credit', deliver_by: '18:00' });
+  await page.goto(`${BASE}/courier/`);
+  await page.getByRole('tab', { name: 'К выполнению (1)' }).waitFor();
+  const k5 = page.locator('[data-order="K-5"]');
+  assert.equal(await k5.locator('[data-test=terms]').textContent(), 'Оплата в кредит · Доставить до 18:00');
+  const longPolls = [];
+  page.on('request', (r) => {
+    if (/\/v1\/receipts\/\d+\?wait=/.test(r.url())) longPolls.push(r.url());
+  });
+  // The live stream is up: the delivery is answered at once (planned), the stages come as events.
+  const posted = page.waitForResponse((r) => r.url().includes('/v1/orders/K-5/delivery'));
+  await k5.getByRole('button').click();
+  await page.locator('[data-test=deadline]').waitFor();
+  await page.locator('main[data-live=yes]').waitFor();
+  const credit = page.getByRole('tab', { name: 'В кредит' });
+  assert.equal(await credit.getAttribute('aria-selected'), 'true', 'a credit order starts on «В кредит»');
+  await page.locator('[data-test=credit-note]').waitFor();
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'four payment tabs fit 360 px');
+  await shot('k5-credit');
+  await page.getByRole('button', { name: 'Пробить чек' }).click();
+  const answer = await posted;
+  assert.equal(new URL(answer.url()).searchParams.get('wait'), '0');
+  await page.locator('[data-test=progress][data-stage=done]').waitFor();
+  await page.locator('[data-test=check-qr]').waitFor();
+  assert.deepEqual(longPolls, [], 'the order screen follows its receipt by /v1/events');
+  await page.getByText('Долг покупателя (кредит)').waitFor();
+  await shot('k5-credit-receipt');
 });
 
 const k1 = await office('GET', '/v1/orders/K-1');
@@ -216,6 +257,13 @@ const late = await office('GET', `/v1/receipts/${k4.receipts[0].id}`);
 assert.deepEqual([late.state, late.late, late.settled_at, late.card_reference], ['confirmed', 'corrected', result.k4_settled_at, '698765432109']);
 assert.ok(late.receipt.correction, 'a late settlement is fiscalised as a correction');
 result.k4_receipt = late.id;
+// K-5 on credit at the door: one sale on credit (1214 = 6, 1216 = all of it), the order owes it.
+const k5 = await office('GET', '/v1/orders/K-5');
+assert.deepEqual([k5.state, k5.credit_owed, k5.receipts.length], ['delivered', 54300, 1]);
+const sale = k5.receipts[0].receipt;
+assert.deepEqual([sale.tag1054, sale.tag1216, sale.tag1031, sale.tag1081], [1, 54300, 0, 0]);
+assert.deepEqual(sale.lines.map((l) => l.tag1214), [6]);
+result.k5_receipt = k5.receipts[0].id;
 result.k1_receipts = k1.receipts.map((r) => r.id);
 result.k2_receipts = k2.receipts.map((r) => r.id);
 writeFileSync(join(OUT, 'result.json'), JSON.stringify(result, null, 2));

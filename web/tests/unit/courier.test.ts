@@ -4,8 +4,11 @@ import {
   cardReferenceOk,
   changeFor,
   deliveredList,
+  deadlineText,
   deliveryBody,
   doorSums,
+  expectedPayment,
+  initialMethod,
   lineAmount,
   microQty,
   qtyMicro,
@@ -55,6 +58,30 @@ describe('courier page logic', () => {
     expect(refusal({ ...base, method: 'card', given: undefined })).toMatch(/RRN/);
     expect(refusal({ ...base, method: 'card', given: undefined, cardReference: '612345678901' })).toBeNull();
     expect(refusal({ ...base, method: 'sbp', given: undefined })).toBeNull();
+  });
+
+  it('offers credit only where the order allows it, and sends what is due as credit', () => {
+    const credit = { ...base, method: 'credit' as const, given: undefined };
+    expect(refusal(credit)).toMatch(/кредит/);
+    expect(refusal({ ...credit, creditAllowed: true })).toBeNull();
+    expect(refusal({ ...credit, creditAllowed: true, contact: null })).toMatch(/телефон или e-mail/);
+    const body = deliveryBody({ ...credit, creditAllowed: true, due: 300_000, delivered: [{ sku: 'A', qty: '2' }] });
+    expect(body).toMatchObject({ credit: 300_000, delivered: [{ sku: 'A', qty: '2' }], buyer_contact: '+79123456789' });
+    expect(body.cash).toBeUndefined();
+    expect(body.electronic).toBeUndefined();
+  });
+
+  it('shows the expected payment method and the deadline, and starts on the expected tab', () => {
+    expect(expectedPayment({ payment_method: 'sbp' })).toBe('по СБП');
+    expect(expectedPayment({ payment_method: 'credit' })).toBe('в кредит');
+    expect(expectedPayment({})).toBeNull();
+    expect(deadlineText({ deliver_from: '10:00', deliver_by: '12:30' })).toBe('10:00–12:30');
+    expect(deadlineText({ deliver_by: '18:00' })).toBe('до 18:00');
+    expect(deadlineText({ deliver_from: '10:00' })).toBeNull();
+    expect(initialMethod({ payment_method: 'card' })).toBe('card');
+    expect(initialMethod({ payment_method: 'credit', credit_at_door: true })).toBe('credit');
+    expect(initialMethod({ payment_method: 'credit', credit_at_door: false })).toBe('cash');
+    expect(initialMethod({ payment_method: 'prepaid' })).toBe('cash');
   });
 
   it('sends cash with change, card and SBP as electronic, with 1008, 1009 and 1021', () => {
