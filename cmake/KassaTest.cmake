@@ -11,6 +11,10 @@ function(kassa_test name)
     cmake_parse_arguments(T "" "LABEL" "SOURCES;LIBS" ${ARGN})
     add_executable(${name} ${T_SOURCES})
     target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main kassa_warnings)
+    # The test sources themselves at -O1: the code under test comes from the module libraries (built
+    # at the project's level), and GoogleTest bodies at -O2 cost about twice the compile time
+    # (tests/unit/ledger/ledger_test.cpp: 16.8 → 8.7 CPU seconds) for no gain in a 1-minute suite.
+    target_compile_options(${name} PRIVATE -O1)
     target_compile_definitions(${name} PRIVATE
         KASSA_VECTORS_DIR="${KASSA_VECTORS_DIR}"
         KASSA_TEST_TMP_DIR="${CMAKE_BINARY_DIR}/test-tmp"

@@ -78,7 +78,8 @@ std::optional<std::pair<std::uint8_t, bool>> calc_sign_for(std::uint8_t receipt_
 inline constexpr std::uint8_t kAnswerPrefix = 0x55;
 inline constexpr std::uint8_t kStatusPrefix = 0x44;
 // 4Dh «запрос наличности» answers with its own code, then the drawer sum: `4D` BCD7 (kopecks).
-// [UNCERTAIN] not in §2.5's table: the layout of ATOL protocol 3.x as public clients read it.
+// Not in §2.5's table: docs/atol-assumptions.md A15 (a public protocol-3.x client reads the answer as
+// its code then BCD kopecks; the length, 7, is ours).
 inline constexpr std::size_t kCashSumSize = 7;
 
 // ---- primitive encodings (§2.1) ----
