@@ -257,6 +257,11 @@ Status App::start() {
             // FN serial of its own. Shtrih and ATOL are simulated.
             const auto uri = parse_uri(r.uri);
             const bool pty = uri && uri->param("endpoint") == "pty";
+            // ?ofd_ack_ms=N: the simulated OFD acknowledges each document N ms after it was formed
+            // (validated in config.cpp); without it there is no OFD and the backlog only grows.
+            std::optional<std::chrono::milliseconds> ofd_ack_after;
+            if (uri && !uri->param("ofd_ack_ms").empty())
+                ofd_ack_after = std::chrono::milliseconds{uri->int_param("ofd_ack_ms", 0).value_or(0)};
             const auto state_file = (data_dir / ("sim-" + r.id + ".fn")).string();
             const auto serial = std::to_string(++sim_index);
             const auto fn_serial = "99990789" + std::string(8 - serial.size(), '0') + serial;
@@ -267,6 +272,7 @@ Status App::start() {
                 ac.state_file = state_file;
                 ac.inn = r.entity_inn;
                 ac.fn_serial = fn_serial;
+                ac.ofd_ack_after = ofd_ack_after;
                 auto simulator = std::make_unique<sim::atol::AtolSimulator>(ac);
                 auto ready = simulator->start();
                 if (!ready) return fail("simulator_failed", "register '" + r.id + "': " + ready.error().message);
@@ -278,6 +284,7 @@ Status App::start() {
                 sc.state_file = state_file;
                 sc.inn = r.entity_inn;
                 sc.fn_serial = fn_serial;
+                sc.ofd_ack_after = ofd_ack_after;
                 auto simulator = std::make_unique<sim::ShtrihSimulator>(sc);
                 auto ready = simulator->start();
                 if (!ready) return fail("simulator_failed", "register '" + r.id + "': " + ready.error().message);

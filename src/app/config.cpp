@@ -135,8 +135,8 @@ Config default_config() {
                                            .cashier_inn = "",
                                            .settlement_address = "г. Москва, ул. Примерная, д. 1",
                                            .settlement_place = "Офис"});
-    config.registers.push_back(
-        RegisterConfig{.id = "sim-1", .family = "shtrih", .uri = "sim://embedded", .entity_inn = "7701234567"});
+    config.registers.push_back(RegisterConfig{
+        .id = "sim-1", .family = "shtrih", .uri = "sim://embedded?ofd_ack_ms=2000", .entity_inn = "7701234567"});
     return config;
 }
 
@@ -379,6 +379,12 @@ Status validate(const Config& config) {
                                               " simulates another family than '" + reg.family + "'");
         if (uri->scheme == "sim" && !simulated_family(reg.family))
             return fail("config_invalid", "register '" + reg.id + "': no simulator for family '" + reg.family + "'");
+        if (uri->scheme == "sim" && !uri->param("ofd_ack_ms").empty()) {
+            auto ms = uri->int_param("ofd_ack_ms", 0);
+            if (!ms || *ms < 0 || *ms > 86'400'000)
+                return fail("config_invalid",
+                            "register '" + reg.id + "': ofd_ack_ms must be a whole number of milliseconds up to a day");
+        }
         auto device_uri = device_uri_of(reg);
         if (!device_uri) return fail("config_invalid", "register '" + reg.id + "': " + device_uri.error().message);
         if (uri->scheme != "sim") {

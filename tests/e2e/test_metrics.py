@@ -8,7 +8,7 @@ import unittest
 from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Kassad  # noqa: E402
+from harness import ENTITY_A, TOKENS, Kassad, auth, sim_archives  # noqa: E402
 
 
 def scrape(k):
@@ -120,6 +120,36 @@ class Metrics(unittest.TestCase):
             # A token, when sent from loopback, is still checked.
             status, answer, _ = k.request("GET", "/metrics", headers={"Authorization": "Bearer nope"})
             self.assertEqual(status, 401, answer)
+            self.assertEqual(k.stop(), 0)
+
+    def test_the_ofd_backlog_follows_the_simulated_ofd(self):
+        """Two registers of one entity's simulator kind: one whose OFD acknowledges at once
+        (sim://…?ofd_ack_ms=0) and one with no OFD. After two receipts on each, the exported backlog
+        of the first is only the receipt printed since its last status read, the second's every
+        document its FN holds."""
+        digest = __import__("hashlib").sha256(TOKENS["admin"][1].encode()).hexdigest()
+        config = (f'[[entities]]\ninn = "{ENTITY_A}"\nname = "ООО «Альфа»"\ncashier = "Кассир"\n'
+                  'settlement_address = "г. Москва"\nsettlement_place = "Офис"\n')
+        for rid, uri in (("acked", "sim://embedded?ofd_ack_ms=0"), ("offline-ofd", "sim://embedded")):
+            config += f'[[registers]]\nid = "{rid}"\nuri = "{uri}"\nentity_inn = "{ENTITY_A}"\n'
+        config += f'[[tokens]]\nname = "admin"\nrole = "admin"\nsha256 = "{digest}"\n'
+        with Kassad(config_text=config) as k:
+            fn_of = {}
+            for rid in ("acked", "offline-ofd"):
+                for n in range(2):
+                    status, paid, _ = k.request("POST", "/v1/payments?wait=30",
+                                                {"customer": "C", "cash": 1000 + n, "register": rid},
+                                                headers={**auth("admin"), "Idempotency-Key": f"{rid}-{n}"})
+                    self.assertEqual(status, 200, paid)
+                    self.assertEqual([r["register"] for r in paid["receipts"]], [rid], paid)
+                    fn_of[rid] = paid["receipts"][0]["fiscal"]["fn_number"]
+            samples = scrape(k)
+            archives = {st["fn_serial"]: st["documents"] for st in sim_archives(k.data_dir).values()}
+            documents = {rid: len(archives[fn_of[rid]]) for rid in fn_of}
+            self.assertGreaterEqual(documents["acked"], 3, "the shift's opening and two receipts")
+            self.assertEqual(value(samples, "kassa_register_ofd_unsent_documents", register="offline-ofd"),
+                             documents["offline-ofd"])
+            self.assertEqual(value(samples, "kassa_register_ofd_unsent_documents", register="acked"), 1)
             self.assertEqual(k.stop(), 0)
 
 

@@ -10,7 +10,8 @@ TEST(Config, EmbeddedDefaultListensOnLoopbackWithOneSimulatedRegister) {
     EXPECT_EQ(c.server.listen, "127.0.0.1:8080");
     EXPECT_EQ(c.ledger.data_dir, "./var");
     ASSERT_EQ(c.registers.size(), 1u);
-    EXPECT_EQ(c.registers[0].uri, "sim://embedded");
+    // Its simulated OFD acknowledges each document 2 s after it was formed, as a connected register's.
+    EXPECT_EQ(c.registers[0].uri, "sim://embedded?ofd_ack_ms=2000");
     EXPECT_TRUE(validate(c));
 }
 
@@ -110,6 +111,22 @@ TEST(Config, EntityAndPlannerRules) {
     EXPECT_EQ(
         parse_config("[[registers]]\nid = \"a\"\nuri = \"tcp://h:1\"\nentity_inn = \"7700000000\"\n", "t").error().code,
         "config_invalid");
+}
+
+TEST(Config, SimulatedOfdDelayIsWholeMillisecondsUpToADay) {
+    const auto with = [](std::string query) {
+        return parse_config("[[entities]]\ninn = \"7701234567\"\n[[registers]]\nid = \"s\"\nuri = \"sim://embedded?" +
+                                query + "\"\nentity_inn = \"7701234567\"\n",
+                            "t");
+    };
+    EXPECT_TRUE(with("ofd_ack_ms=0"));
+    EXPECT_TRUE(with("ofd_ack_ms=86400000"));
+    for (const char* bad : {"ofd_ack_ms=soon", "ofd_ack_ms=-1", "ofd_ack_ms=86400001", "ofd_ack_ms=1.5"}) {
+        auto c = with(bad);
+        ASSERT_FALSE(c) << bad;
+        EXPECT_EQ(c.error().code, "config_invalid") << bad;
+        EXPECT_NE(c.error().message.find("ofd_ack_ms"), std::string::npos) << c.error().message;
+    }
 }
 
 TEST(Config, UnknownTopLevelKeyIsNamedWithItsLine) {
