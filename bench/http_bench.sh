@@ -14,7 +14,8 @@
 # Usage: bench/http_bench.sh [BUILD_DIR] [SECONDS]        (loopback only, bounded in time)
 #   API_ONLY=1: only steps 1 and 2 (the ledger and the API alone), PERF=1: profiles (see below),
 #   CONFIRMED_ONLY=1: only steps 1 and 4. KASSAD_BEFORE=/path/to/older/kassad: every kassad phase
-#   runs with that binary ("before") and then this build's ("after"), same simulators, same run.
+#   runs with that binary ("before") and then this build's ("after"; AFTER_FIRST=1 swaps the order),
+#   in the same run, each office phase with 16 fresh simulators.
 #   After each phase kassad's /metrics is saved as $BUILD_DIR/bench-metrics-<phase>-<label>.txt
 #   (planning, commit, batch-size and device-command histograms). The disk's fdatasync time is
 #   probed first: it is the floor under every durable (2xx) answer.
@@ -77,7 +78,7 @@ start_kassad() {  # name uri...: kassad with 16 registers of one entity (one uri
     kassad_pid=$!
     port=
     for _ in $(seq 1 300); do
-        port=$(grep -oE 'listening on http://127\.0\.0\.1:[0-9]+' "$dir/kassad.out" | grep -oE '[0-9]+$' || true)
+        port=$(grep -oE 'listening on http://127\.0\.0\.1:[0-9]+' "$dir/kassad.out" 2>/dev/null | grep -oE '[0-9]+$' || true)
         [ -n "$port" ] && break
         kill -0 "$kassad_pid" || { cat "$dir/kassad.err" >&2; exit 1; }
         sleep 0.1
@@ -87,6 +88,9 @@ start_kassad() {  # name uri...: kassad with 16 registers of one entity (one uri
 }
 save_metrics() {  # phase
     curl -s "$url/metrics" >"$build/bench-metrics-$1.txt" || true
+}
+fiscalised() {  # receipts the registers have fiscalised so far (kassad's device-command counts)
+    curl -s "$url/metrics" | awk -F' ' '/^kassa_device_command_seconds_count\{.*command="fiscalise"/ {s+=$2} END {print s+0}'
 }
 stop_kassad() { kill "$kassad_pid"; wait "$kassad_pid" 2>/dev/null || true; kassad_pid=; }
 
@@ -143,6 +147,7 @@ api_phase() {  # label binary
     profile "api-open-$1"
     r=$(run_open "accepted-api-only-open-$1" "/v1/payments" "$target_rate"); echo "$r"
     save_metrics "api-open-$1"
+    bench/metrics_delta.py "$build/bench-metrics-api-closed-$1.txt" "$build/bench-metrics-api-open-$1.txt" "api open loop $1"
     stop_kassad
 }
 start_sims() {  # label: 16 simulated Shtrih registers, each its own kassa-sim process on loopback
@@ -188,7 +193,12 @@ office_phase() {  # label binary
     local r
     if [ "${CONFIRMED_ONLY:-0}" != 1 ]; then
         profile "accepted-$1"
+        local f0 f1
+        f0=$(fiscalised)
         r=$(run "accepted-$1" "/v1/payments"); echo "$r"; accepted[$1]=$r
+        f1=$(fiscalised)
+        # The registers print meanwhile and take their share of the two cores.
+        echo "accepted-$1: the 16 registers printed $(( (f1 - f0) / secs )) receipts/s during that run"
         r=$(run_open "accepted-open-$1" "/v1/payments" "$target_rate"); echo "$r"
         # Let the registers drain what was accepted before measuring confirmed answers.
         for _ in $(seq 1 1200); do
@@ -206,6 +216,7 @@ office_phase() {  # label binary
     k1=$(cpu_ms "$kassad_pid"); s1=$(cpu_ms "${sim_pids[@]}"); m1=$(machine_ticks)
     echo "$r"; confirmed[$1]=$r
     save_metrics "confirmed-$1"
+    bench/metrics_delta.py "$build/bench-metrics-before-confirmed-$1.txt" "$build/bench-metrics-confirmed-$1.txt" "confirmed $1"
     local n
     n=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$r")
     python3 - "$n" $((k1 - k0)) $((s1 - s0)) "$m0" "$m1" "$(nproc)" "$1" "$t0" "$(threads_ms "$kassad_pid")" <<'PY'
@@ -233,6 +244,7 @@ labels=(after)
 declare -A bins=([after]="$build/src/app/kassad")
 if [ -n "${KASSAD_BEFORE:-}" ]; then
     labels=(before after)
+    [ "${AFTER_FIRST:-0}" = 1 ] && labels=(after before)  # for an ABBA pair of runs
     bins[before]=$KASSAD_BEFORE
 fi
 
