@@ -235,6 +235,40 @@ TEST(RegisterWorker, AConfirmationClaimsTheNextQueuedReceiptInTheSameLedgerWait)
     EXPECT_EQ(port.result(1).fd_number + 1, port.result(2).fd_number);
 }
 
+// The ledger fails the confirmation after the claimed receipt's `sending` was stored: the printed
+// receipt is reconciled (found on the device, not printed again) and the claimed one, which never
+// reached the device, is then sent. Each is printed exactly once.
+TEST(RegisterWorker, AFailedConfirmationWithItsClaimPrintsEachReceiptOnce) {
+    class FailingOnce : public RecordingPort {
+      public:
+        void mark_confirmed_then_sending(std::int64_t id, const fiscal::Receipt& receipt, const FiscalResult& result,
+                                         std::int64_t next, bool& next_sending) override {
+            if (failed_) return RecordingPort::mark_confirmed_then_sending(id, receipt, result, next, next_sending);
+            failed_ = true;
+            mark_sending(next);  // the claim committed, the confirmation did not
+            next_sending = true;
+            throw std::runtime_error("disk I/O error");
+        }
+
+      private:
+        bool failed_ = false;
+    };
+    SimHost host(temp_file("claimfail"));
+    host.start();
+    FailingOnce port;
+    RegisterWorker worker(options("w1"), host.factory(), port, SystemClock::instance());
+    worker.submit(ReceiptJob{.id = 1, .receipt = sale(100)});
+    worker.submit(ReceiptJob{.id = 2, .receipt = sale(200)});
+    worker.start();
+    ASSERT_TRUE(port.await(2, "confirmed"));
+    ASSERT_TRUE(port.await(1, "confirmed"));
+    EXPECT_EQ(port.history(1), (std::vector<std::string>{"sending", "confirmed"}));
+    EXPECT_EQ(port.history(2), (std::vector<std::string>{"sending", "confirmed"}));
+    const auto fn = host.sim().fn_snapshot();
+    EXPECT_EQ(port.result(1).fd_number + 1, port.result(2).fd_number);
+    EXPECT_EQ(fn.last_fd, port.result(2).fd_number) << "a receipt was printed twice";
+}
+
 TEST(RegisterWorker, ARefusedReceiptFailsAndTheNextOnePrints) {
     SimHost host(temp_file("refused"));
     host.start();
