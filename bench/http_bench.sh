@@ -12,7 +12,13 @@
 #      kassad and the simulators spent per confirmed receipt (from /proc), so the share of the
 #      simulated registers is measured, not guessed.
 # Usage: bench/http_bench.sh [BUILD_DIR] [SECONDS]        (loopback only, bounded in time)
-#   API_ONLY=1: only steps 1 and 2 (the ledger and the API alone), PERF=1: profiles (see below).
+#   API_ONLY=1: only steps 1 and 2 (the ledger and the API alone), PERF=1: profiles (see below),
+#   CONFIRMED_ONLY=1: only steps 1 and 4. KASSAD_BEFORE=/path/to/older/kassad: every kassad phase
+#   runs with that binary ("before") and then this build's ("after"; AFTER_FIRST=1 swaps the order),
+#   in the same run, each office phase with 16 fresh simulators.
+#   After each phase kassad's /metrics is saved as $BUILD_DIR/bench-metrics-<phase>-<label>.txt
+#   (planning, commit, batch-size and device-command histograms). The disk's fdatasync time is
+#   probed first: it is the floor under every durable (2xx) answer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -22,6 +28,7 @@ command -v wrk >/dev/null || { echo "wrk is missing: scripts/install-deps instal
 
 work=$(mktemp -d "$PWD/$build/bench-http.XXXXXX")
 kassad_pid=
+kassad_bin=$build/src/app/kassad
 sim_pids=()
 cleanup() {
     if [ -n "$kassad_pid" ]; then kill "$kassad_pid" 2>/dev/null; wait "$kassad_pid" 2>/dev/null; fi
@@ -31,6 +38,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+# The disk's own flush time, the floor under every durable answer: 4 KiB appended and fdatasync'ed,
+# 500 times, in the directory the ledgers use.
+python3 - "$work" <<'PY'
+import os, sys, time
+fd = os.open(os.path.join(sys.argv[1], "fsync-probe"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+t = []
+for _ in range(500):
+    os.write(fd, b"x" * 4096)
+    a = time.perf_counter(); os.fdatasync(fd); t.append((time.perf_counter() - a) * 1000)
+os.close(fd); os.unlink(os.path.join(sys.argv[1], "fsync-probe"))
+t.sort()
+print(f"disk: fdatasync of a 4 KiB append p50 {t[len(t) // 2]:.2f} ms, p99 {t[int(len(t) * 0.99)]:.2f} ms, max {t[-1]:.2f} ms")
+PY
 echo "== ledger_bench (16 producers)"
 KASSA_BENCH_DIR="$work/ledger" "$build/bench/ledger_bench" --benchmark_filter='threads:16' \
     --benchmark_format=json --benchmark_min_time=3 >"$work/ledger.json" 2>/dev/null
@@ -53,17 +74,23 @@ start_kassad() {  # name uri...: kassad with 16 registers of one entity (one uri
         done
         printf '[[tokens]]\nname = "bench"\nrole = "cashier"\nsha256 = "%s"\n' "$digest"
     } >"$dir/kassa.toml"
-    "$build/src/app/kassad" --config "$dir/kassa.toml" --data-dir "$dir/var" >"$dir/kassad.out" 2>"$dir/kassad.err" &
+    "$kassad_bin" --config "$dir/kassa.toml" --data-dir "$dir/var" >"$dir/kassad.out" 2>"$dir/kassad.err" &
     kassad_pid=$!
     port=
     for _ in $(seq 1 300); do
-        port=$(grep -oE 'listening on http://127\.0\.0\.1:[0-9]+' "$dir/kassad.out" | grep -oE '[0-9]+$' || true)
+        port=$(grep -oE 'listening on http://127\.0\.0\.1:[0-9]+' "$dir/kassad.out" 2>/dev/null | grep -oE '[0-9]+$' || true)
         [ -n "$port" ] && break
         kill -0 "$kassad_pid" || { cat "$dir/kassad.err" >&2; exit 1; }
         sleep 0.1
     done
     [ -n "$port" ] || { echo "kassad did not start" >&2; exit 1; }
     url="http://127.0.0.1:$port"
+}
+save_metrics() {  # phase
+    curl -s "$url/metrics" >"$build/bench-metrics-$1.txt" || true
+}
+fiscalised() {  # receipts the registers have fiscalised so far (kassad's device-command counts)
+    curl -s "$url/metrics" | awk -F' ' '/^kassa_device_command_seconds_count\{.*command="fiscalise"/ {s+=$2} END {print s+0}'
 }
 stop_kassad() { kill "$kassad_pid"; wait "$kassad_pid" 2>/dev/null || true; kassad_pid=; }
 
@@ -94,78 +121,146 @@ profile() {  # phase
     fi
 }
 
-# (a) The API and the ledger alone: 16 registers that refuse connections, so the receipts are
-#     accepted, stored and queued while no register prints (workers back off, no CPU).
-start_kassad offline "tcp://127.0.0.1:9"
-api_only=$(run accepted-api-only "/v1/payments")
-echo "$api_only"
-profile api-open
-api_open=$(run_open accepted-api-only-open "/v1/payments" "$target_rate")
-echo "$api_open"
-stop_kassad
-if [ "${API_ONLY:-0}" = 1 ]; then
-    python3 -c 'import sys; print(f"ratios to the ledger: api-only accepted {float(sys.argv[2]) / float(sys.argv[1]):.2f}")' \
-        "$ledger_rate" "$(sed -E 's/.* rate=([0-9.]+).*/\1/' <<<"$api_only")"
-    exit 0
-fi
+# Threads of kassad by role, CPU ms each (from /proc/<pid>/task/*/stat), and the machine's busy
+# share of its cores (from /proc/stat) between two samples: is it kassad, the simulators, the load
+# generator or nothing that fills the two cores?
+threads_ms() {  # pid: "comm-group ms" lines
+    local tck t f c
+    tck=$(getconf CLK_TCK)
+    for t in /proc/"$1"/task/*; do
+        c=$(cat "$t/comm" 2>/dev/null) || continue
+        f=$(sed 's/.*) //' "$t/stat" 2>/dev/null) || continue
+        read -ra f <<<"$f"
+        case "$c" in drv:*) c=drv ;; esac
+        echo "$c $(( (f[11] + f[12]) * 1000 / tck ))"
+    done | awk '{s[$1]+=$2} END {for (k in s) print k, s[k]}' | sort
+}
+machine_ticks() { awk '/^cpu / {print $2+$3+$4+$6+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
 
-# (b) The whole office: 16 simulated Shtrih registers, each its own kassa-sim process on loopback
-#     TCP (as real registers are devices of their own), printing meanwhile.
-sim_uris=()
-for i in $(seq 1 16); do
-    mkdir -p "$work/sim$i"
-    "$build/simulators/shtrih/kassa-sim" --tcp 127.0.0.1:0 --state "$work/sim$i/fn.json" --inn 7701234567 \
-        --rnm "$(printf '00000000000%05d' "$i")" --fn-serial "$(printf '99990000000000%02d' "$i")" \
-        >"$work/sim$i/out" 2>"$work/sim$i/err" &
-    sim_pids+=("$!")
-    ready=
-    for _ in $(seq 1 300); do
-        ready=$(grep -oE 'ready tcp [0-9.:]+' "$work/sim$i/out" 2>/dev/null || true)
-        [ -n "$ready" ] && break
-        sleep 0.05
+# One kassad binary through the phases. $1: label (after, or before with KASSAD_BEFORE).
+api_phase() {  # label binary
+    kassad_bin=$2
+    start_kassad "offline-$1" "tcp://127.0.0.1:9"
+    local r
+    r=$(run "accepted-api-only-$1" "/v1/payments"); echo "$r"; api_only[$1]=$r
+    save_metrics "api-closed-$1"
+    profile "api-open-$1"
+    r=$(run_open "accepted-api-only-open-$1" "/v1/payments" "$target_rate"); echo "$r"
+    save_metrics "api-open-$1"
+    bench/metrics_delta.py "$build/bench-metrics-api-closed-$1.txt" "$build/bench-metrics-api-open-$1.txt" "api open loop $1"
+    stop_kassad
+}
+start_sims() {  # label: 16 simulated Shtrih registers, each its own kassa-sim process on loopback
+    # TCP (as real registers are devices of their own), with a fresh FN each: a simulator's cost
+    # per receipt grows with its archive, so each kassad gets new ones (same-binary runs differ
+    # by ~20 % otherwise).
+    sim_uris=()
+    sim_pids=()
+    local i ready
+    for i in $(seq 1 16); do
+        mkdir -p "$work/sim-$1-$i"
+        "$build/simulators/shtrih/kassa-sim" --tcp 127.0.0.1:0 --state "$work/sim-$1-$i/fn.json" --inn 7701234567 \
+            --rnm "$(printf '00000000000%05d' "$i")" --fn-serial "$(printf '99990000000000%02d' "$i")" \
+            >"$work/sim-$1-$i/out" 2>"$work/sim-$1-$i/err" &
+        sim_pids+=("$!")
+        ready=
+        for _ in $(seq 1 300); do
+            ready=$(grep -oE 'ready tcp [0-9.:]+' "$work/sim-$1-$i/out" 2>/dev/null || true)
+            [ -n "$ready" ] && break
+            sleep 0.05
+        done
+        [ -n "$ready" ] || { echo "kassa-sim did not start" >&2; cat "$work/sim-$1-$i/err" >&2; exit 1; }
+        sim_uris+=("tcp://${ready##* }")
     done
-    [ -n "$ready" ] || { echo "kassa-sim did not start" >&2; cat "$work/sim$i/err" >&2; exit 1; }
-    sim_uris+=("tcp://${ready##* }")
-done
-start_kassad office "${sim_uris[@]}"
-# Every register connected (the shift opens with the first receipt).
-for _ in $(seq 1 300); do
-    idle=$(curl -s -H "Authorization: Bearer $token" "$url/v1/registers" | grep -o '"state":"idle"' | wc -l)
-    [ "$idle" -eq 16 ] && break
-    sleep 0.1
-done
-# Warm-up: each register opens its shift.
-KASSA_TOKEN=$token KASSA_PATH="/v1/payments?wait=30" KASSA_RUN=warm wrk -t2 -c16 -d3s -s bench/http/payments.lua "$url" >/dev/null
-
-profile accepted
-accepted=$(run accepted "/v1/payments")
-echo "$accepted"
-accepted_open=$(run_open accepted-open "/v1/payments" "$target_rate")
-echo "$accepted_open"
-# Let the registers drain what was accepted before measuring confirmed answers.
-for _ in $(seq 1 1200); do
-    depth=$(curl -s -H "Authorization: Bearer $token" "$url/v1/registers" | grep -oE '"queue_depth":[0-9]+' | awk -F: '{s+=$2} END {print s+0}')
-    [ "$depth" -eq 0 ] && break
-    sleep 0.5
-done
-profile confirmed
-k0=$(cpu_ms "$kassad_pid"); s0=$(cpu_ms "${sim_pids[@]}")
-confirmed=$(run confirmed "/v1/payments?wait=30")
-k1=$(cpu_ms "$kassad_pid"); s1=$(cpu_ms "${sim_pids[@]}")
-echo "$confirmed"
-
-rate() { sed -E 's/.* rate=([0-9.]+).*/\1/' <<<"$1"; }
-requests() { sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$1"; }
-python3 - "$ledger_rate" "$(rate "$api_only")" "$(rate "$accepted")" "$(rate "$confirmed")" \
-    "$(requests "$confirmed")" $((k1 - k0)) $((s1 - s0)) "$(nproc)" <<'PY'
+}
+stop_sims() {
+    local p
+    for p in "${sim_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done
+    sim_pids=()
+}
+office_phase() {  # label binary
+    kassad_bin=$2
+    start_sims "$1"
+    start_kassad "office-$1" "${sim_uris[@]}"
+    # Every register connected (the shift opens with the first receipt).
+    for _ in $(seq 1 300); do
+        idle=$(curl -s -H "Authorization: Bearer $token" "$url/v1/registers" | grep -o '"state":"idle"' | wc -l)
+        [ "$idle" -eq 16 ] && break
+        sleep 0.1
+    done
+    # Warm-up: each register opens its shift (or finds it open).
+    KASSA_TOKEN=$token KASSA_PATH="/v1/payments?wait=30" KASSA_RUN="warm-$1" wrk -t2 -c16 -d3s -s bench/http/payments.lua "$url" >/dev/null
+    local r
+    if [ "${CONFIRMED_ONLY:-0}" != 1 ]; then
+        profile "accepted-$1"
+        local f0 f1
+        f0=$(fiscalised)
+        r=$(run "accepted-$1" "/v1/payments"); echo "$r"; accepted[$1]=$r
+        f1=$(fiscalised)
+        # The registers print meanwhile and take their share of the two cores.
+        echo "accepted-$1: the 16 registers printed $(( (f1 - f0) / secs )) receipts/s during that run"
+        r=$(run_open "accepted-open-$1" "/v1/payments" "$target_rate"); echo "$r"
+        # Let the registers drain what was accepted before measuring confirmed answers.
+        for _ in $(seq 1 1200); do
+            depth=$(curl -s -H "Authorization: Bearer $token" "$url/v1/registers" | grep -oE '"queue_depth":[0-9]+' | awk -F: '{s+=$2} END {print s+0}')
+            [ "$depth" -eq 0 ] && break
+            sleep 0.5
+        done
+    fi
+    save_metrics "before-confirmed-$1"
+    profile "confirmed-$1"
+    local k0 s0 k1 s1 m0 m1 t0
+    t0=$(threads_ms "$kassad_pid")
+    k0=$(cpu_ms "$kassad_pid"); s0=$(cpu_ms "${sim_pids[@]}"); m0=$(machine_ticks)
+    r=$(run "confirmed-$1" "/v1/payments?wait=30")
+    k1=$(cpu_ms "$kassad_pid"); s1=$(cpu_ms "${sim_pids[@]}"); m1=$(machine_ticks)
+    echo "$r"; confirmed[$1]=$r
+    save_metrics "confirmed-$1"
+    bench/metrics_delta.py "$build/bench-metrics-before-confirmed-$1.txt" "$build/bench-metrics-confirmed-$1.txt" "confirmed $1"
+    local n
+    n=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$r")
+    python3 - "$n" $((k1 - k0)) $((s1 - s0)) "$m0" "$m1" "$(nproc)" "$1" "$t0" "$(threads_ms "$kassad_pid")" <<'PY'
 import sys
-ledger, api_only, accepted, confirmed = map(float, sys.argv[1:5])
-n, kassad_ms, sims_ms, cpus = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
-print(f"ratios to the ledger: api-only accepted {api_only / ledger:.2f}, accepted while printing "
-      f"{accepted / ledger:.2f}, confirmed {confirmed / ledger:.2f}")
+n, kassad_ms, sims_ms = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+b0, a0 = map(int, sys.argv[4].split()); b1, a1 = map(int, sys.argv[5].split())
+cpus, label = int(sys.argv[6]), sys.argv[7]
+t0 = dict((l.split()[0], int(l.split()[1])) for l in sys.argv[8].splitlines() if l.strip())
+t1 = dict((l.split()[0], int(l.split()[1])) for l in sys.argv[9].splitlines() if l.strip())
 if n:
     k, s = kassad_ms / n, sims_ms / n
-    print(f"CPU per confirmed receipt: kassad {k:.2f} ms, the 16 simulators {s:.2f} ms "
-          f"({100 * s / (k + s):.0f} % of the two); kassad alone on {cpus} cores: "
-          f"up to {cpus * 1000 / k:.0f} confirmed/s if the registers were not on the same cores")
+    print(f"{label}: CPU per confirmed receipt: kassad {k:.2f} ms, the 16 simulators {s:.2f} ms "
+          f"({100 * s / (k + s):.0f} % of the two); machine busy {100 * (b1 - b0) / max(1, a1 - a0):.0f} % of "
+          f"{cpus} cores during the run; kassad alone on {cpus} cores: up to {cpus * 1000 / k:.0f} confirmed/s")
+    per = {c: (t1.get(c, 0) - t0.get(c, 0)) / n for c in t1}
+    print(f"{label}: kassad threads, CPU ms per confirmed receipt: " +
+          ", ".join(f"{c} {v:.2f}" for c, v in sorted(per.items(), key=lambda x: -x[1]) if v >= 0.005))
 PY
+    stop_kassad
+    stop_sims
+}
+
+declare -A api_only accepted confirmed
+labels=(after)
+declare -A bins=([after]="$build/src/app/kassad")
+if [ -n "${KASSAD_BEFORE:-}" ]; then
+    labels=(before after)
+    [ "${AFTER_FIRST:-0}" = 1 ] && labels=(after before)  # for an ABBA pair of runs
+    bins[before]=$KASSAD_BEFORE
+fi
+
+# (a) The API and the ledger alone: 16 registers that refuse connections, so the receipts are
+#     accepted, stored and queued while no register prints (workers back off, no CPU).
+if [ "${CONFIRMED_ONLY:-0}" != 1 ]; then
+    for l in "${labels[@]}"; do api_phase "$l" "${bins[$l]}"; done
+fi
+if [ "${API_ONLY:-0}" != 1 ]; then
+    # (b) The whole office: 16 simulated registers print meanwhile; then ?wait for confirmation.
+    for l in "${labels[@]}"; do office_phase "$l" "${bins[$l]}"; done
+fi
+
+rate() { if [ -z "$1" ]; then echo nan; else sed -E 's/.* rate=([0-9.]+).*/\1/' <<<"$1"; fi; }
+for l in "${labels[@]}"; do
+    python3 -c 'import sys; l, a, b, c, d = sys.argv[1], *map(float, sys.argv[2:]); print(f"{l}: ratios to the ledger: api-only accepted {b / a:.2f}, accepted while printing {c / a:.2f}, confirmed {d / a:.2f}")' \
+        "$l" "$ledger_rate" "$(rate "${api_only[$l]:-}")" "$(rate "${accepted[$l]:-}")" "$(rate "${confirmed[$l]:-}")"
+done
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

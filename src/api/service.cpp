@@ -249,7 +249,7 @@ void Service::submit(const Principal& who, const std::string& key, const std::st
                 record.created = record.updated = now;
                 if (!record.planned.receipt.payments.electronic.is_positive()) record.card_reference.clear();
                 out.records.push_back(std::move(record));
-                // Announced as stored, without a read (this is the ledger's writer thread), and
+                // Announced as stored, without a read (this is the ledger's completion thread), and
                 // before its register can announce it `sending`.
                 auto json = record_to_json(out.records.back());
                 json["deliveries"] = boost::json::array{};

@@ -98,7 +98,7 @@ class Service {
     // identifies the request AND its caller (so a key replays only for the principal that made it:
     // anyone else gets idempotency_conflict). Checks that need no write (entity, permissions,
     // register) throw ApiError here; the rest reaches `done` once the plan is durable (or refused),
-    // on the ledger's writer thread: keep `done` quick.
+    // on the ledger's completion thread: keep `done` quick.
     using SubmitDone = std::function<void(std::optional<Submitted> submitted, std::exception_ptr error)>;
     void submit(const Principal& who, const std::string& key, const std::string& request_hash, EventRequest request,
                 const std::string& action, const std::string& remote, SubmitDone done);

@@ -14,7 +14,8 @@ void LedgerPort::mark_sending(std::int64_t id) {
     changed(id);
 }
 
-void LedgerPort::mark_confirmed(std::int64_t id, const fiscal::Receipt& receipt, const drivers::FiscalResult& r) {
+LedgerPort::Confirmation LedgerPort::confirmation(std::int64_t id, const fiscal::Receipt& receipt,
+                                                  const drivers::FiscalResult& r) const {
     ledger::FiscalResult result{.fd_number = r.fd_number,
                                 .fiscal_sign = r.fiscal_sign,
                                 .fn_number = r.fn_number,
@@ -44,10 +45,51 @@ void LedgerPort::mark_confirmed(std::int64_t id, const fiscal::Receipt& receipt,
                 ledger::OutboxDraft{notify::outbox_kind(channel),
                                     boost::json::serialize(boost::json::object{{"to", receipt.buyer_contact}})});
     }
-    ledger_.mark_confirmed(id, result, drafts);
+    return Confirmation{std::move(result), std::move(drafts)};
+}
+
+void LedgerPort::confirmed(std::int64_t id, bool outbox) const {
     on_settled_(id);
     changed(id);
-    if (!drafts.empty() && on_outbox_) on_outbox_();
+    if (outbox && on_outbox_) on_outbox_();
+}
+
+void LedgerPort::mark_confirmed(std::int64_t id, const fiscal::Receipt& receipt, const drivers::FiscalResult& r) {
+    auto c = confirmation(id, receipt, r);
+    ledger_.mark_confirmed(id, c.result, c.drafts);
+    confirmed(id, !c.drafts.empty());
+}
+
+void LedgerPort::mark_confirmed_then_sending(std::int64_t id, const fiscal::Receipt& receipt,
+                                             const drivers::FiscalResult& r, std::int64_t next, bool& next_sending) {
+    next_sending = false;
+    auto c = confirmation(id, receipt, r);
+    const bool outbox = !c.drafts.empty();
+    // Queued back to back, so the writer usually commits both in one batch: one wait instead of
+    // two. The write queue commits in order, so `next` is never durable `sending` without this
+    // confirmation before it (after a crash: neither, the confirmation alone, or both).
+    auto confirm = ledger_.mark_confirmed_async(id, std::move(c.result), std::move(c.drafts));
+    std::future<void> send;
+    try {
+        send = ledger_.mark_sending_async(next);
+    } catch (...) {  // not queued: `next` stays planned
+    }
+    std::exception_ptr failed;
+    try {
+        confirm.get();
+    } catch (...) {
+        failed = std::current_exception();
+    }
+    if (send.valid()) {
+        try {
+            send.get();
+            next_sending = true;
+        } catch (...) {
+        }
+    }
+    if (next_sending) changed(next);
+    if (failed) std::rethrow_exception(failed);
+    confirmed(id, outbox);
 }
 
 void LedgerPort::mark_failed(std::int64_t id, const std::string& why) {

@@ -26,11 +26,21 @@ class LedgerPort final : public drivers::ReceiptPort {
 
     void mark_sending(std::int64_t id) override;
     void mark_confirmed(std::int64_t id, const fiscal::Receipt& receipt, const drivers::FiscalResult& result) override;
+    void mark_confirmed_then_sending(std::int64_t id, const fiscal::Receipt& receipt,
+                                     const drivers::FiscalResult& result, std::int64_t next,
+                                     bool& next_sending) override;
     void mark_failed(std::int64_t id, const std::string& why) override;
     void mark_uncertain(std::int64_t id, const std::string& why) override;
     bool document_claimed(const std::string& fn_number, std::uint32_t fd_number) override;
 
   private:
+    struct Confirmation {
+        ledger::FiscalResult result;
+        std::vector<ledger::OutboxDraft> drafts;
+    };
+    Confirmation confirmation(std::int64_t id, const fiscal::Receipt& receipt, const drivers::FiscalResult& r) const;
+    void confirmed(std::int64_t id, bool outbox) const;
+
     ledger::Ledger& ledger_;
     std::function<void(std::int64_t)> on_settled_;
     bool email_;

@@ -1529,7 +1529,7 @@ std::optional<TokenRecord> Ledger::token(std::int64_t id) const {
 
 Ledger::WriterStats Ledger::writer_stats() const {
     auto s = impl_->queue->stats();
-    WriterStats out{s.batches, s.ops, s.largest_batch, s.durable, s.transaction, s.batch_size, {}};
+    WriterStats out{s.batches, s.ops, s.largest_batch, s.durable, s.transaction, s.batch_size, {}, s.sync};
     std::lock_guard lock(impl_->planning_mutex);
     out.planning = impl_->planning;
     return out;

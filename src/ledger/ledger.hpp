@@ -366,8 +366,9 @@ class Ledger {
     // store_plan, plus the planner's.
     StoredPlan plan_and_store(const PlanRequest& request, Planner planner);
     std::future<StoredPlan> plan_and_store_async(PlanRequest request, Planner planner);
-    // The same, reporting on the writer thread once durable: exactly one of `stored` / `error` is
-    // set. Keep `done` quick (hand the work to another thread): it delays the next batch.
+    // The same, reporting on the ledger's completion thread once durable (callbacks run there one
+    // at a time, in commit order): exactly one of `stored` / `error` is set. Keep `done` quick
+    // (hand the work to another thread): it delays the callbacks of the writes after it.
     using PlanDone = std::move_only_function<void(std::optional<StoredPlan> stored, std::exception_ptr error)>;
     void plan_and_store_then(PlanRequest request, Planner planner, PlanDone done);
 
@@ -452,7 +453,7 @@ class Ledger {
 
     // ---- audit ------------------------------------------------------------------------------
     void audit(const AuditRecord& record);  // id and `at` are assigned
-    // The same without waiting here: `then` runs on the writer thread once the row is committed
+    // The same without waiting here: `then` runs on the completion thread once the row is committed
     // (or after a failure, which is logged). Keep `then` quick.
     void audit_then(std::function<void()> then, AuditRecord record);
     std::vector<AuditRecord> audit_log(std::size_t limit = 100) const;  // newest first
@@ -484,6 +485,7 @@ class Ledger {
         FastHistogram transaction;
         BatchSizeHistogram batch_size;
         FastHistogram planning;
+        FastHistogram sync;  // the COMMIT alone: WAL write + fdatasync, per batch
     };
     WriterStats writer_stats() const;
 

@@ -103,6 +103,10 @@ class Metrics(unittest.TestCase):
             for s in (before, after):
                 batches = value(s, "kassa_ledger_write_batches_total")
                 self.assertEqual(value(s, "kassa_ledger_transaction_seconds_count"), batches)
+                self.assertEqual(value(s, "kassa_ledger_sync_seconds_count"), batches)
+                # The COMMIT is part of its transaction.
+                self.assertLessEqual(value(s, "kassa_ledger_sync_seconds_sum"),
+                                     value(s, "kassa_ledger_transaction_seconds_sum"))
                 self.assertEqual(value(s, "kassa_ledger_batch_size_count"), batches)
                 # Writes in committed batches: at most every write run, at least every one committed.
                 self.assertLessEqual(value(s, "kassa_ledger_batch_size_sum"), value(s, "kassa_ledger_write_ops_total"))
@@ -110,7 +114,7 @@ class Metrics(unittest.TestCase):
                                         value(s, "kassa_ledger_commit_seconds_count"))
             # Histograms are cumulative and end in +Inf = count.
             for name in ("kassa_planning_seconds", "kassa_ledger_commit_seconds", "kassa_ledger_transaction_seconds",
-                         "kassa_ledger_batch_size"):
+                         "kassa_ledger_sync_seconds", "kassa_ledger_batch_size"):
                 buckets = sorted(((float(dict(labels)["le"]), v) for (n, labels), v in after.items()
                                   if n == name + "_bucket"))
                 self.assertGreater(len(buckets), 2, name)

@@ -185,7 +185,7 @@ Handler event_route(Service& service, std::string action, Reader read) {
             auto responder = req.responder;
             service.submit(who, key, hash, std::move(event), action, req.remote,
                            [&service, responder, wait](std::optional<Submitted> submitted, std::exception_ptr error) {
-                               // On the ledger's writer thread: hand the rest to a handler thread at once.
+                               // On the ledger's completion thread: hand the rest to a handler thread at once.
                                if (error) return responder->send(error_from(error));
                                responder->post([&service, responder, wait, s = std::move(*submitted)] {
                                    if (wait > 0ms && !s.receipts.empty())

@@ -214,6 +214,9 @@ std::string render(Service& service, const MetricsSource& source) {
     e.family("kassa_ledger_transaction_seconds", "histogram",
              "Time of one group-commit transaction, BEGIN to the fsync'd COMMIT.");
     e.histogram("kassa_ledger_transaction_seconds", {}, writer.transaction);
+    e.family("kassa_ledger_sync_seconds", "histogram",
+             "Time of the COMMIT of one group commit alone: its WAL frames written and fsync'd.");
+    e.histogram("kassa_ledger_sync_seconds", {}, writer.sync);
     e.family("kassa_ledger_batch_size", "histogram", "Writes per group commit.");
     e.histogram("kassa_ledger_batch_size", {}, writer.batch_size);
 

@@ -690,65 +690,104 @@ struct RegisterWorker::Impl {
         return Found::Absent;
     }
 
+    // The next receipt to claim in the same ledger write as a confirmation: a planned one at the
+    // front of the queue (commands keep their place), while nothing holds receipts or asks to stop.
+    std::optional<ReceiptJob> take_next_planned() {
+        std::lock_guard lock(mutex);
+        if (stopping || poke || queue.empty() || clock.steady_now() < hold_until) return std::nullopt;
+        auto* next = std::get_if<ReceiptJob>(&queue.front());
+        if (!next || next->ledger_state != JobLedgerState::Planned) return std::nullopt;
+        ReceiptJob job = std::move(*next);
+        queue.pop_front();
+        snap.queue_depth = queue.size();
+        return job;
+    }
+
     void process(ReceiptJob job) {
         // Back to the front of the line, held for a while: the register has a problem.
         const auto requeue = [&] {
             hold_receipts();
             push(Job{std::move(job)}, /*front=*/true);
         };
+        // Marked `sending` together with the confirmation of the receipt before it, and not a byte
+        // of it sent yet: nothing to reconcile.
+        bool claimed = false;
         try {
-            if (job.ledger_state != JobLedgerState::Planned) {
-                FiscalResult found;
-                switch (reconcile(job, found)) {
-                    case Found::Unknown:
-                        return requeue();
-                    case Found::Fiscalised:
-                        logger->info("receipt {} was fiscalised as document {}", job.id, found.fd_number);
-                        port.mark_confirmed(job.id, job.receipt, found);
-                        return settled(job.id);
-                    case Found::Absent:
-                        logger->info("receipt {} is not on the device; sending it", job.id);
+            for (;;) {  // once more for each receipt claimed by a confirmation
+                if (job.ledger_state != JobLedgerState::Planned && !claimed) {
+                    FiscalResult found;
+                    switch (reconcile(job, found)) {
+                        case Found::Unknown:
+                            return requeue();
+                        case Found::Fiscalised:
+                            logger->info("receipt {} was fiscalised as document {}", job.id, found.fd_number);
+                            port.mark_confirmed(job.id, job.receipt, found);
+                            return settled(job.id);
+                        case Found::Absent:
+                            logger->info("receipt {} is not on the device; sending it", job.id);
+                            break;
+                    }
+                }
+                if (auto ready = ensure_ready(); !ready) {
+                    device_trouble(ready.error());
+                    return requeue();
+                }
+                if (job.ledger_state == JobLedgerState::Planned) {
+                    job.sent_at = clock.now();
+                    port.mark_sending(job.id);  // durable before the first byte of the receipt
+                    job.ledger_state = JobLedgerState::Sending;
+                }
+                for (int attempt = 1;; ++attempt) {
+                    auto done = device->fiscalise(job.receipt);
+                    if (done) {
+                        logger->info("receipt {} fiscalised: document {}, shift {}", job.id, done->fd_number,
+                                     done->shift_number);
+                        // With more receipts queued, the next one is marked `sending` in the same group
+                        // commit as this confirmation: one wait for the ledger per receipt, not two.
+                        auto next = take_next_planned();
+                        bool next_sending = false;
+                        if (!next) {
+                            port.mark_confirmed(job.id, job.receipt, *done);
+                        } else {
+                            next->sent_at = clock.now();
+                            try {
+                                port.mark_confirmed_then_sending(job.id, job.receipt, *done, next->id, next_sending);
+                            } catch (...) {
+                                if (next_sending) next->ledger_state = JobLedgerState::Sending;
+                                push(Job{std::move(*next)}, /*front=*/true);  // behind `job`, requeued below
+                                throw;
+                            }
+                        }
+                        backoff = 0ms;
+                        back_to_work();
+                        settled(job.id);
+                        if (!next) return;
+                        if (!next_sending) return push(Job{std::move(*next)}, /*front=*/true);
+                        next->ledger_state = JobLedgerState::Sending;
+                        job = std::move(*next);
+                        claimed = true;
                         break;
-                }
-            }
-            if (auto ready = ensure_ready(); !ready) {
-                device_trouble(ready.error());
-                return requeue();
-            }
-            if (job.ledger_state == JobLedgerState::Planned) {
-                job.sent_at = clock.now();
-                port.mark_sending(job.id);  // durable before the first byte of the receipt
-                job.ledger_state = JobLedgerState::Sending;
-            }
-            for (int attempt = 1;; ++attempt) {
-                auto done = device->fiscalise(job.receipt);
-                if (done) {
-                    logger->info("receipt {} fiscalised: document {}, shift {}", job.id, done->fd_number,
-                                 done->shift_number);
-                    port.mark_confirmed(job.id, job.receipt, *done);
-                    backoff = 0ms;
-                    back_to_work();
-                    return settled(job.id);
-                }
-                const DeviceError& e = done.error();
-                if (e.maybe_executed) {
-                    if (job.ledger_state == JobLedgerState::Sending) port.mark_uncertain(job.id, e.to_string());
-                    job.ledger_state = JobLedgerState::Uncertain;
+                    }
+                    const DeviceError& e = done.error();
+                    if (e.maybe_executed) {
+                        if (job.ledger_state == JobLedgerState::Sending) port.mark_uncertain(job.id, e.to_string());
+                        job.ledger_state = JobLedgerState::Uncertain;
+                        device_trouble(e);
+                        return requeue();
+                    }
+                    if (e.outcome == Outcome::Rejected) {
+                        logger->warn("receipt {} rejected: {}", job.id, e.to_string());
+                        (void)device->cancel_receipt();
+                        port.mark_failed(job.id, e.to_string());
+                        return settled(job.id);
+                    }
+                    if (e.outcome == Outcome::RetryNow && attempt < options.retry_now_attempts) continue;
+                    // Not executed, but the register cannot take it now: keep it first in line. It is
+                    // `sending` in the ledger, so the next try reconciles before it sends.
+                    (void)device->cancel_receipt();
                     device_trouble(e);
                     return requeue();
                 }
-                if (e.outcome == Outcome::Rejected) {
-                    logger->warn("receipt {} rejected: {}", job.id, e.to_string());
-                    (void)device->cancel_receipt();
-                    port.mark_failed(job.id, e.to_string());
-                    return settled(job.id);
-                }
-                if (e.outcome == Outcome::RetryNow && attempt < options.retry_now_attempts) continue;
-                // Not executed, but the register cannot take it now: keep it first in line. It is
-                // `sending` in the ledger, so the next try reconciles before it sends.
-                (void)device->cancel_receipt();
-                device_trouble(e);
-                return requeue();
             }
         } catch (const std::exception& e) {
             // A ledger fault: nothing was sent after a failed mark, and a failed confirm leaves the

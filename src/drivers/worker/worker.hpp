@@ -47,6 +47,17 @@ class ReceiptPort {
     virtual void mark_confirmed(std::int64_t id, const fiscal::Receipt& receipt, const FiscalResult& result) = 0;
     virtual void mark_failed(std::int64_t id, const std::string& why) = 0;
     virtual void mark_uncertain(std::int64_t id, const std::string& why) = 0;
+    // mark_confirmed(id, ...) and mark_sending(next) with one wait for the ledger: a register with
+    // a queue confirms one receipt and claims the next in the same group commit when it can. The
+    // confirmation is durable first (never the next `sending` without it). `next_sending` tells
+    // whether `next` is now `sending`, also when this throws (the confirmation failed).
+    virtual void mark_confirmed_then_sending(std::int64_t id, const fiscal::Receipt& receipt,
+                                             const FiscalResult& result, std::int64_t next, bool& next_sending) {
+        next_sending = false;
+        mark_confirmed(id, receipt, result);
+        mark_sending(next);
+        next_sending = true;
+    }
     // True when a confirmed receipt already holds this document: reconciliation must not give one
     // fiscal document to two receipts.
     virtual bool document_claimed(const std::string& fn_number, std::uint32_t fd_number) = 0;

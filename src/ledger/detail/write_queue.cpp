@@ -6,7 +6,13 @@
 namespace kassa::ledger::detail {
 
 WriteQueue::WriteQueue(Db& db, std::size_t max_batch)
-    : db_(db), max_batch_(max_batch == 0 ? 1 : max_batch), thread_([this] {
+    : db_(db),
+      max_batch_(max_batch == 0 ? 1 : max_batch),
+      completer_([this] {
+          name_this_thread("ledger-done");
+          complete_loop();
+      }),
+      thread_([this] {
           name_this_thread("ledger-writer");
           loop();
       }) {}
@@ -17,7 +23,13 @@ WriteQueue::~WriteQueue() {
         stopping_ = true;
     }
     wake_.notify_all();
-    thread_.join();
+    thread_.join();  // every queued op has run and its completion is handed over
+    {
+        std::lock_guard lock(done_mutex_);
+        done_stopping_ = true;
+    }
+    done_wake_.notify_all();
+    completer_.join();
 }
 
 void WriteQueue::submit(Op op, Done done) {
@@ -59,6 +71,7 @@ void WriteQueue::process(std::deque<Item>& batch) {
     std::vector<std::exception_ptr> errors(batch.size());
     bool committed = false;
     const auto began = std::chrono::steady_clock::now();
+    auto syncing = began;
     try {
         Transaction tx(db_, Transaction::Kind::Immediate);
         for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -75,6 +88,7 @@ void WriteQueue::process(std::deque<Item>& batch) {
                 }
             }
         }
+        syncing = std::chrono::steady_clock::now();
         tx.commit();
         committed = true;
     } catch (...) {
@@ -91,6 +105,7 @@ void WriteQueue::process(std::deque<Item>& batch) {
         if (committed) {
             ++stats_.batches;
             stats_.transaction.observe(durable_at - began);
+            stats_.sync.observe(durable_at - syncing);
             stats_.batch_size.observe(static_cast<double>(batch.size()));
             for (std::size_t i = 0; i < batch.size(); ++i)
                 if (!errors[i]) stats_.durable.observe(durable_at - batch[i].queued);
@@ -98,15 +113,47 @@ void WriteQueue::process(std::deque<Item>& batch) {
         stats_.ops += batch.size();
         if (batch.size() > stats_.largest_batch) stats_.largest_batch = batch.size();
     }
+    // The callbacks (answers, live events, queueing receipts to registers) run on the completion
+    // thread: the writer goes on with the next batch while they run. Each op dies here with its
+    // captures; only the callbacks travel.
+    std::vector<Completion> done;
+    done.reserve(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        // The error moves on to the caller and the item (with its promise) dies here, so the writer
-        // keeps no reference to what the caller is about to read. A callback must not take the
-        // writer down; it only fulfils a promise in practice.
-        Item item = std::move(batch[i]);
-        try {
-            item.done(std::move(errors[i]));
-        } catch (...) {
+        batch[i].op = nullptr;
+        done.push_back(Completion{std::move(batch[i].done), std::move(errors[i])});
+    }
+    batch.clear();
+    {
+        std::lock_guard lock(done_mutex_);
+        if (completions_.empty()) {
+            completions_ = std::move(done);
+        } else {
+            for (auto& c : done) completions_.push_back(std::move(c));
         }
+    }
+    done_wake_.notify_one();
+}
+
+void WriteQueue::complete_loop() {
+    std::vector<Completion> ready;
+    for (;;) {
+        {
+            std::unique_lock lock(done_mutex_);
+            done_wake_.wait(lock, [this] { return done_stopping_ || !completions_.empty(); });
+            if (completions_.empty()) return;  // stopping and drained
+            ready.swap(completions_);
+        }
+        for (auto& c : ready) {
+            // The error moves on to the caller and the callback (with its promise) dies here, so
+            // this thread keeps no reference to what the caller is about to read. A callback must
+            // not take the thread down; it only fulfils a promise or posts an answer in practice.
+            Completion item = std::move(c);
+            try {
+                item.done(std::move(item.error));
+            } catch (...) {
+            }
+        }
+        ready.clear();
     }
 }
 

@@ -1,7 +1,9 @@
 // The single writer with group commit. Callers queue write operations; one thread takes every
 // operation waiting (up to a batch limit), runs them in ONE transaction, each inside its own
 // savepoint so a failing operation rolls back only itself, then commits: one fsync per batch.
-// Each caller learns its outcome only after the commit is durable.
+// Each caller learns its outcome only after the commit is durable. The callers' callbacks run on
+// a second thread (`ledger-done`), in commit order, so the writer begins its next batch at once
+// instead of answering, publishing and queueing for the one it just committed.
 #pragma once
 
 #include <chrono>
@@ -26,7 +28,8 @@ class WriteQueue {
   public:
     // Runs inside the batch transaction; throws to roll back its own work only.
     using Op = std::move_only_function<void(Db&)>;
-    // Called on the writer thread after the commit (nullptr) or with the operation's failure.
+    // Called on the completion thread after the commit (nullptr) or with the operation's failure
+    // (inline in submit() when the queue is closing); callbacks run one at a time, in commit order.
     using Done = std::move_only_function<void(std::exception_ptr)>;
 
     struct Stats {
@@ -38,6 +41,9 @@ class WriteQueue {
         // `transaction`: BEGIN to COMMIT returning (the ops and the fsync), one per batch.
         FastHistogram durable;
         FastHistogram transaction;
+        // `sync`: the COMMIT statement alone (the WAL frames written and fdatasync'ed), one per batch:
+        // the disk's share of `transaction`.
+        FastHistogram sync;
         BatchSizeHistogram batch_size;  // operations per committed batch
     };
 
@@ -86,8 +92,13 @@ class WriteQueue {
         Done done;
         std::chrono::steady_clock::time_point queued;
     };
+    struct Completion {
+        Done done;
+        std::exception_ptr error;
+    };
     void loop();
     void process(std::deque<Item>& batch);
+    void complete_loop();
 
     Db& db_;
     std::size_t max_batch_;
@@ -96,6 +107,13 @@ class WriteQueue {
     std::deque<Item> queue_;
     bool stopping_ = false;
     Stats stats_;
+
+    std::mutex done_mutex_;  // guards the three below only: no callback runs under it
+    std::condition_variable done_wake_;
+    std::vector<Completion> completions_;
+    bool done_stopping_ = false;
+
+    std::thread completer_;  // started before, stopped after the writer
     std::thread thread_;
 };
 

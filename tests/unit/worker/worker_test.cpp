@@ -28,13 +28,25 @@ using namespace std::chrono_literals;
 
 class RecordingPort : public ReceiptPort {
   public:
-    void mark_sending(std::int64_t id) override { record(id, "sending"); }
+    void mark_sending(std::int64_t id) override {
+        ++waits_;
+        record(id, "sending");
+    }
     void mark_confirmed(std::int64_t id, const fiscal::Receipt&, const FiscalResult& result) override {
+        ++waits_;
+        confirm(id, result);
+    }
+    // One wait for both, as the ledger's port does (both writes ride one group commit).
+    void mark_confirmed_then_sending(std::int64_t id, const fiscal::Receipt&, const FiscalResult& result,
+                                     std::int64_t next, bool& next_sending) override {
+        ++waits_;
         {
             std::lock_guard lock(mutex_);
-            results_[id] = result;
+            claims_.emplace_back(id, next);
         }
-        record(id, "confirmed");
+        confirm(id, result);
+        record(next, "sending");
+        next_sending = true;
     }
     void mark_failed(std::int64_t id, const std::string&) override { record(id, "failed"); }
     void mark_uncertain(std::int64_t id, const std::string&) override { record(id, "uncertain"); }
@@ -61,8 +73,21 @@ class RecordingPort : public ReceiptPort {
         std::lock_guard lock(mutex_);
         return results_.at(id);
     }
+    // (confirmed, claimed) pairs of mark_confirmed_then_sending, in order.
+    std::vector<std::pair<std::int64_t, std::int64_t>> claims() {
+        std::lock_guard lock(mutex_);
+        return claims_;
+    }
+    int waits() const { return waits_; }
 
   private:
+    void confirm(std::int64_t id, const FiscalResult& result) {
+        {
+            std::lock_guard lock(mutex_);
+            results_[id] = result;
+        }
+        record(id, "confirmed");
+    }
     void record(std::int64_t id, const std::string& state) {
         {
             std::lock_guard lock(mutex_);
@@ -74,6 +99,8 @@ class RecordingPort : public ReceiptPort {
     std::condition_variable cv_;
     std::map<std::int64_t, std::vector<std::string>> history_;
     std::map<std::int64_t, FiscalResult> results_;
+    std::vector<std::pair<std::int64_t, std::int64_t>> claims_;
+    std::atomic<int> waits_{0};
 };
 
 fiscal::Receipt sale(std::int64_t kopecks) {
@@ -185,6 +212,61 @@ TEST(RegisterWorker, ReceiptsPrintOneAtATimeInOrder) {
     worker.start();
     ASSERT_TRUE(port.await(5, "confirmed"));
     for (int i = 2; i <= 5; ++i) EXPECT_EQ(port.result(i).fd_number, port.result(i - 1).fd_number + 1);
+}
+
+// With receipts queued, each confirmation marks the next receipt `sending` in the same ledger wait,
+// and that receipt is sent at once (not reconciled: nothing of it reached the device yet).
+TEST(RegisterWorker, AConfirmationClaimsTheNextQueuedReceiptInTheSameLedgerWait) {
+    SimHost host(temp_file("claim"));
+    host.start();
+    RecordingPort port;
+    RegisterWorker worker(options("w1"), host.factory(), port, SystemClock::instance());
+    for (int i = 1; i <= 3; ++i) worker.submit(ReceiptJob{.id = i, .receipt = sale(100 * i)});
+    worker.start();
+    ASSERT_TRUE(port.await(3, "confirmed"));
+    EXPECT_EQ(port.claims(), (std::vector<std::pair<std::int64_t, std::int64_t>>{{1, 2}, {2, 3}}));
+    for (int i = 1; i <= 3; ++i)
+        EXPECT_EQ(port.history(i), (std::vector<std::string>{"sending", "confirmed"})) << "receipt " << i;
+    EXPECT_EQ(port.waits(), 4) << "sending 1, then one wait per confirmation";
+    // Printed once each, in order: three documents, none reconciled or repeated.
+    const auto fn = host.sim().fn_snapshot();
+    EXPECT_EQ(port.result(3).fd_number, fn.last_fd);
+    EXPECT_EQ(port.result(2).fd_number + 1, port.result(3).fd_number);
+    EXPECT_EQ(port.result(1).fd_number + 1, port.result(2).fd_number);
+}
+
+// The ledger fails the confirmation after the claimed receipt's `sending` was stored: the printed
+// receipt is reconciled (found on the device, not printed again) and the claimed one, which never
+// reached the device, is then sent. Each is printed exactly once.
+TEST(RegisterWorker, AFailedConfirmationWithItsClaimPrintsEachReceiptOnce) {
+    class FailingOnce : public RecordingPort {
+      public:
+        void mark_confirmed_then_sending(std::int64_t id, const fiscal::Receipt& receipt, const FiscalResult& result,
+                                         std::int64_t next, bool& next_sending) override {
+            if (failed_) return RecordingPort::mark_confirmed_then_sending(id, receipt, result, next, next_sending);
+            failed_ = true;
+            mark_sending(next);  // the claim committed, the confirmation did not
+            next_sending = true;
+            throw std::runtime_error("disk I/O error");
+        }
+
+      private:
+        bool failed_ = false;
+    };
+    SimHost host(temp_file("claimfail"));
+    host.start();
+    FailingOnce port;
+    RegisterWorker worker(options("w1"), host.factory(), port, SystemClock::instance());
+    worker.submit(ReceiptJob{.id = 1, .receipt = sale(100)});
+    worker.submit(ReceiptJob{.id = 2, .receipt = sale(200)});
+    worker.start();
+    ASSERT_TRUE(port.await(2, "confirmed"));
+    ASSERT_TRUE(port.await(1, "confirmed"));
+    EXPECT_EQ(port.history(1), (std::vector<std::string>{"sending", "confirmed"}));
+    EXPECT_EQ(port.history(2), (std::vector<std::string>{"sending", "confirmed"}));
+    const auto fn = host.sim().fn_snapshot();
+    EXPECT_EQ(port.result(1).fd_number + 1, port.result(2).fd_number);
+    EXPECT_EQ(fn.last_fd, port.result(2).fd_number) << "a receipt was printed twice";
 }
 
 TEST(RegisterWorker, ARefusedReceiptFailsAndTheNextOnePrints) {
