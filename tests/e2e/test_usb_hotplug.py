@@ -243,6 +243,8 @@ class UsbHotplug(unittest.TestCase):
         self.await_state("idle")
         docs = self.device.documents()
         self.assertEqual(len(docs), printed + 1, docs)  # the same FN: one more receipt, nothing twice
+        receipts = [d["total"] for d in docs if d["type"] == 3]  # FFD document type 3: a receipt
+        self.assertEqual(receipts, [10000, 20000], docs)
         self.assertTrue(any("/dev/ttyACM7" in line for line in self.k.stderr_lines), "".join(self.k.stderr_lines))
         self.assertEqual(self.k.stop(), 0)
 
