@@ -81,7 +81,12 @@ class UsbTtyTransport final : public Transport {
         auto tty = resolve_usb_tty(query_);
         if (!tty) return fail("link_open_failed", tty.error().message);
         if (*tty != tty_) {
-            if (!tty_.empty()) log::get("transport")->info("{} is {} now (was {})", name(), *tty, tty_);
+            // The worker makes a new transport for each connection attempt, so this says once per
+            // attempt which tty the device has now (the only place a changed tty name shows).
+            if (tty_.empty())
+                log::get("transport")->info("{} is {}", name(), *tty);
+            else
+                log::get("transport")->info("{} is {} now (was {})", name(), *tty, tty_);
             tty_ = *tty;
             inner_ = make_serial_transport(tty_, baud_);
         }
