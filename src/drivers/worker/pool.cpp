@@ -87,28 +87,34 @@ std::vector<RegisterWorker*> RegisterPool::workers() const {
 
 void RegisterPool::enable_failover(Reassign reassign) {
     for (auto& e : entries_) {
+        // The registers of the same entity that print now (idle or busy), with their queue depths:
+        // read once per hand-over (one cheap load() each), not once per receipt.
+        auto siblings = [this, entity = e.entity_inn, self = e.worker.get()] {
+            std::vector<std::pair<RegisterWorker*, std::pair<int, std::size_t>>> out;
+            for (const auto& other : entries_) {
+                if (other.entity_inn != entity || other.worker.get() == self) continue;
+                const auto [state, depth] = other.worker->load();
+                const int rank = availability_rank(state);
+                if (rank <= 1) out.push_back({other.worker.get(), {rank, depth}});
+            }
+            return out;
+        };
         e.worker->on_stranded(
-            [this, reassign, entity = e.entity_inn](const std::string& from, std::vector<ReceiptJob> jobs) {
+            [reassign, siblings](const std::string&, std::vector<ReceiptJob> jobs) {
+                auto targets = siblings();
                 std::vector<ReceiptJob> left;
                 for (auto& job : jobs) {
-                    RegisterWorker* target = nullptr;
-                    std::pair<int, std::size_t> best{2, 0};  // only idle (0) or busy (1) registers
-                    for (const auto& other : entries_) {
-                        if (other.entity_inn != entity || other.worker->register_id() == from) continue;
-                        const auto snap = other.worker->snapshot();
-                        const std::pair<int, std::size_t> key{availability_rank(snap.state), snap.queue_depth};
-                        if (key < best) {
-                            best = key;
-                            target = other.worker.get();
-                        }
-                    }
-                    if (target && reassign(job.id, target->register_id()))
-                        target->submit(std::move(job));
-                    else
+                    auto best = std::ranges::min_element(targets, {}, [](const auto& t) { return t.second; });
+                    if (best != targets.end() && reassign(job.id, best->first->register_id())) {
+                        best->first->submit(std::move(job));
+                        ++best->second.second;  // the next receipt goes to the least loaded then
+                    } else {
                         left.push_back(std::move(job));
+                    }
                 }
                 return left;
-            });
+            },
+            [siblings] { return !siblings().empty(); });
     }
 }
 

@@ -200,6 +200,7 @@ struct RegisterWorker::Impl {
     WorkerSnapshot snap;
     std::vector<std::function<void(std::int64_t)>> listeners;
     RegisterWorker::StrandedHandler stranded;
+    RegisterWorker::StrandedProbe stranded_probe;
     std::optional<std::chrono::steady_clock::time_point> offline_since;  // worker thread only: offline or
                                                                          // waiting for the operator
     bool poke = false;  // guarded by mutex: the operator says the register is ready again (resume)
@@ -432,20 +433,30 @@ struct RegisterWorker::Impl {
         if (!offline_since) offline_since = now;
         if (now - *offline_since < options.failover_after) return;
         RegisterWorker::StrandedHandler handler;
-        std::vector<ReceiptJob> jobs;
+        RegisterWorker::StrandedProbe probe;
         {
             std::lock_guard lock(mutex);
             handler = stranded;
-            if (!handler) return;
-            for (auto it = queue.begin(); it != queue.end();) {
-                auto* job = std::get_if<ReceiptJob>(&*it);
-                if (job && job->ledger_state == JobLedgerState::Planned) {
+            probe = stranded_probe;
+        }
+        // Nowhere to go (every sibling away too): the queue stays as it is. This runs on each
+        // offline wake-up, and the queue may hold thousands of receipts that the API is adding to
+        // under the same lock.
+        if (!handler || (probe && !probe())) return;
+        std::vector<ReceiptJob> jobs;
+        {
+            // One pass, O(queue): erasing from the middle of the deque would be O(queue²) under
+            // the lock that every submit() to this register takes.
+            std::lock_guard lock(mutex);
+            std::deque<Job> kept;
+            for (auto& it : queue) {
+                auto* job = std::get_if<ReceiptJob>(&it);
+                if (job && job->ledger_state == JobLedgerState::Planned)
                     jobs.push_back(std::move(*job));
-                    it = queue.erase(it);
-                } else {
-                    ++it;
-                }
+                else
+                    kept.push_back(std::move(it));
             }
+            queue.swap(kept);
             snap.queue_depth = queue.size();
         }
         if (jobs.empty()) return;
@@ -828,9 +839,10 @@ void RegisterWorker::on_settled(std::function<void(std::int64_t)> listener) {
     impl_->listeners.push_back(std::move(listener));
 }
 
-void RegisterWorker::on_stranded(StrandedHandler handler) {
+void RegisterWorker::on_stranded(StrandedHandler handler, StrandedProbe can_take) {
     std::lock_guard lock(impl_->mutex);
     impl_->stranded = std::move(handler);
+    impl_->stranded_probe = std::move(can_take);
 }
 
 namespace {

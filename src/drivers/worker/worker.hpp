@@ -138,10 +138,13 @@ class RegisterWorker {
     void on_settled(std::function<void(std::int64_t receipt_id)> listener);
     // Called on the worker's thread when the register has been offline for failover_after with
     // receipts queued that never reached it (ledger state planned). It returns the jobs it could
-    // not place elsewhere; those wait here.
+    // not place elsewhere; those wait here. `can_take`, when given, is asked first (cheaply, on
+    // every offline wake-up): while no other register could take a receipt the queue is left
+    // alone, in its order, and the handler is not called.
     using StrandedHandler =
         std::function<std::vector<ReceiptJob>(const std::string& register_id, std::vector<ReceiptJob> jobs)>;
-    void on_stranded(StrandedHandler handler);
+    using StrandedProbe = std::function<bool()>;
+    void on_stranded(StrandedHandler handler, StrandedProbe can_take = {});
 
     // Device commands run in the queue between receipts. Each reports through `done` on the
     // worker's thread (keep it quick), or through the future.

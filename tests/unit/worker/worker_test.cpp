@@ -397,6 +397,68 @@ TEST(RegisterPool, AnOfflineRegistersNeverSentReceiptsMoveToAnotherOfItsEntity) 
     pool.stop_all();
 }
 
+// An offline register whose siblings are all away too keeps its queue as it was: nothing is taken
+// out and put back at the end on each wake-up (which reordered it and, with thousands of receipts
+// queued, held the lock every submit() to it needs for O(queue²)). Back online, it prints them in
+// the order they were queued, the in-doubt one among them; nothing went to the offline sibling.
+TEST(RegisterPool, AStrandedQueueWithNowhereToGoKeepsItsOrder) {
+    SimHost host(temp_file("stranded-order"));
+    host.start();
+    RecordingPort port;
+    std::mutex mutex;
+    std::condition_variable attempted;
+    int attempts = 0;
+    bool down = true;
+    auto o = options("back");
+    o.failover_after = 0ms;  // stranded at once: every offline wake-up tries to hand the queue over
+    auto connector = host.factory();
+    RegisterPool pool;
+    pool.add("7701234567", std::make_unique<RegisterWorker>(
+                               o,
+                               [&]() -> Result<std::unique_ptr<FiscalDevice>> {
+                                   {
+                                       std::lock_guard lock(mutex);
+                                       ++attempts;
+                                       if (down) {
+                                           attempted.notify_all();
+                                           return fail("connect_failed", "cable pulled");
+                                       }
+                                   }
+                                   return connector();
+                               },
+                               port, SystemClock::instance()));
+    pool.add("7701234567",
+             std::make_unique<RegisterWorker>(
+                 options("away"),
+                 []() -> Result<std::unique_ptr<FiscalDevice>> { return fail("connect_failed", "switched off"); }, port,
+                 SystemClock::instance()));
+    std::atomic<int> moved{0};
+    pool.enable_failover([&](std::int64_t, const std::string&) {
+        ++moved;
+        return true;
+    });
+    auto* back = pool.find("back");
+    back->submit(ReceiptJob{.id = 1, .receipt = sale(100)});
+    // In doubt (sent before a restart, not on the device): only this register may settle it.
+    back->submit(ReceiptJob{.id = 2,
+                            .receipt = sale(200),
+                            .ledger_state = JobLedgerState::Sending,
+                            .sent_at = SystemClock::instance().now()});
+    back->submit(ReceiptJob{.id = 3, .receipt = sale(300)});
+    pool.start_all();
+    {
+        // Three refused attempts: at least two offline wake-ups with the queue stranded.
+        std::unique_lock lock(mutex);
+        ASSERT_TRUE(attempted.wait_for(lock, 60s, [&] { return attempts >= 3; }));
+        down = false;
+    }
+    for (int id = 1; id <= 3; ++id) ASSERT_TRUE(port.await(id, "confirmed"));
+    EXPECT_EQ(moved.load(), 0);
+    EXPECT_LT(port.result(1).fd_number, port.result(2).fd_number);
+    EXPECT_LT(port.result(2).fd_number, port.result(3).fd_number);
+    pool.stop_all();
+}
+
 // Issue 10: a register whose device refuses connections while receipts are queued for it used to
 // reconnect in a tight loop (the wait returned at once when work was queued). On virtual time the
 // attempts follow the backoff: 200 ms doubling to 30 s makes 11 attempts in 2 minutes, not thousands.
