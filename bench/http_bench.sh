@@ -13,7 +13,8 @@
 #      simulated registers is measured, not guessed.
 # Usage: bench/http_bench.sh [BUILD_DIR] [SECONDS]        (loopback only, bounded in time)
 #   API_ONLY=1: only steps 1 and 2 (the ledger and the API alone), PERF=1: profiles (see below),
-#   CONFIRMED_ONLY=1: only steps 1 and 4. KASSAD_BEFORE=/path/to/older/kassad: every kassad phase
+#   CONFIRMED_ONLY=1: only steps 1 and 4. SWEEP="0.25 0.5 0.75": step 2's open loop again at these
+#   fractions of the ledger figure (where the latency tail starts to grow with the rate). KASSAD_BEFORE=/path/to/older/kassad: every kassad phase
 #   runs with that binary ("before") and then this build's ("after"; AFTER_FIRST=1 swaps the order),
 #   in the same run, each office phase with 16 fresh simulators.
 #   After each phase kassad's /metrics is saved as $BUILD_DIR/bench-metrics-<phase>-<label>.txt
@@ -148,6 +149,17 @@ api_phase() {  # label binary
     r=$(run_open "accepted-api-only-open-$1" "/v1/payments" "$target_rate"); echo "$r"
     save_metrics "api-open-$1"
     bench/metrics_delta.py "$build/bench-metrics-api-closed-$1.txt" "$build/bench-metrics-api-open-$1.txt" "api open loop $1"
+    # SWEEP="0.25 0.5 0.75": the same open loop at these fractions of the ledger figure, on the same
+    # kassad, each with its ledger histograms: where the tail begins to grow with the offered rate.
+    local f prev="$build/bench-metrics-api-open-$1.txt"
+    for f in ${SWEEP:-}; do
+        local rr
+        rr=$(python3 -c 'import sys; print(int(float(sys.argv[1]) * float(sys.argv[2])))' "$ledger_rate" "$f")
+        r=$(run_open "accepted-api-only-open-x$f-$1" "/v1/payments" "$rr"); echo "$r"
+        save_metrics "api-open-x$f-$1"
+        bench/metrics_delta.py "$prev" "$build/bench-metrics-api-open-x$f-$1.txt" "api open loop at $f x ledger $1"
+        prev="$build/bench-metrics-api-open-x$f-$1.txt"
+    done
     stop_kassad
 }
 start_sims() {  # label: 16 simulated Shtrih registers, each its own kassa-sim process on loopback

@@ -12,13 +12,18 @@ import re
 import sys
 
 SERIES = [
+    ('kassa_http_request_seconds{method="POST",route="/v1/payments"}',
+     "POST /v1/payments in kassad (request read to answer ready)", 1000.0, "ms"),
     ("kassa_ledger_transaction_seconds", "writer transaction (SQL + fdatasync)", 1000.0, "ms"),
     ("kassa_ledger_sync_seconds", "  of which the COMMIT (WAL write + fdatasync)", 1000.0, "ms"),
     ("kassa_ledger_commit_seconds", "caller's wait for a durable write", 1000.0, "ms"),
     ("kassa_planning_seconds", "planning inside the writer", 1000.0, "ms"),
+    ('kassa_ledger_checkpoint_seconds{by="writer"}', "WAL checkpoints by the writer (stall it)", 1000.0, "ms"),
+    ('kassa_ledger_checkpoint_seconds{by="thread"}', "WAL checkpoints by the checkpoint thread", 1000.0, "ms"),
     ("kassa_ledger_batch_size", "writes per group commit", 1.0, ""),
 ]
-LINE = re.compile(r'^(\w+)_bucket\{le="([^"]+)"\} (\S+)$')
+# name_bucket{labels...,le="x"} n: keyed by the name, with its other labels in braces if it has any.
+LINE = re.compile(r'^(\w+)_bucket\{(.*?),?le="([^"]+)"\} (\S+)$')
 
 
 def buckets(path):
@@ -26,8 +31,9 @@ def buckets(path):
     for line in open(path):
         m = LINE.match(line.strip())
         if m:
-            le = float("inf") if m.group(2) == "+Inf" else float(m.group(2))
-            out.setdefault(m.group(1), []).append((le, float(m.group(3))))
+            le = float("inf") if m.group(3) == "+Inf" else float(m.group(3))
+            key = m.group(1) + ("{" + m.group(2) + "}" if m.group(2) else "")
+            out.setdefault(key, []).append((le, float(m.group(4))))
     return out
 
 

@@ -2,6 +2,7 @@
 // are cheap to include and easy to test without a socket.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -54,7 +55,10 @@ struct HttpRequest {
     std::map<std::string, std::string> query;
     std::map<std::string, std::string> headers;  // names in lower case
     std::string body;
-    std::string remote;                          // peer address, for the audit log
+    std::string remote;  // peer address, for the audit log
+    // When the server had read the whole request (head and body); kassa_http_request_seconds
+    // counts from here to the answer being ready. Unset (epoch) when not read from a socket.
+    std::chrono::steady_clock::time_point received{};
     std::map<std::string, std::string> params;   // path parameters filled by the router
     std::string route;                           // the matched route's pattern ("" when none matched)
     std::shared_ptr<const Principal> principal;  // set by the auth guard on non-open routes

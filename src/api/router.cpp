@@ -167,6 +167,7 @@ void Router::dispatch(HttpRequest& req, Responder::Send send, Responder::Post po
     seen->method = req.method;
     seen->path = req.path;
     seen->remote = req.remote;
+    seen->received = req.received;
     auto once = std::make_shared<std::atomic<bool>>(false);
     auto answer = [this, seen, once, send = std::move(send)](HttpResponse res) {
         if (once->exchange(true)) return;  // a second answer would be a bug: ignore it

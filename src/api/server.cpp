@@ -325,6 +325,7 @@ class Session : public Connection, public StreamSink, public std::enable_shared_
 
     void dispatch() {
         HttpRequest req = std::move(request_);
+        req.received = std::chrono::steady_clock::now();
         busy_ = true;
         server_.request_started();
         beast::get_lowest_layer(stream_).expires_never();

@@ -1529,7 +1529,12 @@ std::optional<TokenRecord> Ledger::token(std::int64_t id) const {
 
 Ledger::WriterStats Ledger::writer_stats() const {
     auto s = impl_->queue->stats();
-    WriterStats out{s.batches, s.ops, s.largest_batch, s.durable, s.transaction, s.batch_size, {}, s.sync};
+    WriterStats out{s.batches, s.ops, s.largest_batch, s.durable, s.transaction, s.batch_size, {}, s.sync, {}, {}};
+    if (impl_->checkpointer) {
+        const auto c = impl_->checkpointer->stats();
+        out.checkpoint_thread = c.thread_seconds;
+        out.checkpoint_writer = c.writer_seconds;
+    }
     std::lock_guard lock(impl_->planning_mutex);
     out.planning = impl_->planning;
     return out;

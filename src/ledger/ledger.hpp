@@ -486,6 +486,10 @@ class Ledger {
         BatchSizeHistogram batch_size;
         FastHistogram planning;
         FastHistogram sync;  // the COMMIT alone: WAL write + fdatasync, per batch
+        // WAL checkpoints: by the checkpoint thread, and by the writer itself after a commit
+        // (the WAL's last frames before it restarts, or the fallback): the writer's share stalls it.
+        FastHistogram checkpoint_thread;
+        FastHistogram checkpoint_writer;
     };
     WriterStats writer_stats() const;
 

@@ -121,6 +121,23 @@ class Metrics(unittest.TestCase):
                 self.assertEqual([v for _, v in buckets], sorted(v for _, v in buckets), name)
                 self.assertEqual(buckets[-1], (float("inf"), value(after, name + "_count")), name)
 
+            # WAL checkpoints, by the thread and by the writer: both series exported, +Inf = count.
+            for by in ("thread", "writer"):
+                self.assertIn(("kassa_ledger_checkpoint_seconds_count", (("by", by),)), after)
+                self.assertEqual(value(after, "kassa_ledger_checkpoint_seconds_bucket", by=by, le="+Inf"),
+                                 value(after, "kassa_ledger_checkpoint_seconds_count", by=by))
+
+            # Request latency by route: the three payments, each answered (?wait=30) only after its
+            # receipt was fiscalised, so together they took at least the two fiscalisations.
+            pay = {"method": "POST", "route": "/v1/payments"}
+            self.assertEqual(value(after, "kassa_http_request_seconds_count", **pay), 3)
+            self.assertEqual(value(after, "kassa_http_request_seconds_bucket", le="+Inf", **pay), 3)
+            self.assertGreaterEqual(value(after, "kassa_http_request_seconds_sum", **pay),
+                                    value(after, "kassa_device_command_seconds_sum", register="sim-1",
+                                          command="fiscalise")
+                                    - value(before, "kassa_device_command_seconds_sum", register="sim-1",
+                                            command="fiscalise"))
+
             # A token, when sent from loopback, is still checked.
             status, answer, _ = k.request("GET", "/metrics", headers={"Authorization": "Bearer nope"})
             self.assertEqual(status, 401, answer)

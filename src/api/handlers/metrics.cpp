@@ -18,9 +18,16 @@
 
 namespace kassa::api {
 
-void HttpCounters::record(const std::string& method, const std::string& route, int status) {
+void HttpCounters::record(const std::string& method, const std::string& route, int status,
+                          std::chrono::nanoseconds elapsed) {
     std::lock_guard lock(mutex_);
     ++counts_[Key{method, route, status}];
+    if (elapsed.count() >= 0) latency_[RouteKey{method, route}].observe(elapsed);
+}
+
+std::map<HttpCounters::RouteKey, FastHistogram> HttpCounters::latency() const {
+    std::lock_guard lock(mutex_);
+    return latency_;
 }
 
 std::map<HttpCounters::Key, std::uint64_t> HttpCounters::snapshot() const {
@@ -219,6 +226,11 @@ std::string render(Service& service, const MetricsSource& source) {
     e.histogram("kassa_ledger_sync_seconds", {}, writer.sync);
     e.family("kassa_ledger_batch_size", "histogram", "Writes per group commit.");
     e.histogram("kassa_ledger_batch_size", {}, writer.batch_size);
+    e.family("kassa_ledger_checkpoint_seconds", "histogram",
+             "WAL checkpoints by who ran them: the checkpoint thread (beside the writer), or the writer "
+             "itself after a commit (the WAL's last frames before it restarts; this stalls the writer).");
+    e.histogram("kassa_ledger_checkpoint_seconds", {{"by", "thread"}}, writer.checkpoint_thread);
+    e.histogram("kassa_ledger_checkpoint_seconds", {{"by", "writer"}}, writer.checkpoint_writer);
 
     e.family("kassa_http_requests_total", "counter", "Answered HTTP requests by method, route pattern and status.");
     if (source.http)
@@ -228,6 +240,12 @@ std::string render(Service& service, const MetricsSource& source) {
                       {"route", std::get<1>(key)},
                       {"status", std::to_string(std::get<2>(key))}},
                      static_cast<std::int64_t>(n));
+    e.family("kassa_http_request_seconds", "histogram",
+             "Time from a request read to its answer ready (handler, durable commit, any ?wait), by "
+             "method and route pattern.");
+    if (source.http)
+        for (const auto& [key, h] : source.http->latency())
+            e.histogram("kassa_http_request_seconds", {{"method", key.first}, {"route", key.second}}, h);
     return e.text();
 }
 

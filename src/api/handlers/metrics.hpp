@@ -19,9 +19,13 @@
 //   kassa_ledger_commit_seconds              histogram: a write's submission to its commit being durable
 //   kassa_ledger_transaction_seconds         histogram: one group commit, BEGIN to fsync'd COMMIT
 //   kassa_ledger_batch_size                  histogram: writes per group commit
+//   kassa_ledger_checkpoint_seconds{by}      histogram: WAL checkpoints by the thread or the writer
 //   kassa_http_requests_total{method,route,status}    every routed request, by route pattern
+//   kassa_http_request_seconds{method,route}  histogram: the request read to its answer ready
+//                                            (handler, ledger commit, a ?wait's wait; not the write)
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -30,6 +34,7 @@
 #include <tuple>
 
 #include "api/router.hpp"
+#include "common/histogram.hpp"
 
 namespace kassa {
 class Clock;
@@ -43,13 +48,18 @@ class Service;
 // set) and status. Thread-safe; the lock covers one map update, never I/O.
 class HttpCounters {
   public:
-    void record(const std::string& method, const std::string& route, int status);
+    // `elapsed`: from the request read to its answer (negative: unknown, not observed).
+    void record(const std::string& method, const std::string& route, int status,
+                std::chrono::nanoseconds elapsed = std::chrono::nanoseconds(-1));
     using Key = std::tuple<std::string, std::string, int>;
     std::map<Key, std::uint64_t> snapshot() const;
+    using RouteKey = std::pair<std::string, std::string>;  // method, route pattern
+    std::map<RouteKey, FastHistogram> latency() const;
 
   private:
     mutable std::mutex mutex_;
     std::map<Key, std::uint64_t> counts_;
+    std::map<RouteKey, FastHistogram> latency_;
 };
 
 struct MetricsSource {

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+
 #include "common/log.hpp"
 #include "common/thread_name.hpp"
 
@@ -68,12 +70,24 @@ void Checkpointer::committed(int pages) {
     // thread is checkpointing now; the next commit looks again.
     int frames = 0;
     int copied = 0;
+    const auto t0 = std::chrono::steady_clock::now();
     const int rc = sqlite3_wal_checkpoint_v2(writer_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+    const auto took = std::chrono::steady_clock::now() - t0;
     std::lock_guard lock(mutex_);
     if (rc == SQLITE_OK) {
         ++stats_.writer_checkpoints;
+        stats_.writer_seconds.observe(took);
         copied_ = copied;
     }
+}
+
+void Checkpointer::sync_database_file() {
+    sqlite3_file* file = nullptr;
+    if (sqlite3_file_control(own_.handle(), "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK || !file ||
+        !file->pMethods)
+        return;
+    // Only the pages already copied: durability never rests on this (the WAL holds them).
+    file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
 }
 
 void Checkpointer::loop() {
@@ -89,11 +103,20 @@ void Checkpointer::loop() {
         // PASSIVE: copies what no reader still needs and never waits for the writer or readers.
         int frames = 0;
         int copied = 0;
+        const auto t0 = std::chrono::steady_clock::now();
         const int rc = sqlite3_wal_checkpoint_v2(own_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+        // SQLite syncs the database file only when a checkpoint reaches the WAL's end, which this
+        // thread racing the writer rarely does: the pages it copied would stay dirty in the page
+        // cache until the writer's own last checkpoint before a restart, whose fsync would then
+        // write them all (measured: ~7 ms of the writer's time, 2-4 times a second at 1 300
+        // payments/s). Synced here, beside the writer, that fsync finds little left to write.
+        if (rc == SQLITE_OK && copied > 0 && copied < frames) sync_database_file();
+        const auto took = std::chrono::steady_clock::now() - t0;
         std::lock_guard lock(mutex_);
         requested_ = false;  // the next commit past the threshold asks again
         if (rc == SQLITE_OK) {
             ++stats_.checkpoints;
+            stats_.thread_seconds.observe(took);
             if (generation == generation_) copied_ = copied;  // not a count of a WAL since restarted
         } else if (rc != SQLITE_BUSY) {                       // busy: the writer is checkpointing the rest itself
             log->warn("WAL checkpoint failed: {}", sqlite3_errmsg(own_.handle()));

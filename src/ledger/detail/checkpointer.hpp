@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "common/histogram.hpp"
 #include "ledger/detail/sqlite.hpp"
 
 namespace kassa::ledger::detail {
@@ -39,6 +40,8 @@ class Checkpointer {
     struct Stats {
         std::uint64_t checkpoints = 0;         // by the checkpoint thread
         std::uint64_t writer_checkpoints = 0;  // by the writer (the rest, or the fallback)
+        FastHistogram thread_seconds;          // each checkpoint by the thread
+        FastHistogram writer_seconds;          // each one by the writer, inside its COMMIT's time
     };
 
     // Installs its commit hook on `writer` (replacing SQLite's automatic checkpoint there) and
@@ -58,6 +61,8 @@ class Checkpointer {
     // On the writer thread, after each commit: `pages` is the WAL's size in frames.
     void committed(int pages);
     void loop();
+    // fdatasync of the database file on the thread's own connection.
+    void sync_database_file();
 
     Db& writer_;
     Db own_;
