@@ -354,10 +354,7 @@ Status App::start() {
     };
     s.router.set_observer(
         [&s, audit_observer](const api::HttpRequest& req, const api::HttpResponse& res, std::function<void()> then) {
-            const auto elapsed = req.received == std::chrono::steady_clock::time_point{}
-                                     ? std::chrono::nanoseconds(-1)
-                                     : std::chrono::steady_clock::now() - req.received;
-            s.http_counters->record(req.method, req.route.empty() ? "unmatched" : req.route, res.status, elapsed);
+            s.http_counters->record(req.method, req.route.empty() ? "unmatched" : req.route, res.status, req.received);
             audit_observer(req, res, std::move(then));
         });
 

@@ -19,10 +19,11 @@
 namespace kassa::api {
 
 void HttpCounters::record(const std::string& method, const std::string& route, int status,
-                          std::chrono::nanoseconds elapsed) {
+                          std::chrono::steady_clock::time_point received) {
+    const auto now = std::chrono::steady_clock::now();
     std::lock_guard lock(mutex_);
     ++counts_[Key{method, route, status}];
-    if (elapsed.count() >= 0) latency_[RouteKey{method, route}].observe(elapsed);
+    if (received != std::chrono::steady_clock::time_point{}) latency_[RouteKey{method, route}].observe(now - received);
 }
 
 std::map<HttpCounters::RouteKey, FastHistogram> HttpCounters::latency() const {

@@ -48,9 +48,10 @@ class Service;
 // set) and status. Thread-safe; the lock covers one map update, never I/O.
 class HttpCounters {
   public:
-    // `elapsed`: from the request read to its answer (negative: unknown, not observed).
+    // `received`: when the request was read (HttpRequest::received); its latency is observed up
+    // to now unless it is unset (a request not read from a socket).
     void record(const std::string& method, const std::string& route, int status,
-                std::chrono::nanoseconds elapsed = std::chrono::nanoseconds(-1));
+                std::chrono::steady_clock::time_point received = {});
     using Key = std::tuple<std::string, std::string, int>;
     std::map<Key, std::uint64_t> snapshot() const;
     using RouteKey = std::pair<std::string, std::string>;  // method, route pattern

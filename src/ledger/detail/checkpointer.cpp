@@ -75,7 +75,6 @@ void Checkpointer::committed(int pages) {
     const auto took = std::chrono::steady_clock::now() - t0;
     std::lock_guard lock(mutex_);
     if (rc == SQLITE_OK) {
-        ++stats_.writer_checkpoints;
         stats_.writer_seconds.observe(took);
         copied_ = copied;
     }
@@ -115,7 +114,6 @@ void Checkpointer::loop() {
         std::lock_guard lock(mutex_);
         requested_ = false;  // the next commit past the threshold asks again
         if (rc == SQLITE_OK) {
-            ++stats_.checkpoints;
             stats_.thread_seconds.observe(took);
             if (generation == generation_) copied_ = copied;  // not a count of a WAL since restarted
         } else if (rc != SQLITE_BUSY) {                       // busy: the writer is checkpointing the rest itself

@@ -37,11 +37,9 @@ class Checkpointer {
         // commit, as SQLite would: the WAL stays bounded whatever the load.
         int writer_fallback_pages = 16000;
     };
-    struct Stats {
-        std::uint64_t checkpoints = 0;         // by the checkpoint thread
-        std::uint64_t writer_checkpoints = 0;  // by the writer (the rest, or the fallback)
-        FastHistogram thread_seconds;          // each checkpoint by the thread
-        FastHistogram writer_seconds;          // each one by the writer, inside its COMMIT's time
+    struct Stats {                     // each histogram's count is the number of checkpoints
+        FastHistogram thread_seconds;  // by the checkpoint thread (its copy and the database fsync)
+        FastHistogram writer_seconds;  // by the writer (the rest, or the fallback), inside its COMMIT's time
     };
 
     // Installs its commit hook on `writer` (replacing SQLite's automatic checkpoint there) and

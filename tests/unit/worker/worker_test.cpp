@@ -175,6 +175,20 @@ class SimHost {
     std::string uri_;
 };
 
+// A device that is never there: every connection attempt is refused with `why`.
+DeviceConnector refusing(std::string why) {
+    return [why]() -> Result<std::unique_ptr<FiscalDevice>> { return fail("connect_failed", why); };
+}
+
+// A receipt sent before a restart and not known to be on the device: in doubt, only its own
+// register can settle it.
+ReceiptJob in_doubt(std::int64_t id, std::int64_t kopecks) {
+    return ReceiptJob{.id = id,
+                      .receipt = sale(kopecks),
+                      .ledger_state = JobLedgerState::Sending,
+                      .sent_at = SystemClock::instance().now()};
+}
+
 WorkerOptions options(const std::string& id) {
     WorkerOptions o;
     o.register_id = id;
@@ -320,9 +334,7 @@ TEST(RegisterWorker, InDoubtReceiptThatNeverReachedTheFnIsSentAfterReconciliatio
 
 TEST(RegisterWorker, OfflineRegisterFailsCommandsButKeepsReceipts) {
     RecordingPort port;
-    RegisterWorker worker(
-        options("w1"), []() -> Result<std::unique_ptr<FiscalDevice>> { return fail("connect_failed", "no device"); },
-        port, SystemClock::instance());
+    RegisterWorker worker(options("w1"), refusing("no device"), port, SystemClock::instance());
     worker.start();
     worker.submit(ReceiptJob{.id = 1, .receipt = sale(100)});
     auto x = worker.x_report();
@@ -364,10 +376,7 @@ TEST(RegisterPool, AnOfflineRegistersNeverSentReceiptsMoveToAnotherOfItsEntity) 
     dead_options.failover_after = 0ms;
     RegisterPool pool;
     pool.add("7701234567",
-             std::make_unique<RegisterWorker>(
-                 dead_options,
-                 []() -> Result<std::unique_ptr<FiscalDevice>> { return fail("connect_failed", "cable pulled"); }, port,
-                 SystemClock::instance()));
+             std::make_unique<RegisterWorker>(dead_options, refusing("cable pulled"), port, SystemClock::instance()));
     pool.add("7701234567",
              std::make_unique<RegisterWorker>(options("alive"), host.factory(), port, SystemClock::instance()));
     pool.add("7709876543",  // another entity's register is never a target
@@ -381,11 +390,7 @@ TEST(RegisterPool, AnOfflineRegistersNeverSentReceiptsMoveToAnotherOfItsEntity) 
     });
     auto* dead = pool.find("dead");
     dead->submit(ReceiptJob{.id = 1, .receipt = sale(100)});
-    // In doubt on the dead register: only that device can tell whether it was fiscalised.
-    dead->submit(ReceiptJob{.id = 2,
-                            .receipt = sale(200),
-                            .ledger_state = JobLedgerState::Sending,
-                            .sent_at = SystemClock::instance().now()});
+    dead->submit(in_doubt(2, 200));  // only the dead register's device can tell whether it was fiscalised
     pool.start_all();
     ASSERT_TRUE(port.await(1, "confirmed"));
     {
@@ -427,11 +432,8 @@ TEST(RegisterPool, AStrandedQueueWithNowhereToGoKeepsItsOrder) {
                                    return connector();
                                },
                                port, SystemClock::instance()));
-    pool.add("7701234567",
-             std::make_unique<RegisterWorker>(
-                 options("away"),
-                 []() -> Result<std::unique_ptr<FiscalDevice>> { return fail("connect_failed", "switched off"); }, port,
-                 SystemClock::instance()));
+    pool.add("7701234567", std::make_unique<RegisterWorker>(options("away"), refusing("switched off"), port,
+                                                            SystemClock::instance()));
     std::atomic<int> moved{0};
     pool.enable_failover([&](std::int64_t, const std::string&) {
         ++moved;
@@ -439,11 +441,7 @@ TEST(RegisterPool, AStrandedQueueWithNowhereToGoKeepsItsOrder) {
     });
     auto* back = pool.find("back");
     back->submit(ReceiptJob{.id = 1, .receipt = sale(100)});
-    // In doubt (sent before a restart, not on the device): only this register may settle it.
-    back->submit(ReceiptJob{.id = 2,
-                            .receipt = sale(200),
-                            .ledger_state = JobLedgerState::Sending,
-                            .sent_at = SystemClock::instance().now()});
+    back->submit(in_doubt(2, 200));
     back->submit(ReceiptJob{.id = 3, .receipt = sale(300)});
     pool.start_all();
     {
