@@ -19,7 +19,8 @@
 #   in the same run, each office phase with 16 fresh simulators.
 #   After each phase kassad's /metrics is saved as $BUILD_DIR/bench-metrics-<phase>-<label>.txt
 #   (planning, commit, batch-size and device-command histograms). The disk's fdatasync time is
-#   probed first: it is the floor under every durable (2xx) answer.
+#   probed first: it is the floor under every durable (2xx) answer; then bench/flush_probe.py, the
+#   same flush beside checkpoint-sized database writes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -53,6 +54,10 @@ os.close(fd); os.unlink(os.path.join(sys.argv[1], "fsync-probe"))
 t.sort()
 print(f"disk: fdatasync of a 4 KiB append p50 {t[len(t) // 2]:.2f} ms, p99 {t[int(len(t) * 0.99)]:.2f} ms, max {t[-1]:.2f} ms")
 PY
+# How much a commit's flush on this disk suffers from the database writes beside it (the checkpoint
+# thread's, at about the rate of the open loop at half the ledger's figure): on a shared virtual
+# disk this, not kassad, sets the p99 above a few hundred payments/s (bench/README.md).
+python3 bench/flush_probe.py "$work" 3 0 4000@13 | grep '^commit flush'
 echo "== ledger_bench (16 producers)"
 KASSA_BENCH_DIR="$work/ledger" "$build/bench/ledger_bench" --benchmark_filter='threads:16' \
     --benchmark_format=json --benchmark_min_time=3 >"$work/ledger.json" 2>/dev/null
