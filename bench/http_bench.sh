@@ -18,9 +18,8 @@
 #   runs with that binary ("before") and then this build's ("after"; AFTER_FIRST=1 swaps the order),
 #   in the same run, each office phase with 16 fresh simulators.
 #   After each phase kassad's /metrics is saved as $BUILD_DIR/bench-metrics-<phase>-<label>.txt
-#   (planning, commit, batch-size and device-command histograms). The disk's fdatasync time is
-#   probed first: it is the floor under every durable (2xx) answer; then bench/flush_probe.py, the
-#   same flush beside checkpoint-sized database writes.
+#   (planning, commit, batch-size and device-command histograms). The disk's flush time is probed
+#   first (bench/flush_probe.py): it is the floor under every durable (2xx) answer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -41,22 +40,10 @@ cleanup() {
 trap cleanup EXIT
 
 echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
-# The disk's own flush time, the floor under every durable answer: 4 KiB appended and fdatasync'ed,
-# 500 times, in the directory the ledgers use.
-python3 - "$work" <<'PY'
-import os, sys, time
-fd = os.open(os.path.join(sys.argv[1], "fsync-probe"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-t = []
-for _ in range(500):
-    os.write(fd, b"x" * 4096)
-    a = time.perf_counter(); os.fdatasync(fd); t.append((time.perf_counter() - a) * 1000)
-os.close(fd); os.unlink(os.path.join(sys.argv[1], "fsync-probe"))
-t.sort()
-print(f"disk: fdatasync of a 4 KiB append p50 {t[len(t) // 2]:.2f} ms, p99 {t[int(len(t) * 0.99)]:.2f} ms, max {t[-1]:.2f} ms")
-PY
-# How much a commit's flush on this disk suffers from the database writes beside it (the checkpoint
-# thread's, at about the rate of the open loop at half the ledger's figure): on a shared virtual
-# disk this, not kassad, sets the p99 above a few hundred payments/s (bench/README.md).
+# The disk's own flush time, the floor under every durable answer (a payment's WAL frames appended
+# and fdatasync'ed), alone and beside the database writes of the checkpoint thread at about the rate
+# of the open loop at half the ledger's figure: on a shared virtual disk the second, not kassad,
+# sets the p99 above a few hundred payments/s (bench/README.md).
 python3 bench/flush_probe.py "$work" 3 0 4000@13 | grep '^commit flush'
 echo "== ledger_bench (16 producers)"
 KASSA_BENCH_DIR="$work/ledger" "$build/bench/ledger_bench" --benchmark_filter='threads:16' \
