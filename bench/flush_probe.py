@@ -69,14 +69,14 @@ def probe(directory, seconds, burst_kib, hz):
 def main():
     directory = sys.argv[1] if len(sys.argv) > 1 else "build"
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10
-    bursts = sys.argv[3:] or ["0", "400", "1600", "4000", "400@120"]
+    bursts = sys.argv[3:] or ["0", "400", "1600", "4000", "400@130"]
     print(f"load average at the start: {' '.join(open('/proc/loadavg').read().split()[:3])}")
     for spec in bursts:
         kib, _, hz = spec.partition("@")
         burst, rate = int(kib), float(hz or 12)
         n, p50, p99, p999, worst = probe(directory, seconds, burst, rate)
-        beside = f"beside {burst:5d} KiB checkpoint bursts {rate:4.0f}/s" if burst else "alone" + " " * 35
-        print(f"commit flush {beside}: n={n} p50 {p50:.2f} ms, p99 {p99:.2f} ms, p99.9 {p999:.2f} ms, "
+        beside = f"beside {burst:5d} KiB checkpoint bursts {rate:4.0f}/s" if burst else "alone"
+        print(f"commit flush {beside:<40}: n={n} p50 {p50:.2f} ms, p99 {p99:.2f} ms, p99.9 {p999:.2f} ms, "
               f"max {worst:.2f} ms")
 
 

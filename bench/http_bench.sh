@@ -14,9 +14,10 @@
 # Usage: bench/http_bench.sh [BUILD_DIR] [SECONDS]        (loopback only, bounded in time)
 #   API_ONLY=1: only steps 1 and 2 (the ledger and the API alone), PERF=1: profiles (see below),
 #   CONFIRMED_ONLY=1: only steps 1 and 4, BENCH_DIR=DIR: the data dirs there (default BUILD_DIR),
-#   LEDGER_RATE=N: use N as the ledger figure instead of measuring it (rates comparable across runs). SWEEP="0.25 0.5 0.75": step 2's open loop again at these
-#   fractions of the ledger figure (where the latency tail starts to grow with the rate). KASSAD_BEFORE=/path/to/older/kassad: every kassad phase
-#   runs with that binary ("before") and then this build's ("after"; AFTER_FIRST=1 swaps the order),
+#   LEDGER_RATE=N: use N as the ledger figure instead of measuring it (rates comparable across runs).
+#   SWEEP="0.25 0.5 0.75": step 2's open loop again at these fractions of the ledger figure (where
+#   the latency tail starts to grow with the rate). KASSAD_BEFORE=/path/to/older/kassad: every kassad
+#   phase runs with that binary ("before") and then this build's ("after"; AFTER_FIRST=1 swaps the order),
 #   in the same run, each office phase with 16 fresh simulators.
 #   After each phase kassad's /metrics is saved as $BUILD_DIR/bench-metrics-<phase>-<label>.txt
 #   (planning, commit, batch-size and device-command histograms). The disk's flush time is probed
