@@ -193,16 +193,16 @@ class UsbHotplug(unittest.TestCase):
         self.assertEqual(status, 200, body)
         return body
 
-    def await_state(self, state, limit=60):
+    def await_state(self, state, detail="", limit=60):
         # No event stream for register states: read it until it changes (bounded).
         deadline = time.monotonic() + limit
         body = None
         while time.monotonic() < deadline:
             body = self.register()
-            if body["state"] == state:
+            if body["state"] == state and detail in body.get("detail", ""):
                 return body
             threading.Event().wait(0.05)
-        self.fail(f"register usb-1 never reached {state}: {body}\n" + "".join(self.k.stderr_lines))
+        self.fail(f"register usb-1 never reached {state} ({detail!r}): {body}\n" + "".join(self.k.stderr_lines))
 
     def pay(self, amount, key, wait=None):
         path = "/v1/payments" + (f"?wait={wait}" if wait else "")
@@ -215,11 +215,13 @@ class UsbHotplug(unittest.TestCase):
         self.assertEqual((status, first["receipts"][0]["state"]), (200, "confirmed"), first)
         printed = len(self.device.documents())
 
-        # Unplugged: the tty hangs up, the device is gone from sysfs. The register goes offline,
-        # says why, and a receipt for it waits in its queue.
+        # Unplugged: the tty hangs up, the device is gone from sysfs. The register goes offline at
+        # once, naming the device whose link broke; from its first reconnect attempt on it says the
+        # device is not plugged in. A receipt for it waits in its queue.
         self.device.unplug("1-2", "ttyACM3")
         offline = self.await_state("offline")
-        self.assertIn("2912:0005", json.dumps(offline, ensure_ascii=False))
+        self.assertIn(f"usb://2912:0005?serial={SERIAL}", offline["detail"])
+        self.await_state("offline", detail=f"usb://2912:0005?serial={SERIAL} is not plugged in")
         status, queued, _ = self.pay(20000, "usb-2")
         self.assertEqual(status, 202, queued)
         rid = queued["receipts"][0]["id"]

@@ -90,7 +90,9 @@ class UsbTtyTransport final : public Transport {
             tty_ = *tty;
             inner_ = make_serial_transport(tty_, baud_);
         }
-        return inner_->open();
+        auto opened = inner_->open();
+        if (!opened) return std::unexpected(named(opened.error()));
+        return opened;
     }
     void close() override {
         if (inner_) inner_->close();
@@ -98,16 +100,26 @@ class UsbTtyTransport final : public Transport {
     bool is_open() const override { return inner_ && inner_->is_open(); }
     Status write(std::span<const std::uint8_t> bytes) override {
         if (!inner_) return fail("link_broken", name() + " is not open");
-        return inner_->write(bytes);
+        auto written = inner_->write(bytes);
+        if (!written) return std::unexpected(named(written.error()));
+        return written;
     }
     Result<std::size_t> read_some(std::span<std::uint8_t> buffer, std::chrono::milliseconds timeout) override {
         if (!inner_) return fail("link_broken", name() + " is not open");
-        return inner_->read_some(buffer, timeout);
+        auto got = inner_->read_some(buffer, timeout);
+        if (!got) return std::unexpected(named(got.error()));
+        return got;
     }
     std::string describe() const override { return name() + (tty_.empty() ? "" : " (" + tty_ + ")"); }
 
   private:
     std::string name() const { return describe_usb_query(query_); }
+    // The tty's errors name the tty ("write to /dev/ttyACM3: …"); the register's detail and the
+    // log also name the device it is, which is what the operator configured and can look for.
+    Error named(Error e) const {
+        e.message = name() + ": " + e.message;
+        return e;
+    }
 
     UsbTtyQuery query_;
     unsigned baud_;
