@@ -1,83 +1,110 @@
 #!/usr/bin/env python3
-"""Issue 10: how the ledger's commit flush depends on the database writes around it, without kassad.
+"""Issue 10: the disk's floor under a durable answer: the ledger's writes at a given payment rate,
+without kassad (no parsing, no planning, no SQL: only the appends and the flushes).
 
-A commit is a few WAL frames appended and fdatasync'ed; a WAL checkpoint copies pages into the
-database file and fdatasyncs it. On a virtual disk a flush persists whatever was written before it,
-so a commit that follows a large checkpoint write waits for that write too. This probe appends
-48 KiB (a payment's ~11 WAL frames) and fdatasyncs it in a loop, once alone and once for each burst
-size while a second thread writes that many KiB of scattered 4 KiB pages to another file and
-fdatasyncs it, HZ times a second (12 by default). At ~1 200 payments/s the checkpoint thread, which
-starts at 1 000 WAL pages, runs ~13 times a second; "400@130" is the same write rate in tenths.
+Payments arrive at RATE a second, evenly spaced (an open loop, like bench/http_load). A writer
+group-commits them as the ledger's writer does: it takes every payment that has arrived, appends
+one commit's WAL frames (14 pages of 4 KiB, what `bench/wal_mix.py` measured per commit at 1 200
+payments/s, where nearly every payment is its own commit) and fdatasyncs the file, then takes the
+next batch. A payment's wait runs from its arrival to the return of the flush that covered it, so it
+includes the flush it queued behind. Beside it, a second thread writes PAGES scattered 4 KiB pages
+to another file and fdatasyncs it HZ times a second, as the checkpoint thread copies WAL pages into
+the database file (at 1 200 payments/s: ~200 distinct pages, ~16 times a second; bench/README.md).
 
-    python3 bench/flush_probe.py [DIR] [SECONDS] [BURST_KIB[@HZ] ...]
+    python3 bench/flush_probe.py [DIR] [SECONDS] [RATE] [PAGES@HZ ...]
 
-DIR defaults to build/ (the disk the ledger uses); files are removed afterwards.
+DIR defaults to build/ (the disk the ledger uses), RATE to 1 200 a second; "0" is the probe without
+the second thread. Files are removed afterwards.
 """
 import os
+import random
 import sys
 import threading
 import time
 
+PAGE = 4096
+FRAMES_PER_COMMIT = 14
+WAL_BYTES = 16 << 20  # reused from its start, as SQLite's WAL is after a restart
+DB_PAGES = 16384
 
-def probe(directory, seconds, burst_kib, hz):
+
+def percentile(ordered, p):
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+
+def probe(directory, seconds, rate, pages, hz):
     wal_path = os.path.join(directory, "flush-probe-wal")
     db_path = os.path.join(directory, "flush-probe-db")
+    page = os.urandom(PAGE)
+    wal = os.open(wal_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    db = os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     stop = threading.Event()
 
     def checkpoints():
-        fd = os.open(db_path, os.O_WRONLY | os.O_CREAT, 0o600)
-        page = os.urandom(4096)
-        offset = 0
-        try:
-            while not stop.is_set():
-                for _ in range(burst_kib // 4):
-                    os.pwrite(fd, page, offset % (256 << 20))
-                    offset += 4096 * 7  # scattered, as b-tree pages are
-                os.fdatasync(fd)
-                stop.wait(1 / hz)
-        finally:
-            os.close(fd)
+        while not stop.is_set():
+            for _ in range(pages):
+                os.pwrite(db, page, random.randrange(DB_PAGES) * PAGE)
+            os.fdatasync(db)
+            stop.wait(1 / hz)
 
-    background = threading.Thread(target=checkpoints) if burst_kib else None
-    if background:
-        background.start()
-    fd = os.open(wal_path, os.O_WRONLY | os.O_CREAT, 0o600)
-    frames = b"w" * 49152
-    times = []
-    offset = 0
-    end = time.monotonic() + seconds
+    background = threading.Thread(target=checkpoints) if pages else None
+    waits = []
     try:
-        while time.monotonic() < end:
-            os.pwrite(fd, frames, offset % (16 << 20))  # the WAL is reused from its start, as SQLite's is
-            offset += len(frames)
-            began = time.perf_counter()
-            os.fdatasync(fd)
-            times.append((time.perf_counter() - began) * 1000)
-    finally:
-        os.close(fd)
-        stop.set()
+        # Both files at their full size first: a growing file's flush also writes its inode.
+        os.pwrite(wal, b"\0" * WAL_BYTES, 0)
+        os.pwrite(db, b"\0" * (DB_PAGES * PAGE), 0)
+        os.fsync(wal)
+        os.fsync(db)
         if background:
+            background.start()
+        commit = page * FRAMES_PER_COMMIT
+        interval = 1 / rate
+        start = time.monotonic() + 0.2
+        end = start + seconds
+        due = start
+        offset = 0
+        while due < end:
+            now = time.monotonic()
+            if due > now:
+                time.sleep(due - now)
+                now = time.monotonic()
+            batch = []
+            while due <= now and due < end:
+                batch.append(due)
+                due += interval
+            if offset + len(commit) > WAL_BYTES:
+                offset = 0
+            os.pwrite(wal, commit, offset)
+            offset += len(commit)
+            os.fdatasync(wal)
+            flushed = time.monotonic()
+            waits.extend((flushed - arrived) * 1000 for arrived in batch)
+    finally:
+        stop.set()
+        if background and background.is_alive():
             background.join()
+        os.close(wal)
+        os.close(db)
         for path in (wal_path, db_path):
             if os.path.exists(path):
                 os.unlink(path)
-    times.sort()
-    n = len(times)
-    return n, times[n // 2], times[int(n * 0.99)], times[int(n * 0.999)], times[-1]
+    waits.sort()
+    return len(waits), percentile(waits, 0.5), percentile(waits, 0.99), percentile(waits, 0.999), waits[-1]
 
 
 def main():
     directory = sys.argv[1] if len(sys.argv) > 1 else "build"
-    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10
-    bursts = sys.argv[3:] or ["0", "400", "1600", "4000", "400@130"]
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 8
+    rate = float(sys.argv[3]) if len(sys.argv) > 3 else 1200
+    bursts = sys.argv[4:] or ["0", "200@16", "50@64"]
     print(f"load average at the start: {' '.join(open('/proc/loadavg').read().split()[:3])}")
     for spec in bursts:
-        kib, _, hz = spec.partition("@")
-        burst, rate = int(kib), float(hz or 12)
-        n, p50, p99, p999, worst = probe(directory, seconds, burst, rate)
-        beside = f"beside {burst:5d} KiB checkpoint bursts {rate:4.0f}/s" if burst else "alone"
-        print(f"commit flush {beside:<40}: n={n} p50 {p50:.2f} ms, p99 {p99:.2f} ms, p99.9 {p999:.2f} ms, "
-              f"max {worst:.2f} ms")
+        count, _, hz = spec.partition("@")
+        pages, per_second = int(count), float(hz or 16)
+        n, p50, p99, p999, worst = probe(directory, seconds, rate, pages, per_second)
+        beside = f"beside {pages:4d} pages {per_second:4.0f}/s" if pages else "alone"
+        print(f"group commit at {rate:.0f}/s {beside:<26}: n={n} wait p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
+              f"p99.9 {p999:.2f} ms, max {worst:.2f} ms")
 
 
 if __name__ == "__main__":
