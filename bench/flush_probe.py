@@ -32,12 +32,9 @@ def percentile(ordered, p):
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
 
-def probe(directory, seconds, rate, pages, hz):
-    wal_path = os.path.join(directory, "flush-probe-wal")
-    db_path = os.path.join(directory, "flush-probe-db")
+def probe(wal, db, seconds, rate, pages, hz):
+    """One run on the open, full-sized files `wal` and `db`: each payment's wait in ms, sorted."""
     page = os.urandom(PAGE)
-    wal = os.open(wal_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    db = os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     stop = threading.Event()
 
     def checkpoints():
@@ -48,15 +45,10 @@ def probe(directory, seconds, rate, pages, hz):
             stop.wait(1 / hz)
 
     background = threading.Thread(target=checkpoints) if pages else None
+    if background:
+        background.start()
     waits = []
     try:
-        # Both files at their full size first: a growing file's flush also writes its inode.
-        os.pwrite(wal, b"\0" * WAL_BYTES, 0)
-        os.pwrite(db, b"\0" * (DB_PAGES * PAGE), 0)
-        os.fsync(wal)
-        os.fsync(db)
-        if background:
-            background.start()
         commit = page * FRAMES_PER_COMMIT
         interval = 1 / rate
         start = time.monotonic() + 0.2
@@ -81,15 +73,9 @@ def probe(directory, seconds, rate, pages, hz):
             waits.extend((flushed - arrived) * 1000 for arrived in batch)
     finally:
         stop.set()
-        if background and background.is_alive():
+        if background:
             background.join()
-        os.close(wal)
-        os.close(db)
-        for path in (wal_path, db_path):
-            if os.path.exists(path):
-                os.unlink(path)
-    waits.sort()
-    return len(waits), percentile(waits, 0.5), percentile(waits, 0.99), percentile(waits, 0.999), waits[-1]
+    return sorted(waits)
 
 
 def main():
@@ -98,13 +84,26 @@ def main():
     rate = float(sys.argv[3]) if len(sys.argv) > 3 else 1200
     bursts = sys.argv[4:] or ["0", "200@16", "50@64"]
     print(f"load average at the start: {' '.join(open('/proc/loadavg').read().split()[:3])}")
-    for spec in bursts:
-        count, _, hz = spec.partition("@")
-        pages, per_second = int(count), float(hz or 16)
-        n, p50, p99, p999, worst = probe(directory, seconds, rate, pages, per_second)
-        beside = f"beside {pages:4d} pages {per_second:4.0f}/s" if pages else "alone"
-        print(f"group commit at {rate:.0f}/s {beside:<26}: n={n} wait p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
-              f"p99.9 {p999:.2f} ms, max {worst:.2f} ms")
+    paths = [os.path.join(directory, name) for name in ("flush-probe-wal", "flush-probe-db")]
+    wal, db = (os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600) for path in paths)
+    try:
+        # Both files at their full size first, once: a growing file's flush also writes its inode.
+        os.pwrite(wal, b"\0" * WAL_BYTES, 0)
+        os.pwrite(db, b"\0" * (DB_PAGES * PAGE), 0)
+        os.fsync(wal)
+        os.fsync(db)
+        for spec in bursts:
+            count, _, hz = spec.partition("@")
+            pages, per_second = int(count), float(hz or 16)
+            waits = probe(wal, db, seconds, rate, pages, per_second)
+            beside = f"beside {pages:4d} pages {per_second:4.0f}/s" if pages else "alone"
+            print(f"group commit at {rate:.0f}/s {beside:<26}: n={len(waits)} wait p50 {percentile(waits, 0.5):.2f} ms, "
+                  f"p99 {percentile(waits, 0.99):.2f} ms, p99.9 {percentile(waits, 0.999):.2f} ms, max {waits[-1]:.2f} ms")
+    finally:
+        os.close(wal)
+        os.close(db)
+        for path in paths:
+            os.unlink(path)
 
 
 if __name__ == "__main__":

@@ -90,9 +90,7 @@ class UsbTtyTransport final : public Transport {
             tty_ = *tty;
             inner_ = make_serial_transport(tty_, baud_);
         }
-        auto opened = inner_->open();
-        if (!opened) return std::unexpected(named(opened.error()));
-        return opened;
+        return named(inner_->open());
     }
     void close() override {
         if (inner_) inner_->close();
@@ -100,15 +98,11 @@ class UsbTtyTransport final : public Transport {
     bool is_open() const override { return inner_ && inner_->is_open(); }
     Status write(std::span<const std::uint8_t> bytes) override {
         if (!inner_) return fail("link_broken", name() + " is not open");
-        auto written = inner_->write(bytes);
-        if (!written) return std::unexpected(named(written.error()));
-        return written;
+        return named(inner_->write(bytes));
     }
     Result<std::size_t> read_some(std::span<std::uint8_t> buffer, std::chrono::milliseconds timeout) override {
         if (!inner_) return fail("link_broken", name() + " is not open");
-        auto got = inner_->read_some(buffer, timeout);
-        if (!got) return std::unexpected(named(got.error()));
-        return got;
+        return named(inner_->read_some(buffer, timeout));
     }
     std::string describe() const override { return name() + (tty_.empty() ? "" : " (" + tty_ + ")"); }
 
@@ -116,9 +110,10 @@ class UsbTtyTransport final : public Transport {
     std::string name() const { return describe_usb_query(query_); }
     // The tty's errors name the tty ("write to /dev/ttyACM3: …"); the register's detail and the
     // log also name the device it is, which is what the operator configured and can look for.
-    Error named(Error e) const {
-        e.message = name() + ": " + e.message;
-        return e;
+    template <class R>
+    R named(R result) const {
+        if (!result) result.error().message = name() + ": " + result.error().message;
+        return result;
     }
 
     UsbTtyQuery query_;
