@@ -83,6 +83,8 @@ def main():
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 8
     rate = float(sys.argv[3]) if len(sys.argv) > 3 else 1200
     bursts = sys.argv[4:] or ["0", "200@16", "50@64"]
+    if rate <= 0:
+        sys.exit(f"RATE must be a number of payments a second above 0, not {sys.argv[3]}\n\n{__doc__}")
     print(f"load average at the start: {' '.join(open('/proc/loadavg').read().split()[:3])}")
     paths = [os.path.join(directory, name) for name in ("flush-probe-wal", "flush-probe-db")]
     wal, db = (os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600) for path in paths)
@@ -95,6 +97,8 @@ def main():
         for spec in bursts:
             count, _, hz = spec.partition("@")
             pages, per_second = int(count), float(hz or 16)
+            if pages < 0 or per_second <= 0:
+                sys.exit(f"{spec}: expected PAGES@HZ with PAGES >= 0 and HZ > 0")
             waits = probe(wal, db, seconds, rate, pages, per_second)
             beside = f"beside {pages:4d} pages {per_second:4.0f}/s" if pages else "alone"
             print(f"group commit at {rate:.0f}/s {beside:<26}: n={len(waits)} wait p50 {percentile(waits, 0.5):.2f} ms, "
