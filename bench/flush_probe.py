@@ -82,9 +82,18 @@ def main():
     directory = sys.argv[1] if len(sys.argv) > 1 else "build"
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 8
     rate = float(sys.argv[3]) if len(sys.argv) > 3 else 1200
-    bursts = sys.argv[4:] or ["0", "200@16", "50@64"]
     if rate <= 0:
         sys.exit(f"RATE must be a number of payments a second above 0, not {sys.argv[3]}\n\n{__doc__}")
+    runs = []  # (pages, passes a second), all checked before the files are made
+    for spec in sys.argv[4:] or ["0", "200@16", "50@64"]:
+        count, _, hz = spec.partition("@")
+        try:
+            pages, per_second = int(count), float(hz or 16)
+        except ValueError:
+            pages, per_second = -1, 0
+        if pages < 0 or per_second <= 0:
+            sys.exit(f"{spec}: expected PAGES@HZ with PAGES >= 0 and HZ > 0\n\n{__doc__}")
+        runs.append((pages, per_second))
     print(f"load average at the start: {' '.join(open('/proc/loadavg').read().split()[:3])}")
     paths = [os.path.join(directory, name) for name in ("flush-probe-wal", "flush-probe-db")]
     wal, db = (os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600) for path in paths)
@@ -94,11 +103,7 @@ def main():
         os.pwrite(db, b"\0" * (DB_PAGES * PAGE), 0)
         os.fsync(wal)
         os.fsync(db)
-        for spec in bursts:
-            count, _, hz = spec.partition("@")
-            pages, per_second = int(count), float(hz or 16)
-            if pages < 0 or per_second <= 0:
-                sys.exit(f"{spec}: expected PAGES@HZ with PAGES >= 0 and HZ > 0")
+        for pages, per_second in runs:
             waits = probe(wal, db, seconds, rate, pages, per_second)
             beside = f"beside {pages:4d} pages {per_second:4.0f}/s" if pages else "alone"
             print(f"group commit at {rate:.0f}/s {beside:<26}: n={len(waits)} wait p50 {percentile(waits, 0.5):.2f} ms, "
