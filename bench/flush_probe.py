@@ -11,10 +11,11 @@ includes the flush it queued behind. Beside it, a second thread writes PAGES sca
 to another file and fdatasyncs it HZ times a second, as the checkpoint thread copies WAL pages into
 the database file (at 1 200 payments/s: ~200 distinct pages, ~16 times a second; bench/README.md).
 
-    python3 bench/flush_probe.py [DIR] [SECONDS] [RATE] [PAGES@HZ ...]
+    python3 bench/flush_probe.py [DIR] [SECONDS] [RATE] [PAGES@HZ[/FRAMES] ...]
 
 DIR defaults to build/ (the disk the ledger uses), RATE to 1 200 a second; "0" is the probe without
-the second thread. Files are removed afterwards.
+the second thread. FRAMES is the WAL frames of one commit (14 unless given): what a ledger writing
+fewer b-trees per payment would append. Files are removed afterwards.
 """
 import os
 import random
@@ -23,7 +24,7 @@ import threading
 import time
 
 PAGE = 4096
-FRAMES_PER_COMMIT = 14
+FRAMES_PER_COMMIT = 14  # the ledger today (bench/wal_mix.py)
 WAL_BYTES = 16 << 20  # reused from its start, as SQLite's WAL is after a restart
 DB_PAGES = 16384
 
@@ -32,7 +33,7 @@ def percentile(ordered, p):
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
 
-def probe(wal, db, seconds, rate, pages, hz):
+def probe(wal, db, seconds, rate, pages, hz, frames):
     """One run on the open, full-sized files `wal` and `db`: each payment's wait in ms, sorted."""
     page = os.urandom(PAGE)
     stop = threading.Event()
@@ -49,7 +50,7 @@ def probe(wal, db, seconds, rate, pages, hz):
         background.start()
     waits = []
     try:
-        commit = page * FRAMES_PER_COMMIT
+        commit = page * frames
         interval = 1 / rate
         start = time.monotonic() + 0.2
         end = start + seconds
@@ -84,16 +85,18 @@ def main():
     rate = float(sys.argv[3]) if len(sys.argv) > 3 else 1200
     if rate <= 0:
         sys.exit(f"RATE must be a number of payments a second above 0, not {sys.argv[3]}\n\n{__doc__}")
-    runs = []  # (pages, passes a second), all checked before the files are made
+    runs = []  # (pages, passes a second, frames a commit), all checked before the files are made
     for spec in sys.argv[4:] or ["0", "200@16", "50@64"]:
-        count, _, hz = spec.partition("@")
+        pass_spec, _, frame_count = spec.partition("/")
+        count, _, hz = pass_spec.partition("@")
         try:
             pages, per_second = int(count), float(hz or 16)
+            frames = int(frame_count or FRAMES_PER_COMMIT)
         except ValueError:
-            pages, per_second = -1, 0
-        if pages < 0 or per_second <= 0:
-            sys.exit(f"{spec}: expected PAGES@HZ with PAGES >= 0 and HZ > 0\n\n{__doc__}")
-        runs.append((pages, per_second))
+            pages, per_second, frames = -1, 0, 0
+        if pages < 0 or per_second <= 0 or not 0 < frames <= WAL_BYTES // PAGE:
+            sys.exit(f"{spec}: expected PAGES@HZ[/FRAMES] with PAGES >= 0, HZ > 0 and FRAMES 1-{WAL_BYTES // PAGE}\n\n{__doc__}")
+        runs.append((pages, per_second, frames))
     print(f"load average at the start: {' '.join(open('/proc/loadavg').read().split()[:3])}")
     paths = [os.path.join(directory, name) for name in ("flush-probe-wal", "flush-probe-db")]
     wal, db = (os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600) for path in paths)
@@ -103,10 +106,10 @@ def main():
         os.pwrite(db, b"\0" * (DB_PAGES * PAGE), 0)
         os.fsync(wal)
         os.fsync(db)
-        for pages, per_second in runs:
-            waits = probe(wal, db, seconds, rate, pages, per_second)
+        for pages, per_second, frames in runs:
+            waits = probe(wal, db, seconds, rate, pages, per_second, frames)
             beside = f"beside {pages:4d} pages {per_second:4.0f}/s" if pages else "alone"
-            print(f"group commit at {rate:.0f}/s {beside:<26}: n={len(waits)} wait p50 {percentile(waits, 0.5):.2f} ms, "
+            print(f"group commit of {frames:2d} frames at {rate:.0f}/s {beside:<26}: n={len(waits)} wait p50 {percentile(waits, 0.5):.2f} ms, "
                   f"p99 {percentile(waits, 0.99):.2f} ms, p99.9 {percentile(waits, 0.999):.2f} ms, max {waits[-1]:.2f} ms")
     finally:
         os.close(wal)
