@@ -55,6 +55,8 @@ def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     db_path = sys.argv[1]
+    if not os.path.exists(db_path + "-wal"):
+        sys.exit(f"{db_path}-wal does not exist: a clean stop checkpoints the WAL away; take it during a load (SIGKILL)")
     page_size, frames = read_frames(db_path + "-wal")
     owner = page_owners(db_path)
     commits, current = [], []
