@@ -143,9 +143,12 @@ Status App::start() {
     // ---- ledger ---------------------------------------------------------------------------
     const auto ledger_path = (data_dir / "kassa.sqlite").string();
     try {
-        s.ledger = ledger::Ledger::open(ledger_path, SystemClock::instance(),
-                                        ledger::LedgerOptions{.late_tolerance = std::chrono::seconds(
-                                                                  s.config.planner.late_settlement_tolerance_seconds)});
+        s.ledger = ledger::Ledger::open(
+            ledger_path, SystemClock::instance(),
+            ledger::LedgerOptions{
+                .late_tolerance = std::chrono::seconds(s.config.planner.late_settlement_tolerance_seconds),
+                .checkpoint_writeback_pages_per_second =
+                    static_cast<int>(s.config.ledger.checkpoint_writeback_pages_per_second)});
         for (const auto& e : s.config.entities) s.ledger->upsert_entity(ledger::LegalEntity{e.inn, e.name});
         for (const auto& r : s.config.registers)
             s.ledger->upsert_register(ledger::Register{r.id, r.entity_inn, r.uri, true});

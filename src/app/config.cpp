@@ -176,7 +176,8 @@ Result<Config> parse_config(std::string_view toml_text, const std::string& origi
         std::string dir = config.ledger.data_dir.string();
         KASSA_TRY(t.string("data_dir", dir));
         config.ledger.data_dir = dir;
-        return ok();
+        return t.integer("checkpoint_writeback_pages_per_second", config.ledger.checkpoint_writeback_pages_per_second,
+                         0, 1'000'000);
     }));
     KASSA_TRY(
         read_table(top, "log", origin, [&](TableReader& t) -> Status { return t.string("level", config.log.level); }));

@@ -29,6 +29,8 @@ struct ServerConfig {
 
 struct LedgerConfig {
     std::filesystem::path data_dir = "./var";  // the ledger is <data_dir>/kassa.sqlite
+    // ledger::LedgerOptions::checkpoint_writeback_pages_per_second; 0: all at once by the fsync
+    std::int64_t checkpoint_writeback_pages_per_second = 4000;
 };
 
 struct LogConfig {

@@ -562,6 +562,14 @@ struct Ledger::Impl {
     Clock& clock;
     LedgerOptions options;
     std::shared_ptr<spdlog::logger> log = kassa::log::get("ledger");
+    // A descriptor of the database file for the checkpoint's paced writeback. First: closed after
+    // every connection (closing a descriptor of the file drops the process's POSIX locks on it).
+    struct Fd {
+        int fd = -1;
+        ~Fd() {
+            if (fd >= 0) ::close(fd);
+        }
+    } database_fd;
     std::optional<Db> writer_db;  // before the queue: the queue's thread must stop first
     // After writer_db, before the queue: it stops after the writer thread, before its connection.
     std::unique_ptr<detail::Checkpointer> checkpointer;
@@ -677,7 +685,14 @@ std::unique_ptr<Ledger> Ledger::open(const std::string& path, Clock& clock, Ledg
         impl->idle.push_back(std::move(r));
     }
     // Checkpoints run on a thread of their own, not inside the writer's commits (checkpointer.hpp).
-    impl->checkpointer = std::make_unique<detail::Checkpointer>(db, path, options.busy_timeout_ms);
+    // The descriptor only starts the checkpoint's writes to the disk early (sync_file_range); a
+    // database in memory or behind a URI has none, and is checkpointed as SQLite does.
+    if (!path.empty() && path.front() != ':' && !path.starts_with("file:"))
+        impl->database_fd.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    detail::Checkpointer::Options checkpoints;
+    checkpoints.writeback_pages_per_second = options.checkpoint_writeback_pages_per_second;
+    impl->checkpointer =
+        std::make_unique<detail::Checkpointer>(db, path, options.busy_timeout_ms, checkpoints, impl->database_fd.fd);
     impl->queue = std::make_unique<detail::WriteQueue>(db, options.max_batch);
     impl->recovery = impl->read([](Db& rdb) { return load_unresolved(rdb, {}); });
     for (const auto& [reg, list] : impl->recovery) {
@@ -1534,6 +1549,7 @@ Ledger::WriterStats Ledger::writer_stats() const {
         const auto c = impl_->checkpointer->stats();
         out.checkpoint_thread = c.thread_seconds;
         out.checkpoint_writer = c.writer_seconds;
+        out.checkpoint_paced_pages = c.paced_pages;
     }
     std::lock_guard lock(impl_->planning_mutex);
     out.planning = impl_->planning;

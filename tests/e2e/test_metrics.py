@@ -126,6 +126,10 @@ class Metrics(unittest.TestCase):
                 self.assertIn(("kassa_ledger_checkpoint_seconds_count", (("by", by),)), after)
                 self.assertEqual(value(after, "kassa_ledger_checkpoint_seconds_bucket", by=by, le="+Inf"),
                                  value(after, "kassa_ledger_checkpoint_seconds_count", by=by))
+            # The pages the thread wrote back at a pace: a counter that never goes back.
+            self.assertIn(("kassa_ledger_checkpoint_paced_pages_total", ()), after)
+            self.assertGreaterEqual(value(after, "kassa_ledger_checkpoint_paced_pages_total"),
+                                    value(before, "kassa_ledger_checkpoint_paced_pages_total"))
 
             # Request latency by route: the three payments, each answered (?wait=30) only after its
             # receipt was fiscalised, so together they took at least the two fiscalisations.

@@ -232,6 +232,10 @@ std::string render(Service& service, const MetricsSource& source) {
              "itself after a commit (the WAL's last frames before it restarts; this stalls the writer).");
     e.histogram("kassa_ledger_checkpoint_seconds", {{"by", "thread"}}, writer.checkpoint_thread);
     e.histogram("kassa_ledger_checkpoint_seconds", {{"by", "writer"}}, writer.checkpoint_writer);
+    e.family("kassa_ledger_checkpoint_paced_pages_total", "counter",
+             "Database pages the checkpoint thread wrote back to the disk at a pace ([ledger] "
+             "checkpoint_writeback_pages_per_second), not in one burst by its fsync.");
+    e.sample("kassa_ledger_checkpoint_paced_pages_total", {}, writer.checkpoint_paced_pages);
 
     e.family("kassa_http_requests_total", "counter", "Answered HTTP requests by method, route pattern and status.");
     if (source.http)

@@ -20,6 +20,7 @@
 //   kassa_ledger_transaction_seconds         histogram: one group commit, BEGIN to fsync'd COMMIT
 //   kassa_ledger_batch_size                  histogram: writes per group commit
 //   kassa_ledger_checkpoint_seconds{by}      histogram: WAL checkpoints by the thread or the writer
+//   kassa_ledger_checkpoint_paced_pages_total counter: pages the thread wrote back at a pace
 //   kassa_http_requests_total{method,route,status}    every routed request, by route pattern
 //   kassa_http_request_seconds{method,route}  histogram: the request read to its answer ready
 //                                            (handler, ledger commit, a ?wait's wait; not the write)

@@ -18,8 +18,12 @@ struct CheckpointerHook {
     }
 };
 
-Checkpointer::Checkpointer(Db& writer, const std::string& path, int busy_timeout_ms, Options options)
-    : writer_(writer), own_(path, Db::Mode::ReadWrite, busy_timeout_ms), options_(options) {
+Checkpointer::Checkpointer(Db& writer, const std::string& path, int busy_timeout_ms, Options options, int database_fd)
+    : writer_(writer),
+      options_(options),
+      pacer_(database_fd >= 0 && options.writeback_pages_per_second > 0 ? std::make_unique<PacedWriteback>(database_fd)
+                                                                        : nullptr),
+      own_(path, Db::Mode::ReadWrite, busy_timeout_ms, pacer_ ? pacer_->vfs_name() : nullptr) {
     // The checkpoint's own fsyncs (the WAL before copying, the database file after) follow this
     // connection's setting.
     own_.exec("PRAGMA synchronous = FULL;");
@@ -37,6 +41,7 @@ Checkpointer::~Checkpointer() {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
+    if (pacer_) pacer_->hurry();
     wake_.notify_all();
     thread_.join();
 }
@@ -89,21 +94,33 @@ void Checkpointer::sync_database_file() {
     file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
 }
 
+std::chrono::nanoseconds Checkpointer::chunk_spacing(int pending_frames) const {
+    // Far behind (the writer would soon copy the rest itself, unpaced): catch up at once.
+    if (options_.writeback_pages_per_second <= 0 || pending_frames >= options_.writer_fallback_pages / 2)
+        return std::chrono::nanoseconds{0};
+    return std::chrono::nanoseconds(std::int64_t{1'000'000'000} * PacedWriteback::kChunkPages /
+                                    options_.writeback_pages_per_second);
+}
+
 void Checkpointer::loop() {
     auto log = kassa::log::get("ledger");
     for (;;) {
         std::uint64_t generation = 0;
+        int pending = 0;
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [this] { return stopping_ || requested_; });
             if (stopping_) return;
             generation = generation_;
+            pending = last_pages_ - copied_;
         }
         // PASSIVE: copies what no reader still needs and never waits for the writer or readers.
         int frames = 0;
         int copied = 0;
         const auto t0 = std::chrono::steady_clock::now();
+        if (pacer_) pacer_->begin(chunk_spacing(pending), t0 + options_.max_paced_pass);
         const int rc = sqlite3_wal_checkpoint_v2(own_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+        const std::int64_t paced = pacer_ ? pacer_->end() : 0;
         // SQLite syncs the database file only when a checkpoint reaches the WAL's end, which this
         // thread racing the writer rarely does: the pages it copied would stay dirty in the page
         // cache until the writer's own last checkpoint before a restart, whose fsync would then
@@ -115,6 +132,7 @@ void Checkpointer::loop() {
         requested_ = false;  // the next commit past the threshold asks again
         if (rc == SQLITE_OK) {
             stats_.thread_seconds.observe(took);
+            stats_.paced_pages += paced;
             if (generation == generation_) copied_ = copied;  // not a count of a WAL since restarted
         } else if (rc != SQLITE_BUSY) {                       // busy: the writer is checkpointing the rest itself
             log->warn("WAL checkpoint failed: {}", sqlite3_errmsg(own_.handle()));

@@ -7,6 +7,7 @@
 // (synchronous = FULL), before any checkpoint.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "common/histogram.hpp"
+#include "ledger/detail/paced_writeback.hpp"
 #include "ledger/detail/sqlite.hpp"
 
 namespace kassa::ledger::detail {
@@ -36,16 +38,24 @@ class Checkpointer {
         // Should the thread ever fall this far behind, the writer checkpoints itself after its
         // commit, as SQLite would: the WAL stays bounded whatever the load.
         int writer_fallback_pages = 16000;
+        // The thread writes its copies back at most this many pages a second (paced_writeback.hpp;
+        // 0: at once, by its fdatasync), for at most `max_paced_pass`, and at once when it is half
+        // way to `writer_fallback_pages` behind.
+        int writeback_pages_per_second = 4000;
+        std::chrono::milliseconds max_paced_pass{2000};
     };
     struct Stats {                     // each histogram's count is the number of checkpoints
         FastHistogram thread_seconds;  // by the checkpoint thread (its copy and the database fsync)
         FastHistogram writer_seconds;  // by the writer (the rest, or the fallback), inside its COMMIT's time
+        std::int64_t paced_pages = 0;  // database pages the thread wrote back at a pace
     };
 
     // Installs its commit hook on `writer` (replacing SQLite's automatic checkpoint there) and
     // opens its own connection to `path`. The writer connection must outlive this object, and no
-    // commit may run on it while this object is destroyed.
-    Checkpointer(Db& writer, const std::string& path, int busy_timeout_ms, Options options);
+    // commit may run on it while this object is destroyed. `database_fd`: a descriptor of the
+    // database file that stays open while any connection to it does (PacedWriteback), or -1 for no
+    // paced writeback.
+    Checkpointer(Db& writer, const std::string& path, int busy_timeout_ms, Options options, int database_fd = -1);
     Checkpointer(Db& writer, const std::string& path, int busy_timeout_ms)
         : Checkpointer(writer, path, busy_timeout_ms, Options{}) {}
     // Removes the hook and stops the thread (a checkpoint under way finishes first).
@@ -59,12 +69,15 @@ class Checkpointer {
     // On the writer thread, after each commit: `pages` is the WAL's size in frames.
     void committed(int pages);
     void loop();
+    // Before a pass of the thread with `pending_frames` to copy: how far apart its chunks of pages go.
+    std::chrono::nanoseconds chunk_spacing(int pending_frames) const;
     // fdatasync of the database file on the thread's own connection.
     void sync_database_file();
 
     Db& writer_;
-    Db own_;
     Options options_;
+    std::unique_ptr<PacedWriteback> pacer_;  // before own_: its VFS outlives the connection
+    Db own_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     bool requested_ = false;  // or running

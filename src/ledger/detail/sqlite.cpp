@@ -14,12 +14,12 @@ void check(sqlite3* db, int rc, std::string_view what) {
     throw LedgerError(errc::kStorage, message);
 }
 
-Db::Db(const std::string& path, Mode mode, int busy_timeout_ms) {
+Db::Db(const std::string& path, Mode mode, int busy_timeout_ms, const char* vfs) {
     // FULLMUTEX is not needed: each connection is used by one thread at a time (the writer, or a
     // reader checked out of the pool), so the cheaper multi-thread mode is enough.
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
     if (mode == Mode::ReadWriteCreate) flags |= SQLITE_OPEN_CREATE;
-    const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, vfs);
     if (rc != SQLITE_OK) {
         std::string message = "open " + path + ": " + (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
         sqlite3_close_v2(db_);

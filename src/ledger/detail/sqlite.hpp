@@ -21,8 +21,9 @@ class Db {
   public:
     enum class Mode { ReadWriteCreate, ReadWrite };
 
-    // Opens (creating when asked) the file; busy timeout in milliseconds.
-    Db(const std::string& path, Mode mode, int busy_timeout_ms = 5000);
+    // Opens (creating when asked) the file; busy timeout in milliseconds; `vfs`: a registered VFS's
+    // name, or null for SQLite's default.
+    Db(const std::string& path, Mode mode, int busy_timeout_ms = 5000, const char* vfs = nullptr);
     ~Db();
     Db(const Db&) = delete;
     Db& operator=(const Db&) = delete;

@@ -9,6 +9,7 @@ TEST(Config, EmbeddedDefaultListensOnLoopbackWithOneSimulatedRegister) {
     const Config c = default_config();
     EXPECT_EQ(c.server.listen, "127.0.0.1:8080");
     EXPECT_EQ(c.ledger.data_dir, "./var");
+    EXPECT_EQ(c.ledger.checkpoint_writeback_pages_per_second, 4000);
     ASSERT_EQ(c.registers.size(), 1u);
     // Its simulated OFD acknowledges each document 2 s after it was formed, as a connected register's.
     EXPECT_EQ(c.registers[0].uri, "sim://embedded?ofd_ack_ms=2000");
@@ -37,6 +38,7 @@ web_root = "/usr/share/kassa/web"
 
 [ledger]
 data_dir = "/tmp/kassa-data"
+checkpoint_writeback_pages_per_second = 0
 
 [log]
 level = "debug"
@@ -78,6 +80,7 @@ entity_inn = "7701234567"
     EXPECT_EQ(c->server.handler_threads, 4);
     EXPECT_EQ(c->server.web_root, "/usr/share/kassa/web");
     EXPECT_EQ(c->ledger.data_dir, "/tmp/kassa-data");
+    EXPECT_EQ(c->ledger.checkpoint_writeback_pages_per_second, 0);  // 4 000 unless set
     EXPECT_EQ(c->log.level, "debug");
     ASSERT_EQ(c->registers.size(), 2u);
     EXPECT_EQ(c->registers[0].id, "office-1");
@@ -158,6 +161,8 @@ TEST(Config, WrongTypesAndRangesAreErrors) {
     EXPECT_EQ(parse_config("server = 1\n", "t").error().code, "config_invalid");
     EXPECT_EQ(parse_config("[log]\nlevel = \"loud\"\n", "t").error().code, "config_invalid");
     EXPECT_EQ(parse_config("[server]\nlisten = \"nowhere\"\n", "t").error().code, "config_invalid");
+    EXPECT_EQ(parse_config("[ledger]\ncheckpoint_writeback_pages_per_second = -1\n", "t").error().code,
+              "config_invalid");
 }
 
 TEST(Config, RegisterRules) {
