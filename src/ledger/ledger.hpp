@@ -39,9 +39,10 @@ struct LedgerOptions {
     // A receipt with a settled_at that is confirmed more than this after it is listed as a late
     // settlement for the office (when it was not planned as one already).
     std::chrono::milliseconds late_tolerance = std::chrono::minutes(5);
-    // The checkpoint thread writes the pages it copies into the database file back to the disk at
-    // most this many a second, a chunk at a time, instead of all at once by its fsync (0): each
-    // commit's flush then waits for few of them (detail/paced_writeback.hpp, bench/README.md).
+    // The checkpoint thread writes the pages it copies into the database file back to the disk this
+    // many a second (faster when it falls behind the WAL), a chunk at a time, instead of all at once
+    // by its fsync (0): each commit's flush then waits for few of them (detail/paced_writeback.hpp,
+    // bench/README.md).
     int checkpoint_writeback_pages_per_second = 4000;
 };
 

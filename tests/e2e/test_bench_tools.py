@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import Kassad, temp_dir  # noqa: E402
 
 BENCH = os.path.join(os.environ["KASSA_SOURCE_DIR"], "bench")
-PROBE_LINE = re.compile(r"^group commit of +(\d+) frames at (\d+)/s (alone|beside +(\d+) pages +(\d+)/s) *: "
+PROBE_LINE = re.compile(r"^group commit of +(\d+) frames at (\d+)/s (alone|beside +(\d+) pages +(\d+)/s(?: paced (\d+)/s)?) *: "
                         r"n=(\d+) wait p50 ([\d.]+) ms, p99 ([\d.]+) ms, p99\.9 ([\d.]+) ms, max ([\d.]+) ms$")
 
 
@@ -58,27 +58,28 @@ class FlushProbe(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.dir, True)
 
     def test_each_run_is_reported_with_its_frames_and_the_files_are_removed(self):
-        run = tool("flush_probe.py", self.dir, 0.3, 200, "0", "10@50/3")
+        run = tool("flush_probe.py", self.dir, 0.3, 200, "0", "10@50/3", "16@20~2000")
         self.assertEqual(run.returncode, 0, run.stderr)
         lines = [PROBE_LINE.match(line) for line in run.stdout.splitlines() if line.startswith("group commit")]
-        self.assertEqual(len(lines), 2, run.stdout)
+        self.assertEqual(len(lines), 3, run.stdout)
         self.assertTrue(all(lines), run.stdout)
-        alone, beside = lines
+        alone, beside, paced = lines
         self.assertEqual((alone[1], alone[2], alone[3]), ("14", "200", "alone"))
-        self.assertEqual((beside[1], beside[4], beside[5]), ("3", "10", "50"))
+        self.assertEqual((beside[1], beside[4], beside[5], beside[6]), ("3", "10", "50", None))
+        self.assertEqual((paced[1], paced[4], paced[5], paced[6]), ("14", "16", "20", "2000"))
         for m in lines:
             # 0.3 s of payments arriving 200 times a second, every one of them waited for.
-            self.assertIn(int(m[6]), range(59, 62), m[0])
-            p50, p99, p999, top = (float(m[i]) for i in range(7, 11))
+            self.assertIn(int(m[7]), range(59, 62), m[0])
+            p50, p99, p999, top = (float(m[i]) for i in range(8, 12))
             self.assertTrue(0 < p50 <= p99 <= p999 <= top, m[0])
         self.assertEqual(os.listdir(self.dir), [])
 
     def test_a_bad_run_is_refused_before_any_file_is_written(self):
-        for spec in ("10@50/0", "10@0", "-1@16", "ten@16"):
+        for spec in ("10@50/0", "10@0", "-1@16", "ten@16", "10@50~0", "10@50/3~x"):
             with self.subTest(spec=spec):
                 run = tool("flush_probe.py", self.dir, 0.3, 200, "0", spec)
                 self.assertNotEqual(run.returncode, 0)
-                self.assertIn(spec + ": expected PAGES@HZ[/FRAMES]", run.stderr)
+                self.assertIn(spec + ": expected PAGES@HZ[/FRAMES][~PPS]", run.stderr)
                 self.assertNotIn("group commit", run.stdout)
                 self.assertEqual(os.listdir(self.dir), [])
         run = tool("flush_probe.py", self.dir, 0.3, 0)

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/log.hpp"
@@ -98,8 +99,11 @@ std::chrono::nanoseconds Checkpointer::chunk_spacing(int pending_frames) const {
     // Far behind (the writer would soon copy the rest itself, unpaced): catch up at once.
     if (options_.writeback_pages_per_second <= 0 || pending_frames >= options_.writer_fallback_pages / 2)
         return std::chrono::nanoseconds{0};
-    return std::chrono::nanoseconds(std::int64_t{1'000'000'000} * PacedWriteback::kChunkPages /
-                                    options_.writeback_pages_per_second);
+    // Behind (more than a threshold's frames to copy: the WAL grows faster than the pace copies
+    // it): faster in proportion, so that the thread catches up in steps instead of in one burst.
+    const double behind = std::max(1.0, static_cast<double>(pending_frames) / std::max(1, options_.threshold_pages));
+    return std::chrono::nanoseconds(
+        static_cast<std::int64_t>(1e9 * PacedWriteback::kChunkPages / (options_.writeback_pages_per_second * behind)));
 }
 
 void Checkpointer::loop() {

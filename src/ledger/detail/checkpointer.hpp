@@ -38,9 +38,10 @@ class Checkpointer {
         // Should the thread ever fall this far behind, the writer checkpoints itself after its
         // commit, as SQLite would: the WAL stays bounded whatever the load.
         int writer_fallback_pages = 16000;
-        // The thread writes its copies back at most this many pages a second (paced_writeback.hpp;
-        // 0: at once, by its fdatasync), for at most `max_paced_pass`, and at once when it is half
-        // way to `writer_fallback_pages` behind.
+        // The thread writes its copies back at this many pages a second (paced_writeback.hpp; 0: at
+        // once, by its fdatasync), faster in proportion when it has more than `threshold_pages` to
+        // copy, for at most `max_paced_pass`, and at once when it is half way to
+        // `writer_fallback_pages` behind.
         int writeback_pages_per_second = 4000;
         std::chrono::milliseconds max_paced_pass{2000};
     };
