@@ -25,31 +25,12 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-token=bench-token-0123456789abcdef0123456789
-digest=$(printf %s "$token" | sha256sum | cut -d' ' -f1)
+. bench/kassad.sh
 
 one() {  # label pages-per-second: one kassad through every rate
-    local dir="$work/$1-$round" port= rate r
-    mkdir -p "$dir"
-    {
-        printf '[server]\nlisten = "127.0.0.1:0"\n[log]\nlevel = "error"\n'
-        printf '[ledger]\ncheckpoint_writeback_pages_per_second = %d\n' "$2"
-        printf '[[entities]]\ninn = "7701234567"\nname = "ООО «Бенч»"\ncashier = "Кассир"\n'
-        printf 'settlement_address = "г. Москва, ул. Примерная, д. 1"\nsettlement_place = "Офис"\n'
-        for i in $(seq 1 16); do
-            printf '[[registers]]\nid = "r%02d"\nuri = "tcp://127.0.0.1:9"\nentity_inn = "7701234567"\n' "$i"
-        done
-        printf '[[tokens]]\nname = "bench"\nrole = "cashier"\nsha256 = "%s"\n' "$digest"
-    } >"$dir/kassa.toml"
-    "$build/src/app/kassad" --config "$dir/kassa.toml" --data-dir "$dir/var" >"$dir/out" 2>"$dir/err" &
-    kassad_pid=$!
-    for _ in $(seq 1 300); do
-        port=$(grep -oE 'listening on http://127\.0\.0\.1:[0-9]+' "$dir/out" 2>/dev/null | grep -oE '[0-9]+$' || true)
-        [ -n "$port" ] && break
-        kill -0 "$kassad_pid" || { cat "$dir/err" >&2; exit 1; }
-        sleep 0.1
-    done
-    [ -n "$port" ] || { echo "kassad did not start" >&2; exit 1; }
+    local rate r
+    start_bench_kassad "$build/src/app/kassad" "$work/$1-$round" \
+        "$(printf '[ledger]\ncheckpoint_writeback_pages_per_second = %d' "$2")" tcp://127.0.0.1:9
     for rate in "${rates[@]}"; do
         "$build/bench/http_load" "127.0.0.1:$port" /v1/payments "$token" "$rate" 3 32 "w$round-$1-$rate" >/dev/null
         r=$("$build/bench/http_load" "127.0.0.1:$port" /v1/payments "$token" "$rate" 10 32 "m$round-$1-$rate" | grep '^RESULT')

@@ -59,33 +59,9 @@ else
     echo "ledger: $ledger_rate confirmed receipts/s"
 fi
 
-token=bench-token-0123456789abcdef0123456789
-digest=$(printf %s "$token" | sha256sum | cut -d' ' -f1)
-
+. bench/kassad.sh
 start_kassad() {  # name uri...: kassad with 16 registers of one entity (one uri, or 16)
-    local dir="$work/$1"
-    mkdir -p "$dir"
-    {
-        printf '[server]\nlisten = "127.0.0.1:0"\n[log]\nlevel = "warn"\n'
-        printf '[[entities]]\ninn = "7701234567"\nname = "ООО «Бенч»"\ncashier = "Кассир"\n'
-        printf 'settlement_address = "г. Москва, ул. Примерная, д. 1"\nsettlement_place = "Офис"\n'
-        local uris=("${@:2}")
-        for i in $(seq 1 16); do
-            printf '[[registers]]\nid = "r%02d"\nuri = "%s"\nentity_inn = "7701234567"\n' "$i" "${uris[$(( (i - 1) % ${#uris[@]} ))]}"
-        done
-        printf '[[tokens]]\nname = "bench"\nrole = "cashier"\nsha256 = "%s"\n' "$digest"
-    } >"$dir/kassa.toml"
-    "$kassad_bin" --config "$dir/kassa.toml" --data-dir "$dir/var" >"$dir/kassad.out" 2>"$dir/kassad.err" &
-    kassad_pid=$!
-    port=
-    for _ in $(seq 1 300); do
-        port=$(grep -oE 'listening on http://127\.0\.0\.1:[0-9]+' "$dir/kassad.out" 2>/dev/null | grep -oE '[0-9]+$' || true)
-        [ -n "$port" ] && break
-        kill -0 "$kassad_pid" || { cat "$dir/kassad.err" >&2; exit 1; }
-        sleep 0.1
-    done
-    [ -n "$port" ] || { echo "kassad did not start" >&2; exit 1; }
-    url="http://127.0.0.1:$port"
+    start_bench_kassad "$kassad_bin" "$work/$1" "" "${@:2}"
 }
 save_metrics() {  # phase
     curl -s "$url/metrics" >"$build/bench-metrics-$1.txt" || true

@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cerrno>
 #include <charconv>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -646,8 +648,13 @@ namespace {
 // The ledger holds buyers' phones and e-mails: its file is the owner's only (0600), whatever the
 // umask. SQLite gives the -wal and -shm files the database file's mode; ones an older version left
 // with another mode are set too.
+// A path SQLite opens as a file of that name (not ":memory:", a temporary database or a URI).
+bool is_plain_file(const std::string& path) {
+    return !path.empty() && path.front() != ':' && !path.starts_with("file:");
+}
+
 void restrict_to_owner(const std::string& path) {
-    if (path.empty() || path.front() == ':' || path.starts_with("file:")) return;  // in memory or a URI
+    if (!is_plain_file(path)) return;
     if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0) {
         (void)::fchmod(fd, 0600);
         ::close(fd);
@@ -685,10 +692,14 @@ std::unique_ptr<Ledger> Ledger::open(const std::string& path, Clock& clock, Ledg
         impl->idle.push_back(std::move(r));
     }
     // Checkpoints run on a thread of their own, not inside the writer's commits (checkpointer.hpp).
-    // The descriptor only starts the checkpoint's writes to the disk early (sync_file_range); a
-    // database in memory or behind a URI has none, and is checkpointed as SQLite does.
-    if (!path.empty() && path.front() != ':' && !path.starts_with("file:"))
+    // The descriptor only starts the checkpoint's writes to the disk early (sync_file_range);
+    // without one (a database in memory or behind a URI) the checkpoints go unpaced.
+    if (is_plain_file(path) && options.checkpoint_writeback_pages_per_second > 0) {
         impl->database_fd.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (impl->database_fd.fd < 0)
+            impl->log->warn("cannot open {} for the checkpoint's paced writeback: {}; checkpoints go unpaced", path,
+                            std::strerror(errno));
+    }
     detail::Checkpointer::Options checkpoints;
     checkpoints.writeback_pages_per_second = options.checkpoint_writeback_pages_per_second;
     impl->checkpointer =

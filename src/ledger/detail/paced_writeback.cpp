@@ -5,13 +5,13 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <thread>
 
 #include "common/log.hpp"
 #include "ledger/error.hpp"
 
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
 namespace kassa::ledger::detail {
@@ -161,15 +161,7 @@ sqlite3_vfs shim_vfs(sqlite3_vfs* real, const char* name) {
 
 }  // namespace
 
-namespace {
-std::string unique_name(const void* self) {
-    char name[48];
-    std::snprintf(name, sizeof name, "kassa-paced-%p", self);
-    return name;
-}
-}  // namespace
-
-PacedWriteback::PacedWriteback(int fd) : fd_(fd), name_(unique_name(this)) {
+PacedWriteback::PacedWriteback(int fd) : fd_(fd), name_(fmt::format("kassa-paced-{}", fmt::ptr(this))) {
     sqlite3_vfs* real = sqlite3_vfs_find(nullptr);
     if (real == nullptr) throw LedgerError(errc::kStorage, "SQLite has no default VFS");
     auto* shim = new Shim{shim_vfs(real, name_.c_str()), real, this};
