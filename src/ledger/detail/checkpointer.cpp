@@ -97,8 +97,7 @@ void Checkpointer::sync_database_file() {
 
 std::chrono::nanoseconds Checkpointer::chunk_spacing(int pending_frames) const {
     // Far behind (the writer would soon copy the rest itself, unpaced): catch up at once.
-    if (options_.writeback_pages_per_second <= 0 || pending_frames >= options_.writer_fallback_pages / 2)
-        return std::chrono::nanoseconds{0};
+    if (pending_frames >= options_.writer_fallback_pages / 2) return std::chrono::nanoseconds{0};
     // Behind (more than a threshold's frames to copy: the WAL grows faster than the pace copies
     // it): faster in proportion, so that the thread catches up in steps instead of in one burst.
     const double behind = std::max(1.0, static_cast<double>(pending_frames) / std::max(1, options_.threshold_pages));

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <thread>
+#include <utility>
 
 #include "common/log.hpp"
 #include "ledger/error.hpp"
@@ -215,9 +216,9 @@ void PacedWriteback::start_writeback() {
     if (range_lo_ < 0) return;
     const auto lo = std::exchange(range_lo_, -1);
     const auto hi = std::exchange(range_hi_, -1);
-    if (fd_ < 0) return;
     // Only starts the write-out of these dirty pages; the checkpoint's fdatasync still makes them durable.
-    if (::sync_file_range(fd_, lo, hi - lo, SYNC_FILE_RANGE_WRITE) != 0 && !writeback_failed_logged_.exchange(true)) {
+    if (::sync_file_range(fd_, lo, hi - lo, SYNC_FILE_RANGE_WRITE) != 0 &&
+        !std::exchange(writeback_failed_logged_, true)) {
         kassa::log::get("ledger")->warn(
             "checkpoint writeback: sync_file_range: {} (the checkpoint's fsync writes them)", std::strerror(errno));
     }

@@ -16,7 +16,6 @@
 // frames as copied, and the WAL still holds them until then.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -30,7 +29,7 @@ class PacedWriteback {
   public:
     using Clock = std::chrono::steady_clock;
 
-    // `fd`: a descriptor of the database file (any access mode) for sync_file_range. Its owner
+    // `fd`: an open descriptor of the database file (any access mode) for sync_file_range. Its owner
     // keeps it open while any connection to the file is open (closing a descriptor of a file drops
     // the process's POSIX locks on it, SQLite's included). Registers the VFS.
     explicit PacedWriteback(int fd);
@@ -75,7 +74,7 @@ class PacedWriteback {
     std::int64_t pages_ = 0;
     std::int64_t range_lo_ = -1;  // the chunk not yet pushed: [lo, hi)
     std::int64_t range_hi_ = -1;
-    std::atomic<bool> writeback_failed_logged_{false};
+    bool writeback_failed_logged_ = false;
 };
 
 }  // namespace kassa::ledger::detail
